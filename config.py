@@ -1,0 +1,111 @@
+"""Configuration layers for Spokes.
+
+The classes hold non-secret defaults. Secrets come from ``instance/config.py``
+or the environment; tests pass a mapping to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # derived from DATABASE_URL or the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    PUBLIC_FORM_RATE_LIMIT = "20 per hour"
+    TRACK_RATE_LIMIT = "30 per minute"
+
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    STAFF_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    PUBLIC_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+    MAIL_SERVER: str | None = None  # none: mails are written to instance/mail/*.eml
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Spokes <no-reply@spokes.local>"
+
+    SITE_NAME = "Spokes"
+    PUBLIC_BASE_URL: str | None = None  # used in e-mails and feeds when set
+    HSTS_ENABLED = False
+    PAGE_SIZE = 25
+
+
+class DevelopmentConfig(Config):
+    """Local development and the Quick start demo."""
+
+    ENV_NAME = "development"
+    # Only for a developer's machine; production refuses to start without a real key.
+    SECRET_KEY = "dev-only-insecure-key"
+
+
+class TestingConfig(Config):
+    """Automated tests: CSRF is switched back on by the tests that check it."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-key"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class ProductionConfig(Config):
+    """Production: secure cookies, HSTS, and a mandatory SECRET_KEY."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS_ENABLED = True
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+# Environment variables copied into the config when present.
+ENV_KEYS = (
+    "SECRET_KEY",
+    "RATELIMIT_STORAGE_URI",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "PUBLIC_BASE_URL",
+)
+
+
+def env_name() -> str:
+    """Return the configuration name chosen by SPOKES_ENV (default: development)."""
+    return os.environ.get("SPOKES_ENV", "development").strip().lower() or "development"

@@ -1,0 +1,92 @@
+"""Staff accounts and their memberships (user, unit, role)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from spokes.auth.permissions import Role
+from spokes.core.clock import now
+from spokes.core.model_types import UTCDateTime, enum_check
+from spokes.extensions import db
+from spokes.units.models import Unit
+
+
+class NotifyMode(enum.StrEnum):
+    """How a staff member wants e-mail: at once, or a daily digest (the default)."""
+
+    IMMEDIATE = "immediate"
+    DIGEST = "digest"
+
+
+class User(UserMixin, db.Model):
+    """A staff member. Journalists need no account."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        enum_check("notify_mode", NotifyMode),
+        CheckConstraint("locale IN ('vi', 'en')", name="locale_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(5), default="vi")
+    notify_mode: Mapped[str] = mapped_column(String(12), default=NotifyMode.DIGEST.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        """Hash and store a new password."""
+        self.password_hash = generate_password_hash(password)
+        self.password_changed_at = now()
+
+    def check_password(self, password: str) -> bool:
+        """Return whether the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Membership(db.Model):
+    """A role held in a unit. Rights reach the unit, or its subtree for overseers and admins."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("user_id", "unit_id", "role", name="uq_memberships_user_unit_role"),
+        enum_check("role", Role),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+    @property
+    def role_enum(self) -> Role:
+        """Return the role as the enum."""
+        return Role(self.role)

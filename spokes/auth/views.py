@@ -1,0 +1,70 @@
+"""Login, logout and password change."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from spokes.auth import services
+from spokes.auth.forms import ChangePasswordForm, EmptyForm, LoginForm
+from spokes.auth.safe_redirect import safe_next
+from spokes.core.errors import DomainError
+from spokes.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
+def login():  # type: ignore[no-untyped-def]
+    """Sign a staff member in; failures say only that the e-mail or password is wrong."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            if user.must_change_password:
+                flash(_("Bạn cần đổi mật khẩu tạm thời trước khi tiếp tục."), "warning")
+                return redirect(url_for("auth.change_password"))
+            return redirect(safe_next(request.args.get("next")) or url_for("dashboard.home"))
+        flash(_("Thư điện tử hoặc mật khẩu không đúng."), "danger")
+        return render_template("auth/login.html", form=form), 401
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    """Sign out (POST with a CSRF token, so a link elsewhere cannot sign you out)."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("publishing.home"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    """Let a signed-in user change their password."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.new.data)
+        except DomainError as err:
+            db.session.rollback()
+            form.current.errors.append(err.message)
+            return render_template("auth/change_password.html", form=form), 400
+        db.session.commit()
+        flash(_("Đã đổi mật khẩu."), "success")
+        return redirect(url_for("dashboard.home"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/change_password.html", form=form), status

@@ -1,0 +1,133 @@
+"""Flask CLI commands. Each command that writes commits once, at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from spokes.extensions import db
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to the app."""
+    for command in (seed_demo, create_user, deadline, audit_verify):
+        app.cli.add_command(command)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Load the An Minh demo data (idempotent) and print the demo logins."""
+    from spokes.admin.demo import ACCOUNTS, DEMO_PASSWORD
+    from spokes.admin.demo import seed_demo as run
+
+    result = run()
+    db.session.commit()
+    click.echo(
+        f"Rulebooks: +{result['rulebooks']}  units: +{result['units']}  accounts: +{len(result['accounts'])}  "
+        f"designations: +{result['designations']}  requests: +{result['requests']}"
+    )
+    click.echo("\nTài khoản dùng thử / demo logins (mật khẩu / password: %s):" % DEMO_PASSWORD)
+    for acc in ACCOUNTS:
+        click.echo(f"  {acc.role.value:<13} {acc.email:<34} {acc.name} — {acc.title}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name, e.g. 'Nguyễn Văn A'.")
+@click.option("--unit", "unit_code", required=True, help="Unit code, e.g. AM-DHU.")
+@click.option("--role", type=click.Choice(["clerk", "spokesperson", "head", "overseer", "admin"]), required=True)
+@click.option("--title", default=None, help="Job title shown in the directory.")
+@with_appcontext
+def create_user(email: str, name: str, unit_code: str, role: str, title: str | None) -> None:
+    """Create a staff account. The password comes from SPOKES_PASSWORD or is asked twice."""
+    from spokes.auth.forms import MIN_PASSWORD
+    from spokes.auth.services import create_user as create
+    from spokes.core.errors import DomainError
+
+    password = os.environ.get("SPOKES_PASSWORD")
+    if not password:
+        password = click.prompt("Mật khẩu / Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        raise click.UsageError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự / password too short.")
+    try:
+        user = create(email=email, name=name, password=password, unit_code=unit_code, role=role, title=title)
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(err.message) from err
+    db.session.commit()
+    click.echo(f"Đã tạo tài khoản / created: {user.email} ({role} @ {unit_code})")
+
+
+@click.command("deadline")
+@click.argument("request_type")
+@click.argument("received_at")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def deadline(request_type: str, received_at: str, as_json: bool) -> None:
+    """Print the legal due time for TYPE received at RECEIVED_AT (ISO 8601; no offset = Vietnam time)."""
+    from spokes.deadlines.services import DeadlineUnavailable, compute
+    from spokes.press_requests.models import RequestType
+
+    if request_type not in RequestType._value2member_map_:
+        click.echo(f"Lỗi: loại yêu cầu không hợp lệ '{request_type}'. Dùng một trong: "
+                   + ", ".join(t.value for t in RequestType), err=True)
+        sys.exit(2)
+    try:
+        moment = datetime.fromisoformat(received_at.strip().replace("Z", "+00:00"))
+    except ValueError:
+        click.echo(f"Lỗi: thời điểm '{received_at}' không đúng ISO 8601 (ví dụ 2026-07-01T09:30).", err=True)
+        sys.exit(2)
+    try:
+        result = compute(request_type, moment)
+    except DeadlineUnavailable:
+        click.echo(f"Lỗi: không có bộ quy tắc nào áp dụng cho thời điểm {received_at}.", err=True)
+        sys.exit(2)
+    explanation = result.explanation()
+    if as_json:
+        click.echo(json.dumps({
+            "type": request_type,
+            "received_at": explanation["start"],
+            "due_at": explanation["due_at"],
+            "rulebook": explanation["rulebook"]["name"],
+            "rulebook_code": explanation["rulebook"]["code"],
+            "rule": explanation["rule"]["label"],
+            "amount": explanation["amount"],
+            "unit": explanation["unit"],
+            "citation": explanation["citation"],
+            "confidence": explanation["confidence"],
+            "skipped_days": explanation["skipped_days"],
+            "steps": explanation["steps"],
+        }, ensure_ascii=False, indent=2))
+        return
+    from spokes.core.jinja import vn_datetime
+
+    click.echo(f"Hạn chót: {vn_datetime(result.result.due_at, '%H:%M:%S ngày %d/%m/%Y')} (giờ Việt Nam)")
+    click.echo(f"Bộ quy tắc: {explanation['rulebook']['name']}")
+    click.echo(f"Quy tắc: {explanation['rule']['label']} — {explanation['citation']['source']} "
+               f"(độ tin cậy {explanation['confidence']}: {explanation['confidence_label']})")
+    click.echo(f"Trích dẫn: {explanation['citation']['text']}")
+    click.echo("Cách tính:")
+    for step in explanation["steps"]:
+        click.echo(f"  - {step}")
+
+
+@click.command("audit-verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check the audit hash chain; name the first broken event and exit 1 if it is broken."""
+    from spokes.audit.services import verify_chain
+
+    checked, problem = verify_chain()
+    if problem is None:
+        click.echo(f"Chuỗi nhật ký toàn vẹn: {checked} sự kiện / audit chain OK ({checked} events).")
+        return
+    where = f"event id {problem.event_id}" if problem.event_id else "no row"
+    click.echo(f"Chuỗi nhật ký bị phá vỡ tại sự kiện số {problem.seq} ({where}): {problem.reason}", err=True)
+    sys.exit(1)

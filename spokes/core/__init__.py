@@ -1,0 +1,1 @@
+"""Shared building blocks: pure helpers, app wiring and cross-cutting concerns."""

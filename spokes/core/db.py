@@ -1,0 +1,60 @@
+"""Database plumbing: SQLite pragmas and write transactions that cannot deadlock."""
+
+from __future__ import annotations
+
+import contextvars
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from spokes.extensions import db
+
+# SQLite allows one writer. A deferred transaction that reads and then writes fails at once
+# (SQLITE_BUSY_SNAPSHOT) when another writer committed in between, so writing work starts
+# with BEGIN IMMEDIATE and waits for the lock instead. Reads (GET, HEAD) keep plain BEGIN.
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+
+
+def init_db(app: Flask) -> None:
+    """Bind SQLAlchemy and install the SQLite connection hooks."""
+    db.init_app(app)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    with app.app_context():
+        engine = db.engine
+    _install_sqlite_hooks(engine, busy_ms)
+
+    @app.before_request
+    def _mark_write_intent() -> None:
+        from flask import request
+
+        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+
+def _install_sqlite_hooks(engine: Engine, busy_ms: int) -> None:
+    """Turn on WAL, foreign keys and a busy timeout; let us issue BEGIN ourselves."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # pysqlite's own BEGIN handling is replaced below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+def render_migration_type(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Render our column types as plain SQLAlchemy types, so migrations never import app code."""
+    from spokes.core.model_types import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

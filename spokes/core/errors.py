@@ -1,0 +1,98 @@
+"""Domain errors and the HTTP error pages (HTML for people, JSON for the API)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from spokes.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an action; shown to the user as a plain message."""
+
+    status = 409
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class NotAllowed(DomainError):
+    """The actor lacks the right for this action on this object."""
+
+    status = 403
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("Yêu cầu không hợp lệ"),
+        403: _("Không có quyền truy cập"),
+        404: _("Không tìm thấy trang"),
+        405: _("Phương thức không được hỗ trợ"),
+        409: _("Không thể thực hiện thao tác"),
+        413: _("Tệp hoặc dữ liệu gửi lên quá lớn"),
+        429: _("Quá nhiều yêu cầu"),
+        500: _("Lỗi hệ thống"),
+    }
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("Dữ liệu gửi lên không hợp lệ hoặc phiên làm việc đã hết hạn. Vui lòng tải lại trang và thử lại."),
+        403: _("Bạn không có quyền xem hoặc thực hiện thao tác này."),
+        404: _("Trang hoặc hồ sơ bạn tìm không tồn tại hoặc đã được chuyển đi."),
+        405: _("Thao tác này không được hỗ trợ tại địa chỉ này."),
+        409: _("Thao tác không phù hợp với trạng thái hiện tại của hồ sơ."),
+        413: _("Tệp hoặc dữ liệu gửi lên vượt quá giới hạn cho phép."),
+        429: _("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng chờ vài phút rồi thử lại."),
+        500: _("Đã có lỗi xảy ra. Dữ liệu của bạn chưa bị thay đổi; vui lòng thử lại sau ít phút."),
+    }
+
+
+def render_error(status: int, message: str | None = None):  # type: ignore[no-untyped-def]
+    """Render an error page (or JSON under /api) with a plain Vietnamese message."""
+    title = _titles().get(status, _titles()[500])
+    text = message or _messages().get(status, _messages()[500])
+    if _wants_json():
+        return jsonify({"error": {"status": status, "title": title, "message": text}}), status
+    return render_template("errors/error.html", status=status, title=title, message=text), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Roll back on any error and show a friendly page."""
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return render_error(err.status, err.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        status = err.code or 500
+        if status == 429:
+            return render_error(429)
+        custom = err.description if getattr(err, "spokes_message", False) else None
+        if status == 400 and "CSRF" in (err.description or ""):
+            custom = _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF). Vui lòng tải lại trang và gửi lại.")
+        return render_error(status, custom)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise err
+        return render_error(500)

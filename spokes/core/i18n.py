@@ -1,0 +1,69 @@
+"""Language choice (Vietnamese first, English second) and catalogue compilation."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_login import current_user
+
+log = logging.getLogger(__name__)
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+def select_locale() -> str:
+    """Pick the language: an explicit choice in the session, the user's setting, then Vietnamese."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and background jobs speak Vietnamese unless told otherwise
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return user_locale
+    # Vietnamese is the default: only honour the browser when it prefers English outright.
+    best = request.accept_languages.best_match(languages)
+    if best == "en" and not request.accept_languages.best_match(["vi"]):
+        return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS_DIR) -> int:
+    """Compile every .po file whose .mo is missing or older; return how many were compiled.
+
+    The .po files are the source of truth in the repository; .mo files are build output.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = 0
+    for po_path in directory.glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh)
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with tmp.open("wb") as fh:
+            write_mo(fh, catalog)
+        tmp.replace(mo_path)  # atomic, so a second process never reads half a file
+        compiled += 1
+    return compiled
+
+
+def init_i18n(app: Flask) -> None:
+    """Bind Flask-Babel with our locale selector, compiling catalogues first if needed."""
+    from spokes.extensions import babel
+
+    try:
+        compile_catalogues()
+    except OSError:  # a read-only install keeps working with whatever .mo files exist
+        log.warning("Could not compile translation catalogues", exc_info=True)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+    )

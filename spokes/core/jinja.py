@@ -1,0 +1,56 @@
+"""Jinja filters and globals: Vietnamese dates, badges, policies for templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, url_for
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn_datetime(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """Format an aware (or UTC-naive, as SQLite returns) datetime in Vietnamese time."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(VN_TZ).strftime(fmt)
+
+
+def vn_date(value: date | datetime | None) -> str:
+    """Format a date as dd/mm/yyyy (a datetime is first moved to Vietnamese time)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return vn_datetime(value, "%d/%m/%Y")
+    return value.strftime("%d/%m/%Y")
+
+
+def portal_time(value: datetime | None) -> str:
+    """Format like the district portal: (15:46 | 25/11/2020)."""
+    return vn_datetime(value, "(%H:%M | %d/%m/%Y)") if value else ""
+
+
+def url_with(**changes: object) -> str:
+    """Return the current URL with some query arguments replaced (for filters and pages)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    return url_for(request.endpoint or "publishing.home", **(request.view_args or {}), **args)
+
+
+def init_jinja(app: Flask) -> None:
+    """Register filters and globals."""
+    app.jinja_env.filters["vn_datetime"] = vn_datetime
+    app.jinja_env.filters["vn_date"] = vn_date
+    app.jinja_env.filters["portal_time"] = portal_time
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,129 @@
+"""Wire extensions, blueprints, error handlers and CLI commands into an app."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import current_user
+
+from spokes.extensions import csrf, limiter, login_manager, migrate
+
+
+def init_app(app: Flask) -> None:
+    """Bind every extension and cross-cutting concern."""
+    from spokes.core.db import init_db, render_migration_type
+    from spokes.core.errors import register_error_handlers
+    from spokes.core.i18n import init_i18n
+    from spokes.core.jinja import init_jinja
+    from spokes.core.security import init_security
+    from spokes.extensions import db
+
+    import_models()
+    init_db(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True,
+                    compare_type=True, render_item=render_migration_type)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_i18n(app)
+    init_jinja(app)
+    _register_label_filters(app)
+    init_security(app)
+    register_error_handlers(app)
+    _init_login(app)
+    _init_template_context(app)
+
+
+def _register_label_filters(app: Flask) -> None:
+    """Expose code → label filters and the deadline badge to templates."""
+    from spokes.auth.permissions import ROLE_LABELS
+    from spokes.press_requests import labels
+
+    app.jinja_env.filters.update(
+        type_label=labels.type_label,
+        channel_label=labels.channel_label,
+        state_label=labels.state_label,
+        due_status=labels.due_status,
+        role_label=lambda role: ROLE_LABELS.get(role, role),
+    )
+    app.jinja_env.globals["endpoints"] = app.view_functions
+
+
+def _migrations_dir():  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def import_models() -> None:
+    """Import every model module so the metadata is complete (Alembic and tests need it)."""
+    import spokes.admin.models  # noqa: F401 - imported for its tables
+    import spokes.audit.models  # noqa: F401
+    import spokes.auth.models  # noqa: F401
+    import spokes.core.search  # noqa: F401
+    import spokes.deadlines.models  # noqa: F401
+    import spokes.notifications.models  # noqa: F401
+    import spokes.press_requests.models  # noqa: F401
+    import spokes.publishing.models  # noqa: F401
+    import spokes.responses.models  # noqa: F401
+    import spokes.units.models  # noqa: F401
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from spokes.auth.models import User
+    from spokes.extensions import db
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+
+def _init_template_context(app: Flask) -> None:
+    """Expose the policies and per-page values that the base layout shows."""
+    from spokes.auth import policies
+    from spokes.auth.permissions import Permission, Role
+
+    from flask_babel import get_locale
+
+    from spokes.core.navigation import public_nav, staff_nav
+
+    @app.context_processor
+    def _context() -> dict[str, object]:
+        return {
+            "P": Permission,
+            "Role": Role,
+            "can": policies.has_permission,
+            "policies": policies,
+            "get_locale": get_locale,
+            "public_nav": public_nav(app),
+            "staff_nav": staff_nav(app, current_user),
+        }
+
+
+def register_blueprints(app: Flask) -> None:
+    """Import and register each feature's blueprint."""
+    from spokes.auth.views import bp as auth_bp
+    from spokes.core.views import bp as core_bp
+    from spokes.dashboard.views import bp as dashboard_bp
+    from spokes.deadlines.views import bp as deadlines_bp
+    from spokes.portal.views import bp as portal_bp
+    from spokes.press_requests.views import bp as press_requests_bp
+    from spokes.publishing.views import bp as publishing_bp
+
+    for blueprint in (core_bp, auth_bp, dashboard_bp, publishing_bp, press_requests_bp, portal_bp, deadlines_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_cli(app: Flask) -> None:
+    """Register the flask CLI commands."""
+    from spokes.cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Deadlines: the working calendar, deadline arithmetic and rulebook evaluation."""

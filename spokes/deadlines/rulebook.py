@@ -1,0 +1,181 @@
+"""Rulebooks: versioned deadline rules, chosen by the Vietnamese date a request is received.
+
+Pure code over plain dataclasses. The seeded rulebooks live in rulebooks.json beside this
+module, so citation text stays data that admins can edit once it is in the database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from spokes.deadlines.calendar import WorkCalendar, to_vn
+from spokes.deadlines.engine import DeadlineResult, TimeUnit, compute_due
+
+SEED_PATH = Path(__file__).with_name("rulebooks.json")
+
+REQUEST_TYPES = (
+    "information",
+    "interview",
+    "press_answer",
+    "forwarded_feedback",
+    "forwarded_complaint",
+    "emergency",
+)
+
+CONFIDENCE_LABELS_VI = {
+    "Q": "trích từ cơ sở dữ liệu pháp luật",
+    "S": "diễn giải từ nguồn thứ cấp",
+    "U": "chưa kiểm chứng, quản trị viên có thể sửa",
+}
+
+
+class UnknownRule(KeyError):
+    """The rulebook has no rule for this request type and milestone."""
+
+
+class NoRulebook(LookupError):
+    """No rulebook is valid on the date a request was received."""
+
+
+class ExtensionNotAllowed(ValueError):
+    """An extension the rule forbids; the message is Vietnamese and shown to the user."""
+
+    def __init__(self, message_vi: str) -> None:
+        super().__init__(message_vi)
+        self.message_vi = message_vi
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One deadline rule: a request type (and milestone), an amount, a unit and its source."""
+
+    request_type: str
+    amount: int
+    unit: TimeUnit
+    label_vi: str
+    citation_text: str
+    citation_source: str
+    confidence: str
+    reminder_offsets: tuple[int, ...] = (3, 1)
+    extension_allowed: bool = False
+    extension_max_amount: int = 0
+    extension_reason_required: bool = True
+    escalate_after_working_days: int = 2
+    milestone: str = "main"
+    # Shown to the unit once the request is overdue (ND 237 Điều 18(4)); empty when none.
+    overdue_note_vi: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unit", TimeUnit(self.unit))
+        object.__setattr__(self, "reminder_offsets", tuple(self.reminder_offsets))
+        if self.confidence not in CONFIDENCE_LABELS_VI:
+            raise ValueError(f"confidence must be Q, S or U, got {self.confidence!r}")
+
+
+@dataclass(frozen=True)
+class RulebookSpec:
+    """A named set of rules, valid from one date to another (both included)."""
+
+    code: str
+    name: str
+    valid_from: date
+    valid_to: date | None
+    rules: tuple[RuleSpec, ...]
+
+    def is_valid_on(self, day: date) -> bool:
+        """Return True if this rulebook applies to requests received on day."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def rule_for(self, request_type: str, milestone: str = "main") -> RuleSpec:
+        """Return the rule for a request type and milestone; raise UnknownRule if absent."""
+        for rule in self.rules:
+            if rule.request_type == request_type and rule.milestone == milestone:
+                return rule
+        raise UnknownRule(f"{self.code}: no rule for {request_type!r} ({milestone})")
+
+
+def select_rulebook(rulebooks: Iterable[RulebookSpec], received_at: datetime) -> RulebookSpec:
+    """Return the rulebook valid on the Vietnamese date of received_at.
+
+    The date is taken in Vietnamese time: 01/07/2026 00:10 in Vietnam is still 30/06 in UTC
+    but falls under the new law. If several books overlap, the most recent valid_from wins.
+    Raise NoRulebook if none applies.
+    """
+    day = to_vn(received_at).date()
+    valid = [book for book in rulebooks if book.is_valid_on(day)]
+    if not valid:
+        raise NoRulebook(f"Không có bộ quy tắc nào áp dụng cho ngày {day:%d/%m/%Y}.")
+    return max(valid, key=lambda book: book.valid_from)
+
+
+def evaluate(
+    rulebook: RulebookSpec,
+    request_type: str,
+    received_at: datetime,
+    calendar: WorkCalendar,
+    milestone: str = "main",
+) -> DeadlineResult:
+    """Compute the deadline a rulebook sets for a request, with the rule in the explanation."""
+    rule = rulebook.rule_for(request_type, milestone)
+    result = compute_due(received_at, rule.amount, rule.unit, calendar)
+    rule_step = (
+        f"Áp dụng {rulebook.name}: {rule.label_vi} — {rule.amount} {rule.unit.label_vi} "
+        f"({rule.citation_source}; độ tin cậy {rule.confidence}: "
+        f"{CONFIDENCE_LABELS_VI[rule.confidence]})."
+    )
+    steps = (result.steps[0], rule_step, *result.steps[1:])
+    return dataclasses.replace(result, steps=steps)
+
+
+def validate_extension(
+    rule: RuleSpec, extra_amount: int, already_extended: int, *, reason: str | None = None
+) -> None:
+    """Raise ExtensionNotAllowed unless the rule allows extending by extra_amount more.
+
+    extra_amount and already_extended are in the rule's unit. Pass reason to have it
+    checked as well; None leaves the reason check to the caller.
+    """
+    unit = rule.unit.label_vi
+    if not rule.extension_allowed:
+        raise ExtensionNotAllowed(f"Quy tắc “{rule.label_vi}” không cho phép gia hạn.")
+    if extra_amount < 1:
+        raise ExtensionNotAllowed(f"Thời gian gia hạn phải từ 1 {unit} trở lên.")
+    total = already_extended + extra_amount
+    if total > rule.extension_max_amount:
+        raise ExtensionNotAllowed(
+            f"Tổng thời gian gia hạn {total} {unit} vượt quá mức tối đa "
+            f"{rule.extension_max_amount} {unit} (đã gia hạn {already_extended} {unit})."
+        )
+    if reason is not None and rule.extension_reason_required and not reason.strip():
+        raise ExtensionNotAllowed("Gia hạn phải nêu lý do.")
+
+
+def load_seed_json(path: str | Path | None = None) -> dict[str, Any]:
+    """Return the raw seeded rulebooks document (rules, refusal grounds, notices)."""
+    with open(path or SEED_PATH, encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return data
+
+
+def rulebook_from_dict(book: dict[str, Any]) -> RulebookSpec:
+    """Build a RulebookSpec from one rulebook object of the seed JSON."""
+    fields = {f.name for f in dataclasses.fields(RuleSpec)}
+    rules = tuple(RuleSpec(**{k: v for k, v in rule.items() if k in fields}) for rule in book["rules"])
+    return RulebookSpec(
+        code=book["code"],
+        name=book["name"],
+        valid_from=date.fromisoformat(book["valid_from"]),
+        valid_to=date.fromisoformat(book["valid_to"]) if book.get("valid_to") else None,
+        rules=rules,
+    )
+
+
+def load_seed_rulebooks(path: str | Path | None = None) -> tuple[RulebookSpec, ...]:
+    """Load the seeded rulebooks from rulebooks.json (or from path)."""
+    return tuple(rulebook_from_dict(book) for book in load_seed_json(path)["rulebooks"])

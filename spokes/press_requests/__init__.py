@@ -1,0 +1,1 @@
+"""press_requests feature."""

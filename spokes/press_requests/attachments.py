@@ -1,0 +1,58 @@
+"""Store and serve attachments: sniffed by content, size-limited, kept outside static/."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+
+from spokes.core.uploads import UploadRejected, read_upload, safe_display_name, storage_name
+from spokes.extensions import db
+from spokes.press_requests.models import Attachment
+
+STAFF_KINDS = ("pdf", "jpeg", "png", "docx", "xlsx", "pptx", "doc", "xls", "ppt")
+PUBLIC_KINDS = ("pdf", "jpeg", "png")
+
+
+def upload_root() -> Path:
+    """Return the folder that holds uploaded files (inside the instance folder)."""
+    root = Path(current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def store(
+    stream: IO[bytes], filename: str | None, *, max_bytes: int, allowed: tuple[str, ...], purpose: str,
+    request_id: int | None = None, answer_id: int | None = None, publication_id: int | None = None,
+    uploaded_by: Any = None, is_public: bool = False,
+) -> Attachment:
+    """Check and save an upload; raise UploadRejected with a Vietnamese message if it is refused."""
+    data, sniffed = read_upload(stream, max_bytes=max_bytes, allowed=allowed)
+    name = storage_name(sniffed)
+    path = upload_root() / name
+    with open(path, "xb") as fh:  # "x": never overwrite, the name is random
+        fh.write(data)
+    display = safe_display_name(filename)
+    if not display.lower().endswith("." + sniffed.extension):
+        display = f"{display.rsplit('.', 1)[0] if '.' in display else display}.{sniffed.extension}"
+    attachment = Attachment(
+        request_id=request_id, answer_id=answer_id, publication_id=publication_id, purpose=purpose,
+        display_name=display, storage_name=name, mime_type=sniffed.mime, size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), is_public=is_public,
+        uploaded_by_id=getattr(uploaded_by, "id", None),
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def path_of(attachment: Attachment) -> Path:
+    """Return the file's path; the stored name is ours, never the uploader's."""
+    root = upload_root().resolve()
+    path = (root / attachment.storage_name).resolve()
+    if root not in path.parents:
+        raise UploadRejected("bad_type", "Tệp không hợp lệ.")
+    return path

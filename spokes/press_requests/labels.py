@@ -1,0 +1,78 @@
+"""Human labels for the fixed codes (Vietnamese first, translated to English)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from spokes.core.clock import now
+from spokes.press_requests.models import Channel, RequestState, RequestType
+
+TYPE_LABELS = {
+    RequestType.INFORMATION: _l("Cung cấp thông tin, tài liệu"),
+    RequestType.INTERVIEW: _l("Đề nghị phỏng vấn"),
+    RequestType.PRESS_ANSWER: _l("Yêu cầu trả lời trên báo chí"),
+    RequestType.FORWARDED_FEEDBACK: _l("Ý kiến, kiến nghị, phản ánh, phê bình do báo chí chuyển đến"),
+    RequestType.FORWARDED_COMPLAINT: _l("Khiếu nại, tố cáo do báo chí chuyển đến"),
+    RequestType.EMERGENCY: _l("Phát ngôn khi có sự kiện đột xuất, bất thường"),
+}
+
+TYPE_HELP = {
+    RequestType.INFORMATION: _l("Bạn cần số liệu, văn bản hoặc thông tin về một việc của đơn vị."),
+    RequestType.INTERVIEW: _l("Bạn muốn phỏng vấn người phát ngôn; hãy gửi trước mục đích và câu hỏi."),
+    RequestType.PRESS_ANSWER: _l("Tổng biên tập đề nghị đơn vị trả lời trên báo về một vấn đề."),
+    RequestType.FORWARDED_FEEDBACK: _l("Báo chí chuyển ý kiến, phản ánh, phê bình của bạn đọc để đơn vị xử lý."),
+    RequestType.FORWARDED_COMPLAINT: _l("Báo chí chuyển đơn khiếu nại, tố cáo để đơn vị giải quyết theo luật."),
+    RequestType.EMERGENCY: _l("Đơn vị phải phát ngôn kịp thời khi có sự kiện đột xuất."),
+}
+
+CHANNEL_LABELS = {
+    Channel.WEB_FORM: _l("Biểu mẫu trên cổng"),
+    Channel.EMAIL: _l("Thư điện tử"),
+    Channel.PHONE: _l("Điện thoại"),
+    Channel.IN_PERSON: _l("Trực tiếp"),
+    Channel.LETTER: _l("Văn bản, thư"),
+    Channel.PRESS_ARTICLE: _l("Bài báo phản ánh"),
+    Channel.PRESS_CONFERENCE: _l("Họp báo"),
+}
+
+STATE_LABELS = {
+    RequestState.RECEIVED: _l("Mới tiếp nhận"),
+    RequestState.ASSIGNED: _l("Đã giao người phát ngôn"),
+    RequestState.DRAFTING: _l("Đang soạn trả lời"),
+    RequestState.AWAITING_APPROVAL: _l("Chờ duyệt"),
+    RequestState.ANSWERED: _l("Đã trả lời"),
+    RequestState.REFUSED: _l("Từ chối cung cấp"),
+    RequestState.WITHDRAWN: _l("Đã rút yêu cầu"),
+}
+
+
+def type_label(code: str) -> Any:
+    """Return the label of a request type code."""
+    return TYPE_LABELS.get(RequestType(code), code) if code in RequestType._value2member_map_ else code
+
+
+def channel_label(code: str) -> Any:
+    """Return the label of a channel code."""
+    return CHANNEL_LABELS.get(Channel(code), code) if code in Channel._value2member_map_ else code
+
+
+def state_label(code: str) -> Any:
+    """Return the label of a state code."""
+    return STATE_LABELS.get(RequestState(code), code) if code in RequestState._value2member_map_ else code
+
+
+def due_status(request: Any, at: datetime | None = None) -> str | None:
+    """Return "overdue", "due_soon" or None for an open request; closed requests get None."""
+    from spokes.press_requests.queries import due_soon_cutoff
+
+    if not request.is_open:
+        return None
+    moment = at or now()
+    if request.due_at < moment:
+        return "overdue"
+    if request.due_at <= due_soon_cutoff(moment):
+        return "due_soon"
+    return None

@@ -1,0 +1,295 @@
+"""Press requests, journalists, press agencies, attachments and the request's history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from spokes.core.clock import now
+from spokes.core.model_types import UTCDateTime, enum_check
+from spokes.extensions import db
+from spokes.units.models import Unit
+
+if TYPE_CHECKING:
+    from spokes.auth.models import User
+    from spokes.deadlines.models import RefusalGround, Rule, Rulebook
+
+
+class RequestType(enum.StrEnum):
+    """Fixed request type codes (DESIGN.md)."""
+
+    INFORMATION = "information"
+    INTERVIEW = "interview"
+    PRESS_ANSWER = "press_answer"
+    FORWARDED_FEEDBACK = "forwarded_feedback"
+    FORWARDED_COMPLAINT = "forwarded_complaint"
+    EMERGENCY = "emergency"
+
+
+class Channel(enum.StrEnum):
+    """How a request reached the unit."""
+
+    WEB_FORM = "web_form"
+    EMAIL = "email"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    LETTER = "letter"
+    PRESS_ARTICLE = "press_article"
+    PRESS_CONFERENCE = "press_conference"
+
+
+class RequestState(enum.StrEnum):
+    """Fixed workflow states; overdue and due-soon are computed, never stored."""
+
+    RECEIVED = "received"
+    ASSIGNED = "assigned"
+    DRAFTING = "drafting"
+    AWAITING_APPROVAL = "awaiting_approval"
+    ANSWERED = "answered"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_STATES = (
+    RequestState.RECEIVED,
+    RequestState.ASSIGNED,
+    RequestState.DRAFTING,
+    RequestState.AWAITING_APPROVAL,
+)
+
+
+class PressAgency(db.Model):
+    """A press agency (cơ quan báo chí)."""
+
+    __tablename__ = "press_agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    name_folded: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class Journalist(db.Model):
+    """A reporter. Contact details and card number are private and never published."""
+
+    __tablename__ = "journalists"
+    __table_args__ = (Index("ix_journalists_email", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("press_agencies.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    press_card_number: Mapped[str | None] = mapped_column(String(40))
+    press_card_expiry: Mapped[date | None] = mapped_column(Date)
+    consent_publish_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    agency: Mapped[PressAgency | None] = relationship(lazy="joined")
+
+
+class PressRequest(db.Model):
+    """A press request and its legal deadline."""
+
+    __tablename__ = "press_requests"
+    __table_args__ = (
+        enum_check("type", RequestType),
+        enum_check("channel", Channel),
+        enum_check("state", RequestState),
+        # States are tied to the timestamps and facts that define them.
+        CheckConstraint(
+            "state NOT IN ('assigned', 'drafting', 'awaiting_approval') OR assignee_id IS NOT NULL",
+            name="assigned_states_have_assignee",
+        ),
+        CheckConstraint("state <> 'answered' OR answered_at IS NOT NULL", name="answered_has_time"),
+        CheckConstraint(
+            "state <> 'refused' OR (refused_at IS NOT NULL AND refusal_ground_id IS NOT NULL AND refusal_reason IS NOT NULL)",
+            name="refused_has_ground",
+        ),
+        CheckConstraint("state <> 'withdrawn' OR withdrawn_at IS NOT NULL", name="withdrawn_has_time"),
+        CheckConstraint("due_at >= received_at", name="due_after_receipt"),
+        Index("ix_press_requests_unit_state_due", "unit_id", "state", "due_at"),
+        Index("ix_press_requests_assignee_state_due", "assignee_id", "state", "due_at"),
+        Index("ix_press_requests_state_due", "state", "due_at"),
+        Index("ix_press_requests_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Identifies one submission of the public form, so a double submit returns the same request.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default=RequestState.RECEIVED.value)
+    subject: Mapped[str] = mapped_column(String(255))
+    questions: Mapped[str] = mapped_column(Text)
+    article_url: Mapped[str | None] = mapped_column(String(1000))
+    interview_wanted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    interview_place: Mapped[str | None] = mapped_column(String(255))
+    event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # emergency: time of the event
+    journalist_id: Mapped[int | None] = mapped_column(ForeignKey("journalists.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at_reason: Mapped[str | None] = mapped_column(Text)  # why receipt is earlier than logging
+    clock_started_at: Mapped[datetime] = mapped_column(UTCDateTime())  # receipt, or the transfer
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rulebook_id: Mapped[int] = mapped_column(ForeignKey("rulebooks.id"))
+    rule_id: Mapped[int] = mapped_column(ForeignKey("rules.id"))
+    deadline_explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    extended_amount: Mapped[int] = mapped_column(Integer, default=0)
+    conclusion_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    conclusion_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refusal_ground_id: Mapped[int | None] = mapped_column(ForeignKey("refusal_grounds.id"))
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+    transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now, onupdate=now)
+
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id], lazy="joined")
+    journalist: Mapped[Journalist | None] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    rulebook: Mapped[Rulebook] = relationship()
+    rule: Mapped[Rule] = relationship()
+    refusal_ground: Mapped[RefusalGround | None] = relationship()
+    transferred_from: Mapped[Unit | None] = relationship(foreign_keys=[transferred_from_id])
+
+    @property
+    def is_open(self) -> bool:
+        """Return whether the request still waits for an answer or a refusal."""
+        return self.state in {s.value for s in OPEN_STATES}
+
+
+class Assignment(db.Model):
+    """Who held a request when, and why it moved: the assignment history."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("press_requests.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    designation_id: Mapped[int | None] = mapped_column(ForeignKey("designations.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
+
+
+class MessageKind(enum.StrEnum):
+    """Internal notes never reach the journalist; the other two are the public conversation."""
+
+    INTERNAL_NOTE = "internal_note"
+    TO_JOURNALIST = "to_journalist"
+    FROM_JOURNALIST = "from_journalist"
+
+
+class Message(db.Model):
+    """A note or message on a request."""
+
+    __tablename__ = "messages"
+    __table_args__ = (enum_check("kind", MessageKind),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("press_requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    author: Mapped[User | None] = relationship()
+
+
+class Extension(db.Model):
+    """A lawful extension of a deadline, with its reason."""
+
+    __tablename__ = "extensions"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("press_requests.id"), index=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    old_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    new_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class Attachment(db.Model):
+    """An uploaded file, stored outside static/ under a random name."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (CheckConstraint("size_bytes >= 0", name="size_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("press_requests.id"), index=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"), index=True)
+    publication_id: Mapped[int | None] = mapped_column(ForeignKey("publications.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(30), default="evidence")  # evidence, letter, answer, scan
+    display_name: Mapped[str] = mapped_column(String(255))
+    storage_name: Mapped[str] = mapped_column(String(80), unique=True)
+    mime_type: Mapped[str] = mapped_column(String(120))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class ReferenceCounter(db.Model):
+    """The last number used for a reference prefix in a year (AM-DHU-2026-00042)."""
+
+    __tablename__ = "reference_counters"
+    __table_args__ = (UniqueConstraint("prefix", "year", name="uq_reference_counters_prefix_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Transfer(db.Model):
+    """A move of a request to the competent unit; the first unit keeps a read-only view."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (Index("ix_transfers_from_unit", "from_unit_id", "request_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("press_requests.id"), index=True)
+    from_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    to_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    from_unit: Mapped[Unit] = relationship(foreign_keys=[from_unit_id])
+    to_unit: Mapped[Unit] = relationship(foreign_keys=[to_unit_id])

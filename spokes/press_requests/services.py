@@ -1,0 +1,844 @@
+"""The rules of a press request's life: intake, assignment, drafting, approval, refusal, transfer.
+
+Every change goes through ``transition()``, which checks the workflow table, the actor's
+permissions in the request's unit and the guards. Services flush and audit; they never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from spokes.audit import services as audit
+from spokes.auth.models import Membership, User
+from spokes.auth.permissions import Permission, Role
+from spokes.auth.policies import permissions_in
+from spokes.core.clock import now, today_vn
+from spokes.core.errors import DomainError, NotAllowed
+from spokes.core.search import index_object
+from spokes.core.text import fold
+from spokes.deadlines import services as deadlines
+from spokes.deadlines.calendar import to_vn
+from spokes.deadlines.engine import compute_due
+from spokes.deadlines.models import RefusalGround
+from spokes.deadlines.rulebook import ExtensionNotAllowed, validate_extension
+from spokes.extensions import db
+from spokes.press_requests import workflow
+from spokes.press_requests.models import (
+    Assignment,
+    Extension,
+    Journalist,
+    Message,
+    MessageKind,
+    PressAgency,
+    PressRequest,
+    ReferenceCounter,
+    RequestState,
+    Transfer,
+)
+from spokes.press_requests.workflow import Action
+from spokes.responses.models import Answer, AnswerKind, AnswerStatus
+from spokes.units.models import Designation, DesignationKind, Unit
+from spokes.units.services import current_designation_filter
+
+log = logging.getLogger(__name__)
+
+SEARCH_TYPE = "request"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of a tracking token (tokens are random, so SHA-256 suffices)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """Return a fresh (token, hash) pair; only the hash is ever stored."""
+    token = secrets.token_urlsafe(24)
+    return token, hash_token(token)
+
+
+def next_reference(unit: Unit, received_at: datetime) -> str:
+    """Return the next public reference for a unit and year, e.g. AM-DHU-2026-00042.
+
+    The counter row is updated in place, which takes a row lock (or SQLite's write lock),
+    so two servers never hand out the same number.
+    """
+    year = to_vn(received_at).year
+    prefix = unit.reference_prefix
+    bumped = db.session.execute(
+        update(ReferenceCounter)
+        .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
+        .values(last_number=ReferenceCounter.last_number + 1)
+    ).rowcount
+    if not bumped:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ReferenceCounter(prefix=prefix, year=year, last_number=1))
+        except Exception:  # noqa: BLE001 - another server created the row first; bump it instead
+            db.session.execute(
+                update(ReferenceCounter)
+                .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
+                .values(last_number=ReferenceCounter.last_number + 1)
+            )
+    number = db.session.execute(
+        select(ReferenceCounter.last_number).where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
+    ).scalar_one()
+    return f"{prefix}-{year}-{number:05d}".upper()
+
+
+def get_or_create_agency(name: str | None) -> PressAgency | None:
+    """Return the press agency with this name (ignoring case and accents), creating it if new."""
+    if not name or not name.strip():
+        return None
+    key = fold(name)
+    agency = db.session.execute(select(PressAgency).where(PressAgency.name_folded == key)).scalar_one_or_none()
+    if agency is None:
+        agency = PressAgency(name=name.strip(), name_folded=key)
+        db.session.add(agency)
+        db.session.flush()
+    return agency
+
+
+@dataclass
+class JournalistData:
+    """What we know of the journalist behind a request."""
+
+    name: str
+    agency: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    press_card_number: str | None = None
+    press_card_expiry: date | None = None
+    consent_publish_name: bool = False
+
+
+def upsert_journalist(data: JournalistData) -> Journalist:
+    """Reuse the journalist with the same e-mail and name, updating their details; else create one."""
+    agency = get_or_create_agency(data.agency)
+    email = (data.email or "").strip().lower() or None
+    journalist = None
+    if email:
+        journalist = db.session.execute(
+            select(Journalist).where(Journalist.email == email, Journalist.name == data.name.strip()).limit(1)
+        ).scalar_one_or_none()
+    if journalist is None:
+        journalist = Journalist(name=data.name.strip(), email=email)
+        db.session.add(journalist)
+    journalist.agency_id = agency.id if agency else None
+    journalist.phone = data.phone or journalist.phone
+    journalist.press_card_number = data.press_card_number or journalist.press_card_number
+    journalist.press_card_expiry = data.press_card_expiry or journalist.press_card_expiry
+    journalist.consent_publish_name = data.consent_publish_name
+    db.session.flush()
+    return journalist
+
+
+def current_speaker(unit: Unit, on: date | None = None) -> tuple[User | None, Designation | None]:
+    """Return who speaks for a unit today: the designated spokesperson, else the head.
+
+    Falls back to a user holding the head role when no head designation is recorded, since the
+    head speaks by law (ND 09 Điều 2).
+    """
+    on = on or today_vn()
+    rows = db.session.execute(
+        select(Designation)
+        .where(
+            Designation.unit_id == unit.id,
+            Designation.kind.in_([DesignationKind.DESIGNATED.value, DesignationKind.HEAD.value]),
+            current_designation_filter(on),
+        )
+        .order_by(Designation.valid_from.desc(), Designation.id.desc())
+    ).scalars().all()
+    for kind in (DesignationKind.DESIGNATED.value, DesignationKind.HEAD.value):
+        for d in rows:
+            if d.kind == kind and d.user.active:
+                return d.user, d
+    head = db.session.execute(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id == unit.id, Membership.role == Role.HEAD.value, User.active.is_(True))
+        .order_by(User.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return head, None
+
+
+def _public_person(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"name": user.name, "title": user.title}
+
+
+def _snapshot(req: PressRequest) -> dict[str, Any]:
+    return {
+        "state": req.state,
+        "unit_id": req.unit_id,
+        "assignee_id": req.assignee_id,
+        "due_at": req.due_at,
+    }
+
+
+def _reindex(req: PressRequest) -> None:
+    journalist = req.journalist
+    agency = journalist.agency.name if journalist and journalist.agency else None
+    index_object(
+        SEARCH_TYPE,
+        req.id,
+        [req.reference, req.subject, req.questions, journalist.name if journalist else None, agency],
+    )
+
+
+# --------------------------------------------------------------------------- intake
+
+
+@dataclass
+class IntakeData:
+    """A request as logged by staff or submitted on the public form."""
+
+    type: str
+    channel: str
+    subject: str
+    questions: str
+    journalist: JournalistData | None
+    article_url: str | None = None
+    interview_wanted_at: datetime | None = None
+    interview_place: str | None = None
+    event_at: datetime | None = None
+    received_at: datetime | None = None
+    received_at_reason: str | None = None
+    submission_key: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressRequest, str]:
+    """Log a new request, compute its deadline and hand it to the unit's spokesperson.
+
+    ``actor`` is None for the public form. Returns the request and its tracking token
+    (shown once; only its hash is stored).
+    """
+    if actor is not None and Permission.LOG_REQUEST not in permissions_in(actor, unit):
+        raise NotAllowed(_("Bạn không có quyền tiếp nhận hồ sơ cho đơn vị này."))
+    if not unit.is_active:
+        raise DomainError(_("Đơn vị này đã ngừng hoạt động; vui lòng chọn đơn vị đang hoạt động."), status=400)
+    moment = now()
+    received_at = data.received_at or moment
+    if received_at > moment:
+        raise DomainError(_("Thời điểm tiếp nhận không thể ở tương lai."), status=400)
+    if data.received_at is not None and (moment - received_at).total_seconds() > 3600 and not (data.received_at_reason or "").strip():
+        raise DomainError(_("Khi ghi thời điểm tiếp nhận sớm hơn hiện tại, vui lòng nêu lý do."), status=400)
+    # An emergency counts from the event itself (ND 09 Điều 6), not from when it was logged.
+    clock_start = data.event_at if data.type == "emergency" and data.event_at else received_at
+    try:
+        deadline = deadlines.compute(data.type, clock_start, rulebook_for=received_at)
+    except deadlines.DeadlineUnavailable as err:
+        raise DomainError(_("Không có quy tắc thời hạn áp dụng cho ngày tiếp nhận này."), status=400) from err
+
+    journalist = upsert_journalist(data.journalist) if data.journalist else None
+    token, token_hash = new_token()
+    req = PressRequest(
+        reference=next_reference(unit, received_at),
+        token_hash=token_hash,
+        submission_key=data.submission_key,
+        unit_id=unit.id,
+        type=data.type,
+        channel=data.channel,
+        state=RequestState.RECEIVED.value,
+        subject=data.subject.strip(),
+        questions=data.questions.strip(),
+        article_url=data.article_url or None,
+        interview_wanted_at=data.interview_wanted_at,
+        interview_place=data.interview_place or None,
+        event_at=data.event_at,
+        journalist_id=journalist.id if journalist else None,
+        created_by_id=actor.id if actor else None,
+        received_at=received_at,
+        received_at_reason=(data.received_at_reason or "").strip() or None,
+        clock_started_at=clock_start,
+        due_at=deadline.result.due_at,
+        rulebook_id=deadline.rulebook.id,
+        rule_id=deadline.rule.id,
+        deadline_explanation=deadline.explanation(),
+    )
+    req.unit = unit
+    req.journalist = journalist
+    db.session.add(req)
+    db.session.flush()
+    _reindex(req)
+    audit.record(
+        "request.received", actor=actor, obj_type="request", obj_id=req.id, unit_id=unit.id, public=True,
+        actor_label=None if actor else "journalist",
+        after={"reference": req.reference, "unit": unit.name, "type": req.type, "channel": req.channel,
+               "received_at": received_at, "due_at": req.due_at, "reason": req.received_at_reason},
+    )
+    speaker, designation = current_speaker(unit)
+    if speaker is not None:
+        _assign(req, speaker, by=actor, reason=_("Giao tự động cho người phát ngôn của đơn vị."),
+                designation=designation, automatic=True)
+    log.info("request %s received for %s (due %s)", req.reference, unit.code, req.due_at.isoformat())
+    from spokes.notifications import events as notify
+
+    notify.request_received(req, token=token, actor=actor)
+    return req, token
+
+
+# --------------------------------------------------------------------------- the one transition function
+
+
+def _refusal_message(reason: str | None, action: Action, state: str) -> str:
+    from spokes.press_requests.labels import state_label
+
+    if reason == "permission":
+        return _("Bạn không có quyền “%(action)s” đối với hồ sơ này.", action=action_label(action))
+    if reason == "approval_required":
+        return _("Đơn vị yêu cầu người đứng đầu duyệt trước khi gửi; hãy trình duyệt dự thảo.")
+    return _(
+        "Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(state)s”.",
+        action=action_label(action), state=str(state_label(state)),
+    )
+
+
+def action_label(action: Action) -> str:
+    """Return the Vietnamese label of a workflow action."""
+    labels = {
+        Action.ASSIGN: _("giao xử lý"),
+        Action.DRAFT: _("soạn dự thảo"),
+        Action.SUBMIT: _("trình duyệt"),
+        Action.APPROVE: _("duyệt trả lời"),
+        Action.APPROVE_REFUSAL: _("duyệt từ chối"),
+        Action.RETURN: _("trả lại dự thảo"),
+        Action.ANSWER: _("trả lời"),
+        Action.REFUSE: _("từ chối cung cấp thông tin"),
+        Action.WITHDRAW: _("rút yêu cầu"),
+        Action.TRANSFER: _("chuyển đơn vị"),
+        Action.EXTEND: _("gia hạn"),
+        Action.REOPEN: _("mở lại"),
+    }
+    return labels[action]
+
+
+def check_transition(actor: User | None, req: PressRequest, action: Action, *, journalist: bool = False) -> workflow.State:
+    """Raise unless the actor may take the action on the request now; return the next state."""
+    perms = permissions_in(actor, req.unit) if actor is not None else frozenset()
+    decision = workflow.check(
+        req.state, action, permissions=perms, approval_required=req.unit.approval_required,
+        is_head=Permission.APPROVE in perms, actor_is_journalist=journalist,
+    )
+    if decision.allowed and decision.next_state is not None:
+        return decision.next_state
+    message = _refusal_message(decision.reason, action, req.state)
+    if decision.reason == "permission":
+        raise NotAllowed(message)
+    raise DomainError(message, status=409)
+
+
+def transition(
+    actor: User | None,
+    req: PressRequest,
+    action: Action,
+    *,
+    journalist: bool = False,
+    audit_after: dict[str, Any] | None = None,
+    public: bool = False,
+) -> None:
+    """Apply one workflow action: check the table, rights and guards, change state, audit."""
+    target = check_transition(actor, req, action, journalist=journalist)
+    before = _snapshot(req)
+    req.state = target.value
+    moment = now()
+    if target is workflow.State.ANSWERED:
+        req.answered_at = moment
+    elif target is workflow.State.REFUSED:
+        req.refused_at = moment
+    elif target is workflow.State.WITHDRAWN:
+        req.withdrawn_at = moment
+    db.session.flush()
+    audit.record(
+        f"request.{action.value}", actor=actor, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
+        before=before, after={**_snapshot(req), **(audit_after or {})}, public=public,
+        actor_label="journalist" if journalist else None,
+    )
+
+
+# --------------------------------------------------------------------------- assignment
+
+
+def _assign(
+    req: PressRequest, user: User, *, by: User | None, reason: str | None,
+    designation: Designation | None = None, automatic: bool = False,
+) -> None:
+    """Hand the request to a user and keep the assignment history."""
+    moment = now()
+    for previous in db.session.execute(
+        select(Assignment).where(Assignment.request_id == req.id, Assignment.ended_at.is_(None))
+    ).scalars():
+        previous.ended_at = moment
+    db.session.add(Assignment(
+        request_id=req.id, unit_id=req.unit_id, user_id=user.id, assigned_by_id=by.id if by else None,
+        reason=reason, designation_id=designation.id if designation else None,
+    ))
+    before = _snapshot(req)
+    req.assignee_id = user.id
+    req.assignee = user
+    req.assigned_at = moment
+    if req.state == RequestState.RECEIVED.value:
+        req.state = RequestState.ASSIGNED.value
+    db.session.flush()
+    audit.record(
+        "request.assign", actor=by, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
+        before=before, public=True, actor_label=None if by else "system",
+        after={**_snapshot(req), "assignee": _public_person(user), "reason": reason, "automatic": automatic},
+    )
+    from spokes.notifications import events as notify
+
+    notify.request_assigned(req, user, actor=by)
+
+
+def eligible_assignees(unit: Unit) -> list[User]:
+    """Return the active users who may answer for the unit (spokespersons and heads)."""
+    return list(
+        db.session.execute(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.unit_id == unit.id,
+                Membership.role.in_([Role.SPOKESPERSON.value, Role.HEAD.value]),
+                User.active.is_(True),
+            )
+            .distinct()
+            .order_by(User.name)
+        ).scalars()
+    )
+
+
+def reassign(actor: User, req: PressRequest, assignee: User, reason: str) -> None:
+    """Let the head (or an overseer) give the request to another spokesperson, with a reason."""
+    check_transition(actor, req, Action.ASSIGN)
+    if not reason.strip():
+        raise DomainError(_("Vui lòng nêu lý do giao lại."), status=400)
+    allowed = {u.id for u in eligible_assignees(req.unit)} | _authorised_for_case(req)
+    if assignee.id not in allowed:
+        raise DomainError(_("Người được giao phải là người phát ngôn, người đứng đầu hoặc người được ủy quyền của đơn vị."), status=400)
+    if assignee.id == req.assignee_id:
+        raise DomainError(_("Hồ sơ đang được giao cho người này."), status=409)
+    _assign(req, assignee, by=actor, reason=reason.strip())
+
+
+def _authorised_for_case(req: PressRequest, on: date | None = None) -> set[int]:
+    on = on or today_vn()
+    return set(
+        db.session.execute(
+            select(Designation.user_id).where(
+                Designation.case_request_id == req.id,
+                Designation.kind == DesignationKind.AUTHORISED.value,
+                current_designation_filter(on),
+            )
+        ).scalars()
+    )
+
+
+@dataclass
+class CaseAuthorisation:
+    """A written authorisation to speak on one case (RULES.md SP-05)."""
+
+    user: User
+    title: str
+    document_number: str
+    document_date: date
+    valid_to: date
+
+
+def authorise_for_case(actor: User, req: PressRequest, data: CaseAuthorisation) -> Designation:
+    """Authorise a deputy to speak on this one case until an end date, and assign it to them.
+
+    The authorisation is in writing, for one case, with a definite term, and an authorised
+    speaker cannot pass it on (SP-05, SP-06).
+    """
+    if Permission.AUTHORISE_SPOKESPERSON not in permissions_in(actor, req.unit):
+        raise NotAllowed(_("Chỉ người đứng đầu đơn vị mới được ủy quyền phát ngôn."))
+    if not req.is_open:
+        raise DomainError(_("Hồ sơ đã đóng; không thể ủy quyền phát ngôn."), status=409)
+    if _is_authorised_only(actor, req.unit):
+        raise DomainError(_("Người được ủy quyền phát ngôn không được ủy quyền tiếp cho người khác."), status=409)
+    today = today_vn()
+    if data.valid_to < today:
+        raise DomainError(_("Ngày hết hạn ủy quyền phải từ hôm nay trở đi."), status=400)
+    if data.document_date > today:
+        raise DomainError(_("Ngày văn bản ủy quyền không thể ở tương lai."), status=400)
+    if not data.user.active or not any(m.unit_id == req.unit_id for m in data.user.memberships):
+        raise DomainError(_("Người được ủy quyền phải là cán bộ đang công tác tại đơn vị."), status=400)
+    designation = Designation(
+        unit_id=req.unit_id, user_id=data.user.id, kind=DesignationKind.AUTHORISED.value,
+        title=data.title.strip(), public_phone=data.user.phone, public_email=data.user.email,
+        document_number=data.document_number.strip(), document_date=data.document_date,
+        valid_from=today, valid_to=data.valid_to, case_request_id=req.id, topic=req.subject[:255],
+        created_by_id=actor.id,
+    )
+    db.session.add(designation)
+    db.session.flush()
+    audit.record(
+        "designation.authorise", actor=actor, obj_type="designation", obj_id=designation.id, unit_id=req.unit_id,
+        after={"request_id": req.id, "user_id": data.user.id, "document_number": designation.document_number,
+               "valid_to": data.valid_to},
+    )
+    _assign(req, data.user, by=actor, reason=_("Ủy quyền phát ngôn theo văn bản số %(doc)s, đến hết ngày %(end)s.",
+                                              doc=designation.document_number, end=data.valid_to.strftime("%d/%m/%Y")),
+            designation=designation)
+    return designation
+
+
+def _is_authorised_only(user: User, unit: Unit) -> bool:
+    """Return whether the user speaks for the unit only by a case authorisation."""
+    roles = {m.role for m in user.memberships if m.unit_id == unit.id}
+    return Role.HEAD.value not in roles
+
+
+def expire_case_authorisations(on: date | None = None) -> int:
+    """Give back to the unit's speaker every open request whose case authorisation has ended.
+
+    Runs from the periodic job; returns how many requests were handed back.
+    """
+    on = on or today_vn()
+    rows = db.session.execute(
+        select(PressRequest, Designation)
+        .join(Designation, Designation.case_request_id == PressRequest.id)
+        .where(
+            Designation.kind == DesignationKind.AUTHORISED.value,
+            Designation.valid_to < on,
+            PressRequest.assignee_id == Designation.user_id,
+            PressRequest.state.in_([s.value for s in workflow.OPEN]),
+        )
+    ).all()
+    moved = 0
+    for req, designation in rows:
+        if req.assignee_id in _authorised_for_case(req, on):
+            continue  # a newer authorisation for the same person still runs
+        speaker, speaker_designation = current_speaker(req.unit, on)
+        if speaker is None or speaker.id == req.assignee_id:
+            continue
+        _assign(req, speaker, by=None, designation=speaker_designation,
+                reason=_("Ủy quyền phát ngôn theo văn bản số %(doc)s đã hết hạn.", doc=designation.document_number))
+        moved += 1
+    return moved
+
+
+# --------------------------------------------------------------------------- drafting and approval
+
+
+@dataclass
+class DraftData:
+    """A draft answer or proposed refusal."""
+
+    kind: str = AnswerKind.ANSWER.value
+    form: str = "written"
+    body: str = ""
+    refusal_ground_id: int | None = None
+    refusal_reason: str | None = None
+    interview_at: datetime | None = None
+    interview_place: str | None = None
+    questions_received: bool = False
+    review_requested: bool = False
+
+
+def current_draft(req: PressRequest) -> Answer | None:
+    """Return the answer being worked on (draft, submitted or returned), if any."""
+    return db.session.execute(
+        select(Answer)
+        .where(Answer.request_id == req.id, Answer.status.in_([
+            AnswerStatus.DRAFT.value, AnswerStatus.SUBMITTED.value, AnswerStatus.RETURNED.value]))
+        .order_by(Answer.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def final_answer(req: PressRequest) -> Answer | None:
+    """Return the answer or refusal that was sent, if any."""
+    return db.session.execute(
+        select(Answer)
+        .where(Answer.request_id == req.id, Answer.status == AnswerStatus.SENT.value)
+        .order_by(Answer.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _validate_draft(req: PressRequest, data: DraftData) -> None:
+    if data.kind == AnswerKind.REFUSAL.value:
+        ground = db.session.get(RefusalGround, data.refusal_ground_id) if data.refusal_ground_id else None
+        if ground is None or ground.rulebook_id != req.rulebook_id:
+            raise DomainError(_("Vui lòng chọn căn cứ từ chối trong bộ quy tắc áp dụng cho hồ sơ."), status=400)
+        if not (data.refusal_reason or "").strip():
+            raise DomainError(_("Vui lòng nêu lý do từ chối cụ thể."), status=400)
+    elif not data.body.strip():
+        raise DomainError(_("Nội dung trả lời không được để trống."), status=400)
+    if data.form == "interview" and req.type == "interview" and not data.questions_received:
+        raise DomainError(_("Phóng viên phải gửi trước câu hỏi phỏng vấn (Luật Báo chí 2025, Điều 33)."), status=400)
+
+
+def save_draft(actor: User, req: PressRequest, data: DraftData) -> Answer:
+    """Create or update the current draft; the request moves to drafting."""
+    if req.state == RequestState.RECEIVED.value:
+        raise DomainError(_("Hồ sơ chưa được giao cho người phát ngôn."), status=409)
+    transition(actor, req, Action.DRAFT)
+    _validate_draft(req, data)
+    answer = current_draft(req)
+    if answer is None or answer.status == AnswerStatus.SUBMITTED.value:
+        answer = Answer(request_id=req.id, author_id=actor.id)
+        db.session.add(answer)
+    answer.kind = data.kind
+    answer.form = data.form
+    answer.body = data.body.strip()
+    answer.refusal_ground_id = data.refusal_ground_id if data.kind == AnswerKind.REFUSAL.value else None
+    answer.refusal_reason = (data.refusal_reason or "").strip() or None if data.kind == AnswerKind.REFUSAL.value else None
+    answer.interview_at = data.interview_at
+    answer.interview_place = data.interview_place
+    answer.questions_received = data.questions_received
+    answer.review_requested = data.review_requested
+    answer.status = AnswerStatus.DRAFT.value
+    answer.author_id = actor.id
+    db.session.flush()
+    return answer
+
+
+def submit_draft(actor: User, req: PressRequest) -> Answer:
+    """Send the current draft to the head for approval."""
+    answer = current_draft(req)
+    if answer is None or answer.status != AnswerStatus.DRAFT.value:
+        raise DomainError(_("Chưa có dự thảo để trình duyệt."), status=409)
+    transition(actor, req, Action.SUBMIT, audit_after={"answer_id": answer.id, "kind": answer.kind})
+    answer.status = AnswerStatus.SUBMITTED.value
+    answer.submitted_at = now()
+    db.session.flush()
+    from spokes.notifications import events as notify
+
+    notify.draft_submitted(req, answer, actor=actor)
+    return answer
+
+
+def _send(actor: User, req: PressRequest, answer: Answer, action: Action) -> None:
+    moment = now()
+    answer.status = AnswerStatus.APPROVED.value
+    answer.approver_id = actor.id
+    answer.approved_at = moment
+    db.session.flush()
+    if answer.kind == AnswerKind.REFUSAL.value:
+        req.refusal_ground_id = answer.refusal_ground_id
+        req.refusal_reason = answer.refusal_reason
+        req.refusal_ground = answer.refusal_ground
+    ground = answer.refusal_ground
+    public = {
+        "answer_id": answer.id, "kind": answer.kind, "form": answer.form,
+        "speaker": _public_person(db.session.get(User, answer.author_id)),
+        "refusal_ground": {"code": ground.code, "text": ground.text, "source": ground.source} if ground else None,
+        "refusal_reason": answer.refusal_reason,
+    }
+    transition(actor, req, action, audit_after=public, public=True)
+    answer.status = AnswerStatus.SENT.value
+    answer.sent_at = moment
+    db.session.flush()
+    from spokes.notifications import events as notify
+
+    notify.request_closed(req, answer, actor=actor)
+
+
+def approve(actor: User, req: PressRequest) -> Answer:
+    """Approve the submitted draft: the answer (or refusal) goes to the journalist."""
+    answer = current_draft(req)
+    if answer is None or answer.status != AnswerStatus.SUBMITTED.value:
+        raise DomainError(_("Không có dự thảo nào đang chờ duyệt."), status=409)
+    action = Action.APPROVE_REFUSAL if answer.kind == AnswerKind.REFUSAL.value else Action.APPROVE
+    _send(actor, req, answer, action)
+    return answer
+
+
+def return_draft(actor: User, req: PressRequest, comment: str) -> Answer:
+    """Return the submitted draft to its author with a comment."""
+    answer = current_draft(req)
+    if answer is None or answer.status != AnswerStatus.SUBMITTED.value:
+        raise DomainError(_("Không có dự thảo nào đang chờ duyệt."), status=409)
+    if not comment.strip():
+        raise DomainError(_("Vui lòng ghi ý kiến khi trả lại dự thảo."), status=400)
+    transition(actor, req, Action.RETURN, audit_after={"answer_id": answer.id, "comment": comment.strip()})
+    answer.status = AnswerStatus.RETURNED.value
+    answer.return_comment = comment.strip()
+    db.session.flush()
+    from spokes.notifications import events as notify
+
+    notify.draft_returned(req, answer, actor=actor)
+    return answer
+
+
+def send_directly(actor: User, req: PressRequest) -> Answer:
+    """Send the current draft without approval (approval off, or the head sends it)."""
+    answer = current_draft(req)
+    if answer is None or answer.status not in (AnswerStatus.DRAFT.value, AnswerStatus.RETURNED.value):
+        raise DomainError(_("Chưa có dự thảo để gửi."), status=409)
+    if answer.kind == AnswerKind.REFUSAL.value:
+        _send(actor, req, answer, Action.REFUSE)
+    else:
+        _send(actor, req, answer, Action.ANSWER)
+    return answer
+
+
+# --------------------------------------------------------------------------- other actions
+
+
+def withdraw(actor: User | None, req: PressRequest, reason: str | None = None) -> None:
+    """Withdraw the request: by the journalist (actor None) or recorded by staff."""
+    transition(actor, req, Action.WITHDRAW, journalist=actor is None, public=True,
+               audit_after={"reason": (reason or "").strip() or None})
+    from spokes.notifications import events as notify
+
+    notify.request_withdrawn(req, actor=actor)
+
+
+def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Transfer:
+    """Move the request to the competent unit; it starts there as received with a new deadline."""
+    if not reason.strip():
+        raise DomainError(_("Vui lòng nêu lý do chuyển."), status=400)
+    if to_unit.id == req.unit_id:
+        raise DomainError(_("Hãy chọn một đơn vị khác đơn vị hiện tại."), status=400)
+    if not to_unit.is_active:
+        raise DomainError(_("Đơn vị nhận đã ngừng hoạt động."), status=400)
+    check_transition(actor, req, Action.TRANSFER)
+    moment = now()
+    from_unit = req.unit
+    try:
+        deadline = deadlines.compute(req.type, moment)
+    except deadlines.DeadlineUnavailable as err:
+        raise DomainError(_("Không có quy tắc thời hạn áp dụng cho ngày chuyển."), status=400) from err
+    record = Transfer(request_id=req.id, from_unit_id=from_unit.id, to_unit_id=to_unit.id,
+                      reason=reason.strip(), created_by_id=actor.id)
+    db.session.add(record)
+    for open_assignment in db.session.execute(
+        select(Assignment).where(Assignment.request_id == req.id, Assignment.ended_at.is_(None))
+    ).scalars():
+        open_assignment.ended_at = moment
+    for draft in db.session.execute(select(Answer).where(
+        Answer.request_id == req.id,
+        Answer.status.in_([AnswerStatus.DRAFT.value, AnswerStatus.SUBMITTED.value, AnswerStatus.RETURNED.value]),
+    )).scalars():
+        draft.status = AnswerStatus.SUPERSEDED.value
+    req.unit_id = to_unit.id
+    req.unit = to_unit
+    req.transferred_from_id = from_unit.id
+    req.assignee_id = None
+    req.assignee = None
+    req.clock_started_at = moment
+    req.due_at = deadline.result.due_at
+    req.rulebook_id = deadline.rulebook.id
+    req.rule_id = deadline.rule.id
+    req.extended_amount = 0
+    req.deadline_explanation = deadline.explanation(
+        note=_("Thời hạn tính lại từ thời điểm chuyển đến %(unit)s.", unit=to_unit.name))
+    transition(actor, req, Action.TRANSFER, public=True, audit_after={
+        "from_unit": from_unit.name, "to_unit": to_unit.name, "reason": reason.strip(), "due_at": req.due_at})
+    speaker, designation = current_speaker(to_unit)
+    if speaker is not None:
+        _assign(req, speaker, by=None, reason=_("Giao tự động cho người phát ngôn của đơn vị nhận."),
+                designation=designation, automatic=True)
+    from spokes.notifications import events as notify
+
+    notify.request_transferred(req, record, actor=actor)
+    return record
+
+
+def extend(actor: User, req: PressRequest, amount: int, reason: str) -> Extension:
+    """Extend the deadline where the rule allows it, within its maximum, with a reason."""
+    check_transition(actor, req, Action.EXTEND)
+    rule = deadlines.rule_spec(req.rule)
+    try:
+        validate_extension(rule, amount, req.extended_amount, reason=reason or "")
+    except ExtensionNotAllowed as err:
+        raise DomainError(err.message_vi, status=409) from err
+    total = req.extended_amount + amount
+    extended = compute_due(req.clock_started_at, req.rule.amount + total, req.rule.unit, deadlines.work_calendar())
+    old_due = req.due_at
+    record = Extension(request_id=req.id, amount=amount, reason=reason.strip(), old_due_at=old_due,
+                       new_due_at=extended.due_at, created_by_id=actor.id)
+    db.session.add(record)
+    req.extended_amount = total
+    req.due_at = extended.due_at
+    explanation = deadlines.explanation_dict(req.rulebook, req.rule, extended,
+                                             note=_("Đã gia hạn thêm %(n)d; lý do: %(reason)s", n=total, reason=reason.strip()))
+    req.deadline_explanation = explanation
+    transition(actor, req, Action.EXTEND, public=True, audit_after={
+        "amount": amount, "unit": req.rule.unit, "reason": reason.strip(), "old_due_at": old_due, "new_due_at": req.due_at})
+    from spokes.notifications import events as notify
+
+    notify.request_extended(req, record, actor=actor)
+    return record
+
+
+def reopen(actor: User, req: PressRequest, reason: str) -> None:
+    """Reopen an answered or refused request (head or overseer), with a reason."""
+    if not reason.strip():
+        raise DomainError(_("Vui lòng nêu lý do mở lại."), status=400)
+    check_transition(actor, req, Action.REOPEN)
+    if req.assignee_id is None:
+        speaker, _designation = current_speaker(req.unit)
+        if speaker is None:
+            raise DomainError(_("Đơn vị chưa có người phát ngôn để giao lại hồ sơ."), status=409)
+        req.assignee_id = speaker.id
+    req.answered_at = None
+    req.refused_at = None
+    req.refusal_ground_id = None
+    req.refusal_reason = None
+    transition(actor, req, Action.REOPEN, public=True, audit_after={"reason": reason.strip()})
+
+
+def add_message(actor: User | None, req: PressRequest, kind: MessageKind, body: str) -> Message:
+    """Add an internal note, a message to the journalist, or the journalist's follow-up."""
+    body = body.strip()
+    if not body:
+        raise DomainError(_("Nội dung tin nhắn không được để trống."), status=400)
+    if kind is MessageKind.FROM_JOURNALIST:
+        if actor is not None:
+            raise NotAllowed(_("Chỉ phóng viên gửi được tin nhắn này."))
+        if not req.is_open:
+            raise DomainError(_("Yêu cầu đã kết thúc; không thể gửi thêm tin nhắn."), status=409)
+    elif actor is None or Permission.VIEW_REQUESTS not in permissions_in(actor, req.unit) or \
+            Permission.LOG_REQUEST not in permissions_in(actor, req.unit):
+        raise NotAllowed(_("Bạn không có quyền ghi chú vào hồ sơ này."))
+    message = Message(request_id=req.id, kind=kind.value, author_id=actor.id if actor else None, body=body)
+    db.session.add(message)
+    db.session.flush()
+    audit.record(
+        f"message.{kind.value}", actor=actor, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
+        public=kind is not MessageKind.INTERNAL_NOTE, actor_label=None if actor else "journalist",
+        after={"message_id": message.id, "kind": kind.value},
+    )
+    from spokes.notifications import events as notify
+
+    notify.message_added(req, message, actor=actor)
+    return message
+
+
+def find_by_token(token: str) -> PressRequest | None:
+    """Return the request opened by a tracking token, or None."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.execute(
+        select(PressRequest).where(PressRequest.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+
+
+def find_by_reference_and_email(reference: str, email: str) -> PressRequest | None:
+    """Return the request with this reference whose journalist has this e-mail, or None."""
+    reference = (reference or "").strip().upper()
+    email = (email or "").strip().lower()
+    if not reference or not email:
+        return None
+    return db.session.execute(
+        select(PressRequest)
+        .join(Journalist, Journalist.id == PressRequest.journalist_id)
+        .where(PressRequest.reference == reference, Journalist.email == email)
+    ).scalar_one_or_none()

@@ -1,0 +1,224 @@
+"""Shared fixtures: an app per test session, a clean database per test, and factories.
+
+The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL is set
+(``.ci/run`` does both). The schema is created once per session; after each test every
+table is emptied, so views that commit behave exactly as in production.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from spokes import create_app
+from spokes.core import clock
+from spokes.extensions import db, limiter
+
+PASSWORD = "correct-horse-battery"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return the database URL of this test session."""
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return a throwaway instance folder (uploads, mail)."""
+    return str(tmp_path_factory.mktemp("instance"))
+
+
+@pytest.fixture(scope="session")
+def make_app(database_url: str, instance_dir: str) -> Callable[..., Flask]:
+    """Return a factory of apps sharing the session database, with config overrides."""
+    os.environ["SPOKES_INSTANCE_PATH"] = instance_dir
+
+    def factory(**overrides: Any) -> Flask:
+        config = {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": None}
+        config.update(overrides)
+        return create_app(config)
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def _schema(make_app: Callable[..., Flask]) -> Iterator[None]:
+    app = make_app()
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+        db.create_all()  # tests only; the app itself migrates with Alembic
+        db.session.remove()
+        db.engine.dispose()
+    yield
+
+
+def _empty_tables() -> None:
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture()
+def app(make_app: Callable[..., Flask], _schema: None) -> Iterator[Flask]:
+    """Return the default test app (CSRF and rate limits off) with an empty database."""
+    application = make_app()
+    with application.app_context():
+        yield application
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+    clock.freeze(None)
+    try:
+        limiter.reset()
+    except Exception:  # noqa: BLE001 - storage may not support reset; nothing to clean then
+        pass
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    """Return a test client of the default app."""
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    """Return a CLI runner of the default app."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def frozen_clock() -> Iterator[Callable[[datetime], None]]:
+    """Return a function that pins spokes.core.clock.now() to a moment."""
+    yield clock.freeze
+    clock.freeze(None)
+
+
+# ----------------------------------------------------------------------------- factories
+
+
+@pytest.fixture()
+def rulebooks(app: Flask) -> None:
+    """Load the two seeded rulebooks."""
+    from spokes.deadlines.services import seed_rulebooks
+
+    seed_rulebooks()
+    db.session.commit()
+
+
+@pytest.fixture()
+def make_unit(app: Flask) -> Callable[..., Any]:
+    """Return a factory of units: make_unit("AM-DHU", parent=district, kind="commune")."""
+    from spokes.core.text import fold
+    from spokes.units.models import Unit
+    from spokes.units.services import set_parent
+
+    def factory(code: str, name: str | None = None, *, parent: Any = None, kind: str = "commune",
+                approval_required: bool = True) -> Unit:
+        unit = Unit(code=code, name=name or f"Đơn vị {code}", name_folded=fold(name or f"Đơn vị {code}"),
+                    kind=kind, reference_prefix=code.upper(), approval_required=approval_required)
+        db.session.add(unit)
+        set_parent(unit, parent)
+        db.session.commit()
+        return unit
+
+    return factory
+
+
+@pytest.fixture()
+def make_user(app: Flask) -> Callable[..., Any]:
+    """Return a factory of users: make_user(role="head", unit=commune, designate=True)."""
+    from spokes.auth.models import Membership, User
+    from spokes.units.models import Designation
+
+    counter = {"n": 0}
+
+    def factory(role: str, unit: Any, *, email: str | None = None, name: str | None = None,
+                designate: str | None = None, active: bool = True, title: str | None = None) -> User:
+        counter["n"] += 1
+        user = User(email=email or f"{role}{counter['n']}@test.vn", name=name or f"Cán bộ {role} {counter['n']}",
+                    title=title or f"Chức danh {role}", phone="0123 456 789", active=active)
+        user.set_password(PASSWORD)
+        user.memberships.append(Membership(unit_id=unit.id, role=role))
+        db.session.add(user)
+        db.session.flush()
+        if designate:
+            db.session.add(Designation(
+                unit_id=unit.id, user_id=user.id, kind=designate, title=user.title or "", public_phone=user.phone,
+                public_email=user.email, document_number=f"{counter['n']}/QĐ-UBND", document_date=date(2025, 1, 1),
+                valid_from=date(2025, 1, 2)))
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture()
+def make_request(app: Flask, rulebooks: None) -> Callable[..., Any]:
+    """Return a factory of press requests created through the real intake service."""
+    from spokes.press_requests.services import IntakeData, JournalistData, intake
+
+    def factory(unit: Any, *, actor: Any = None, type: str = "information", channel: str = "phone",
+                subject: str = "Tiến độ dự án đê biển", questions: str = "Xin cho biết tiến độ.",
+                journalist_name: str = "Nguyễn Phóng Viên", journalist_email: str = "pv@baochi.vn",
+                agency: str = "Báo Kiên Giang", received_at: datetime | None = None, **extra: Any) -> Any:
+        data = IntakeData(type=type, channel=channel, subject=subject, questions=questions,
+                          journalist=JournalistData(name=journalist_name, agency=agency, email=journalist_email),
+                          received_at=received_at,
+                          received_at_reason="Tiếp nhận qua điện thoại" if received_at else None, **extra)
+        req, token = intake(actor, unit, data)
+        db.session.commit()
+        req.tracking_token = token  # only for tests: the token is never stored
+        return req
+
+    return factory
+
+
+@pytest.fixture()
+def login(client: FlaskClient) -> Callable[..., Any]:
+    """Return a function that signs a user in on the default client."""
+
+    def do_login(user: Any, password: str = PASSWORD, target: FlaskClient | None = None) -> Any:
+        c = target or client
+        response = c.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return do_login
+
+
+@pytest.fixture()
+def district(make_unit: Callable[..., Any]) -> dict[str, Any]:
+    """A small tree: province → district → two communes and a department."""
+    province = make_unit("KG", "Ủy ban nhân dân tỉnh Kiên Giang", kind="province")
+    am = make_unit("AM", "Ủy ban nhân dân huyện An Minh", parent=province, kind="district")
+    dhu = make_unit("AM-DHU", "UBND xã Đông Hưng", parent=am)
+    vk = make_unit("AM-VK", "UBND xã Vân Khánh", parent=am)
+    vhtt = make_unit("AM-VHTT", "Phòng Văn hóa và Thông tin huyện An Minh", parent=am, kind="department")
+    other = make_unit("HT", "Ủy ban nhân dân huyện Hòn Đất", parent=province, kind="district")
+    return {"province": province, "district": am, "dhu": dhu, "vk": vk, "vhtt": vhtt, "other_district": other}
