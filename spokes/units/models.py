@@ -107,7 +107,7 @@ class Designation(db.Model):
     valid_to: Mapped[date | None] = mapped_column(Date)
     case_request_id: Mapped[int | None] = mapped_column(ForeignKey("press_requests.id"))
     topic: Mapped[str | None] = mapped_column(String(255))
-    scan_attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id", use_alter=True))
+    scan_attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: afcd352c11e0
+Revision ID: 8f280cbb8945
 Revises: 
-Create Date: 2026-11-26 06:07:04.807506
+Create Date: 2026-11-26 06:11:28.118067
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'afcd352c11e0'
+revision = '8f280cbb8945'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -375,39 +375,6 @@ def upgrade():
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_answers_request_id'), ['request_id'], unique=False)
 
-    op.create_table('designations',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('title', sa.String(length=255), nullable=False),
-    sa.Column('public_phone', sa.String(length=40), nullable=True),
-    sa.Column('public_email', sa.String(length=255), nullable=True),
-    sa.Column('document_number', sa.String(length=80), nullable=False),
-    sa.Column('document_date', sa.Date(), nullable=False),
-    sa.Column('valid_from', sa.Date(), nullable=False),
-    sa.Column('valid_to', sa.Date(), nullable=True),
-    sa.Column('case_request_id', sa.Integer(), nullable=True),
-    sa.Column('topic', sa.String(length=255), nullable=True),
-    sa.Column('scan_attachment_id', sa.Integer(), nullable=True),
-    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('revoked_reason', sa.Text(), nullable=True),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("kind <> 'authorised' OR (valid_to IS NOT NULL AND (case_request_id IS NOT NULL OR topic IS NOT NULL))", name=op.f('ck_designations_authorised_needs_case_and_term')),
-    sa.CheckConstraint("kind IN ('head', 'designated', 'authorised')", name=op.f('ck_designations_kind_valid')),
-    sa.CheckConstraint('valid_to IS NULL OR valid_to >= valid_from', name=op.f('ck_designations_term_order')),
-    sa.ForeignKeyConstraint(['case_request_id'], ['press_requests.id'], name=op.f('fk_designations_case_request_id_press_requests')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_designations_created_by_id_users')),
-    sa.ForeignKeyConstraint(['scan_attachment_id'], ['attachments.id'], name=op.f('fk_designations_scan_attachment_id_attachments'), use_alter=True),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_designations_unit_id_units')),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_designations_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_designations'))
-    )
-    with op.batch_alter_table('designations', schema=None) as batch_op:
-        batch_op.create_index('ix_designations_unit_current', ['unit_id', 'revoked_at', 'valid_to'], unique=False)
-        batch_op.create_index(batch_op.f('ix_designations_user_id'), ['user_id'], unique=False)
-
     op.create_table('extensions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -477,26 +444,6 @@ def upgrade():
     with op.batch_alter_table('transfers', schema=None) as batch_op:
         batch_op.create_index('ix_transfers_from_unit', ['from_unit_id', 'request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_transfers_request_id'), ['request_id'], unique=False)
-
-    op.create_table('assignments',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('request_id', sa.Integer(), nullable=False),
-    sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('assigned_by_id', sa.Integer(), nullable=True),
-    sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('designation_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['assigned_by_id'], ['users.id'], name=op.f('fk_assignments_assigned_by_id_users')),
-    sa.ForeignKeyConstraint(['designation_id'], ['designations.id'], name=op.f('fk_assignments_designation_id_designations')),
-    sa.ForeignKeyConstraint(['request_id'], ['press_requests.id'], name=op.f('fk_assignments_request_id_press_requests')),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_assignments_unit_id_units')),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_assignments_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_assignments'))
-    )
-    with op.batch_alter_table('assignments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_assignments_request_id'), ['request_id'], unique=False)
 
     op.create_table('publications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -582,11 +529,73 @@ def upgrade():
     with op.batch_alter_table('publication_revisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_publication_revisions_publication_id'), ['publication_id'], unique=False)
 
+    op.create_table('designations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('public_phone', sa.String(length=40), nullable=True),
+    sa.Column('public_email', sa.String(length=255), nullable=True),
+    sa.Column('document_number', sa.String(length=80), nullable=False),
+    sa.Column('document_date', sa.Date(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('case_request_id', sa.Integer(), nullable=True),
+    sa.Column('topic', sa.String(length=255), nullable=True),
+    sa.Column('scan_attachment_id', sa.Integer(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_reason', sa.Text(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind <> 'authorised' OR (valid_to IS NOT NULL AND (case_request_id IS NOT NULL OR topic IS NOT NULL))", name=op.f('ck_designations_authorised_needs_case_and_term')),
+    sa.CheckConstraint("kind IN ('head', 'designated', 'authorised')", name=op.f('ck_designations_kind_valid')),
+    sa.CheckConstraint('valid_to IS NULL OR valid_to >= valid_from', name=op.f('ck_designations_term_order')),
+    sa.ForeignKeyConstraint(['case_request_id'], ['press_requests.id'], name=op.f('fk_designations_case_request_id_press_requests')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_designations_created_by_id_users')),
+    sa.ForeignKeyConstraint(['scan_attachment_id'], ['attachments.id'], name=op.f('fk_designations_scan_attachment_id_attachments')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_designations_unit_id_units')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_designations_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_designations'))
+    )
+    with op.batch_alter_table('designations', schema=None) as batch_op:
+        batch_op.create_index('ix_designations_unit_current', ['unit_id', 'revoked_at', 'valid_to'], unique=False)
+        batch_op.create_index(batch_op.f('ix_designations_user_id'), ['user_id'], unique=False)
+
+    op.create_table('assignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('assigned_by_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('designation_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['assigned_by_id'], ['users.id'], name=op.f('fk_assignments_assigned_by_id_users')),
+    sa.ForeignKeyConstraint(['designation_id'], ['designations.id'], name=op.f('fk_assignments_designation_id_designations')),
+    sa.ForeignKeyConstraint(['request_id'], ['press_requests.id'], name=op.f('fk_assignments_request_id_press_requests')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_assignments_unit_id_units')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_assignments_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assignments'))
+    )
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignments_request_id'), ['request_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assignments_request_id'))
+
+    op.drop_table('assignments')
+    with op.batch_alter_table('designations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_designations_user_id'))
+        batch_op.drop_index('ix_designations_unit_current')
+
+    op.drop_table('designations')
     with op.batch_alter_table('publication_revisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_publication_revisions_publication_id'))
 
@@ -603,10 +612,6 @@ def downgrade():
         batch_op.drop_index('ix_publications_published')
 
     op.drop_table('publications')
-    with op.batch_alter_table('assignments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_assignments_request_id'))
-
-    op.drop_table('assignments')
     with op.batch_alter_table('transfers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_transfers_request_id'))
         batch_op.drop_index('ix_transfers_from_unit')
@@ -625,11 +630,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_extensions_request_id'))
 
     op.drop_table('extensions')
-    with op.batch_alter_table('designations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_designations_user_id'))
-        batch_op.drop_index('ix_designations_unit_current')
-
-    op.drop_table('designations')
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answers_request_id'))
 
