@@ -110,15 +110,22 @@ def _init_template_context(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Import and register each feature's blueprint."""
+    from spokes.admin.views import bp as admin_bp
+    from spokes.api.views import bp as api_bp
     from spokes.auth.views import bp as auth_bp
     from spokes.core.views import bp as core_bp
     from spokes.dashboard.views import bp as dashboard_bp
     from spokes.deadlines.views import bp as deadlines_bp
     from spokes.portal.views import bp as portal_bp
+    from spokes.notifications.views import bp as notifications_bp
     from spokes.press_requests.views import bp as press_requests_bp
     from spokes.publishing.views import bp as publishing_bp
+    from spokes.reports.views import bp as reports_bp
 
-    for blueprint in (core_bp, auth_bp, dashboard_bp, publishing_bp, press_requests_bp, portal_bp, deadlines_bp):
+    for blueprint in (
+        core_bp, auth_bp, dashboard_bp, publishing_bp, press_requests_bp, portal_bp, deadlines_bp,
+        api_bp, admin_bp, reports_bp, notifications_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
