@@ -20,7 +20,7 @@ def register(app: Flask) -> None:
     from spokes.notifications.cli import register as register_notifications
     from spokes.reports.cli import register as register_reports
 
-    for command in (seed_demo, create_user, deadline, audit_verify):
+    for command in (seed_demo, create_user, deadline, audit_verify, backup, restore):
         app.cli.add_command(command)
     for feature_register in (register_admin, register_notifications, register_reports):
         feature_register(app)
@@ -137,3 +137,36 @@ def audit_verify() -> None:
     where = f"event id {problem.event_id}" if problem.event_id else "no row"
     click.echo(f"Chuỗi nhật ký bị phá vỡ tại sự kiện số {problem.seq} ({where}): {problem.reason}", err=True)
     sys.exit(1)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup(file: str) -> None:
+    """Write a consistent backup of the database to FILE (SQLite backup API or pg_dump)."""
+    from spokes.core.backup import BackupError
+    from spokes.core.backup import backup as run
+
+    try:
+        path = run(file)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"Đã sao lưu / backup written: {path} ({path.stat().st_size} bytes)")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore(file: str, yes: bool) -> None:
+    """Replace the database content with the backup in FILE."""
+    from spokes.core.backup import BackupError
+    from spokes.core.backup import restore as run
+
+    if not yes:
+        click.confirm("Toàn bộ dữ liệu hiện tại sẽ bị thay thế. Tiếp tục? / Replace all current data?", abort=True)
+    try:
+        run(file)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"Đã khôi phục / restored from {file}")
