@@ -1,0 +1,1 @@
+"""Benchmark: a large data set, page timings and query counts, whole-stack throughput."""
