@@ -37,7 +37,8 @@ def seed_demo() -> None:
     db.session.commit()
     click.echo(
         f"Rulebooks: +{result['rulebooks']}  units: +{result['units']}  accounts: +{len(result['accounts'])}  "
-        f"designations: +{result['designations']}  requests: +{result['requests']}"
+        f"designations: +{result['designations']}  requests: +{result['requests']}  "
+        f"publications: +{result['publications']}"
     )
     click.echo("\nTài khoản dùng thử / demo logins (mật khẩu / password: %s):" % DEMO_PASSWORD)
     for acc in ACCOUNTS:

@@ -183,6 +183,32 @@ def seed_requests() -> int:
     return count
 
 
+def seed_publications() -> int:
+    """Publish the answers of the demo's answered requests, and give the district a duty (once)."""
+    from spokes.publishing.models import Publication, RecurringDuty
+    from spokes.publishing.services import DutyData, prefill_from_request, publish_answer, save_duty
+
+    added = 0
+    if not db.session.execute(select(func.count()).select_from(Publication)).scalar_one():
+        answered = db.session.execute(
+            select(PressRequest).where(PressRequest.state == "answered").order_by(PressRequest.id)).scalars().all()
+        for req in answered:
+            answer = requests_svc.final_answer(req)
+            if answer is None or req.assignee is None:
+                continue
+            publish_answer(req.assignee, req, prefill_from_request(req, answer))
+            added += 1
+    if not db.session.execute(select(func.count()).select_from(RecurringDuty)).scalar_one():
+        chair = db.session.execute(select(User).where(User.email == "chutich.donghung@anminh.demo")).scalar_one()
+        unit = db.session.execute(select(Unit).where(Unit.code == "AM-DHU")).scalar_one()
+        save_duty(chair, unit, DutyData(
+            label="Cung cấp thông tin định kỳ cho báo chí (hằng quý)", publication_kind="periodic", every_months=3,
+            next_due_on=(now() + timedelta(days=10)).date(), remind_days_before=14,
+            citation="Nghị định 09/2017/NĐ-CP, Điều 5"))
+    db.session.flush()
+    return added
+
+
 def _slug(name: str) -> str:
     from spokes.core.text import slugify
 
@@ -196,10 +222,12 @@ def seed_demo() -> dict[str, object]:
     accounts = seed_accounts()
     designations = seed_designations()
     requests = seed_requests()
+    publications = seed_publications()
     return {
         "rulebooks": rulebooks,
         "units": units_created,
         "accounts": accounts,
         "designations": designations,
         "requests": requests,
+        "publications": publications,
     }

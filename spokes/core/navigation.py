@@ -32,7 +32,10 @@ PUBLIC_NAV = (
 STAFF_NAV = (
     NavItem("dashboard.home", _l("Trang làm việc")),
     NavItem("press_requests.queue", _l("Hồ sơ báo chí"), Permission.VIEW_REQUESTS),
+    NavItem("publishing.staff_list", _l("Tin đăng"), Permission.PUBLISH),
     NavItem("reports.index", _l("Báo cáo"), Permission.VIEW_REPORTS),
+    NavItem("admin.designations_home", _l("Người phát ngôn của đơn vị"), Permission.AUTHORISE_SPOKESPERSON),
+    NavItem("admin.audit", _l("Nhật ký"), Permission.VIEW_AUDIT),
     NavItem("admin.index", _l("Quản trị"), Permission.MANAGE_UNITS),
 )
 

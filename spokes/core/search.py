@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ForeignKey, Index, Integer, String, delete, select
+from sqlalchemy import ForeignKey, Index, Integer, String, delete, intersect, select
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import Select
 
@@ -59,12 +59,13 @@ def matching_ids(object_type: str, query: str) -> Select | None:
     terms = sorted(tokens_for(query))[:8]
     if not terms:
         return None
-    stmt: Select | None = None
-    for term in terms:
-        sub = select(SearchToken.object_id).where(
+    subs = [
+        select(SearchToken.object_id).where(
             SearchToken.object_type == object_type,
             SearchToken.token >= term,
             SearchToken.token < term + "\uffff",
         )
-        stmt = sub if stmt is None else stmt.intersect(sub)  # type: ignore[assignment]
-    return stmt
+        for term in terms
+    ]
+    # One INTERSECT of all terms: a compound select has no .intersect() to chain a third term on.
+    return subs[0] if len(subs) == 1 else intersect(*subs)  # type: ignore[return-value]

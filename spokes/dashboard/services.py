@@ -14,6 +14,7 @@ from spokes.core.clock import now
 from spokes.extensions import db
 from spokes.press_requests.models import PressRequest, RequestState
 from spokes.press_requests.queries import open_only, visible_requests, with_list_options
+from spokes.publishing.services import due_duties
 from spokes.units.services import units_without_spokesperson
 
 SECTION_LIMIT = 20
@@ -35,6 +36,7 @@ class Home:
     sections: list[Section]
     noncompliant_units: list[Any]
     roles: frozenset[Role]
+    due_duties: list[Any] = field(default_factory=list)
 
 
 def build_home(user: Any) -> Home:
@@ -66,4 +68,4 @@ def build_home(user: Any) -> Home:
             _l("Hồ sơ đang mở của đơn vị"), _l("Đơn vị chưa có hồ sơ nào đang mở."), fetch(base),
         ))
     noncompliant = units_without_spokesperson(user) if roles & {Role.ADMIN, Role.OVERSEER} else []
-    return Home(sections=sections, noncompliant_units=noncompliant, roles=roles)
+    return Home(sections=sections, noncompliant_units=noncompliant, roles=roles, due_duties=due_duties(user))

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, selectinload
 
 from spokes.audit import services as audit
-from spokes.deadlines.calendar import WorkCalendar, to_vn
-from spokes.deadlines.engine import DeadlineResult
-from spokes.deadlines.models import CalendarDay, CalendarDayKind, RefusalGround, Rule, Rulebook
+from spokes.core.clock import now
+from spokes.core.errors import DomainError
+from spokes.deadlines.calendar import (
+    VN_TZ,
+    WorkCalendar,
+    public_holidays,
+    public_makeup_working_days,
+    to_vn,
+)
+from spokes.deadlines.engine import DeadlineResult, TimeUnit, compute_due
+from spokes.deadlines.models import CalendarDay, CalendarDayKind, Confidence, RefusalGround, Rule, Rulebook
 from spokes.deadlines.rulebook import (
     CONFIDENCE_LABELS_VI,
+    NoRulebook,
     RulebookSpec,
     RuleSpec,
     UnknownRule,
@@ -24,6 +37,7 @@ from spokes.deadlines.rulebook import (
     select_rulebook,
 )
 from spokes.extensions import db
+from spokes.press_requests.models import OPEN_STATES, PressRequest
 
 log = logging.getLogger(__name__)
 
@@ -179,3 +193,505 @@ def seed_rulebooks() -> int:
                      after={"code": book.code, "name": book.name, "rules": len(book.rules)})
         added += 1
     return added
+
+
+# --------------------------------------------------------------------------- the public calculator
+
+# Admins may enter calendar overrides and new rulebook versions for these years only: the
+# holidays package is reliable here and a typo like 2206 is caught.
+MIN_YEAR = 2017
+MAX_YEAR = 2040
+
+
+def _first_valid_from(books: Sequence[Rulebook]) -> date | None:
+    return min((b.valid_from for b in books), default=None)
+
+
+def rulebook_on(day: date, books: Sequence[Rulebook] | None = None) -> Rulebook | None:
+    """Return the stored rulebook that applies to requests received on a Vietnamese date."""
+    books = list(books) if books is not None else load_rulebooks()
+    moment = datetime.combine(day, time(12, 0), tzinfo=VN_TZ)
+    try:
+        spec = select_rulebook([rulebook_spec(b) for b in books], moment)
+    except NoRulebook:
+        return None
+    return next(b for b in books if b.code == spec.code)
+
+
+def calculate(request_type: str, received_at: datetime, *, milestone: str = "main") -> Deadline:
+    """Compute a deadline for the public calculator, with a Vietnamese reason when none applies.
+
+    Raise DeadlineUnavailable whose message says whether no rulebook covers the date or the
+    rulebook has no rule for this type and milestone.
+    """
+    books = load_rulebooks()
+    try:
+        return compute(request_type, received_at, milestone=milestone, books=books)
+    except DeadlineUnavailable as err:
+        day = to_vn(received_at).date()
+        book = rulebook_on(day, books)
+        if book is None:
+            first = _first_valid_from(books)
+            message = _("Không có bộ quy tắc nào áp dụng cho ngày %(day)s.", day=f"{day:%d/%m/%Y}")
+            if first is not None:
+                message += " " + _("Bộ quy tắc sớm nhất có hiệu lực từ %(day)s.", day=f"{first:%d/%m/%Y}")
+            raise DeadlineUnavailable(message) from err
+        if milestone != "main":
+            message = _(
+                "Bộ quy tắc “%(book)s” (áp dụng cho ngày %(day)s) không có mốc thời hạn này.",
+                book=book.name, day=f"{day:%d/%m/%Y}",
+            )
+        else:
+            message = _("Bộ quy tắc “%(book)s” không có quy tắc cho loại yêu cầu này.", book=book.name)
+        raise DeadlineUnavailable(message) from err
+
+
+def civil_code_steps(explanation: dict[str, Any]) -> list[str]:
+    """Return the explanation steps that apply the Civil Code counting rules (BLDS 2015)."""
+    return [step for step in explanation.get("steps", []) if "BLDS 2015" in step]
+
+
+# --------------------------------------------------------------------------- recomputing stored deadlines
+
+_RECOMPUTE_BATCH = 500
+# How far around a changed day to look. The exact window is clock start .. due date (a day
+# outside it cannot move the end); the margin only guards against zone rounding at the edges.
+_RECOMPUTE_MARGIN = timedelta(days=7)
+
+
+def _day_start_utc(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=VN_TZ).astimezone(UTC)
+
+
+def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: str) -> dict[str, Any]:
+    """Return the stored explanation with the counting redone; rule, citation and note stay."""
+    steps = list(result.steps)
+    old_steps = list(old.get("steps") or [])
+    # evaluate() puts the rule line second; keep it as stored, so the explanation still
+    # cites the rule text the deadline was set under even if an admin has edited it since.
+    if len(old_steps) > 1 and old_steps[1].startswith("Áp dụng "):
+        steps.insert(1, old_steps[1])
+    steps.append(_("Tính lại ngày %(day)s do lịch làm việc thay đổi: %(reason)s",
+                   day=f"{to_vn(now()):%d/%m/%Y}", reason=reason))
+    new = dict(old)
+    new.update({
+        "start": to_vn(result.start).isoformat(),
+        "due_at": result.due_at.isoformat(),
+        "amount": result.amount,
+        "unit": result.unit.value,
+        "skipped_days": [{"date": d.date.isoformat(), "name": d.name} for d in result.skipped_days],
+        "moved_from": result.moved_from.isoformat() if result.moved_from else None,
+        "steps": steps,
+        "note": old.get("note"),
+    })
+    return new
+
+
+def _stored_period(req: PressRequest) -> tuple[int, str]:
+    """Return the amount and unit the request's deadline was counted with.
+
+    The stored explanation wins over the rule row: an admin may have edited the rule since,
+    and a calendar change must not smuggle that edit into a stored deadline.
+    """
+    explanation = req.deadline_explanation or {}
+    amount, unit = explanation.get("amount"), explanation.get("unit")
+    if isinstance(amount, int) and amount > 0 and unit in TimeUnit._value2member_map_:
+        return amount, unit
+    return req.rule.amount + (req.extended_amount or 0), req.rule.unit
+
+
+def _open_request_ids(around: date | None) -> list[int]:
+    stmt = (
+        select(PressRequest.id)
+        .where(PressRequest.state.in_([s.value for s in OPEN_STATES]))
+        .order_by(PressRequest.id)
+    )
+    if around is not None:
+        # Not filtered on the rule's unit: the rule may have been edited since the deadline
+        # was counted, and the stored unit is what counts (see _stored_period).
+        low = _day_start_utc(around - _RECOMPUTE_MARGIN)
+        high = _day_start_utc(around + _RECOMPUTE_MARGIN + timedelta(days=1))
+        main_window = (PressRequest.clock_started_at < high) & (PressRequest.due_at >= low)
+        conclusion_window = (
+            PressRequest.conclusion_at.is_not(None)
+            & (PressRequest.conclusion_at < high)
+            & (PressRequest.conclusion_due_at >= low)
+        )
+        stmt = stmt.where(or_(main_window, conclusion_window))
+    return list(db.session.execute(stmt).scalars())
+
+
+def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def recompute_open_deadlines(
+    actor: Any | None, reason: str, *, around: date | None = None, batch_size: int = _RECOMPUTE_BATCH
+) -> int:
+    """Recount the deadlines of open requests after a calendar change; return how many moved.
+
+    Each request keeps its own rulebook, rule and counted period (the rulebook is not chosen
+    again) and is recounted from its clock start with the current calendar. ``around`` limits
+    the work to requests whose counting window contains that date; None recounts all open
+    requests. Every moved request gets a public audit event, so the journalist sees the date.
+    """
+    calendar = work_calendar()
+    ids = _open_request_ids(around)
+    conclusion_rules = {
+        r.rulebook_id: r
+        for r in db.session.execute(
+            select(Rule).where(Rule.request_type == "forwarded_complaint", Rule.milestone == "conclusion")
+        ).scalars()
+    }
+    moved = 0
+    for chunk in _batches(ids, batch_size):
+        requests = db.session.execute(
+            select(PressRequest)
+            .where(PressRequest.id.in_(chunk))
+            .options(selectinload(PressRequest.rule), lazyload(PressRequest.unit), lazyload(PressRequest.journalist))
+            .order_by(PressRequest.id)
+        ).scalars().all()
+        for req in requests:
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
+            amount, unit = _stored_period(req)
+            if unit != TimeUnit.HOURS.value:
+                result = compute_due(req.clock_started_at, amount, unit, calendar)
+                if result.due_at != req.due_at:
+                    before["due_at"], after["due_at"] = req.due_at, result.due_at
+                    req.due_at = result.due_at
+                    req.deadline_explanation = _rebuild_explanation(req.deadline_explanation or {}, result, reason)
+            conclusion_rule = conclusion_rules.get(req.rulebook_id)
+            if req.conclusion_at is not None and req.conclusion_due_at is not None and conclusion_rule is not None \
+                    and conclusion_rule.unit != TimeUnit.HOURS.value:
+                result = compute_due(req.conclusion_at, conclusion_rule.amount, conclusion_rule.unit, calendar)
+                if result.due_at != req.conclusion_due_at:
+                    before["conclusion_due_at"], after["conclusion_due_at"] = req.conclusion_due_at, result.due_at
+                    req.conclusion_due_at = result.due_at
+            if after:
+                moved += 1
+                audit.record(
+                    "request.deadline_recomputed", actor=actor, obj_type="request", obj_id=req.id,
+                    unit_id=req.unit_id, before=before, after={**after, "reason": reason}, public=True,
+                )
+        db.session.flush()
+    log.info("recomputed %d open request ids around %s; %d deadlines moved", len(ids), around, moved)
+    return moved
+
+
+# --------------------------------------------------------------------------- the calendar
+
+
+@dataclass(frozen=True)
+class CalendarYear:
+    """What the admin sees for one year: package holidays, make-up days and local overrides."""
+
+    year: int
+    holidays: list[tuple[date, str]]
+    makeup_days: list[tuple[date, str]]
+    overrides: list[CalendarDay]
+
+
+def check_year(year: int) -> None:
+    """Raise DomainError (400) unless the year is one the calendar screens accept."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DomainError(_("Năm phải từ %(min)d đến %(max)d.", min=MIN_YEAR, max=MAX_YEAR), status=400)
+
+
+def calendar_year(year: int) -> CalendarYear:
+    """Return the package holidays, package make-up days and local overrides of one year."""
+    check_year(year)
+    overrides = list(db.session.execute(
+        select(CalendarDay)
+        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)
+    ).scalars())
+    return CalendarYear(
+        year=year,
+        holidays=sorted(public_holidays(year).items()),
+        makeup_days=sorted(public_makeup_working_days(year).items()),
+        overrides=overrides,
+    )
+
+
+def _kind_label(kind: str) -> str:
+    return _("ngày nghỉ") if kind == CalendarDayKind.DAY_OFF.value else _("ngày làm bù")
+
+
+def add_calendar_day(actor: Any, day: date, kind: str, reason: str) -> tuple[CalendarDay, int]:
+    """Add an extra day off or a make-up working day, then recount the open requests it affects.
+
+    Return the new row and how many open requests had their deadline moved.
+    """
+    check_year(day.year)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Vui lòng nêu lý do."), status=400)
+    if len(reason) > 255:
+        raise DomainError(_("Lý do dài tối đa 255 ký tự."), status=400)
+    if kind not in CalendarDayKind._value2member_map_:
+        raise DomainError(_("Loại ngày không hợp lệ."), status=400)
+    existing = db.session.execute(select(CalendarDay).where(CalendarDay.day == day)).scalar_one_or_none()
+    if existing is not None:
+        raise DomainError(_("Ngày %(day)s đã được điều chỉnh (%(kind)s: %(reason)s); hãy xóa điều chỉnh đó trước.",
+                            day=f"{day:%d/%m/%Y}", kind=_kind_label(existing.kind), reason=existing.reason), status=409)
+    calendar = work_calendar()
+    off_name = calendar.day_off_name(day)
+    # A no-op override would only clutter the calendar and mislead the next reader.
+    if kind == CalendarDayKind.DAY_OFF.value and off_name is not None:
+        raise DomainError(_("Ngày %(day)s đã là ngày nghỉ (%(name)s).", day=f"{day:%d/%m/%Y}", name=off_name),
+                          status=400)
+    if kind == CalendarDayKind.WORKING_DAY.value and off_name is None:
+        raise DomainError(_("Ngày %(day)s đã là ngày làm việc; chỉ thêm ngày làm bù vào ngày nghỉ.",
+                            day=f"{day:%d/%m/%Y}"), status=400)
+    row = CalendarDay(day=day, kind=kind, reason=reason, created_by_id=getattr(actor, "id", None))
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError as err:  # another admin added the same day a moment ago
+        raise DomainError(_("Ngày %(day)s vừa được người khác điều chỉnh; vui lòng tải lại trang.",
+                            day=f"{day:%d/%m/%Y}"), status=409) from err
+    audit.record("calendar.day_added", actor=actor, obj_type="calendar_day", obj_id=row.id,
+                 after={"day": day, "kind": kind, "reason": reason})
+    moved = recompute_open_deadlines(
+        actor, _("Thêm %(kind)s %(day)s — %(reason)s", kind=_kind_label(kind), day=f"{day:%d/%m/%Y}", reason=reason),
+        around=day,
+    )
+    log.info("calendar day %s (%s) added; %d deadlines moved", day.isoformat(), kind, moved)
+    return row, moved
+
+
+def remove_calendar_day(actor: Any, row: CalendarDay) -> int:
+    """Remove a local calendar override, then recount the open requests it affected."""
+    day, kind, reason = row.day, row.kind, row.reason
+    db.session.delete(row)
+    db.session.flush()
+    audit.record("calendar.day_removed", actor=actor, obj_type="calendar_day", obj_id=row.id,
+                 before={"day": day, "kind": kind, "reason": reason})
+    moved = recompute_open_deadlines(
+        actor, _("Bỏ %(kind)s %(day)s — %(reason)s", kind=_kind_label(kind), day=f"{day:%d/%m/%Y}", reason=reason),
+        around=day,
+    )
+    log.info("calendar day %s (%s) removed; %d deadlines moved", day.isoformat(), kind, moved)
+    return moved
+
+
+# --------------------------------------------------------------------------- rulebook administration
+
+
+@dataclass(frozen=True)
+class RulebookRow:
+    """A rulebook in the admin list, with its counts."""
+
+    book: Rulebook
+    rules: int
+    grounds: int
+    requests: int
+    open_requests: int
+
+
+def rulebook_overview() -> list[RulebookRow]:
+    """Return every rulebook with its rule, refusal-ground and request counts (one query)."""
+    open_values = [s.value for s in OPEN_STATES]
+    rules = select(func.count(Rule.id)).where(Rule.rulebook_id == Rulebook.id).scalar_subquery()
+    grounds = select(func.count(RefusalGround.id)).where(RefusalGround.rulebook_id == Rulebook.id).scalar_subquery()
+    requests = select(func.count(PressRequest.id)).where(PressRequest.rulebook_id == Rulebook.id).scalar_subquery()
+    open_requests = (
+        select(func.count(PressRequest.id))
+        .where(PressRequest.rulebook_id == Rulebook.id, PressRequest.state.in_(open_values))
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Rulebook, rules, grounds, requests, open_requests).order_by(Rulebook.valid_from)
+    ).all()
+    return [RulebookRow(book, n_rules, n_grounds, n_req, n_open) for book, n_rules, n_grounds, n_req, n_open in rows]
+
+
+def load_rulebook(book_id: int) -> Rulebook | None:
+    """Return a rulebook with its rules and refusal grounds loaded, or None."""
+    return db.session.execute(
+        select(Rulebook)
+        .where(Rulebook.id == book_id)
+        .options(selectinload(Rulebook.rules), selectinload(Rulebook.refusal_grounds))
+    ).scalar_one_or_none()
+
+
+def requests_using_rule(rule_id: int) -> tuple[int, int]:
+    """Return how many stored requests, and how many open ones, were set by a rule."""
+    open_values = [s.value for s in OPEN_STATES]
+    total, open_count = db.session.execute(
+        select(
+            func.count(PressRequest.id),
+            func.count(PressRequest.id).filter(PressRequest.state.in_(open_values)),
+        ).where(PressRequest.rule_id == rule_id)
+    ).one()
+    return int(total), int(open_count)
+
+
+@dataclass
+class RuleData:
+    """The editable fields of a rule."""
+
+    amount: int
+    unit: str
+    label: str
+    citation_text: str
+    citation_source: str
+    confidence: str
+    reminder_offsets: list[int] = field(default_factory=list)
+    extension_allowed: bool = False
+    extension_max_amount: int = 0
+    extension_reason_required: bool = True
+    escalate_after_working_days: int = 2
+    overdue_note: str = ""
+
+
+_RULE_FIELDS = (
+    "amount", "unit", "label", "citation_text", "citation_source", "confidence", "reminder_offsets",
+    "extension_allowed", "extension_max_amount", "extension_reason_required", "escalate_after_working_days",
+    "overdue_note",
+)
+
+
+def _check_rule_data(data: RuleData) -> None:
+    problems = []
+    if not 1 <= data.amount <= 3650:
+        problems.append(_("Thời hạn phải từ 1 đến 3650."))
+    if data.unit not in TimeUnit._value2member_map_:
+        problems.append(_("Đơn vị thời gian không hợp lệ."))
+    if data.confidence not in Confidence._value2member_map_:
+        problems.append(_("Độ tin cậy phải là Q, S hoặc U."))
+    if not data.label.strip() or not data.citation_text.strip() or not data.citation_source.strip():
+        problems.append(_("Tên quy tắc, trích dẫn và nguồn không được để trống."))
+    if any(not 0 <= n <= 365 for n in data.reminder_offsets) or len(data.reminder_offsets) > 10:
+        problems.append(_("Mốc nhắc hạn phải là tối đa 10 số từ 0 đến 365."))
+    if data.extension_max_amount < 0 or (data.extension_allowed and data.extension_max_amount < 1):
+        problems.append(_("Khi cho phép gia hạn, mức gia hạn tối đa phải từ 1 trở lên."))
+    if data.escalate_after_working_days < 0:
+        problems.append(_("Số ngày làm việc trước khi báo cấp trên không được âm."))
+    if problems:
+        raise DomainError(" ".join(problems), status=400)
+
+
+def update_rule(actor: Any, rule: Rule, data: RuleData) -> dict[str, Any]:
+    """Change a rule and audit the change; return the changed fields' new values.
+
+    Stored requests keep their due date, rule and explanation: the edit only applies to
+    deadlines computed from now on.
+    """
+    data.label, data.citation_text = data.label.strip(), data.citation_text.strip()
+    data.citation_source, data.overdue_note = data.citation_source.strip(), (data.overdue_note or "").strip()
+    # Reminders are sent furthest first; duplicates would send the same reminder twice.
+    data.reminder_offsets = sorted(set(data.reminder_offsets), reverse=True)
+    if not data.extension_allowed:
+        data.extension_max_amount = 0
+    _check_rule_data(data)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name in _RULE_FIELDS:
+        old, new = getattr(rule, name), getattr(data, name)
+        if name == "reminder_offsets":
+            old = list(old or [])
+        if old != new:
+            before[name], after[name] = old, new
+            setattr(rule, name, new)
+    if not after:
+        return {}
+    db.session.flush()
+    book = rule.rulebook
+    audit.record("rulebook.rule_edit", actor=actor, obj_type="rule", obj_id=rule.id,
+                 before=before, after={**after, "rulebook": book.code, "request_type": rule.request_type,
+                                       "milestone": rule.milestone})
+    log.info("rule %s/%s/%s edited: %s", book.code, rule.request_type, rule.milestone, ", ".join(after))
+    return after
+
+
+@dataclass
+class GroundData:
+    """The editable fields of a refusal ground."""
+
+    text: str
+    source: str
+    confidence: str
+
+
+def update_refusal_ground(actor: Any, ground: RefusalGround, data: GroundData) -> dict[str, Any]:
+    """Change a refusal ground's text, source or confidence and audit it; return what changed."""
+    text, source = data.text.strip(), data.source.strip()
+    if not text or not source or len(text) > 2000 or len(source) > 255:
+        raise DomainError(_("Nội dung (tối đa 2000 ký tự) và nguồn (tối đa 255 ký tự) không được để trống."),
+                          status=400)
+    if data.confidence not in Confidence._value2member_map_:
+        raise DomainError(_("Độ tin cậy phải là Q, S hoặc U."), status=400)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, new in (("text", text), ("source", source), ("confidence", data.confidence)):
+        if getattr(ground, name) != new:
+            before[name], after[name] = getattr(ground, name), new
+            setattr(ground, name, new)
+    if not after:
+        return {}
+    db.session.flush()
+    audit.record("rulebook.ground_edit", actor=actor, obj_type="refusal_ground", obj_id=ground.id,
+                 before=before, after={**after, "rulebook": ground.rulebook.code, "code": ground.code})
+    return after
+
+
+_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+
+
+def create_rulebook_version(
+    actor: Any, source: Rulebook, *, code: str, name: str, valid_from: date, notes: str | None = None
+) -> Rulebook:
+    """Copy a rulebook into a new version valid from a date, closing the one it follows.
+
+    The rulebook in force just before ``valid_from`` ends the day before (if it was open-ended
+    or ran past that day); the new one ends the day before the next version, if any. Stored
+    requests keep the rule they were computed with: only requests received from
+    ``valid_from`` on use the new version.
+    """
+    code, name = (code or "").strip().lower(), (name or "").strip()
+    if not _CODE_RE.match(code):
+        raise DomainError(_("Mã chỉ gồm chữ thường không dấu, số, dấu chấm, gạch nối (2–40 ký tự)."), status=400)
+    if not name or len(name) > 255:
+        raise DomainError(_("Tên bộ quy tắc dài từ 1 đến 255 ký tự."), status=400)
+    check_year(valid_from.year)
+    books = load_rulebooks()
+    if any(b.code == code for b in books):
+        raise DomainError(_("Mã “%(code)s” đã được dùng cho một bộ quy tắc khác.", code=code), status=400)
+    if any(b.valid_from == valid_from for b in books):
+        raise DomainError(_("Đã có bộ quy tắc bắt đầu từ %(day)s; hãy chọn ngày khác.",
+                            day=f"{valid_from:%d/%m/%Y}"), status=400)
+    earlier = [b for b in books if b.valid_from < valid_from]
+    later = [b for b in books if b.valid_from > valid_from]
+    predecessor = earlier[-1] if earlier else None
+    successor = later[0] if later else None
+    if predecessor is not None and (predecessor.valid_to is None or predecessor.valid_to >= valid_from):
+        old_to = predecessor.valid_to
+        predecessor.valid_to = valid_from - timedelta(days=1)
+        db.session.flush()
+        audit.record("rulebook.validity_changed", actor=actor, obj_type="rulebook", obj_id=predecessor.id,
+                     before={"code": predecessor.code, "valid_to": old_to},
+                     after={"code": predecessor.code, "valid_to": predecessor.valid_to, "next_version": code})
+    book = Rulebook(
+        code=code, name=name, valid_from=valid_from,
+        valid_to=successor.valid_from - timedelta(days=1) if successor else None,
+        press_conference_notice_hours=source.press_conference_notice_hours,
+        press_conference_notice_citation=source.press_conference_notice_citation,
+        notes=(notes or "").strip() or None,
+    )
+    for r in source.rules:
+        copied = {name_: getattr(r, name_) for name_ in (*_RULE_FIELDS, "request_type", "milestone")}
+        copied["reminder_offsets"] = list(r.reminder_offsets or [])
+        book.rules.append(Rule(**copied))
+    for g in source.refusal_grounds:
+        book.refusal_grounds.append(RefusalGround(code=g.code, text=g.text, source=g.source, confidence=g.confidence))
+    db.session.add(book)
+    db.session.flush()
+    audit.record("rulebook.version_created", actor=actor, obj_type="rulebook", obj_id=book.id,
+                 after={"code": book.code, "name": book.name, "valid_from": book.valid_from,
+                        "valid_to": book.valid_to, "copied_from": source.code,
+                        "rules": len(book.rules), "refusal_grounds": len(book.refusal_grounds)})
+    log.info("rulebook %s created from %s, valid from %s", code, source.code, valid_from.isoformat())
+    return book

@@ -2,6 +2,247 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
+
+from spokes.core.uploads import UploadRejected
+from spokes.extensions import db, limiter
+from spokes.portal import services
+from spokes.portal.forms import AskForm, FollowUpForm, TrackForm, WithdrawForm
+from spokes.press_requests import attachments
+from spokes.press_requests import services as requests_svc
+from spokes.press_requests.labels import TYPE_HELP
+from spokes.press_requests.models import MessageKind, PressRequest
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("portal", __name__)
+
+TRACK_SCOPE = "portal-track"
+
+
+def _public_form_limit() -> str:
+    return current_app.config["PUBLIC_FORM_RATE_LIMIT"]
+
+
+def _track_limit() -> str:
+    return current_app.config["TRACK_RATE_LIMIT"]
+
+
+def _private(response):  # type: ignore[no-untyped-def]
+    """Keep a page that shows a tracking link or a request out of referrers (and caches)."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --------------------------------------------------------------------------- /ask
+
+
+def _ask_page(form: AskForm, status: int):  # type: ignore[no-untyped-def]
+    letter_lost = form.is_submitted() and form.has_letter() and isinstance(form.letter.data, FileStorage) \
+        and bool(form.letter.data.filename)
+    return render_template(
+        "portal/ask.html", form=form, letter_lost=letter_lost,
+        type_help={t.value: TYPE_HELP[t] for t in services.PUBLIC_TYPES},
+    ), status
+
+
+def _question_data(form: AskForm) -> services.QuestionData:
+    card = not form.has_letter()
+    return services.QuestionData(
+        name=form.name.data, agency=form.agency.data, email=form.email.data, phone=form.phone.data or None,
+        unit_id=form.unit.data, type=form.type.data, subject=form.subject.data, questions=form.questions.data,
+        press_card_number=form.card_number.data if card else None,
+        press_card_expiry=form.card_expiry.data if card else None,
+        article_url=form.article_url.data or None,
+        interview_wanted_at=form.interview_wanted_at(), interview_place=form.interview_place.data or None,
+        consent_publish_name=bool(form.consent.data),
+    )
+
+
+def _tracking_link(token: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("portal.track_token", token=token)
+    return url_for("portal.track_token", token=token, _external=True)
+
+
+@bp.route("/ask", methods=["GET", "POST"])
+@limiter.limit(_public_form_limit, methods=["POST"])
+def ask():  # type: ignore[no-untyped-def]
+    """Show the question form; on a valid post, log the request and show its confirmation.
+
+    The confirmation is the POST response itself, so the one-time tracking link never sits
+    in a redirect URL. A filled honeypot gets a neutral thank-you page and nothing is stored.
+    """
+    form = AskForm()
+    form.set_units(services.unit_choices())
+    if form.is_submitted() and form.website.data:
+        log.info("honeypot field filled on the question form; nothing stored")
+        return _private(make_response(render_template("portal/received.html"), 200))
+    if form.validate_on_submit():
+        letter = form.letter.data if form.has_letter() else None
+        try:
+            submission = services.submit_question(
+                _question_data(form), letter=letter.stream if letter else None,
+                letter_filename=letter.filename if letter else None,
+                max_bytes=current_app.config["PUBLIC_UPLOAD_MAX_BYTES"],
+            )
+        except UploadRejected as err:
+            db.session.rollback()
+            form.letter.errors.append(err.message)
+            return _ask_page(form, 400)
+        db.session.commit()
+        req = submission.request
+        if not submission.duplicate:
+            services.grant_access(session, req.id)
+        page = render_template(
+            "portal/confirmation.html", req=req, duplicate=submission.duplicate,
+            tracking_link=_tracking_link(submission.token) if submission.token else None,
+            speaker=services.speaker_of(req.unit), explanation=req.deadline_explanation or {},
+        )
+        return _private(make_response(page, 200))
+    return _ask_page(form, 400 if form.is_submitted() else 200)
+
+
+# --------------------------------------------------------------------------- /track
+
+
+def _not_found():  # type: ignore[no-untyped-def]
+    """Answer every failed lookup the same way, so nothing about a request can be guessed."""
+    form = TrackForm(formdata=None)
+    return _private(make_response(render_template("portal/track_lookup.html", form=form, not_found=True), 404))
+
+
+def _tracked(reference: str) -> PressRequest | None:
+    """Return the request if this browser proved access to it, else None (no difference shown)."""
+    req = services.request_by_reference(reference)
+    if req is None or not services.has_access(session, req.id):
+        return None
+    return req
+
+
+def _publication_link(pub) -> str:  # type: ignore[no-untyped-def]
+    return url_for("publishing.item", slug=pub.slug)
+
+
+def _track_page(req: PressRequest, *, follow_form: FollowUpForm | None = None,
+                withdraw_form: WithdrawForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    outcome = services.public_outcome(req)
+    page = render_template(
+        "portal/track.html", req=req,
+        timeline=services.public_timeline(req),
+        outcome=outcome,
+        publications=[(p.title, _publication_link(p)) for p in services.published_items(req)],
+        explanation=req.deadline_explanation or {},
+        assignee=req.assignee,
+        follow_form=follow_form or FollowUpForm(prefix="followup", formdata=None),
+        withdraw_form=withdraw_form or WithdrawForm(prefix="withdraw", formdata=None),
+    )
+    return _private(make_response(page, status))
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.shared_limit(_track_limit, scope=TRACK_SCOPE, methods=["POST"])
+def track():  # type: ignore[no-untyped-def]
+    """Look a request up by reference and e-mail; a miss is the same 404 whatever was wrong."""
+    form = TrackForm()
+    if form.validate_on_submit():
+        req = requests_svc.find_by_reference_and_email(form.reference.data, form.email.data)
+        if req is None:
+            return _not_found()
+        services.grant_access(session, req.id)
+        return redirect(url_for("portal.track_view", reference=req.reference), 303)
+    status = 400 if form.is_submitted() else 200
+    return _private(make_response(render_template("portal/track_lookup.html", form=form, not_found=False), status))
+
+
+@bp.get("/track/<token>")
+@limiter.shared_limit(_track_limit, scope=TRACK_SCOPE)
+def track_token(token: str):  # type: ignore[no-untyped-def]
+    """Open a request by its secret tracking link."""
+    req = requests_svc.find_by_token(token)
+    if req is None:
+        return _not_found()
+    services.grant_access(session, req.id)
+    return _track_page(req)
+
+
+@bp.get("/track/request/<reference>")
+def track_view(reference: str):  # type: ignore[no-untyped-def]
+    """Show a request this browser has already opened (by link or by reference + e-mail)."""
+    req = _tracked(reference)
+    if req is None:
+        flash(_("Vui lòng nhập số hồ sơ và thư điện tử, hoặc mở đường dẫn theo dõi trong thư xác nhận."), "info")
+        return redirect(url_for("portal.track"))
+    return _track_page(req)
+
+
+@bp.post("/track/request/<reference>/message")
+@limiter.limit(_public_form_limit)
+def track_message(reference: str):  # type: ignore[no-untyped-def]
+    """Send a follow-up message to the unit."""
+    req = _tracked(reference)
+    if req is None:
+        return _not_found()
+    form = FollowUpForm(prefix="followup")
+    if not form.validate_on_submit():
+        return _track_page(req, follow_form=form, status=400)
+    requests_svc.add_message(None, req, MessageKind.FROM_JOURNALIST, form.body.data)
+    db.session.commit()
+    flash(_("Đã gửi tin nhắn tới đơn vị."), "success")
+    return redirect(url_for("portal.track_view", reference=req.reference), 303)
+
+
+@bp.post("/track/request/<reference>/withdraw")
+@limiter.limit(_public_form_limit)
+def track_withdraw(reference: str):  # type: ignore[no-untyped-def]
+    """Withdraw the request (the journalist's own decision; it cannot be undone here)."""
+    req = _tracked(reference)
+    if req is None:
+        return _not_found()
+    form = WithdrawForm(prefix="withdraw")
+    if not form.validate_on_submit():
+        return _track_page(req, withdraw_form=form, status=400)
+    requests_svc.withdraw(None, req, form.reason.data)
+    db.session.commit()
+    flash(_("Đã rút yêu cầu. Đơn vị sẽ dừng xử lý."), "success")
+    return redirect(url_for("portal.track_view", reference=req.reference), 303)
+
+
+@bp.get("/track/request/<reference>/files/<int:attachment_id>")
+def track_file(reference: str, attachment_id: int):  # type: ignore[no-untyped-def]
+    """Download a public file of the answer, under its display name."""
+    req = _tracked(reference)
+    attachment = services.public_file(req, attachment_id) if req is not None else None
+    if attachment is None:
+        return _not_found()
+    response = send_file(attachments.path_of(attachment), mimetype=attachment.mime_type, as_attachment=True,
+                         download_name=attachment.display_name)
+    return _private(response)
+
+
+# --------------------------------------------------------------------------- /spokespersons
+
+
+@bp.get("/spokespersons")
+def directory():  # type: ignore[no-untyped-def]
+    """Show the public directory of spokespersons, grouped by the unit tree (SP-07)."""
+    query = (request.args.get("q") or "").strip()[:100]
+    entries = services.directory(query or None)
+    return render_template("portal/directory.html", entries=entries, query=query)

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from spokes.audit import services as audit
 from spokes.auth.models import Membership, User
@@ -26,7 +26,7 @@ from spokes.core.search import index_object
 from spokes.core.text import fold
 from spokes.deadlines import services as deadlines
 from spokes.deadlines.calendar import to_vn
-from spokes.deadlines.engine import compute_due
+from spokes.deadlines.engine import TimeUnit, compute_due
 from spokes.deadlines.models import RefusalGround
 from spokes.deadlines.rulebook import ExtensionNotAllowed, validate_extension
 from spokes.extensions import db
@@ -349,10 +349,17 @@ def transition(
     journalist: bool = False,
     audit_after: dict[str, Any] | None = None,
     public: bool = False,
+    checked: workflow.State | None = None,
+    before: dict[str, Any] | None = None,
 ) -> None:
-    """Apply one workflow action: check the table, rights and guards, change state, audit."""
-    target = check_transition(actor, req, action, journalist=journalist)
-    before = _snapshot(req)
+    """Apply one workflow action: check the table, rights and guards, change state, audit.
+
+    ``checked`` and ``before`` come from a caller that ran ``check_transition()`` and took the
+    snapshot before it had to change the request's unit (a transfer): the actor's rights are
+    judged in the unit the request leaves, not the one it reaches.
+    """
+    target = checked or check_transition(actor, req, action, journalist=journalist)
+    before = before or _snapshot(req)
     req.state = target.value
     moment = now()
     if target is workflow.State.ANSWERED:
@@ -513,7 +520,7 @@ def expire_case_authorisations(on: date | None = None) -> int:
         .join(Designation, Designation.case_request_id == PressRequest.id)
         .where(
             Designation.kind == DesignationKind.AUTHORISED.value,
-            Designation.valid_to < on,
+            or_(Designation.valid_to < on, Designation.revoked_at.is_not(None)),
             PressRequest.assignee_id == Designation.user_id,
             PressRequest.state.in_([s.value for s in workflow.OPEN]),
         )
@@ -708,7 +715,8 @@ def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Tran
         raise DomainError(_("Hãy chọn một đơn vị khác đơn vị hiện tại."), status=400)
     if not to_unit.is_active:
         raise DomainError(_("Đơn vị nhận đã ngừng hoạt động."), status=400)
-    check_transition(actor, req, Action.TRANSFER)
+    target = check_transition(actor, req, Action.TRANSFER)
+    before = _snapshot(req)
     moment = now()
     from_unit = req.unit
     try:
@@ -739,7 +747,7 @@ def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Tran
     req.extended_amount = 0
     req.deadline_explanation = deadline.explanation(
         note=_("Thời hạn tính lại từ thời điểm chuyển đến %(unit)s.", unit=to_unit.name))
-    transition(actor, req, Action.TRANSFER, public=True, audit_after={
+    transition(actor, req, Action.TRANSFER, public=True, checked=target, before=before, audit_after={
         "from_unit": from_unit.name, "to_unit": to_unit.name, "reason": reason.strip(), "due_at": req.due_at})
     speaker, designation = current_speaker(to_unit)
     if speaker is not None:
@@ -760,7 +768,12 @@ def extend(actor: User, req: PressRequest, amount: int, reason: str) -> Extensio
     except ExtensionNotAllowed as err:
         raise DomainError(err.message_vi, status=409) from err
     total = req.extended_amount + amount
-    extended = compute_due(req.clock_started_at, req.rule.amount + total, req.rule.unit, deadlines.work_calendar())
+    # The period the request was given when it was received (or transferred), not the rule as it
+    # reads today: an admin's later edit of the rule must never move a stored deadline.
+    stored = req.deadline_explanation or {}
+    base = int(stored.get("amount", req.rule.amount + req.extended_amount)) - req.extended_amount
+    unit = stored.get("unit", req.rule.unit)
+    extended = compute_due(req.clock_started_at, base + total, unit, deadlines.work_calendar())
     old_due = req.due_at
     record = Extension(request_id=req.id, amount=amount, reason=reason.strip(), old_due_at=old_due,
                        new_due_at=extended.due_at, created_by_id=actor.id)
@@ -768,10 +781,11 @@ def extend(actor: User, req: PressRequest, amount: int, reason: str) -> Extensio
     req.extended_amount = total
     req.due_at = extended.due_at
     explanation = deadlines.explanation_dict(req.rulebook, req.rule, extended,
-                                             note=_("Đã gia hạn thêm %(n)d; lý do: %(reason)s", n=total, reason=reason.strip()))
+                                             note=_("Đã gia hạn thêm %(n)d %(unit)s; lý do: %(reason)s", n=total,
+                                                    unit=TimeUnit(unit).label_vi, reason=reason.strip()))
     req.deadline_explanation = explanation
     transition(actor, req, Action.EXTEND, public=True, audit_after={
-        "amount": amount, "unit": req.rule.unit, "reason": reason.strip(), "old_due_at": old_due, "new_due_at": req.due_at})
+        "amount": amount, "unit": unit, "reason": reason.strip(), "old_due_at": old_due, "new_due_at": req.due_at})
     from spokes.notifications import events as notify
 
     notify.request_extended(req, record, actor=actor)

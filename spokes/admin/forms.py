@@ -1,0 +1,265 @@
+"""Forms of the admin screens; choices are filled in by the views from the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
+
+from spokes.auth.forms import MIN_PASSWORD
+from spokes.auth.permissions import ROLE_LABELS, Role
+from spokes.units.models import DesignationKind, UnitKind
+from spokes.units.services import PREFIX_RE, is_web_url
+
+UNIT_KIND_LABELS: dict[str, Any] = {
+    UnitKind.PROVINCE.value: _l("Tỉnh, thành phố"),
+    UnitKind.DEPARTMENT.value: _l("Sở, ban, ngành, phòng"),
+    UnitKind.DISTRICT.value: _l("Huyện (trước 2025)"),
+    UnitKind.COMMUNE.value: _l("Xã, thị trấn"),
+    UnitKind.WARD.value: _l("Phường"),
+    UnitKind.SPECIAL_ZONE.value: _l("Đặc khu"),
+    UnitKind.HAMLET.value: _l("Ấp, khu phố"),
+    UnitKind.OTHER.value: _l("Khác"),
+}
+
+DESIGNATION_KIND_LABELS: dict[str, Any] = {
+    DesignationKind.HEAD.value: _l("Người đứng đầu (phát ngôn theo chức trách)"),
+    DesignationKind.DESIGNATED.value: _l("Người được giao nhiệm vụ phát ngôn"),
+    DesignationKind.AUTHORISED.value: _l("Người được ủy quyền phát ngôn (từng vụ việc, có thời hạn)"),
+}
+
+NO_UNIT = 0  # the "none" choice of optional unit menus (root unit, no overseer)
+
+
+def choices_of(labels: dict[Any, Any]) -> list[SelectChoice]:
+    """Turn a {code: label} map into select choices."""
+    return [SelectChoice(code, label) for code, label in labels.items()]
+
+
+def role_choices() -> list[SelectChoice]:
+    """Return the role menu."""
+    return [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role]
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class UnitForm(FlaskForm):
+    """A unit's identity and settings."""
+
+    code = StringField(_l("Mã đơn vị"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập mã đơn vị.")), Length(max=40, message=_l("Tối đa %(max)d ký tự."))])
+    name = StringField(_l("Tên đơn vị"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập tên đơn vị.")), Length(max=255, message=_l("Tối đa %(max)d ký tự."))])
+    kind = SelectField(_l("Loại đơn vị"), choices=choices_of(UNIT_KIND_LABELS))
+    parent_id = SelectField(_l("Đơn vị cấp trên"), coerce=int)
+    reference_prefix = StringField(_l("Tiền tố số hồ sơ"), filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
+                                   validators=[Optional(), Length(max=20, message=_l("Tối đa %(max)d ký tự."))])
+    approval_required = BooleanField(_l("Trả lời phải được người đứng đầu duyệt trước khi gửi"))
+    phone = StringField(_l("Điện thoại liên hệ"), filters=[_strip], validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("Thư điện tử liên hệ"), filters=[_strip], validators=[
+        Optional(), Length(max=255), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
+    address = StringField(_l("Địa chỉ"), filters=[_strip], validators=[Optional(), Length(max=255)])
+    portal_url = StringField(_l("Cổng/trang thông tin điện tử"), filters=[_strip], validators=[Optional(), Length(max=500)])
+    intake_overseer_id = SelectField(_l("Đơn vị nhận câu hỏi “không rõ đơn vị”"), coerce=int)
+    submit = SubmitField(_l("Lưu"))
+
+    def validate_reference_prefix(self, field: Any) -> None:
+        """Allow only upper-case letters, digits and dashes."""
+        if field.data and not PREFIX_RE.match(field.data):
+            raise ValidationError(_l("Chỉ gồm chữ in hoa A–Z, chữ số và dấu gạch ngang (ví dụ AM-VK)."))
+
+    def validate_portal_url(self, field: Any) -> None:
+        """Require an http(s) address."""
+        if field.data and not is_web_url(field.data):
+            raise ValidationError(_l("Địa chỉ phải bắt đầu bằng http:// hoặc https://."))
+
+
+class MoveForm(FlaskForm):
+    """Move a unit under another parent."""
+
+    parent_id = SelectField(_l("Chuyển đến dưới đơn vị"), coerce=int)
+    submit = SubmitField(_l("Chuyển đơn vị"))
+
+
+class PersonForm(FlaskForm):
+    """A staff member's details."""
+
+    email = EmailField(_l("Thư điện tử (tên đăng nhập)"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập thư điện tử.")), Length(max=255), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
+    name = StringField(_l("Họ và tên"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=255, message=_l("Tối đa %(max)d ký tự."))])
+    title = StringField(_l("Chức danh"), filters=[_strip], validators=[Optional(), Length(max=255)])
+    phone = StringField(_l("Điện thoại"), filters=[_strip], validators=[Optional(), Length(max=40)])
+    submit = SubmitField(_l("Lưu"))
+
+
+class NewPersonForm(PersonForm):
+    """A new account with its first role."""
+
+    unit_id = SelectField(_l("Đơn vị"), coerce=int)
+    role = SelectField(_l("Vai trò"), choices=[])
+    password = PasswordField(_l("Mật khẩu ban đầu (để trống để hệ thống tạo mật khẩu tạm thời)"), validators=[
+        Optional(), Length(min=MIN_PASSWORD, max=200, message=_l("Mật khẩu phải có từ %(min)d đến %(max)d ký tự."))])
+    submit = SubmitField(_l("Tạo tài khoản"))
+
+
+class MembershipForm(FlaskForm):
+    """Give a person a role in a unit."""
+
+    unit_id = SelectField(_l("Đơn vị"), coerce=int)
+    role = SelectField(_l("Vai trò"), choices=[])
+    submit = SubmitField(_l("Thêm vai trò"))
+
+
+class DesignationForm(FlaskForm):
+    """A designation decision (SP-01, SP-03, SP-05)."""
+
+    user_id = SelectField(_l("Cán bộ"), coerce=int)
+    kind = SelectField(_l("Hình thức"), choices=choices_of(DESIGNATION_KIND_LABELS))
+    title = StringField(_l("Chức danh công bố"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập chức danh.")), Length(max=255)])
+    public_phone = StringField(_l("Điện thoại công bố"), filters=[_strip], validators=[Optional(), Length(max=40)])
+    public_email = EmailField(_l("Thư điện tử công bố"), filters=[_strip], validators=[
+        Optional(), Length(max=255), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
+    document_number = StringField(_l("Số văn bản"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập số văn bản.")), Length(max=80)])
+    document_date = DateField(_l("Ngày văn bản"), validators=[DataRequired(_l("Vui lòng nhập ngày văn bản."))])
+    valid_from = DateField(_l("Hiệu lực từ ngày"), validators=[DataRequired(_l("Vui lòng nhập ngày bắt đầu hiệu lực."))])
+    valid_to = DateField(_l("Hiệu lực đến hết ngày"), validators=[Optional()])
+    topic = StringField(_l("Vụ việc, chủ đề được ủy quyền"), filters=[_strip], validators=[Optional(), Length(max=255)])
+    case_reference = StringField(_l("Số hồ sơ được ủy quyền (nếu có)"), filters=[_strip], validators=[Optional(), Length(max=40)])
+    scan = FileField(_l("Bản chụp văn bản (PDF, JPG, PNG)"))
+    submit = SubmitField(_l("Lưu chỉ định"))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the field rules, then what SP-05 asks of an authorisation (an end date, a case or topic).
+
+        Done here rather than in ``validate_valid_to``: an ``Optional()`` field stops its
+        validator chain when empty, which is exactly the case to catch.
+        """
+        valid = super().validate(extra_validators)
+        if self.kind.data == DesignationKind.AUTHORISED.value:
+            if not self.valid_to.data and not self.valid_to.errors:
+                self.valid_to.errors = [*self.valid_to.errors, _l("Ủy quyền phát ngôn phải có ngày hết hiệu lực.")]
+                valid = False
+            if not self.topic.data and not self.case_reference.data:
+                self.topic.errors = [*self.topic.errors,
+                                     _l("Ủy quyền chỉ áp dụng cho từng vụ việc: nêu vụ việc, chủ đề hoặc số hồ sơ.")]
+                valid = False
+        if self.valid_to.data and self.valid_from.data and self.valid_to.data < self.valid_from.data:
+            self.valid_to.errors = [*self.valid_to.errors, _l("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")]
+            valid = False
+        return valid
+
+
+class RevokeForm(FlaskForm):
+    """Revoke a designation, with a reason."""
+
+    reason = TextAreaField(_l("Lý do thu hồi"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nêu lý do thu hồi.")), Length(max=1000, message=_l("Tối đa %(max)d ký tự."))])
+    submit = SubmitField(_l("Thu hồi chỉ định"))
+
+
+class ImportForm(FlaskForm):
+    """Upload a CSV or XLSX file of units or people."""
+
+    kind = RadioField(_l("Dữ liệu"), choices=[SelectChoice("units", _l("Đơn vị")), SelectChoice("users", _l("Cán bộ và vai trò"))],
+                      default="units", validators=[DataRequired()])
+    file = FileField(_l("Tệp CSV (UTF-8) hoặc Excel .xlsx"), validators=[FileRequired(_l("Vui lòng chọn tệp."))])
+    dry_run = BooleanField(_l("Chạy thử: chỉ kiểm tra và đếm, chưa ghi gì"))
+    submit = SubmitField(_l("Nhập dữ liệu"))
+
+
+class MergeForm(FlaskForm):
+    """Merge units into an existing or a new unit; previewed, then confirmed."""
+
+    sources = SelectMultipleField(_l("Các đơn vị được hợp nhất"), coerce=int, validators=[
+        DataRequired(_l("Vui lòng chọn ít nhất một đơn vị."))])
+    target_mode = RadioField(_l("Đơn vị sau hợp nhất"), choices=[
+        SelectChoice("new", _l("Đơn vị mới")), SelectChoice("existing", _l("Một đơn vị đã có"))], default="new")
+    target_id = SelectField(_l("Đơn vị đã có"), coerce=int)
+    new_code = StringField(_l("Mã đơn vị mới"), filters=[_strip], validators=[Optional(), Length(max=40)])
+    new_name = StringField(_l("Tên đơn vị mới"), filters=[_strip], validators=[Optional(), Length(max=255)])
+    new_kind = SelectField(_l("Loại đơn vị mới"), choices=choices_of(UNIT_KIND_LABELS), default=UnitKind.COMMUNE.value)
+    new_parent_id = SelectField(_l("Cấp trên của đơn vị mới"), coerce=int)
+    new_prefix = StringField(_l("Tiền tố số hồ sơ của đơn vị mới"), filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
+                             validators=[Optional(), Length(max=20)])
+    merge_date = DateField(_l("Ngày hợp nhất (có hiệu lực)"), validators=[DataRequired(_l("Vui lòng nhập ngày hợp nhất."))])
+    move_memberships = BooleanField(_l("Chuyển tài khoản cán bộ của các đơn vị cũ sang đơn vị sau hợp nhất"), default=True)
+    preview = SubmitField(_l("Xem trước"))
+    confirm = SubmitField(_l("Xác nhận hợp nhất"))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the fields, then that a new unit has a code and a name (empty Optional fields skip their validators)."""
+        valid = super().validate(extra_validators)
+        if self.target_mode.data == "new":
+            for f, message in ((self.new_code, _l("Vui lòng nhập mã đơn vị mới.")),
+                               (self.new_name, _l("Vui lòng nhập tên đơn vị mới."))):
+                if not f.data:
+                    f.errors = [*f.errors, message]
+                    valid = False
+        return valid
+
+    def validate_new_prefix(self, field: Any) -> None:
+        """Allow only upper-case letters, digits and dashes."""
+        if field.data and not PREFIX_RE.match(field.data):
+            raise ValidationError(_l("Chỉ gồm chữ in hoa A–Z, chữ số và dấu gạch ngang."))
+
+    def validate_target_id(self, field: Any) -> None:
+        """An existing target must be chosen, and not among the merged units."""
+        if self.target_mode.data == "existing":
+            if not field.data:
+                raise ValidationError(_l("Vui lòng chọn đơn vị nhận."))
+            if field.data in (self.sources.data or []):
+                raise ValidationError(_l("Đơn vị nhận không được nằm trong các đơn vị được hợp nhất."))
+
+
+class ResetPasswordForm(FlaskForm):
+    """Choose a new password through a one-time link."""
+
+    new = PasswordField(_l("Mật khẩu mới"), validators=[
+        DataRequired(_l("Vui lòng nhập mật khẩu mới.")),
+        Length(min=MIN_PASSWORD, max=200, message=_l("Mật khẩu mới phải có từ %(min)d đến %(max)d ký tự."))])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
+        DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")), EqualTo("new", _l("Hai lần nhập mật khẩu mới không khớp."))])
+    submit = SubmitField(_l("Đặt mật khẩu"))
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit viewer (a GET form: no CSRF token needed, nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField(_l("Người thực hiện"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    unit_id = SelectField(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
+    object_type = SelectField(_l("Loại đối tượng"), validators=[Optional()])
+    object_id = IntegerField(_l("Mã số đối tượng"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    action = SelectField(_l("Hành động"), validators=[Optional()])
+    date_from = DateField(_l("Từ ngày"), validators=[Optional()])
+    date_to = DateField(_l("Đến ngày"), validators=[Optional()])
+    submit = SubmitField(_l("Lọc"))
+
+    def validate_date_to(self, field: Any) -> None:
+        """The range must not run backwards."""
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("“Đến ngày” phải sau “Từ ngày”."))

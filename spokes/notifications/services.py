@@ -1,0 +1,676 @@
+"""Notices, the outbox, reminders, escalations and digests. Services flush; they never commit.
+
+The periodic job (spokes/notifications/jobs.py) calls the batch functions here and commits
+after each batch.
+
+Reminders and escalations (issue 7 §3):
+
+* A reminder "k working days before" the due date is due from ``NOTIFY_REMINDER_TIME``
+  (07:00, Vietnamese time) on ``add_working_days(due_date, -k, calendar)``, for each k in the
+  offsets of the rule the request was counted with (by default 3 and 1). When several are due
+  at once (the job did not run, or the request arrived late) only the nearest one is sent.
+  Reminders go to the assignee, and to the unit's heads when the request waits for their
+  approval or has nobody assigned.
+* An overdue request is escalated at once to the assignee and the unit's heads, and to the
+  overseers of every unit above it (or of the unit itself) once the due date is more than
+  ``rule.escalate_after_working_days`` working days behind (from the following day on).
+* Every notice carries ``dedupe_key`` = kind, request, due date and recipient. It is unique,
+  and notices are inserted with ON CONFLICT DO NOTHING, so a notice is created once, ever,
+  however many jobs run at the same time. An e-mail for an immediate-mode user is written only
+  for a notice that was actually inserted. A new due date (extension, transfer, calendar
+  change) arms the reminders again.
+
+Digests: on working days from ``NOTIFY_DIGEST_TIME`` (07:30), each user with notices not yet
+e-mailed and not yet read gets one e-mail listing them, grouped by kind and request. The
+outbox row's ``dedupe_key`` ``digest:<user>:<day>`` makes it once per day, and the notices are
+claimed for that mail by one UPDATE, so two jobs never put a notice in two digests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import parseaddr
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, delete, false, func, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, selectinload
+
+from spokes.audit import services as audit
+from spokes.auth.models import Membership, NotifyMode, User
+from spokes.auth.permissions import Role
+from spokes.core.clock import now
+from spokes.core.errors import DomainError
+from spokes.core.jinja import vn_datetime
+from spokes.core.model_types import UTCDateTime
+from spokes.deadlines.calendar import VN_TZ, WorkCalendar
+from spokes.deadlines.engine import add_working_days
+from spokes.deadlines.models import Rule
+from spokes.extensions import db
+from spokes.notifications import content
+from spokes.notifications.models import DeadlineAlert, Notification, OutboxMail, new_message_id
+from spokes.press_requests.models import OPEN_STATES, PressRequest, RequestState
+from spokes.units.models import Unit
+
+log = logging.getLogger(__name__)
+
+LOCALES = ("vi", "en")
+OPEN_VALUES = tuple(s.value for s in OPEN_STATES)
+
+
+def setting(name: str, default: Any) -> Any:
+    """Return a notifications setting from the app config, with the feature's default."""
+    value = current_app.config.get(name)
+    return default if value is None or value == "" else value
+
+
+def _clock(value: str) -> time:
+    hours, minutes = str(value).split(":")
+    return time(int(hours), int(minutes))
+
+
+def locale_of(user: Any) -> str:
+    """Return the language a user reads mail in (Vietnamese unless they chose English)."""
+    locale = getattr(user, "locale", None)
+    return locale if locale in LOCALES else "vi"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The few facts about a staff member that notices and mails need (no ORM object to expire)."""
+
+    id: int
+    email: str
+    name: str
+    locale: str
+    notify_mode: str
+
+
+RECIPIENT_COLUMNS = (User.id, User.email, User.name, User.locale, User.notify_mode)
+
+
+@dataclass(frozen=True)
+class RuleFacts:
+    """What reminders need of a rule."""
+
+    reminder_offsets: tuple[int, ...]
+    escalate_after_working_days: int
+
+
+# --------------------------------------------------------------------------- outbox and notices
+
+
+def queue_mail(to_address: str, mail: content.Mail, *, kind: str, dedupe_key: str | None = None) -> OutboxMail:
+    """Write one e-mail into the outbox, in the caller's transaction; the sender delivers it later."""
+    row = OutboxMail(
+        to_address=to_address, subject=mail.subject, body_text=mail.text, body_html=mail.html or None,
+        locale=mail.locale, kind=kind[:40], dedupe_key=dedupe_key, next_attempt_at=now(), created_at=now(),
+        message_id=_message_id(),
+    )
+    db.session.add(row)
+    return row
+
+
+def notify(user: User, req: Any | None, kind: str, message: Callable[[], str] | str, *,
+           dedupe_key: str | None = None) -> Notification | None:
+    """Leave an in-app notice for a user, in their language; e-mail it now if they chose so.
+
+    ``message`` may be a callable, evaluated in the user's language. With a ``dedupe_key``
+    that already exists nothing happens and None is returned.
+    """
+    moment = now()
+    with force_locale(locale_of(user)):
+        text = str(message() if callable(message) else message)
+        notice = Notification(
+            user_id=user.id, request_id=req.id if req is not None else None, kind=kind, message=text,
+            link=content.REQUEST_PATH.format(id=req.id) if req is not None else None,
+            dedupe_key=dedupe_key, created_at=moment,
+        )
+        if dedupe_key is None:
+            db.session.add(notice)
+        else:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(notice)
+            except IntegrityError:
+                return None
+        if user.notify_mode == NotifyMode.IMMEDIATE.value:
+            mail = queue_mail(user.email, content.notice_mail(user, kind, text, req), kind=f"staff.{kind}")
+            db.session.flush()
+            notice.mail_id = mail.id
+            notice.emailed_at = moment
+    return notice
+
+
+def _dialect_insert(table: Any) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        return None
+    return insert(table)
+
+
+def _insert_ignoring_duplicates(model: Any, rows: Sequence[dict[str, Any]], key: str,
+                                returning: Sequence[Any]) -> list[Any]:
+    """Insert rows, skipping those whose unique ``key`` exists; return the inserted rows' ``returning``.
+
+    PostgreSQL and SQLite use INSERT … ON CONFLICT DO NOTHING (a concurrent inserter of the same
+    key waits for the other transaction, then skips), sent as one executemany that SQLAlchemy
+    batches into multi-row statements. Other databases insert row by row in a savepoint. Rows
+    go in key order so two jobs lock keys in the same order (no deadlock).
+    """
+    rows = sorted(rows, key=lambda r: r[key])
+    if not rows:
+        return []
+    table = model.__table__
+    stmt = _dialect_insert(table)
+    if stmt is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=[table.c[key]]).returning(*returning)
+        return list(db.session.execute(stmt, rows).all())
+    inserted: list[Any] = []
+    for row in rows:  # pragma: no cover - only for databases we do not ship with
+        try:
+            with db.session.begin_nested():
+                inserted.append(db.session.execute(table.insert().values(**row).returning(*returning)).one())
+        except IntegrityError:
+            continue
+    return inserted
+
+
+def _upsert(model: Any, rows: Sequence[dict[str, Any]], key: str, columns: Iterable[str]) -> None:
+    """Insert rows or update the given columns of the existing ones (PostgreSQL and SQLite)."""
+    rows = sorted(rows, key=lambda r: r[key])
+    if not rows:
+        return
+    table = model.__table__
+    stmt = _dialect_insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c[key]], set_={c: stmt.excluded[c] for c in columns})
+    db.session.execute(stmt, rows)
+
+
+@dataclass
+class NoticeDraft:
+    """A notice to insert in bulk (reminders, escalations)."""
+
+    user: Recipient
+    req: PressRequest
+    kind: str
+    dedupe_key: str
+    message: Callable[[], str]
+
+
+def create_notices(drafts: Sequence[NoticeDraft], moment: datetime) -> int:
+    """Insert notices once each (ON CONFLICT DO NOTHING) and queue the immediate e-mails; return how many were new."""
+    by_key = {d.dedupe_key: d for d in drafts}
+    rows = []
+    texts: dict[str, str] = {}
+    for locale in LOCALES:
+        with force_locale(locale):
+            for d in by_key.values():
+                if locale_of(d.user) == locale:
+                    texts[d.dedupe_key] = str(d.message())
+    for d in by_key.values():
+        rows.append({
+            "user_id": d.user.id, "request_id": d.req.id, "kind": d.kind, "message": texts[d.dedupe_key],
+            "link": content.REQUEST_PATH.format(id=d.req.id), "dedupe_key": d.dedupe_key, "created_at": moment,
+            "read_at": None, "emailed_at": None, "mail_id": None,
+        })
+    inserted = _insert_ignoring_duplicates(Notification, rows, "dedupe_key", (Notification.id, Notification.dedupe_key))
+    immediate = [(nid, by_key[key]) for nid, key in inserted
+                 if by_key[key].user.notify_mode == NotifyMode.IMMEDIATE.value]
+    if immediate:
+        mails: list[tuple[int, OutboxMail]] = []
+        for locale in LOCALES:
+            with force_locale(locale):
+                for nid, d in immediate:
+                    if locale_of(d.user) == locale:
+                        mail = content.notice_mail(d.user, d.kind, texts[d.dedupe_key], d.req)
+                        mails.append((nid, queue_mail(d.user.email, mail, kind=f"staff.{d.kind}")))
+        db.session.flush()
+        db.session.execute(update(Notification), [
+            {"id": nid, "mail_id": mail.id, "emailed_at": moment} for nid, mail in mails
+        ])
+    return len(inserted)
+
+
+# --------------------------------------------------------------------------- the notification centre
+
+
+def unread_count(user: Any) -> int:
+    """Return how many notices the user has not read (one indexed COUNT)."""
+    return int(db.session.execute(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ).scalar_one())
+
+
+def notifications_query(user: Any, *, unread_only: bool = False) -> Any:
+    """Return the SELECT of a user's notices, newest first, with their requests loaded in one more query."""
+    stmt = (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .options(selectinload(Notification.request).options(lazyload(PressRequest.journalist)))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return stmt
+
+
+def own_notification(user: Any, notification_id: int) -> Notification | None:
+    """Return the user's notice with this id, or None (another person's notice is never returned)."""
+    return db.session.execute(
+        select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
+    ).scalar_one_or_none()
+
+
+def mark_read(user: Any, notice: Notification) -> bool:
+    """Mark one of the user's notices read; return False when it already was."""
+    if notice.user_id != user.id:
+        raise DomainError(_("Thông báo này không phải của bạn."), status=403)
+    if notice.read_at is not None:
+        return False
+    notice.read_at = now()
+    db.session.flush()
+    return True
+
+
+def mark_all_read(user: Any) -> int:
+    """Mark all the user's notices read; return how many changed."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def update_preferences(user: User, notify_mode: str, locale: str) -> dict[str, Any]:
+    """Change how a user gets e-mail (immediate or daily digest) and their language; audit it.
+
+    Notices already waiting go out in the next digest either way.
+    """
+    if notify_mode not in NotifyMode._value2member_map_:
+        raise DomainError(_("Cách nhận thư không hợp lệ."), status=400)
+    if locale not in LOCALES:
+        raise DomainError(_("Ngôn ngữ không hợp lệ."), status=400)
+    before = {"notify_mode": user.notify_mode, "locale": user.locale}
+    user.notify_mode = notify_mode
+    user.locale = locale
+    after = {"notify_mode": notify_mode, "locale": locale}
+    changed = {k: v for k, v in after.items() if before[k] != v}
+    if changed:
+        db.session.flush()
+        audit.record("user.preferences", actor=user, obj_type="user", obj_id=user.id,
+                     before={k: before[k] for k in changed}, after=changed)
+    return changed
+
+
+# --------------------------------------------------------------------------- reminders and escalation
+
+
+@dataclass
+class AlertContext:
+    """What every batch of one run shares: the moment, the calendar, the rules and the overseers."""
+
+    moment: datetime
+    today: date
+    reminder_day: date  # the last day whose reminders are due (today after 07:00, else yesterday)
+    calendar: WorkCalendar
+    rules: dict[int, RuleFacts]
+    overseers: list[tuple[str, Recipient]]  # (unit path, overseer) — reaches that unit's subtree
+    window_end: datetime  # requests due after this need no reminder yet
+    escalate_bound: datetime  # requests due after this cannot be escalated yet
+    # For a request already reminded at offset r: due after bounds[r], no smaller offset can be due yet.
+    reminded_bounds: dict[int, datetime]
+
+    def reminder_offset(self, due: date, offsets: Iterable[int]) -> int | None:
+        """Return the nearest reminder offset that is due, or None."""
+        due_now = [k for k in offsets if add_working_days(due, -k, self.calendar) <= self.reminder_day]
+        return min(due_now) if due_now else None
+
+    def escalation_due(self, due: date, after_working_days: int) -> bool:
+        """Return whether an overdue request is past its escalation day."""
+        return add_working_days(due, after_working_days, self.calendar) < self.today
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=VN_TZ).astimezone(UTC)
+
+
+def alert_context(moment: datetime, calendar: WorkCalendar) -> AlertContext:
+    """Gather what reminders and escalations need once per run (rules, overseers, bounds)."""
+    local = moment.astimezone(VN_TZ)
+    today = local.date()
+    reminder_day = today if local.time() >= _clock(setting("NOTIFY_REMINDER_TIME", "07:00")) else today - timedelta(days=1)
+    rules = {rule_id: RuleFacts(tuple(offsets or ()), after) for rule_id, offsets, after in db.session.execute(
+        select(Rule.id, Rule.reminder_offsets, Rule.escalate_after_working_days)).all()}
+    largest = max((k for r in rules.values() for k in r.reminder_offsets), default=0)
+    least = min((r.escalate_after_working_days for r in rules.values()), default=0)
+    overseers = [(path, Recipient(*facts)) for path, *facts in db.session.execute(
+        select(Unit.path, *RECIPIENT_COLUMNS)
+        .join(Membership, Membership.unit_id == Unit.id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.role == Role.OVERSEER.value, User.active.is_(True))
+        .order_by(User.id)
+    ).all()]
+    return AlertContext(
+        moment=moment, today=today, reminder_day=reminder_day, calendar=calendar, rules=rules, overseers=overseers,
+        window_end=_end_of(add_working_days(reminder_day, largest, calendar)),
+        escalate_bound=min(_end_of(escalation_bound_day(today, least, calendar)), moment),
+        reminded_bounds={r: _end_of(day) for r, day in reminded_bound_days(reminder_day, largest, calendar).items()},
+    )
+
+
+def reminded_bound_days(reminder_day: date, largest: int, calendar: WorkCalendar) -> dict[int, date]:
+    """Return, for each offset r already reminded, the last due date for which a smaller offset can be due.
+
+    Offset k is due on ``reminder_day`` iff ``add_working_days(due, -k) <= reminder_day``, which
+    holds iff ``due <= add_working_days(reminder_day, k)``. After offset r the next one is at
+    most r − 1, so a smaller offset can only be due if ``due <= add_working_days(reminder_day, r − 1)``.
+    """
+    return {r: add_working_days(reminder_day, r - 1, calendar) for r in range(1, largest + 1)}
+
+
+def escalation_bound_day(today: date, least: int, calendar: WorkCalendar) -> date:
+    """Return the latest due date that can be escalated today with the smallest escalation delay.
+
+    Escalation is due once ``add_working_days(due, least) < today``; that is monotonic in the
+    due date, so walk back from today to the first date that satisfies it.
+    """
+    day = today
+    for _i in range(400):
+        if add_working_days(day, least, calendar) < today:
+            return day
+        day -= timedelta(days=1)
+    return day
+
+
+def _alert_select(ctx: AlertContext) -> Any:
+    return (
+        select(PressRequest, DeadlineAlert)
+        .outerjoin(DeadlineAlert, DeadlineAlert.request_id == PressRequest.id)
+        .options(lazyload(PressRequest.journalist))
+        .where(PressRequest.state.in_(OPEN_VALUES))
+    )
+
+
+def due_soon_batch(ctx: AlertContext, after_id: int, limit: int) -> list[tuple[PressRequest, DeadlineAlert | None]]:
+    """Return the next open requests (by id) due inside the reminder window whose next reminder may be due.
+
+    Requests already reminded at an offset whose smaller offsets cannot be due yet are left out
+    in SQL, so a tick with nothing new to say reads almost nothing.
+    """
+    if ctx.reminded_bounds:
+        next_bound = case({r: literal(b, UTCDateTime()) for r, b in ctx.reminded_bounds.items()},
+                          value=DeadlineAlert.reminded_offset, else_=literal(ctx.window_end, UTCDateTime()))
+        smaller_offset_may_be_due = and_(DeadlineAlert.reminded_offset > 0, PressRequest.due_at <= next_bound)
+    else:
+        smaller_offset_may_be_due = false()
+    stmt = (
+        _alert_select(ctx)
+        .where(PressRequest.due_at > ctx.moment, PressRequest.due_at <= ctx.window_end, PressRequest.id > after_id,
+               or_(DeadlineAlert.request_id.is_(None), DeadlineAlert.due_at != PressRequest.due_at,
+                   DeadlineAlert.reminded_offset.is_(None), smaller_offset_may_be_due))
+        .order_by(PressRequest.id)
+        .limit(limit)
+    )
+    return [(req, alert) for req, alert in db.session.execute(stmt).all()]
+
+
+def overdue_batch(ctx: AlertContext, after_id: int, limit: int) -> list[tuple[PressRequest, DeadlineAlert | None]]:
+    """Return the next overdue open requests (by id) whose escalation is not finished."""
+    stmt = (
+        _alert_select(ctx)
+        .where(PressRequest.due_at <= ctx.moment, PressRequest.id > after_id,
+               or_(DeadlineAlert.request_id.is_(None), DeadlineAlert.due_at != PressRequest.due_at,
+                   DeadlineAlert.overdue_at.is_(None),
+                   and_(DeadlineAlert.escalated_at.is_(None), PressRequest.due_at <= ctx.escalate_bound)))
+        .order_by(PressRequest.id)
+        .limit(limit)
+    )
+    return [(req, alert) for req, alert in db.session.execute(stmt).all()]
+
+
+@dataclass
+class AlertStats:
+    """What one run of reminders and escalations did."""
+
+    requests: int = 0
+    reminders: int = 0
+    overdue: int = 0
+    escalations: int = 0
+
+    def add(self, other: AlertStats) -> None:
+        """Add another batch's counts to these."""
+        self.requests += other.requests
+        self.reminders += other.reminders
+        self.overdue += other.overdue
+        self.escalations += other.escalations
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _working_days_left(ctx: AlertContext, due: date) -> int:
+    count, day = 0, ctx.today
+    while day < due and count < 400:
+        day = ctx.calendar.next_working_day(day)
+        if day <= due:
+            count += 1
+    return count
+
+
+def _working_days_late(ctx: AlertContext, due: date) -> int:
+    count, day = 0, due
+    while count < 400:
+        day = ctx.calendar.next_working_day(day)
+        if day >= ctx.today:
+            return count
+        count += 1
+    return count
+
+
+def process_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, DeadlineAlert | None]]) -> AlertStats:
+    """Send the reminders, overdue notices and escalations due for a batch of requests; no N+1.
+
+    Loads the heads and assignees of the whole batch in two queries, inserts the notices in
+    bulk, queues immediate e-mails and records the progress in ``deadline_alerts``.
+    """
+    stats = AlertStats(requests=len(rows))
+    if not rows:
+        return stats
+    unit_ids = {req.unit_id for req, _a in rows}
+    assignee_ids = {req.assignee_id for req, _a in rows if req.assignee_id}
+    heads: dict[int, list[Recipient]] = defaultdict(list)
+    for unit_id, *facts in db.session.execute(
+        select(Membership.unit_id, *RECIPIENT_COLUMNS).join(User, User.id == Membership.user_id)
+        .where(Membership.unit_id.in_(unit_ids), Membership.role == Role.HEAD.value, User.active.is_(True))
+        .order_by(User.id)
+    ).all():
+        heads[unit_id].append(Recipient(*facts))
+    assignees = {r.id: r for r in (Recipient(*facts) for facts in db.session.execute(
+        select(*RECIPIENT_COLUMNS).where(User.id.in_(assignee_ids), User.active.is_(True))).all())
+    } if assignee_ids else {}
+
+    drafts: list[NoticeDraft] = []
+    progress: list[dict[str, Any]] = []
+    for req, alert in rows:
+        rule = ctx.rules.get(req.rule_id)
+        same = alert is not None and alert.due_at == req.due_at
+        state = {
+            "request_id": req.id, "due_at": req.due_at,
+            "reminded_offset": alert.reminded_offset if same and alert else None,
+            "overdue_at": alert.overdue_at if same and alert else None,
+            "escalated_at": alert.escalated_at if same and alert else None,
+            "updated_at": ctx.moment,
+        }
+        due_day = req.due_at.astimezone(VN_TZ).date()
+        due_iso = _iso(req.due_at)
+        assignee = assignees.get(req.assignee_id) if req.assignee_id else None
+        unit_heads = heads.get(req.unit_id, [])
+        if req.due_at > ctx.moment:
+            offset = ctx.reminder_offset(due_day, rule.reminder_offsets) if rule else None
+            if offset is not None and (state["reminded_offset"] is None or offset < state["reminded_offset"]):
+                to = [assignee] if assignee else []
+                if assignee is None or req.state == RequestState.AWAITING_APPROVAL.value:
+                    to += unit_heads
+                left = _working_days_left(ctx, due_day)
+                for user in _distinct(to):
+                    drafts.append(NoticeDraft(user, req, "due_soon", f"remind:{req.id}:d-{offset}:{due_iso}:{user.id}",
+                                              _due_soon_message(req, left)))
+                state["reminded_offset"] = offset
+                stats.reminders += 1
+        else:
+            if state["overdue_at"] is None:
+                for user in _distinct(([assignee] if assignee else []) + unit_heads):
+                    drafts.append(NoticeDraft(user, req, "overdue", f"overdue:{req.id}:{due_iso}:{user.id}",
+                                              _overdue_message(req)))
+                state["overdue_at"] = ctx.moment
+                stats.overdue += 1
+            after = rule.escalate_after_working_days if rule else 0
+            if state["escalated_at"] is None and ctx.escalation_due(due_day, after):
+                late = _working_days_late(ctx, due_day)
+                reached = [user for path, user in ctx.overseers if req.unit.path.startswith(path)]
+                for user in _distinct(reached):
+                    drafts.append(NoticeDraft(user, req, "escalated", f"escalate:{req.id}:{due_iso}:{user.id}",
+                                              _escalation_message(req, late)))
+                state["escalated_at"] = ctx.moment
+                stats.escalations += 1
+        if not same or alert is None or any(state[k] != getattr(alert, k) for k in
+                                            ("reminded_offset", "overdue_at", "escalated_at")):
+            progress.append(state)
+    create_notices(drafts, ctx.moment)
+    _upsert(DeadlineAlert, progress, "request_id", ("due_at", "reminded_offset", "overdue_at", "escalated_at",
+                                                    "updated_at"))
+    return stats
+
+
+def _distinct(users: Iterable[Recipient | None]) -> list[Recipient]:
+    seen: dict[int, Recipient] = {}
+    for user in users:
+        if user is not None and user.id not in seen:
+            seen[user.id] = user
+    return list(seen.values())
+
+
+def _due_soon_message(req: PressRequest, left: int) -> Callable[[], str]:
+    return lambda: _("Hồ sơ %(ref)s sắp đến hạn trả lời: còn %(n)d ngày làm việc, hạn %(due)s. %(subject)s",
+                     ref=req.reference, n=left, due=vn_datetime(req.due_at), subject=req.subject)
+
+
+def _overdue_message(req: PressRequest) -> Callable[[], str]:
+    return lambda: _("Hồ sơ %(ref)s đã quá hạn trả lời (hạn %(due)s). %(subject)s",
+                     ref=req.reference, due=vn_datetime(req.due_at), subject=req.subject)
+
+
+def _escalation_message(req: PressRequest, late: int) -> Callable[[], str]:
+    return lambda: _("Hồ sơ %(ref)s của %(unit)s quá hạn trả lời từ %(due)s (%(n)d ngày làm việc), cần đôn đốc. %(subject)s",
+                     ref=req.reference, unit=req.unit.name, due=vn_datetime(req.due_at), n=late, subject=req.subject)
+
+
+# --------------------------------------------------------------------------- digests
+
+
+def digest_day(moment: datetime, calendar: WorkCalendar) -> date | None:
+    """Return today's date if the daily digest is due (a working day, from 07:30), else None."""
+    local = moment.astimezone(VN_TZ)
+    if not calendar.is_working_day(local.date()):
+        return None
+    if local.time() < _clock(setting("NOTIFY_DIGEST_TIME", "07:30")):
+        return None
+    return local.date()
+
+
+def digest_key(user_id: int, day: date) -> str:
+    """Return the outbox dedupe key of one user's digest of one day."""
+    return f"digest:{user_id}:{day.isoformat()}"
+
+
+def _pending(moment: datetime) -> Any:
+    return and_(Notification.emailed_at.is_(None), Notification.read_at.is_(None), Notification.created_at <= moment)
+
+
+def digest_users_batch(moment: datetime, after_id: int, limit: int) -> list[Recipient]:
+    """Return the next active users (by id) with notices neither e-mailed nor read."""
+    waiting = select(Notification.id).where(Notification.user_id == User.id, _pending(moment)).exists()
+    return [Recipient(*facts) for facts in db.session.execute(
+        select(*RECIPIENT_COLUMNS).where(User.active.is_(True), User.id > after_id, waiting)
+        .order_by(User.id).limit(limit)
+    ).all()]
+
+
+def send_digests(users: Sequence[Recipient], day: date, moment: datetime) -> int:
+    """Queue one digest per user who has not had today's yet; return how many were queued.
+
+    A placeholder outbox row is inserted first (ON CONFLICT DO NOTHING on the day's key): only
+    the job that inserts it goes on, claims the user's waiting notices with one UPDATE, and
+    fills in the mail, all in the same transaction.
+    """
+    if not users:
+        return 0
+    by_id = {u.id: u for u in users}
+    rows = [{
+        "dedupe_key": digest_key(u.id, day), "kind": "staff.digest", "to_address": u.email, "subject": "…",
+        "body_text": "", "body_html": None, "locale": locale_of(u), "message_id": _message_id(),
+        "status": "pending", "attempts": 0, "next_attempt_at": moment, "created_at": moment,
+    } for u in users]
+    won = _insert_ignoring_duplicates(OutboxMail, rows, "dedupe_key", (OutboxMail.id, OutboxMail.to_address,
+                                                                        OutboxMail.dedupe_key))
+    mail_of_user = {int(key.split(":")[1]): mail_id for mail_id, _to, key in won}
+    if not mail_of_user:
+        return 0
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id.in_(list(mail_of_user)), _pending(moment))
+        .values(mail_id=case(mail_of_user, value=Notification.user_id), emailed_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    mail_ids = list(mail_of_user.values())
+    totals = dict(db.session.execute(
+        select(Notification.mail_id, func.count(Notification.id))
+        .where(Notification.mail_id.in_(mail_ids)).group_by(Notification.mail_id)
+    ).all())
+    cap = int(setting("NOTIFY_DIGEST_MAX_ITEMS", 100))
+    rank = func.row_number().over(partition_by=Notification.mail_id,
+                                  order_by=(Notification.created_at.desc(), Notification.id.desc())).label("rank")
+    ranked = select(Notification.id, rank).where(Notification.mail_id.in_(mail_ids)).subquery()
+    listed: dict[int, list[Notification]] = defaultdict(list)
+    for notice in db.session.execute(
+        select(Notification).join(ranked, ranked.c.id == Notification.id).where(ranked.c.rank <= cap)
+        .options(selectinload(Notification.request).options(lazyload(PressRequest.journalist)))
+    ).scalars():
+        listed[notice.mail_id].append(notice)  # type: ignore[index]
+    updates, empty = [], []
+    for user_id, mail_id in mail_of_user.items():
+        if not totals.get(mail_id):
+            empty.append(mail_id)  # everything was read meanwhile: no mail
+            continue
+        user = by_id[user_id]
+        with force_locale(locale_of(user)):
+            mail = content.digest_mail(user, day, listed[mail_id], totals[mail_id])
+        updates.append({"id": mail_id, "subject": mail.subject, "body_text": mail.text, "body_html": mail.html,
+                        "locale": mail.locale})
+    if updates:
+        db.session.execute(update(OutboxMail), updates)
+    if empty:
+        db.session.execute(delete(OutboxMail).where(OutboxMail.id.in_(empty)))
+    return len(updates)
+
+
+def _message_id() -> str:
+    """Return a Message-ID in the sender's own domain (taken from MAIL_DEFAULT_SENDER)."""
+    address = parseaddr(current_app.config.get("MAIL_DEFAULT_SENDER") or "")[1]
+    return new_message_id(address.rpartition("@")[2] or None)
+

@@ -1,0 +1,572 @@
+"""Rules of the public portal: the unit list, question intake, tracking access, the public
+timeline and the spokesperson directory.
+
+Decisions recorded here (see also the report of issue 5):
+
+* "Không rõ đơn vị nào" goes to the ``intake_overseer_id`` of the root-most active unit that
+  sets one (smallest depth, then path); when no unit sets one, or the target is inactive, it
+  goes to the top-level unit itself. The admin thus chooses the overseer on the portal's root
+  (the demo sets it on the district, whose office routes the questions).
+* A double submit is recognised by ``submission_key``: SHA-256 of the normalised e-mail, the
+  resolved unit id, the type, the folded subject and questions and a 10-minute time bucket.
+  The previous bucket is checked as well, so a repeat that straddles a bucket boundary is
+  still caught (the window is 10 to 20 minutes). A repeat shows the first request's
+  confirmation again, without the tracking link: only the token's hash is stored, so the link
+  cannot be shown twice; it was e-mailed with the first confirmation.
+* Access to a request on the portal is proven by the secret token or by reference + e-mail.
+  Proven request ids are kept in the signed session cookie (at most ``MAX_TRACKED`` of them);
+  follow-up and withdrawal check that list, so one request's token or session never opens
+  another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import IO, Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from spokes.audit.models import AuditEvent
+from spokes.auth.models import User
+from spokes.core.clock import now, today_vn
+from spokes.core.errors import DomainError
+from spokes.core.jinja import vn_datetime
+from spokes.core.markdown import render_markdown
+from spokes.core.text import fold
+from spokes.extensions import db
+from spokes.press_requests import attachments
+from spokes.press_requests import services as requests_svc
+from spokes.press_requests.models import (
+    Attachment,
+    Channel,
+    Message,
+    MessageKind,
+    PressRequest,
+    RequestType,
+)
+from spokes.press_requests.services import IntakeData, JournalistData
+from spokes.publishing.models import Publication
+from spokes.responses.models import Answer, AnswerKind
+from spokes.units.models import Designation, DesignationKind, Unit
+from spokes.units.services import current_designation_filter
+
+log = logging.getLogger(__name__)
+
+PUBLIC_TYPES = tuple(t for t in RequestType if t is not RequestType.EMERGENCY)
+UNKNOWN_UNIT = 0  # the select's value for "Không rõ đơn vị nào"
+BUCKET_SECONDS = 600
+SESSION_KEY = "portal_access"
+MAX_TRACKED = 20
+
+
+# --------------------------------------------------------------------------- units
+
+
+def active_units_in_tree_order() -> list[Unit]:
+    """Return the active units depth-first, siblings by name (one query)."""
+    units = list(db.session.execute(select(Unit).where(Unit.is_active.is_(True))).scalars())
+    ids = {u.id for u in units}
+    children: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        # A unit under an inactive parent is shown at the top rather than hidden.
+        parent = unit.parent_id if unit.parent_id in ids else None
+        children.setdefault(parent, []).append(unit)
+    ordered: list[Unit] = []
+
+    def walk(parent: int | None) -> None:
+        for unit in sorted(children.get(parent, []), key=lambda u: (fold(u.name), u.id)):
+            ordered.append(unit)
+            walk(unit.id)
+
+    walk(None)
+    return ordered
+
+
+def unit_choices() -> list[tuple[int, str]]:
+    """Return (id, label) pairs for the unit select, indented by depth in the tree."""
+    units = active_units_in_tree_order()
+    if not units:
+        return []
+    base = min(u.depth for u in units)
+    choices = [(UNKNOWN_UNIT, _("Không rõ đơn vị nào (chuyển văn phòng tiếp nhận)"))]
+    for unit in units:
+        # No-break spaces survive inside <option>, so the tree shows on every browser.
+        choices.append((unit.id, "\u00a0\u00a0\u00a0" * (unit.depth - base) + unit.name))
+    return choices
+
+
+def unknown_unit_target() -> Unit | None:
+    """Return the unit that receives questions sent to "I don't know which unit"."""
+    setter = db.session.execute(
+        select(Unit)
+        .where(Unit.is_active.is_(True), Unit.intake_overseer_id.is_not(None))
+        .order_by(Unit.depth, Unit.path)
+        .limit(1)
+    ).scalar_one_or_none()
+    if setter is not None:
+        target = db.session.get(Unit, setter.intake_overseer_id)
+        if target is not None and target.is_active:
+            return target
+    return db.session.execute(
+        select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.depth, Unit.name, Unit.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def resolve_unit(unit_id: int) -> Unit:
+    """Return the active unit a question goes to (0 means the overseer for unknown units)."""
+    unit = unknown_unit_target() if unit_id == UNKNOWN_UNIT else db.session.get(Unit, unit_id)
+    if unit is None or not unit.is_active:
+        raise DomainError(_("Đơn vị này không còn tiếp nhận câu hỏi; vui lòng chọn đơn vị khác."), status=400)
+    return unit
+
+
+# --------------------------------------------------------------------------- asking
+
+
+@dataclass
+class QuestionData:
+    """What the public form collected (already validated field by field)."""
+
+    name: str
+    agency: str
+    email: str
+    phone: str | None
+    unit_id: int
+    type: str
+    subject: str
+    questions: str
+    press_card_number: str | None = None
+    press_card_expiry: date | None = None
+    article_url: str | None = None
+    interview_wanted_at: datetime | None = None
+    interview_place: str | None = None
+    consent_publish_name: bool = False
+
+
+@dataclass
+class Submission:
+    """The outcome of a submit: the request, and its token unless this was a repeat."""
+
+    request: PressRequest
+    token: str | None
+    duplicate: bool
+
+
+def card_problem(expiry: date | None, today: date) -> str | None:
+    """Return why a press card's expiry is not acceptable today, or None (JR-06: 5 years)."""
+    if expiry is None:
+        return _("Vui lòng nhập ngày hết hạn của thẻ nhà báo.")
+    if expiry < today:
+        return _(
+            "Thẻ nhà báo đã hết hạn từ ngày %(date)s nên không còn giá trị. Vui lòng chọn “Tôi không có thẻ "
+            "nhà báo còn hạn” và gửi kèm giấy giới thiệu của cơ quan báo chí.",
+            date=expiry.strftime("%d/%m/%Y"),
+        )
+    if (expiry - today).days > 5 * 366 + 31:
+        return _("Ngày hết hạn không hợp lệ: thẻ nhà báo có giá trị tối đa 5 năm.")
+    return None
+
+
+def submission_key(email: str, unit_id: int, type_: str, subject: str, questions: str, at: datetime,
+                   *, buckets_back: int = 0) -> str:
+    """Return the de-duplication key of a submission in the 10-minute bucket of ``at``."""
+    bucket = int(at.timestamp()) // BUCKET_SECONDS - buckets_back
+    parts = [email.strip().lower(), str(unit_id), type_, fold(subject), fold(questions), str(bucket)]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _find_by_keys(keys: list[str]) -> PressRequest | None:
+    return db.session.execute(
+        select(PressRequest).where(PressRequest.submission_key.in_(keys)).order_by(PressRequest.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def submit_question(
+    data: QuestionData, *, letter: IO[bytes] | None = None, letter_filename: str | None = None,
+    max_bytes: int,
+) -> Submission:
+    """Log a question from the public form, or return the request a repeat of it created.
+
+    A press card holder is never asked for a letter (JR-01/02); without a valid card the
+    letter of introduction is required (JR-03) and stored, private, with the request.
+    """
+    if data.type not in {t.value for t in PUBLIC_TYPES}:
+        raise DomainError(_("Loại yêu cầu này không nhận qua cổng thông tin."), status=400)
+    has_card = bool(data.press_card_number)
+    if has_card and (problem := card_problem(data.press_card_expiry, today_vn())):
+        raise DomainError(problem, status=400)
+    if not has_card and letter is None:
+        raise DomainError(_("Vui lòng nhập thẻ nhà báo còn hạn hoặc gửi kèm giấy giới thiệu."), status=400)
+    unit = resolve_unit(data.unit_id)
+    moment = now()
+    keys = [submission_key(data.email, unit.id, data.type, data.subject, data.questions, moment, buckets_back=b)
+            for b in (0, 1)]
+    existing = _find_by_keys(keys)
+    if existing is not None:
+        log.info("repeat submission of %s ignored", existing.reference)
+        return Submission(existing, None, True)
+    intake = IntakeData(
+        type=data.type, channel=Channel.WEB_FORM.value, subject=data.subject, questions=data.questions,
+        journalist=JournalistData(
+            name=data.name, agency=data.agency, email=data.email, phone=data.phone,
+            press_card_number=data.press_card_number if has_card else None,
+            press_card_expiry=data.press_card_expiry if has_card else None,
+            consent_publish_name=data.consent_publish_name,
+        ),
+        article_url=data.article_url,
+        interview_wanted_at=data.interview_wanted_at if data.type == RequestType.INTERVIEW.value else None,
+        interview_place=data.interview_place if data.type == RequestType.INTERVIEW.value else None,
+        submission_key=keys[0],
+    )
+    try:
+        # A savepoint: two identical posts racing past the check above collide on the unique
+        # submission_key; the loser drops its half-made request and shows the winner's.
+        with db.session.begin_nested():
+            req, token = requests_svc.intake(None, unit, intake)
+    except IntegrityError:
+        existing = _find_by_keys(keys)
+        if existing is None:
+            raise
+        log.info("concurrent repeat submission of %s ignored", existing.reference)
+        return Submission(existing, None, True)
+    if not has_card and letter is not None:
+        attachments.store(letter, letter_filename, max_bytes=max_bytes, allowed=attachments.PUBLIC_KINDS,
+                          purpose="letter", request_id=req.id, is_public=False)
+    return Submission(req, token, False)
+
+
+@dataclass
+class Speaker:
+    """The public face of a unit's spokesperson."""
+
+    name: str
+    title: str | None
+    phone: str | None = None
+    email: str | None = None
+
+
+def speaker_of(unit: Unit) -> Speaker | None:
+    """Return who speaks for the unit today, with only the details the directory publishes."""
+    user, designation = requests_svc.current_speaker(unit)
+    if user is None:
+        return None
+    if designation is None:
+        return Speaker(user.name, user.title)
+    return Speaker(user.name, designation.title or user.title, designation.public_phone, designation.public_email)
+
+
+# --------------------------------------------------------------------------- tracking access
+
+
+def grant_access(session: MutableMapping[str, Any], request_id: int) -> None:
+    """Remember in the (signed) session that this browser proved access to a request."""
+    ids = [i for i in session.get(SESSION_KEY, []) if isinstance(i, int) and i != request_id]
+    ids.append(request_id)
+    session[SESSION_KEY] = ids[-MAX_TRACKED:]
+
+
+def has_access(session: MutableMapping[str, Any], request_id: int) -> bool:
+    """Return whether this browser proved access to the request (token or reference + e-mail)."""
+    return request_id in session.get(SESSION_KEY, [])
+
+
+def request_by_reference(reference: str) -> PressRequest | None:
+    """Return the request with this public reference, or None."""
+    if not reference or len(reference) > 40:
+        return None
+    return db.session.execute(
+        select(PressRequest).where(PressRequest.reference == reference.strip().upper())
+    ).scalar_one_or_none()
+
+
+# --------------------------------------------------------------------------- the public timeline
+
+
+@dataclass
+class TimelineEntry:
+    """One public event on the journalist's timeline."""
+
+    at: datetime
+    title: str
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    body: str | None = None  # plain text (a message), shown with line breaks kept
+    link: tuple[str, str] | None = None  # (label, url)
+    kind: str = "event"
+
+
+def _dt(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _when(value: Any) -> str:
+    moment = _dt(value)
+    return vn_datetime(moment) if moment else ""
+
+
+def _person(value: Any) -> str:
+    if not isinstance(value, dict) or not value.get("name"):
+        return ""
+    return f"{value['name']} — {value['title']}" if value.get("title") else str(value["name"])
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _entry_for(event: AuditEvent, messages: dict[int, Message]) -> TimelineEntry | None:
+    """Translate one public audit event into what the journalist may read, field by field.
+
+    Only named keys are copied out of ``after``; nothing else of the audit record (actor ids,
+    staff names of internal steps, before-snapshots) reaches the page.
+    """
+    after = event.after or {}
+    action = event.action
+    entry = TimelineEntry(at=event.created_at, title=_("Hồ sơ được cập nhật"))
+    if action == "request.received":
+        entry.title = _("Đã tiếp nhận yêu cầu")
+        entry.lines = [(_("Đơn vị"), _text(after.get("unit"))), (_("Hạn trả lời"), _when(after.get("due_at")))]
+    elif action == "request.assign":
+        entry.title = _("Đã giao cho người phát ngôn")
+        # The reason of a manual reassignment may be internal ("on leave"…): never shown.
+        entry.lines = [(_("Người phát ngôn"), _person(after.get("assignee")))]
+    elif action == "request.extend":
+        entry.title = _("Gia hạn thời hạn trả lời")
+        entry.lines = [(_("Hạn mới"), _when(after.get("new_due_at"))), (_("Lý do"), _text(after.get("reason")))]
+    elif action == "request.transfer":
+        entry.title = _("Chuyển đến đơn vị có thẩm quyền")
+        entry.lines = [
+            (_("Từ"), _text(after.get("from_unit"))), (_("Đến"), _text(after.get("to_unit"))),
+            (_("Lý do"), _text(after.get("reason"))), (_("Hạn trả lời mới"), _when(after.get("due_at"))),
+        ]
+    elif action in ("request.answer", "request.approve"):
+        entry.title = _("Đã trả lời")
+        entry.kind = "answer"
+        entry.lines = [(_("Người phát ngôn"), _person(after.get("speaker")))]
+    elif action in ("request.refuse", "request.approve_refusal"):
+        entry.title = _("Từ chối cung cấp thông tin")
+        entry.kind = "refusal"
+        ground = after.get("refusal_ground") if isinstance(after.get("refusal_ground"), dict) else {}
+        ground_text = _text(ground.get("text"))
+        if ground.get("source"):
+            ground_text = f"{ground_text} ({_text(ground.get('source'))})"
+        entry.lines = [(_("Căn cứ"), ground_text), (_("Lý do"), _text(after.get("refusal_reason")))]
+    elif action == "request.withdraw":
+        entry.title = _("Đã rút yêu cầu")
+        entry.lines = [(_("Lý do"), _text(after.get("reason")))]
+    elif action == "request.published":
+        entry.title = _("Đã đăng trên trang tin")
+        entry.kind = "published"
+        entry.lines = [(_("Tiêu đề"), _text(after.get("title")))]
+        slug = _text(after.get("publication_slug"))
+        if slug:
+            entry.link = (_("Xem tin đã đăng"), url_for("publishing.item", slug=slug))
+    elif action == "request.deadline_recomputed":
+        entry.title = _("Thời hạn được tính lại do thay đổi lịch nghỉ")
+        entry.lines = [(_("Hạn mới"), _when(after.get("due_at")))]
+    elif action == "request.unit_merged":
+        entry.title = _("Đơn vị được sáp nhập")
+        entry.lines = [(_("Từ"), _text(after.get("from_unit"))), (_("Đến"), _text(after.get("to_unit")))]
+    elif action == "request.reopen":
+        entry.title = _("Mở lại hồ sơ")
+        entry.lines = [(_("Lý do"), _text(after.get("reason")))]
+    elif action in ("message.from_journalist", "message.to_journalist"):
+        message = messages.get(after.get("message_id")) if isinstance(after.get("message_id"), int) else None
+        if message is None:
+            return None
+        entry.kind = "message"
+        entry.title = _("Anh/chị gửi thêm tin nhắn") if action == "message.from_journalist" else _("Tin nhắn từ đơn vị")
+        entry.body = message.body
+    elif action.startswith("message."):
+        return None  # internal notes are never public; skip even if mis-flagged
+    entry.lines = [(label, value) for label, value in entry.lines if value]
+    return entry
+
+
+def public_timeline(req: PressRequest) -> list[TimelineEntry]:
+    """Return the journalist's timeline: public events only, in order (three queries)."""
+    events = db.session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id, AuditEvent.public.is_(True))
+        .order_by(AuditEvent.seq)
+    ).scalars().all()
+    messages = {
+        m.id: m for m in db.session.execute(
+            select(Message).where(
+                Message.request_id == req.id,
+                Message.kind.in_([MessageKind.FROM_JOURNALIST.value, MessageKind.TO_JOURNALIST.value]),
+            )
+        ).scalars()
+    }
+    entries = [e for e in (_entry_for(ev, messages) for ev in events) if e is not None]
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+def published_items(req: PressRequest) -> list[Publication]:
+    """Return the request's publications that are still on the news feed."""
+    return list(db.session.execute(
+        select(Publication)
+        .where(Publication.request_id == req.id, Publication.withdrawn_at.is_(None))
+        .order_by(Publication.published_at)
+    ).scalars())
+
+
+@dataclass
+class PublicOutcome:
+    """What the journalist reads as the result: the answer or the refusal."""
+
+    kind: str
+    body_html: Markup | None
+    speaker: str | None
+    sent_at: datetime | None
+    refusal_ground: str | None = None
+    refusal_source: str | None = None
+    refusal_reason: str | None = None
+    files: list[Attachment] = field(default_factory=list)
+
+
+def public_outcome(req: PressRequest) -> PublicOutcome | None:
+    """Return the sent answer (Markdown rendered) or refusal, with its public files, or None."""
+    answer: Answer | None = requests_svc.final_answer(req)
+    if answer is None:
+        return None
+    files = public_files(req, answer)
+    speaker = answer.author
+    speaker_text = (f"{speaker.name} — {speaker.title}" if speaker.title else speaker.name) if speaker else None
+    if answer.kind == AnswerKind.REFUSAL.value:
+        ground = req.refusal_ground or answer.refusal_ground
+        return PublicOutcome(
+            kind="refusal", body_html=render_markdown(answer.body) if answer.body.strip() else None,
+            speaker=speaker_text, sent_at=answer.sent_at,
+            refusal_ground=ground.text if ground else None, refusal_source=ground.source if ground else None,
+            refusal_reason=req.refusal_reason or answer.refusal_reason, files=files,
+        )
+    return PublicOutcome(kind="answer", body_html=render_markdown(answer.body), speaker=speaker_text,
+                         sent_at=answer.sent_at, files=files)
+
+
+def public_files(req: PressRequest, answer: Answer | None) -> list[Attachment]:
+    """Return the files the journalist may download: public ones of the request or its answer."""
+    clauses = [Attachment.request_id == req.id]
+    if answer is not None:
+        clauses.append(Attachment.answer_id == answer.id)
+    return list(db.session.execute(
+        select(Attachment).where(or_(*clauses), Attachment.is_public.is_(True)).order_by(Attachment.id)
+    ).scalars())
+
+
+def public_file(req: PressRequest, attachment_id: int) -> Attachment | None:
+    """Return one downloadable file of the request, or None if it is not public or not its own."""
+    answer = requests_svc.final_answer(req)
+    return next((a for a in public_files(req, answer) if a.id == attachment_id), None)
+
+
+# --------------------------------------------------------------------------- directory
+
+
+@dataclass
+class DirectoryPerson:
+    """A published spokesperson designation, as the public sees it (SP-07)."""
+
+    kind: str
+    name: str
+    title: str
+    phone: str | None
+    email: str | None
+    document_number: str
+    document_date: date
+    valid_from: date
+    valid_to: date | None
+    topic: str | None
+
+
+@dataclass
+class DirectoryEntry:
+    """A unit in the directory with its current speakers."""
+
+    unit: Unit
+    heads: list[DirectoryPerson] = field(default_factory=list)
+    designated: list[DirectoryPerson] = field(default_factory=list)
+    authorised: list[DirectoryPerson] = field(default_factory=list)
+    children: list[DirectoryEntry] = field(default_factory=list)
+    ancestors: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> bool:
+        """Return whether the unit publishes no head or designated spokesperson (SP-07)."""
+        return not self.heads and not self.designated
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def directory(query: str | None = None, on: date | None = None) -> list[DirectoryEntry]:
+    """Return the public directory as a tree, or the units whose folded name matches ``query``.
+
+    Three queries whatever the size of the tree: units, matches (when searching) and the
+    current designations with their people.
+    """
+    on = on or today_vn()
+    units = active_units_in_tree_order()
+    by_id = {u.id: u for u in units}
+    term = fold(query)[:100] if query else ""
+    shown_ids: set[int] | None = None
+    if term:
+        shown_ids = set(db.session.execute(
+            select(Unit.id).where(Unit.is_active.is_(True), Unit.name_folded.like(_like_pattern(term), escape="\\"))
+        ).scalars())
+    stmt = (
+        select(Designation)
+        .join(User, User.id == Designation.user_id)
+        .join(Unit, Unit.id == Designation.unit_id)
+        .where(current_designation_filter(on), User.active.is_(True), Unit.is_active.is_(True))
+        .order_by(Designation.unit_id, Designation.valid_from, Designation.id)
+    )
+    if shown_ids is not None:
+        stmt = stmt.where(Designation.unit_id.in_(shown_ids or {-1}))
+    entries = {u.id: DirectoryEntry(unit=u) for u in units if shown_ids is None or u.id in shown_ids}
+    for d in db.session.execute(stmt.options(contains_eager(Designation.user))).scalars():
+        entry = entries.get(d.unit_id)
+        if entry is None:
+            continue
+        person = DirectoryPerson(
+            kind=d.kind, name=d.user.name, title=d.title or d.user.title or "", phone=d.public_phone,
+            email=d.public_email, document_number=d.document_number, document_date=d.document_date,
+            valid_from=d.valid_from, valid_to=d.valid_to, topic=d.topic,
+        )
+        {DesignationKind.HEAD.value: entry.heads, DesignationKind.DESIGNATED.value: entry.designated,
+         DesignationKind.AUTHORISED.value: entry.authorised}[d.kind].append(person)
+    if shown_ids is not None:
+        result = []
+        for unit in units:
+            if unit.id in entries:
+                entry = entries[unit.id]
+                entry.ancestors = [by_id[int(i)].name for i in unit.path.strip("/").split("/")[:-1]
+                                   if i.isdigit() and int(i) in by_id]
+                result.append(entry)
+        return result
+    roots: list[DirectoryEntry] = []
+    for unit in units:
+        entry = entries[unit.id]
+        parent = entries.get(unit.parent_id) if unit.parent_id is not None else None
+        (parent.children if parent is not None else roots).append(entry)
+    return roots

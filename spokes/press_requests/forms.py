@@ -1,0 +1,405 @@
+"""Forms of the staff request pages: queue filters, intake, and one form per action."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from spokes.press_requests.labels import CHANNEL_LABELS, STATE_LABELS, TYPE_LABELS
+from spokes.press_requests.models import Channel, RequestType
+from spokes.responses.models import AnswerForm, AnswerKind
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+FORM_LABELS = {
+    AnswerForm.WRITTEN: _l("Trả lời bằng văn bản"),
+    AnswerForm.EMAIL: _l("Trả lời bằng thư điện tử"),
+    AnswerForm.INTERVIEW: _l("Trả lời phỏng vấn"),
+    AnswerForm.PRESS_CONFERENCE: _l("Họp báo"),
+    AnswerForm.PORTAL_POST: _l("Đăng trên cổng thông tin điện tử"),
+    AnswerForm.CORRECTION_REQUEST: _l("Đề nghị cải chính, đính chính"),
+}
+
+REQUIRED = _l("Vui lòng điền mục này.")
+TOO_LONG = _l("Tối đa %(max)d ký tự.")
+
+
+def _length(max_length: int) -> Length:
+    return Length(max=max_length, message=TOO_LONG)
+
+
+def _reason(label: Any, max_length: int = 2000) -> TextAreaField:
+    return TextAreaField(label, validators=[DataRequired(REQUIRED), _length(max_length)])
+
+
+class VnDateTimeField(DateTimeLocalField):
+    """A date and time typed in Vietnamese time (HTML datetime-local, or dd/mm/yyyy HH:MM).
+
+    ``data`` is an aware UTC datetime, so services never see local times.
+    """
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        """Build the field, accepting the HTML format and the Vietnamese one."""
+        super().__init__(label, validators or [Optional()], format=DATETIME_FORMATS, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        if self.data:
+            return self.data.astimezone(VN_TZ).strftime("%Y-%m-%dT%H:%M")
+        return ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the typed text as Vietnamese time and keep it as UTC."""
+        self.data = None
+        text = " ".join(str(v) for v in valuelist).strip() if valuelist else ""
+        if not text:
+            return
+        for fmt in DATETIME_FORMATS:
+            try:
+                local = datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            self.data = local.replace(tzinfo=VN_TZ).astimezone(UTC)
+            return
+        raise ValueError(_l("Ngày giờ không hợp lệ; hãy nhập theo dạng dd/mm/yyyy HH:MM."))
+
+
+class VnDateField(DateField):
+    """A date typed as an HTML date (yyyy-mm-dd) or as dd/mm/yyyy."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        """Build the field with both accepted formats."""
+        super().__init__(label, validators, format=DATE_FORMATS, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the date, with a Vietnamese message when it cannot be read."""
+        self.data = None
+        text = " ".join(str(v) for v in valuelist).strip() if valuelist else ""
+        if not text:
+            return
+        for fmt in DATE_FORMATS:
+            try:
+                self.data = datetime.strptime(text, fmt).date()
+                return
+            except ValueError:
+                continue
+        raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng dd/mm/yyyy."))
+
+
+CHOICE_MESSAGE = _l("Lựa chọn không hợp lệ.")
+
+
+def choice(value: Any, label: Any) -> SelectChoice:
+    """Return one option of a select or radio field."""
+    return SelectChoice(value=value, label=label)
+
+
+class VnSelectField(SelectField):
+    """A select whose invalid values get a Vietnamese message instead of a crash or English."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Build the field; it keeps the type name the shared form macro styles as a select."""
+        kwargs.setdefault("invalid_value_message", CHOICE_MESSAGE)
+        kwargs.setdefault("invalid_choice_message", CHOICE_MESSAGE)
+        super().__init__(*args, **kwargs)
+        self.type = "SelectField"
+
+
+class VnIntegerField(IntegerField):
+    """A whole number with a Vietnamese message when it is not one."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the number."""
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0])
+        except (ValueError, TypeError):
+            self.data = None
+            raise ValueError(_l("Vui lòng nhập một số nguyên.")) from None
+
+
+def _choices(labels: dict[Any, Any], blank: Any | None = None) -> list[SelectChoice]:
+    items = [choice(code.value, label) for code, label in labels.items()]
+    return [choice("", blank), *items] if blank is not None else items
+
+
+# --------------------------------------------------------------------------- the queue
+
+
+QUEUE_STATES = [choice("open", _l("Đang mở")), choice("closed", _l("Đã kết thúc")), choice("all", _l("Tất cả")),
+                *_choices(STATE_LABELS)]
+SORTS = [choice("due", _l("Hạn trả lời (gần nhất trước)")), choice("received", _l("Ngày tiếp nhận (mới nhất trước)"))]
+
+
+def _optional_int(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+class QueueFilterForm(FlaskForm):
+    """The GET filters of the request queue (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Tìm kiếm"), validators=[Optional(), _length(200)])
+    state = VnSelectField(_l("Trạng thái"), choices=QUEUE_STATES, default="open", validate_choice=True)
+    type = VnSelectField(_l("Loại yêu cầu"), choices=_choices(TYPE_LABELS, _l("Tất cả")), default="")
+    channel = VnSelectField(_l("Kênh tiếp nhận"), choices=_choices(CHANNEL_LABELS, _l("Tất cả")), default="")
+    unit = VnSelectField(_l("Đơn vị"), coerce=_optional_int, choices=[], default=None)
+    assignee = VnSelectField(_l("Người xử lý"), coerce=_optional_int, choices=[], default=None)
+    overdue = BooleanField(_l("Chỉ hồ sơ quá hạn"))
+    due_soon = BooleanField(_l("Chỉ hồ sơ sắp đến hạn"))
+    received_from = VnDateField(_l("Tiếp nhận từ ngày"), validators=[Optional()])
+    received_to = VnDateField(_l("Đến ngày"), validators=[Optional()])
+    sort = VnSelectField(_l("Sắp xếp"), choices=SORTS, default="due")
+    page = VnIntegerField(_l("Trang"), validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
+
+    def validate_received_to(self, field: DateField) -> None:
+        """Refuse a range that ends before it starts."""
+        if field.data and self.received_from.data and field.data < self.received_from.data:
+            raise ValidationError(_l("Ngày kết thúc phải sau ngày bắt đầu."))
+
+
+# --------------------------------------------------------------------------- intake
+
+
+class IntakeForm(FlaskForm):
+    """Log a request that arrived by phone, letter, e-mail, in person, in an article…"""
+
+    unit = VnSelectField(_l("Đơn vị tiếp nhận"), coerce=_optional_int, validators=[InputRequired(REQUIRED)])
+    journalist_id = HiddenField()
+    # No Optional(): it would stop the chain before validate_journalist_name can ask for a name.
+    journalist_name = StringField(_l("Họ và tên phóng viên"), validators=[_length(255)])
+    agency = StringField(_l("Cơ quan báo chí"), validators=[Optional(), _length(255)])
+    email = EmailField(_l("Thư điện tử"), validators=[Optional(), Email(_l("Địa chỉ thư điện tử không hợp lệ.")), _length(255)])
+    phone = StringField(_l("Điện thoại"), validators=[Optional(), _length(40)])
+    press_card_number = StringField(_l("Số thẻ nhà báo"), validators=[Optional(), _length(40)])
+    press_card_expiry = VnDateField(_l("Thẻ nhà báo có giá trị đến"), validators=[Optional()])
+    letter = FileField(_l("Giấy giới thiệu (nếu không có thẻ nhà báo)"))
+    type = VnSelectField(_l("Loại yêu cầu"), choices=_choices(TYPE_LABELS), validators=[InputRequired(REQUIRED)])
+    channel = VnSelectField(_l("Kênh tiếp nhận"), choices=_choices(CHANNEL_LABELS), default=Channel.PHONE.value,
+                          validators=[InputRequired(REQUIRED)])
+    subject = StringField(_l("Tiêu đề"), validators=[DataRequired(REQUIRED), _length(255)])
+    questions = TextAreaField(_l("Nội dung, câu hỏi"), validators=[DataRequired(REQUIRED), _length(20000)])
+    article_url = URLField(_l("Địa chỉ bài báo liên quan"), validators=[
+        Optional(), URL(message=_l("Địa chỉ không hợp lệ; hãy bắt đầu bằng http:// hoặc https://.")), _length(1000)])
+    interview_wanted_at = VnDateTimeField(_l("Thời gian muốn phỏng vấn"))
+    interview_place = StringField(_l("Địa điểm phỏng vấn"), validators=[Optional(), _length(255)])
+    event_at = VnDateTimeField(_l("Thời điểm xảy ra sự kiện"))
+    received_at = VnDateTimeField(_l("Thời điểm tiếp nhận"))
+    received_at_reason = TextAreaField(_l("Lý do ghi thời điểm tiếp nhận sớm hơn hiện tại"),
+                                       validators=[_length(2000)])
+    attachments = MultipleFileField(_l("Tệp đính kèm"))
+    submit = SubmitField(_l("Tiếp nhận hồ sơ"))
+
+    def validate_journalist_name(self, field: StringField) -> None:
+        """Ask for a name unless an earlier journalist was picked."""
+        if not (self.journalist_id.data or "").strip() and not (field.data or "").strip():
+            raise ValidationError(_l("Vui lòng chọn phóng viên đã có hoặc nhập họ tên phóng viên."))
+
+    def validate_journalist_id(self, field: HiddenField) -> None:
+        """Accept only a number (the view checks the journalist is one the user may see)."""
+        value = (field.data or "").strip()
+        if value and not value.isdigit():
+            raise ValidationError(_l("Phóng viên đã chọn không hợp lệ."))
+
+    def validate_article_url(self, field: URLField) -> None:
+        """Accept only web addresses: a javascript: or data: link must never reach a page."""
+        value = (field.data or "").strip()
+        if value and urlsplit(value).scheme.lower() not in ("http", "https"):
+            raise ValidationError(_l("Địa chỉ không hợp lệ; hãy bắt đầu bằng http:// hoặc https://."))
+
+    def validate_type(self, field: SelectField) -> None:
+        """Keep to the fixed request types."""
+        if field.data not in RequestType._value2member_map_:
+            raise ValidationError(_l("Loại yêu cầu không hợp lệ."))
+
+    def validate_received_at(self, field: VnDateTimeField) -> None:
+        """Refuse a receipt in the future."""
+        from spokes.core.clock import now
+
+        if field.data is not None and field.data > now():
+            raise ValidationError(_l("Thời điểm tiếp nhận không thể ở tương lai."))
+
+    def validate_received_at_reason(self, field: TextAreaField) -> None:
+        """Ask why when the receipt is noted more than an hour before now (the legal clock runs from it)."""
+        from spokes.core.clock import now
+
+        received = self.received_at.data
+        if received is not None and (now() - received).total_seconds() > 3600 and not (field.data or "").strip():
+            raise ValidationError(_l("Khi ghi thời điểm tiếp nhận sớm hơn hiện tại, vui lòng nêu lý do."))
+
+
+class JournalistSearchForm(FlaskForm):
+    """Find a journalist who wrote to one of the user's units before (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    jq = SearchField(_l("Tìm phóng viên đã liên hệ (họ tên hoặc thư điện tử)"), validators=[Optional(), _length(200)])
+
+
+# --------------------------------------------------------------------------- actions on a request
+
+
+class ReassignForm(FlaskForm):
+    """Give the request to another spokesperson, with a reason."""
+
+    assignee = VnSelectField(_l("Giao cho"), coerce=_optional_int, validators=[InputRequired(REQUIRED)])
+    reason = _reason(_l("Lý do giao lại"))
+    submit = SubmitField(_l("Giao lại"))
+
+
+class AuthoriseForm(FlaskForm):
+    """Authorise a deputy to speak on this one case (SP-05, SP-06)."""
+
+    user = VnSelectField(_l("Người được ủy quyền"), coerce=_optional_int, validators=[InputRequired(REQUIRED)])
+    title = StringField(_l("Chức danh"), validators=[DataRequired(REQUIRED), _length(255)])
+    document_number = StringField(_l("Số văn bản ủy quyền"), validators=[DataRequired(REQUIRED), _length(80)])
+    document_date = VnDateField(_l("Ngày văn bản"), validators=[InputRequired(REQUIRED)])
+    valid_to = VnDateField(_l("Ủy quyền đến hết ngày"), validators=[InputRequired(REQUIRED)])
+    submit = SubmitField(_l("Ủy quyền phát ngôn"))
+
+    def validate_valid_to(self, field: DateField) -> None:
+        """An authorisation cannot end before its document is signed."""
+        if field.data and self.document_date.data and field.data < self.document_date.data:
+            raise ValidationError(_l("Ngày hết hạn phải sau ngày văn bản."))
+
+
+class DraftForm(FlaskForm):
+    """Save a draft answer or a proposed refusal.
+
+    The text fields carry no Optional(): it would stop the chain before the checks below,
+    which depend on the kind.
+    """
+
+    kind = RadioField(_l("Hình thức xử lý"), choices=[
+        choice(AnswerKind.ANSWER.value, _l("Trả lời, cung cấp thông tin")),
+        choice(AnswerKind.REFUSAL.value, _l("Đề xuất từ chối cung cấp thông tin")),
+    ], default=AnswerKind.ANSWER.value, invalid_choice_message=CHOICE_MESSAGE)
+    form = VnSelectField(_l("Hình thức cung cấp thông tin"), choices=_choices(FORM_LABELS), default=AnswerForm.WRITTEN.value)
+    body = TextAreaField(_l("Nội dung trả lời (Markdown)"), validators=[_length(50000)])
+    refusal_ground = VnSelectField(_l("Căn cứ từ chối"), coerce=_optional_int, choices=[], default=None)
+    refusal_reason = TextAreaField(_l("Lý do từ chối cụ thể"), validators=[_length(5000)])
+    interview_at = VnDateTimeField(_l("Ngày giờ phỏng vấn"))
+    interview_place = StringField(_l("Địa điểm phỏng vấn"), validators=[Optional(), _length(255)])
+    questions_received = BooleanField(_l("Đã nhận trước câu hỏi phỏng vấn"))
+    review_requested = BooleanField(_l("Người trả lời phỏng vấn đề nghị xem lại nội dung trước khi đăng"))
+    attachments = MultipleFileField(_l("Tệp đính kèm dự thảo"))
+    submit = SubmitField(_l("Lưu dự thảo"))
+
+    def validate_body(self, field: TextAreaField) -> None:
+        """An answer needs a text."""
+        if self.kind.data == AnswerKind.ANSWER.value and not (field.data or "").strip():
+            raise ValidationError(_l("Nội dung trả lời không được để trống."))
+
+    def validate_refusal_ground(self, field: SelectField) -> None:
+        """A refusal needs a legal ground."""
+        if self.kind.data == AnswerKind.REFUSAL.value and not field.data:
+            raise ValidationError(_l("Vui lòng chọn căn cứ từ chối."))
+
+    def validate_refusal_reason(self, field: TextAreaField) -> None:
+        """A refusal needs a concrete reason."""
+        if self.kind.data == AnswerKind.REFUSAL.value and not (field.data or "").strip():
+            raise ValidationError(_l("Vui lòng nêu lý do từ chối cụ thể."))
+
+
+class SubmitDraftForm(FlaskForm):
+    """Send the draft to the head for approval."""
+
+    submit = SubmitField(_l("Trình duyệt"))
+
+
+class ApproveForm(FlaskForm):
+    """Approve the submitted draft; it goes to the journalist."""
+
+    submit = SubmitField(_l("Duyệt và gửi"))
+
+
+class ReturnForm(FlaskForm):
+    """Return the submitted draft with a comment."""
+
+    comment = _reason(_l("Ý kiến khi trả lại"), 5000)
+    submit = SubmitField(_l("Trả lại dự thảo"))
+
+
+class SendForm(FlaskForm):
+    """Send the draft without approval (approval off, or the head sends)."""
+
+    submit = SubmitField(_l("Gửi trả lời ngay"))
+
+
+class TransferForm(FlaskForm):
+    """Transfer the request to the competent unit."""
+
+    filter = SearchField(_l("Lọc danh sách đơn vị"), validators=[Optional(), _length(100)])
+    to_unit = VnSelectField(_l("Chuyển đến đơn vị"), coerce=_optional_int, validators=[InputRequired(REQUIRED)])
+    reason = _reason(_l("Lý do chuyển"))
+    submit = SubmitField(_l("Chuyển hồ sơ"))
+
+
+class ExtendForm(FlaskForm):
+    """Extend the deadline where the rule allows it."""
+
+    amount = VnIntegerField(_l("Gia hạn thêm"), validators=[
+        InputRequired(REQUIRED), NumberRange(min=1, max=365, message=_l("Nhập một số từ %(min)s đến %(max)s."))])
+    reason = _reason(_l("Lý do gia hạn"))
+    submit = SubmitField(_l("Gia hạn"))
+
+
+class ReopenForm(FlaskForm):
+    """Reopen an answered or refused request."""
+
+    reason = _reason(_l("Lý do mở lại"))
+    submit = SubmitField(_l("Mở lại hồ sơ"))
+
+
+class WithdrawForm(FlaskForm):
+    """Record that the journalist withdrew the request."""
+
+    reason = _reason(_l("Phóng viên rút yêu cầu vì"))
+    submit = SubmitField(_l("Ghi nhận rút yêu cầu"))
+
+
+class NoteForm(FlaskForm):
+    """Add an internal note (never shown to the journalist)."""
+
+    body = TextAreaField(_l("Ghi chú nội bộ"), validators=[DataRequired(REQUIRED), _length(10000)])
+    submit = SubmitField(_l("Thêm ghi chú"))
+
+
+class MessageForm(FlaskForm):
+    """Send a message to the journalist."""
+
+    body = TextAreaField(_l("Tin nhắn gửi phóng viên"), validators=[DataRequired(REQUIRED), _length(10000)])
+    submit = SubmitField(_l("Gửi tin nhắn"))

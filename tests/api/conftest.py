@@ -1,0 +1,11 @@
+"""Fixtures of the API tests: the same world as the publishing tests."""
+
+from tests.publishing.helpers import (  # noqa: F401
+    _empty_feed_cache,
+    _fast_passwords,
+    _one_user_per_request,
+    answered,
+    client_for,
+    clock,
+    world,
+)

@@ -1,0 +1,193 @@
+"""The outbox and its sender, against a real SMTP server on localhost (aiosmtpd)."""
+
+from __future__ import annotations
+
+import email
+from datetime import timedelta
+from email import policy
+
+from sqlalchemy import func, select
+
+from spokes.extensions import db
+from spokes.notifications import sender
+from spokes.notifications.content import Mail
+from spokes.notifications.models import MailAttempt, OutboxMail
+from spokes.notifications.services import queue_mail
+
+from .conftest import use_smtp, vn
+
+T0 = vn(2026, 12, 3, 9, 0)
+
+
+def _queue(n: int, to: str = "pv{i}@baochi.vn") -> list[int]:
+    rows = [queue_mail(to.format(i=i), Mail(f"[AM-DHU-2026-{i:05d}] Thư số {i}: du lịch cộng đồng", f"Nội dung {i}",
+                                            f"<p>Nội dung {i}</p>", "vi"), kind="test") for i in range(n)]
+    db.session.commit()
+    return [r.id for r in rows]
+
+
+def _rows() -> list[OutboxMail]:
+    db.session.expire_all()
+    return list(db.session.execute(select(OutboxMail).order_by(OutboxMail.id)).scalars())
+
+
+def test_a_receipt_goes_out_as_multipart_mail_with_reference_due_date_and_link(app, smtp_server, make_request, commune,
+                                                                               frozen_clock):
+    frozen_clock(T0)
+    use_smtp(app, smtp_server, PUBLIC_BASE_URL="https://spokes.kiengiang.gov.vn")
+    req = make_request(commune.unit, subject="Phát triển du lịch cộng đồng ở rừng U Minh Thượng và Vân Khánh")
+
+    stats = sender.send_pending()
+
+    assert (stats.sent, stats.retried, stats.failed) == (1, 0, 0)
+    [message] = smtp_server.handler.messages
+    assert smtp_server.handler.envelopes[0] == ("no-reply@spokes.local", ["pv@baochi.vn"])
+    # The subject survives header encoding intact (Python 3.11 folding would drop a space).
+    assert message["Subject"] == f"[{req.reference}] Đã tiếp nhận câu hỏi: " \
+                                 "Phát triển du lịch cộng đồng ở rừng U Minh Thượng và Vân Khánh"
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["Content-Language"] == "vi"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    due = req.due_at.astimezone(vn(2026, 1, 1).tzinfo).strftime("%d/%m/%Y %H:%M")
+    link = f"https://spokes.kiengiang.gov.vn/track/{req.tracking_token}"
+    for body in (text, html):
+        assert req.reference in body and due in body and link in body
+    assert "<html" in html and "<script" not in html
+    [row] = _rows()
+    assert (row.status, row.attempts, row.sent_at, row.claim_token, row.claimed_until) == ("sent", 1, T0, None, None)
+    assert message["Message-ID"] == row.message_id
+    attempt = db.session.execute(select(MailAttempt)).scalar_one()
+    assert (attempt.mail_id, attempt.number, attempt.outcome, attempt.transport) == (row.id, 1, "sent", "smtp")
+
+
+def test_server_down_then_back_delivers_every_mail_exactly_once(app, smtp_down, frozen_clock):
+    frozen_clock(T0)
+    use_smtp(app, smtp_down)
+    ids = _queue(3)
+
+    first = sender.send_pending()
+
+    assert (first.sent, first.retried, first.failed, first.unreachable) == (0, 3, 0, True)
+    for row in _rows():
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.next_attempt_at == T0 + timedelta(seconds=60)
+        assert "refused" in row.last_error.lower() or "errno" in row.last_error.lower()
+        assert row.claim_token is None
+    assert db.session.execute(select(func.count()).select_from(MailAttempt)
+                              .where(MailAttempt.outcome == "retry")).scalar_one() == 3
+
+    # Still backing off: nothing is tried before next_attempt_at.
+    frozen_clock(T0 + timedelta(seconds=59))
+    assert sender.send_pending().retried == 0
+
+    smtp_down.start()
+    frozen_clock(T0 + timedelta(seconds=61))
+    second = sender.send_pending()
+    third = sender.send_pending()
+
+    assert (second.sent, third.sent) == (3, 0)
+    received = smtp_down.handler.message_ids()
+    assert len(received) == 3 and len(set(received)) == 3
+    assert sorted(received) == sorted(r.message_id for r in _rows())
+    assert [(r.id, r.status, r.attempts) for r in _rows()] == [(i, "sent", 2) for i in ids]
+
+
+def test_backoff_doubles_then_gives_up_and_resend_queues_again(app, smtp_down, frozen_clock, runner):
+    use_smtp(app, smtp_down, MAIL_MAX_ATTEMPTS=3, MAIL_RETRY_BASE_SECONDS=10)
+    _queue(1)
+    moment, gaps = T0, []
+    for _ in range(3):
+        frozen_clock(moment)
+        sender.send_pending()
+        [row] = _rows()
+        gaps.append(row.next_attempt_at - moment)
+        moment = row.next_attempt_at
+
+    [row] = _rows()
+    assert (row.status, row.attempts) == ("failed", 3)
+    assert gaps[:2] == [timedelta(seconds=10), timedelta(seconds=20)]
+    assert [a.outcome for a in db.session.execute(select(MailAttempt).order_by(MailAttempt.id)).scalars()] == \
+        ["retry", "retry", "failed"]
+    frozen_clock(moment + timedelta(days=1))
+    assert sender.send_pending().sent == 0  # failed rows are kept, not retried on their own
+
+    result = runner.invoke(args=["outbox-resend", "--all-failed"])
+    assert result.exit_code == 0 and "1" in result.output
+    smtp_down.start()
+    assert sender.send_pending().sent == 1
+    [row] = _rows()
+    assert (row.status, row.attempts) == ("sent", 1)
+    assert len(smtp_down.handler.messages) == 1
+
+
+def test_a_refused_recipient_fails_at_once_and_the_rest_still_go(app, smtp_server, frozen_clock):
+    frozen_clock(T0)
+    use_smtp(app, smtp_server)
+    smtp_server.handler.refuse = {"pv1@baochi.vn"}
+    _queue(3)
+
+    stats = sender.send_pending()
+
+    assert (stats.sent, stats.failed) == (2, 1)
+    assert [(r.to_address, r.status, r.attempts) for r in _rows()] == [
+        ("pv0@baochi.vn", "sent", 1), ("pv1@baochi.vn", "failed", 1), ("pv2@baochi.vn", "sent", 1)]
+    assert "550" in _rows()[1].last_error
+
+
+def test_without_mail_server_each_mail_becomes_an_eml_file(app, tmp_path, frozen_clock):
+    frozen_clock(T0)
+    app.config.update(MAIL_SERVER=None, MAIL_FILE_DIR=str(tmp_path / "mail"))
+    _queue(2)
+
+    assert sender.send_pending().sent == 2
+
+    files = sorted((tmp_path / "mail").iterdir())
+    assert [f.suffix for f in files] == [".eml", ".eml"]  # no temporary file left behind
+    message = email.message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert message["To"] == "pv0@baochi.vn"
+    assert message["Subject"] == "[AM-DHU-2026-00000] Thư số 0: du lịch cộng đồng"
+    assert message.get_body(("plain",)).get_content().strip() == "Nội dung 0"
+    assert message.get_body(("html",)).get_content().strip() == "<p>Nội dung 0</p>"
+    assert {r.status for r in _rows()} == {"sent"}
+    assert db.session.execute(select(MailAttempt.transport)).scalars().all() == ["file", "file"]
+
+    # Delivered again after a crash before the commit: the same file is overwritten, not duplicated.
+    db.session.execute(OutboxMail.__table__.update().values(status="pending"))
+    db.session.commit()
+    assert sender.send_pending().sent == 2
+    assert sorted((tmp_path / "mail").iterdir()) == files
+
+
+def test_a_crashed_senders_claim_expires_and_is_taken_over_once(app, smtp_server, frozen_clock):
+    frozen_clock(T0)
+    use_smtp(app, smtp_server, MAIL_CLAIM_SECONDS=600)
+    _queue(2)
+    token, claimed = sender.claim(10, timedelta(seconds=600))  # a sender claims, then dies
+    assert len(claimed) == 2
+
+    frozen_clock(T0 + timedelta(seconds=599))
+    assert sender.send_pending().sent == 0  # leased: nobody else may take them yet
+
+    frozen_clock(T0 + timedelta(seconds=601))
+    assert sender.send_pending().sent == 2
+    assert len(smtp_server.handler.messages) == 2
+
+    # The dead sender's late result cannot overwrite the row or release another's claim.
+    assert sender.finish(claimed[0], token, sender.AttemptOutcome.RETRY, "late", T0, "smtp") is False
+    assert [(r.status, r.attempts) for r in _rows()] == [("sent", 1), ("sent", 1)]
+
+
+def test_a_header_injection_attempt_fails_that_mail_only(app, smtp_server, frozen_clock):
+    frozen_clock(T0)
+    use_smtp(app, smtp_server)
+    queue_mail("pv@baochi.vn\nBcc: victim@example.com", Mail("Chào", "x", "", "vi"), kind="test")
+    queue_mail("ok@baochi.vn", Mail("Chào", "x", "", "vi"), kind="test")
+    db.session.commit()
+
+    stats = sender.send_pending()
+
+    assert (stats.sent, stats.failed) == (1, 1)
+    assert [e[1] for e in smtp_server.handler.envelopes] == [["ok@baochi.vn"]]
+    bad = _rows()[0]
+    assert (bad.status, bad.attempts) == ("failed", 1) and "cannot build" in bad.last_error

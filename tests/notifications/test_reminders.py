@@ -1,0 +1,226 @@
+"""Reminders before the due date and escalation after it, in frozen time (weekends, Tết)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, event, func, select, update
+
+from spokes.core import clock
+from spokes.deadlines.calendar import WorkCalendar
+from spokes.deadlines.engine import add_working_days
+from spokes.extensions import db
+from spokes.notifications import jobs
+from spokes.notifications.models import DeadlineAlert, Notification
+from spokes.notifications.services import escalation_bound_day, reminded_bound_days
+from spokes.press_requests import services as svc
+from spokes.press_requests.models import PressRequest
+
+from .conftest import VN, vn
+
+
+def _request_due(make_request, commune, due: datetime, **extra):  # type: ignore[no-untyped-def]
+    req = make_request(commune.unit, actor=commune.clerk, **extra)
+    db.session.execute(update(PressRequest).where(PressRequest.id == req.id).values(due_at=due))
+    db.session.commit()
+    return req
+
+
+def _alerts_at(frozen_clock, moment: datetime) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """Run the reminders at a moment; return the new (kind, recipient, dedupe key) notices."""
+    before = set(db.session.execute(select(Notification.id)).scalars())
+    frozen_clock(moment)
+    jobs.run_alerts(clock.now())
+    rows = db.session.execute(
+        select(Notification).where(Notification.kind.in_(["due_soon", "overdue", "escalated"]))
+        .order_by(Notification.id)).scalars()
+    from spokes.auth.models import User
+
+    emails = dict(db.session.execute(select(User.id, User.email)).all())
+    return [(n.kind, emails[n.user_id], n.dedupe_key) for n in rows if n.id not in before]
+
+
+def test_reminders_skip_the_weekend(commune, make_request, frozen_clock):
+    frozen_clock(vn(2026, 12, 1, 9, 0))  # Tuesday
+    req = _request_due(make_request, commune, vn(2026, 12, 8, 23, 59, 59))  # next Tuesday
+    due = "2026-12-08T16:59:59+00:00"
+
+    assert _alerts_at(frozen_clock, vn(2026, 12, 2, 10, 0)) == []
+    assert _alerts_at(frozen_clock, vn(2026, 12, 3, 6, 59)) == []  # reminders start at 07:00
+    # Three working days before Tuesday is Thursday (Saturday and Sunday do not count).
+    assert _alerts_at(frozen_clock, vn(2026, 12, 3, 7, 0)) == [
+        ("due_soon", "sp@dhu.vn", f"remind:{req.id}:d-3:{due}:{commune.spokesperson.id}")]
+    for day in (vn(2026, 12, 3, 15, 0), vn(2026, 12, 4, 9, 0), vn(2026, 12, 5, 9, 0), vn(2026, 12, 6, 9, 0),
+                vn(2026, 12, 7, 6, 59)):
+        assert _alerts_at(frozen_clock, day) == []
+    assert _alerts_at(frozen_clock, vn(2026, 12, 7, 7, 5)) == [
+        ("due_soon", "sp@dhu.vn", f"remind:{req.id}:d-1:{due}:{commune.spokesperson.id}")]
+    assert _alerts_at(frozen_clock, vn(2026, 12, 8, 23, 0)) == []
+    overdue = _alerts_at(frozen_clock, vn(2026, 12, 9, 0, 5))
+    assert sorted((k, who) for k, who, _key in overdue) == [("overdue", "head@dhu.vn"), ("overdue", "sp@dhu.vn")]
+    message = db.session.execute(select(Notification.message).where(Notification.kind == "due_soon")
+                                 .order_by(Notification.id)).scalars().first()
+    assert "còn 3 ngày làm việc" in message and "08/12/2026 23:59" in message and req.reference in message
+
+
+def test_the_three_day_reminder_before_a_due_date_right_after_tet_2027_comes_before_tet(commune, make_request,
+                                                                                      frozen_clock):
+    # Tết Đinh Mùi: 04/02/2027 (29 Tết) to 10/02/2027 (mùng 5) are days off.
+    frozen_clock(vn(2027, 2, 1, 8, 0))
+    req = _request_due(make_request, commune, vn(2027, 2, 15, 23, 59, 59))  # Monday after Tết
+
+    sent: dict[str, str] = {}
+    day = datetime(2027, 2, 1, 8, 0, tzinfo=VN)
+    while day <= datetime(2027, 2, 15, 8, 0, tzinfo=VN):
+        for kind, _who, key in _alerts_at(frozen_clock, day):
+            sent[key.split(":")[2]] = day.strftime("%d/%m/%Y")
+            assert kind == "due_soon"
+        day += timedelta(days=1)
+
+    # Counting back over Tết: Fri 12/02, Thu 11/02, then Wed 03/02 — not Fri 12/02 as calendar days would say.
+    assert sent == {"d-3": "03/02/2027", "d-1": "12/02/2027"}
+    messages = db.session.execute(select(Notification.message).where(Notification.request_id == req.id,
+                                                                      Notification.kind == "due_soon")
+                                  .order_by(Notification.id)).scalars().all()
+    assert "còn 3 ngày làm việc, hạn 15/02/2027 23:59" in messages[0]
+    assert "còn 1 ngày làm việc" in messages[1]
+
+
+def test_a_late_run_sends_only_the_nearest_reminder(commune, make_request, frozen_clock):
+    frozen_clock(vn(2026, 12, 1, 9, 0))
+    req = _request_due(make_request, commune, vn(2026, 12, 8, 23, 59, 59))
+
+    # The job did not run until Monday: only "1 day left" goes out, never a stale "3 days left".
+    assert [k.split(":")[2] for _kind, _who, k in _alerts_at(frozen_clock, vn(2026, 12, 7, 9, 0))] == ["d-1"]
+    assert db.session.get(DeadlineAlert, req.id).reminded_offset == 1
+
+
+def test_overdue_goes_to_the_unit_at_once_and_to_the_overseers_above_after_two_working_days(
+        commune, make_request, make_user, frozen_clock):
+    elsewhere = make_user("overseer", commune.units["other_district"], email="vp@hondat.vn")
+    province = make_user("overseer", commune.units["province"], email="stttt@kg.vn")
+    frozen_clock(vn(2026, 12, 1, 9, 0))
+    _request_due(make_request, commune, vn(2026, 12, 2, 23, 59, 59))  # Wednesday
+
+    first = _alerts_at(frozen_clock, vn(2026, 12, 3, 0, 5))
+    assert sorted((k, who) for k, who, _key in first) == [("overdue", "head@dhu.vn"), ("overdue", "sp@dhu.vn")]
+    assert _alerts_at(frozen_clock, vn(2026, 12, 4, 12, 0)) == []  # Friday: the second working day still runs
+    escalated = _alerts_at(frozen_clock, vn(2026, 12, 5, 0, 5))
+    assert sorted(who for _k, who, _key in escalated) == ["stttt@kg.vn", "vp@am.vn"]
+    assert elsewhere.email not in {who for _k, who, _key in escalated}
+    assert province.email in {who for _k, who, _key in escalated}
+    message = db.session.execute(select(Notification.message).where(Notification.kind == "escalated")).scalars().first()
+    assert "UBND xã Đông Hưng" in message and "02/12/2026 23:59" in message and "2 ngày làm việc" in message
+    assert _alerts_at(frozen_clock, vn(2026, 12, 7, 9, 0)) == []
+
+
+def test_each_notice_is_sent_once_ever_even_when_progress_is_lost(commune, make_request, frozen_clock):
+    frozen_clock(vn(2026, 12, 1, 9, 0))
+    _request_due(make_request, commune, vn(2026, 12, 2, 23, 59, 59))
+    assert len(_alerts_at(frozen_clock, vn(2026, 12, 7, 9, 0))) == 3  # overdue ×2 and the escalation
+
+    assert _alerts_at(frozen_clock, vn(2026, 12, 7, 9, 0)) == []
+    db.session.execute(delete(DeadlineAlert))  # even without the progress rows, the unique keys hold
+    db.session.commit()
+    assert _alerts_at(frozen_clock, vn(2026, 12, 7, 9, 30)) == []
+    assert db.session.execute(select(func.count()).select_from(DeadlineAlert)).scalar_one() == 1
+
+
+def test_a_new_due_date_arms_the_reminders_again(commune, make_request, frozen_clock):
+    frozen_clock(vn(2026, 12, 1, 9, 0))
+    req = _request_due(make_request, commune, vn(2026, 12, 2, 23, 59, 59))
+    assert len(_alerts_at(frozen_clock, vn(2026, 12, 3, 9, 0))) == 2
+
+    svc.extend(commune.head, db.session.get(PressRequest, req.id), 5, "Cần thêm thời gian thu thập số liệu.")
+    db.session.commit()
+    new_due = db.session.get(PressRequest, req.id).due_at.astimezone(VN)
+    assert new_due.date() == datetime(2026, 12, 15).date()  # 5 + 5 working days from 01/12
+
+    assert _alerts_at(frozen_clock, vn(2026, 12, 9, 9, 0)) == []
+    again = _alerts_at(frozen_clock, vn(2026, 12, 10, 9, 0))
+    assert [(k, who) for k, who, _key in again] == [("due_soon", "sp@dhu.vn")]
+    assert "2026-12-15T16:59:59+00:00" in again[0][2]
+
+
+def test_a_draft_waiting_for_approval_reminds_the_head_too(commune, make_request, frozen_clock):
+    frozen_clock(vn(2026, 12, 1, 9, 0))
+    req = _request_due(make_request, commune, vn(2026, 12, 8, 23, 59, 59))
+    svc.save_draft(commune.spokesperson, req, svc.DraftData(body="Dự thảo."))
+    svc.submit_draft(commune.spokesperson, req)
+    db.session.commit()
+
+    reminded = _alerts_at(frozen_clock, vn(2026, 12, 7, 8, 0))
+    assert sorted(who for _k, who, _key in reminded) == ["head@dhu.vn", "sp@dhu.vn"]
+
+
+def test_one_run_processes_every_due_request_in_batches_without_n_plus_one(app, commune, make_request, frozen_clock):
+    app.config["NOTIFY_BATCH_SIZE"] = 5
+    frozen_clock(vn(2026, 12, 1, 9, 0))
+    for i in range(23):
+        _request_due(make_request, commune, vn(2026, 12, 2, 23, 59, 59), subject=f"Hồ sơ {i}")
+
+    frozen_clock(vn(2026, 12, 3, 9, 0))
+    stats = jobs.run_alerts(clock.now())
+
+    assert (stats.overdue, stats.requests) == (23, 23)
+    assert db.session.execute(select(func.count()).select_from(Notification)
+                              .where(Notification.kind == "overdue")).scalar_one() == 46
+
+
+def _statements(run) -> int:  # type: ignore[no-untyped-def]
+    count = 0
+
+    def counter(*_args, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+        nonlocal count
+        count += 1
+
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_the_number_of_queries_does_not_grow_with_the_requests(app, commune, make_request, frozen_clock):
+    app.config["NOTIFY_BATCH_SIZE"] = 100
+    counts = []
+    for n, day in ((3, 3), (30, 10)):
+        frozen_clock(vn(2026, 12, day - 2, 9, 0))
+        for i in range(n):
+            _request_due(make_request, commune, vn(2026, 12, day - 1, 23, 59, 59), subject=f"Hồ sơ {i}")
+        frozen_clock(vn(2026, 12, day, 9, 0))
+        counts.append(_statements(lambda: jobs.run_alerts(clock.now())))
+    assert counts[0] == counts[1], counts
+
+
+# ----------------------------------------------------------------------------- the SQL pre-filters are sound
+
+CALENDAR = WorkCalendar()
+DAYS = st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(reminder_day=DAYS, due=DAYS, offsets=st.sets(st.integers(0, 6), min_size=1, max_size=4))
+def test_no_due_reminder_is_filtered_out(reminder_day, due, offsets):
+    """Whenever a reminder at offset k < r is due, the request passes the SQL bound for r."""
+    largest = max(offsets)
+    bounds = reminded_bound_days(reminder_day, largest, CALENDAR)
+    window_end = add_working_days(reminder_day, largest, CALENDAR)
+    due_now = [k for k in offsets if add_working_days(due, -k, CALENDAR) <= reminder_day]
+    if due_now:
+        assert due <= window_end
+        for r in range(min(due_now) + 1, largest + 1):
+            assert due <= bounds[r]
+
+
+@settings(max_examples=300, deadline=None)
+@given(today=DAYS, due=DAYS, least=st.integers(0, 5), extra=st.integers(0, 3))
+def test_no_due_escalation_is_filtered_out(today, due, least, extra):
+    """Whenever an escalation is due for any delay >= the least one, the due date passes the bound."""
+    if add_working_days(due, least + extra, CALENDAR) < today:
+        assert due <= escalation_bound_day(today, least, CALENDAR)
+    bound = escalation_bound_day(today, least, CALENDAR)
+    assert add_working_days(bound, least, CALENDAR) < today or bound < date(2025, 1, 1)

@@ -1,0 +1,213 @@
+"""The queues: tabs, filters, search without diacritics, sorting, pages, badges, query count."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from spokes.core.clock import now
+from spokes.extensions import db
+
+
+def _refs(page: str) -> list[str]:
+    return re.findall(r">([A-Z-]+-\d{4}-\d{5})</a>", page)
+
+
+def test_my_work_lists_what_is_assigned_to_me(world, make_request, client_for):
+    mine = make_request(world["dhu"], subject="Hồ sơ của chủ tịch")
+    other = make_request(world["vk"], subject="Hồ sơ Vân Khánh")
+    response = client_for(world["chair"]).get("/staff/requests/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Việc của tôi" in page
+    assert mine.reference in page and other.reference not in page
+    assert 'aria-current="page" href="/staff/requests/?tab=mine"' in page
+
+
+def test_clerk_has_unit_queue_but_no_my_work(world, make_request, client_for):
+    req = make_request(world["dhu"])
+    page = client_for(world["clerk"]).get("/staff/requests/").get_data(as_text=True)
+    assert "Việc của tôi" not in page
+    assert req.reference in page
+
+
+def test_overseer_sees_the_subtree_and_unit_queue_is_only_own_units(world, make_request, client_for, make_user):
+    a = make_request(world["dhu"])
+    b = make_request(world["vk"])
+    elsewhere = make_request(world["other_district"])
+    client = client_for(world["office"])
+    page = client.get("/staff/requests/").get_data(as_text=True)
+    assert "Toàn bộ phạm vi theo dõi" in page
+    assert a.reference in page and b.reference in page and elsewhere.reference not in page
+    unit_tab = client.get("/staff/requests/?tab=unit").get_data(as_text=True)
+    assert a.reference not in unit_tab  # the office's own unit is the district, not the commune
+
+
+def test_admin_and_anonymous_cannot_open_the_queue(world, client_for, client):
+    assert client_for(world["users"][("admin", "own")]).get("/staff/requests/").status_code == 403
+    response = client.get("/staff/requests/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("dong hung", True), ("DONG HUNG", True), ("Đông Hưng", True), ("đông hung", True), ("Dong", True),
+    ("phat ngon", True), ("phát ngôn", True), ("PHÁT NGÔN", True),
+    ("ho chi minh", False),
+])
+def test_search_ignores_case_and_diacritics(query, found, world, make_request, client_for):
+    hit = make_request(world["dhu"], subject="Người phát ngôn xã Đông Hưng trả lời chậm",
+                       questions="Vì sao chậm?")
+    miss = make_request(world["dhu"], subject="Tiến độ nạo vét kênh", questions="Khi nào xong?")
+    page = client_for(world["chair"]).get("/staff/requests/", query_string={"q": query, "tab": "unit"}).get_data(as_text=True)
+    assert (hit.reference in page) is found
+    assert miss.reference not in page
+
+
+def test_search_covers_reference_journalist_and_agency(world, make_request, client_for):
+    req = make_request(world["dhu"], journalist_name="Đỗ Thị Yến", agency="Báo Đại Đoàn Kết")
+    other = make_request(world["dhu"], journalist_name="Trần Văn Nam", agency="Báo Kiên Giang")
+    client = client_for(world["clerk"])
+    for query in ("do thi yen", "dai doan ket", req.reference.lower()):
+        page = client.get("/staff/requests/", query_string={"q": query}).get_data(as_text=True)
+        assert req.reference in page and other.reference not in page, query
+
+
+def test_filters_by_state_type_channel_assignee_and_unit(world, make_request, bring, client_for):
+    phone = make_request(world["dhu"], channel="phone", type="information")
+    letter = make_request(world["dhu"], channel="letter", type="press_answer")
+    done = bring(make_request(world["dhu"], channel="email"), "answered")
+    vk = make_request(world["vk"])
+    client = client_for(world["office"])
+
+    def refs(**args):
+        return set(_refs(client.get("/staff/requests/", query_string={"tab": "subtree", **args}).get_data(as_text=True)))
+
+    assert refs() == {phone.reference, letter.reference, vk.reference}  # open by default
+    assert refs(state="answered") == {done.reference}
+    assert refs(state="all") == {phone.reference, letter.reference, done.reference, vk.reference}
+    assert refs(state="closed") == {done.reference}
+    assert refs(channel="letter") == {letter.reference}
+    assert refs(type="press_answer") == {letter.reference}
+    assert refs(unit=world["vk"].id) == {vk.reference}
+    assert refs(assignee=world["chair"].id) == {phone.reference, letter.reference}
+
+
+def test_overdue_and_due_soon_filters_and_badges(world, make_request, client_for, frozen_clock):
+    late = make_request(world["dhu"], subject="Quá hạn rồi", received_at=now() - timedelta(days=20))
+    soon = make_request(world["dhu"], subject="Sắp đến hạn", type="emergency")  # 24 hours
+    later = make_request(world["dhu"], subject="Còn lâu", type="press_answer")  # 30 days
+    client = client_for(world["chair"])
+    page = client.get("/staff/requests/").get_data(as_text=True)
+    assert "Quá hạn" in page and "Sắp đến hạn" in page
+    assert set(_refs(client.get("/staff/requests/?overdue=y").get_data(as_text=True))) == {late.reference}
+    assert set(_refs(client.get("/staff/requests/?due_soon=y").get_data(as_text=True))) == {soon.reference}
+    both = set(_refs(client.get("/staff/requests/?due_soon=y&overdue=y").get_data(as_text=True)))
+    assert both == {late.reference, soon.reference}
+    assert later.reference not in both
+
+
+def test_received_date_range_accepts_both_date_formats(world, make_request, client_for):
+    old = make_request(world["dhu"], received_at=now() - timedelta(days=10))
+    new = make_request(world["dhu"])
+    client = client_for(world["chair"])
+    day = (now() - timedelta(days=10)).astimezone().date()
+    from spokes.core.clock import today_vn
+
+    iso = client.get("/staff/requests/", query_string={"received_to": (today_vn() - timedelta(days=5)).isoformat()})
+    assert set(_refs(iso.get_data(as_text=True))) == {old.reference}
+    vn = client.get("/staff/requests/", query_string={"received_from": today_vn().strftime("%d/%m/%Y")})
+    assert set(_refs(vn.get_data(as_text=True))) == {new.reference}
+    assert day  # the range is in Vietnamese dates; both formats parse
+
+
+@pytest.mark.parametrize("args", [
+    {"received_from": "31/02/2026"}, {"received_from": "hôm qua"}, {"page": "abc"}, {"page": "0"},
+    {"state": "lost"}, {"type": "rumour"}, {"unit": "abc"}, {"assignee": "99999"},
+    {"received_from": "2026-11-20", "received_to": "2026-11-01"}, {"sort": "random"}, {"q": "x" * 300},
+])
+def test_invalid_filters_give_400_with_a_message(args, world, client_for):
+    response = client_for(world["chair"]).get("/staff/requests/", query_string=args)
+    assert response.status_code == 400
+    assert "Bộ lọc có giá trị không hợp lệ" in response.get_data(as_text=True)
+
+
+def test_unit_filter_outside_scope_is_refused(world, make_request, client_for):
+    make_request(world["vk"], subject="Bí mật của Vân Khánh")
+    response = client_for(world["chair"]).get("/staff/requests/", query_string={"unit": world["vk"].id, "state": "all"})
+    assert response.status_code == 400
+    assert "Bí mật của Vân Khánh" not in response.get_data(as_text=True)
+
+
+def test_unknown_tab_falls_back_to_the_default(world, make_request, client_for):
+    req = make_request(world["dhu"])
+    response = client_for(world["chair"]).get("/staff/requests/?tab=everything")
+    assert response.status_code == 200 and req.reference in response.get_data(as_text=True)
+
+
+def test_sort_and_pagination(world, make_request, client_for, app):
+    app.config["PAGE_SIZE"] = 2
+    first = make_request(world["dhu"], type="emergency", received_at=now() - timedelta(hours=2))  # due first
+    second = make_request(world["dhu"], type="information", received_at=now() - timedelta(hours=3))
+    third = make_request(world["dhu"], type="press_answer", received_at=now() - timedelta(hours=4))
+    client = client_for(world["chair"])
+    page1 = client.get("/staff/requests/").get_data(as_text=True)
+    assert _refs(page1) == [first.reference, second.reference]
+    assert "trang 1/2" in page1 and "page=2" in page1
+    page2 = client.get("/staff/requests/?page=2").get_data(as_text=True)
+    assert _refs(page2) == [third.reference]
+    by_received = client.get("/staff/requests/?sort=received").get_data(as_text=True)
+    assert _refs(by_received) == [first.reference, second.reference]  # newest receipt first
+    beyond = client.get("/staff/requests/?page=9")
+    assert beyond.status_code == 200 and not _refs(beyond.get_data(as_text=True))
+
+
+def test_transferred_tab_lists_requests_that_left_the_unit(world, make_request, client_for):
+    req = make_request(world["dhu"], subject="Lễ hội Nghinh Ông")
+    client = client_for(world["chair"])
+    assert client.post(f"/staff/requests/{req.id}/transfer", data={
+        "transfer-to_unit": world["vhtt"].id, "transfer-reason": "Thuộc lĩnh vực văn hóa."}).status_code == 302
+    assert req.reference not in client.get("/staff/requests/?tab=unit").get_data(as_text=True)
+    assert req.reference in client.get("/staff/requests/?tab=transferred").get_data(as_text=True)
+
+
+def _count_queries(client, url):
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(statements), response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("tab", ["mine", "unit", "transferred"])
+def test_queue_costs_the_same_number_of_queries_for_5_and_50_requests(tab, world, make_request, client_for, app):
+    app.config["PAGE_SIZE"] = 100
+    client = client_for(world["chair"])
+    client.get("/staff/requests/")  # warm up: the login's own queries are not the page's
+
+    def add(n):
+        for i in range(n):
+            req = make_request(world["dhu"], subject=f"Hồ sơ số {i}", journalist_name=f"Phóng viên {i}",
+                               journalist_email=f"pv{i}@baochi.vn", agency=f"Báo số {i % 7}")
+            if tab == "transferred":
+                from spokes.press_requests import services as svc
+
+                svc.transfer(world["chair"], req, world["vhtt"], "Đúng thẩm quyền.")
+                db.session.commit()
+
+    add(5)
+    few, page = _count_queries(client, f"/staff/requests/?tab={tab}")
+    assert len(_refs(page)) == 5
+    add(45)
+    many, page = _count_queries(client, f"/staff/requests/?tab={tab}")
+    assert len(_refs(page)) == 50
+    assert few == many
