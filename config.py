@@ -74,6 +74,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SQLITE_BUSY_TIMEOUT_MS = 30_000
+    # Hundreds of logins per run: a cheap hash keeps the suite fast. Never used outside tests.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -64,7 +64,16 @@ def make_app(database_url: str, instance_dir: str) -> Callable[..., Flask]:
     def factory(**overrides: Any) -> Flask:
         config = {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": None}
         config.update(overrides)
-        return create_app(config)
+        application = create_app(config)
+
+        @application.before_request
+        def _forget_previous_login() -> None:
+            # The `app` fixture keeps one app context pushed, which Flask reuses for every test
+            # request; Flask-Login caches the user on `g`, so clear it as a new request would.
+            g.pop("_login_user", None)
+            g.pop("_flask_babel", None)  # and Flask-Babel caches the chosen language there too
+
+        return application
 
     return factory
 

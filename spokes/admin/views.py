@@ -410,7 +410,7 @@ def designation_revoke(designation_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def designation_scan(designation_id: int):  # type: ignore[no-untyped-def]
     """Download the scan of a designation document."""
-    from spokes.press_requests.attachments import path_of
+    from spokes.press_requests.attachments import servable_path
     from spokes.press_requests.models import Attachment
 
     designation = db.session.get(Designation, designation_id)
@@ -419,9 +419,10 @@ def designation_scan(designation_id: int):  # type: ignore[no-untyped-def]
     if not can_manage_unit_designations(current_user, designation.unit):
         abort(403)
     attachment = db.session.get(Attachment, designation.scan_attachment_id)
-    if attachment is None:
+    path = servable_path(attachment) if attachment is not None else None
+    if path is None:
         abort(404)
-    return send_file(path_of(attachment), mimetype=attachment.mime_type, as_attachment=True,
+    return send_file(path, mimetype=attachment.mime_type, as_attachment=True,
                      download_name=attachment.display_name)
 
 

@@ -17,6 +17,15 @@ from spokes.extensions import db
 from spokes.units.models import Unit
 
 
+def password_hash_method() -> str:
+    """Return the hashing method: scrypt, unless the config picks another (tests use a fast one)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return "scrypt"
+
+
 class NotifyMode(enum.StrEnum):
     """How a staff member wants e-mail: at once, or a daily digest (the default)."""
 
@@ -57,7 +66,7 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Hash and store a new password."""
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
         self.password_changed_at = now()
 
     def check_password(self, password: str) -> bool:

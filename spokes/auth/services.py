@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     # Compared against when the e-mail is unknown, so response time reveals nothing.
-    return generate_password_hash(secrets.token_hex(16))
+    from spokes.auth.models import password_hash_method
+
+    return generate_password_hash(secrets.token_hex(16), method=password_hash_method())
 
 
 def normalise_email(email: str) -> str:

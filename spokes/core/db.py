@@ -28,9 +28,19 @@ def init_db(app: Flask) -> None:
 
     @app.before_request
     def _mark_write_intent() -> None:
-        from flask import request
+        from flask import g, request
 
-        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        g._write_intent_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _forget_write_intent(_exc: BaseException | None) -> None:
+        # Requests may share a thread with later CLI-style work (tests, threaded servers):
+        # put back the default so a GET's read-only BEGIN does not leak out of its request.
+        from flask import g
+
+        token = g.pop("_write_intent_token", None)
+        if token is not None:
+            write_intent.reset(token)
 
 
 def _install_sqlite_hooks(engine: Engine, busy_ms: int) -> None:

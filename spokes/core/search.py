@@ -1,15 +1,25 @@
-"""Accent-insensitive search backed by an index of folded word tokens.
+"""Accent-insensitive search backed by the database's own full-text index.
 
-Each searchable object stores its folded words in ``search_tokens``. A query term matches
-words that start with it, as an index range scan (``token >= t AND token < t + U+FFFF``),
-which works the same way on SQLite and PostgreSQL and never scans the big tables.
+Each searchable object has one row in ``search_documents`` whose ``body`` is its folded
+text (lower case, no diacritics, đ → d, words separated by single spaces). The words are
+indexed by the engine itself:
+
+* SQLite: an FTS5 external-content table ``search_fts`` kept in sync by triggers;
+* PostgreSQL: a GIN expression index on ``to_tsvector('simple', body)``.
+
+Both are created by DDL events below (``db.create_all()`` in tests) and by the hand-written
+migration ``0002_full_text_search`` (autogenerate cannot emit them). A query term of three
+letters or more matches word prefixes; shorter terms match whole words; all terms must match.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, delete, intersect, select
+from sqlalchemy import DDL, Index, Integer, String, Text, UniqueConstraint, delete, event, func, insert, literal_column
+from sqlalchemy import select, table, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import Select
 
@@ -17,55 +27,162 @@ from spokes.core.text import fold
 from spokes.extensions import db
 
 MAX_TOKEN = 40
+MAX_TERMS = 8
+PREFIX_MIN = 3  # shorter terms match whole words only: "de" must not fan out to every "de…" word
+FTS_TABLE = "search_fts"
+FTS_INDEX = "ix_search_documents_fts"
+# Letters and digits only: the same word boundaries as FTS5's unicode61 tokenizer, and
+# nothing that could be an operator in an FTS5 or tsquery expression.
+_WORD = re.compile(r"[^\W_]+")
 
 
-class SearchToken(db.Model):
-    """A folded word of a searchable object."""
+class SearchDocument(db.Model):
+    """The folded text of one searchable object."""
 
-    __tablename__ = "search_tokens"
-    __table_args__ = (Index("ix_search_tokens_lookup", "object_type", "token", "object_id"),)
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        UniqueConstraint("object_type", "object_id"),
+        # An expression index is only meaningful on PostgreSQL; SQLite uses the FTS5 table.
+        Index(FTS_INDEX, text("to_tsvector('simple', body)"), postgresql_using="gin").ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     object_type: Mapped[str] = mapped_column(String(20))
-    object_id: Mapped[int] = mapped_column(Integer, index=True)
-    # Binary ("C") collation on PostgreSQL so the range scan orders like Python strings.
-    token: Mapped[str] = mapped_column(String(MAX_TOKEN).with_variant(String(MAX_TOKEN, collation="C"), "postgresql"))
+    object_id: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+
+
+# The standard FTS5 external-content recipe: the virtual table stores only the index,
+# the triggers mirror every change of search_documents into it.
+SQLITE_FTS_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(body, content='search_documents', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS search_documents_ai AFTER INSERT ON search_documents BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.id, new.body); END",
+    "CREATE TRIGGER IF NOT EXISTS search_documents_ad AFTER DELETE ON search_documents BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body) VALUES ('delete', old.id, old.body); END",
+    "CREATE TRIGGER IF NOT EXISTS search_documents_au AFTER UPDATE ON search_documents BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body) VALUES ('delete', old.id, old.body); "
+    f"INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.id, new.body); END",
+)
+SQLITE_TRIGGERS = ("search_documents_ai", "search_documents_ad", "search_documents_au")
+
+for _statement in SQLITE_FTS_DDL:
+    event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+# Dropping search_documents drops its triggers, but the virtual table would survive it.
+event.listen(SearchDocument.__table__, "before_drop",
+             DDL(f"DROP TABLE IF EXISTS {FTS_TABLE}").execute_if(dialect="sqlite"))
 
 
 def tokens_for(*texts: str | None) -> set[str]:
     """Return the distinct folded words of the given texts."""
     words: set[str] = set()
-    for text in texts:
-        for word in fold(text).replace("/", " ").replace("-", " ").split():
+    for text_ in texts:
+        for word in fold(text_).replace("/", " ").replace("-", " ").split():
             word = word.strip(".,;:!?()[]\"'“”«»")
             if word:
                 words.add(word[:MAX_TOKEN])
     return words
 
 
+def document_body(*texts: str | None) -> str:
+    """Return the indexed body of an object: its folded words, space-separated."""
+    return " ".join(word for text_ in texts for word in _WORD.findall(fold(text_)))
+
+
 def index_object(object_type: str, object_id: int, texts: Iterable[str | None], *, replace: bool = True) -> None:
-    """(Re)write the search tokens of one object in the current transaction."""
-    if replace:
-        db.session.execute(
-            delete(SearchToken).where(SearchToken.object_type == object_type, SearchToken.object_id == object_id)
-        )
-    db.session.add_all(
-        SearchToken(object_type=object_type, object_id=object_id, token=t) for t in sorted(tokens_for(*texts))
-    )
+    """(Re)write the search document of one object in the current transaction.
+
+    With ``replace=False`` the texts are appended to the existing document. An object
+    with no text left (e.g. a withdrawn item) loses its document and is no longer found.
+    """
+    body = document_body(*texts)
+    where = (SearchDocument.object_type == object_type, SearchDocument.object_id == object_id)
+    if not replace:
+        existing = db.session.execute(select(SearchDocument.body).where(*where)).scalar_one_or_none()
+        body = " ".join(part for part in (existing, body) if part)
+    if not body:
+        db.session.execute(delete(SearchDocument).where(*where))
+        return
+    # Update in place first: a delete + insert would churn the full-text index twice.
+    if db.session.execute(update(SearchDocument).where(*where).values(body=body)).rowcount == 0:
+        db.session.execute(insert(SearchDocument).values(object_type=object_type, object_id=object_id, body=body))
+
+
+def _terms(query: str) -> list[str]:
+    terms: list[str] = []
+    for word in _WORD.findall(fold(query)):
+        if word not in terms:
+            terms.append(word)
+    return terms[:MAX_TERMS]
+
+
+def _fts5_query(terms: list[str]) -> str:
+    # Each term is a quoted FTS5 string (quotes doubled, though _WORD never lets one through).
+    parts = ['"' + t.replace('"', '""') + '"' + ("*" if len(t) >= PREFIX_MIN else "") for t in terms]
+    return " AND ".join(parts)
+
+
+def _tsquery(terms: list[str]) -> str:
+    parts = [re.sub(r"[^\w]|_", "", t) + (":*" if len(t) >= PREFIX_MIN else "") for t in terms]
+    return " & ".join(p for p in parts if p and p != ":*")
 
 
 def matching_ids(object_type: str, query: str) -> Select | None:
-    """Return a SELECT of object ids matching every term of the query (prefix match), or None."""
-    terms = sorted(tokens_for(query))[:8]
+    """Return a SELECT of object ids matching every term of the query, or None for an empty query.
+
+    Terms of three letters or more match word prefixes ("phat" finds "phát", "phattrien"…);
+    shorter terms match whole words. The full-text index finds the documents; the result
+    is meant for ``Model.id.in_(...)``.
+    """
+    terms = _terms(query)
     if not terms:
         return None
-    subs = [
-        select(SearchToken.object_id).where(
-            SearchToken.object_type == object_type,
-            SearchToken.token >= term,
-            SearchToken.token < term + "\uffff",
-        )
-        for term in terms
-    ]
-    # One INTERSECT of all terms: a compound select has no .intersect() to chain a third term on.
-    return subs[0] if len(subs) == 1 else intersect(*subs)  # type: ignore[return-value]
+    stmt = select(SearchDocument.object_id).where(SearchDocument.object_type == object_type)
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # A literal 'simple' (not a bound parameter) so the expression equals the index's.
+        simple = literal_column("'simple'")
+        return stmt.where(func.to_tsvector(simple, SearchDocument.body).op("@@")(func.to_tsquery(simple, _tsquery(terms))))
+    hits = (select(literal_column("rowid")).select_from(table(FTS_TABLE))
+            .where(literal_column(FTS_TABLE).op("MATCH")(_fts5_query(terms))))
+    return stmt.where(SearchDocument.id.in_(hits))
+
+
+def migration_filters(dialect_name: str) -> dict[str, Callable[..., bool]]:
+    """Return Alembic ``include_name``/``include_object`` hooks for autogenerate and schema checks.
+
+    The FTS5 virtual table and its shadow tables are created by a hand-written migration,
+    and an index declared with ``ddl_if(dialect=…)`` only exists on that dialect.
+    """
+
+    def include_name(name: str | None, type_: str, _parent: dict[str, Any]) -> bool:
+        return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
+
+    def include_object(obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+        if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
+            return False
+        ddl_if = getattr(obj, "_ddl_if", None)
+        if ddl_if is not None and ddl_if.dialect is not None:
+            dialects = {ddl_if.dialect} if isinstance(ddl_if.dialect, str) else set(ddl_if.dialect)
+            return dialect_name in dialects
+        return True
+
+    return {"include_name": include_name, "include_object": include_object}
+
+
+def pause_index_sync() -> None:
+    """Stop mirroring inserts into the SQLite full-text table, before a bulk load.
+
+    Call ``rebuild_index()`` after the load: one rebuild is faster than a trigger per row.
+    PostgreSQL needs nothing (its index is maintained by the engine).
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("DROP TRIGGER IF EXISTS search_documents_ai"))
+
+
+def rebuild_index() -> None:
+    """Rebuild the SQLite full-text table from search_documents and restore its insert trigger."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
+        db.session.execute(text(SQLITE_FTS_DDL[1]))

@@ -165,7 +165,9 @@ class CalculatorForm(FlaskForm):
         return datetime.combine(self.received_date.data, self.received_time.data)
 
 
-def _parse_offsets(text: str) -> list[int]:
+def _parse_offsets(text: str | list[int]) -> list[int]:
+    if isinstance(text, (list, tuple)):  # the rule's stored list: a post that left the field out keeps it
+        text = ",".join(str(v) for v in text)
     parts = [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
     if not all(p.isdigit() for p in parts):
         raise ValueError

@@ -92,9 +92,19 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # The full-text objects (FTS5 tables, dialect-only indexes) belong to a hand-written
+        # migration: keep autogenerate from dropping or re-adding them.
+        import warnings
+
+        from spokes.core.search import FTS_INDEX, migration_filters
+
+        # SQLite cannot reflect expression indexes; that PostgreSQL-only index is filtered out.
+        warnings.filterwarnings("ignore", message=f".*expression-based index '{FTS_INDEX}'")
+
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            **migration_filters(connection.dialect.name),
             **conf_args
         )
 

@@ -230,9 +230,10 @@ def track_file(reference: str, attachment_id: int):  # type: ignore[no-untyped-d
     """Download a public file of the answer, under its display name."""
     req = _tracked(reference)
     attachment = services.public_file(req, attachment_id) if req is not None else None
-    if attachment is None:
+    path = attachments.servable_path(attachment) if attachment is not None else None
+    if path is None:
         return _not_found()
-    response = send_file(attachments.path_of(attachment), mimetype=attachment.mime_type, as_attachment=True,
+    response = send_file(path, mimetype=attachment.mime_type, as_attachment=True,
                          download_name=attachment.display_name)
     return _private(response)
 

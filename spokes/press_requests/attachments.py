@@ -56,3 +56,12 @@ def path_of(attachment: Attachment) -> Path:
     if root not in path.parents:
         raise UploadRejected("bad_type", "Tệp không hợp lệ.")
     return path
+
+
+def servable_path(attachment: Attachment) -> Path | None:
+    """Return the file's path if it lies in the upload folder and exists; None means "answer 404"."""
+    try:
+        path = path_of(attachment)
+    except UploadRejected:
+        return None
+    return path if path.is_file() else None

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from spokes.audit import services as audit
 from spokes.auth.models import Membership, User
@@ -103,9 +104,14 @@ def get_or_create_agency(name: str | None) -> PressAgency | None:
     key = fold(name)
     agency = db.session.execute(select(PressAgency).where(PressAgency.name_folded == key)).scalar_one_or_none()
     if agency is None:
-        agency = PressAgency(name=name.strip(), name_folded=key)
-        db.session.add(agency)
-        db.session.flush()
+        try:
+            # A savepoint: another server may create the same agency at the same moment; the
+            # unique name_folded then refuses ours, and we use theirs instead of failing.
+            with db.session.begin_nested():
+                agency = PressAgency(name=name.strip(), name_folded=key)
+                db.session.add(agency)
+        except IntegrityError:
+            agency = db.session.execute(select(PressAgency).where(PressAgency.name_folded == key)).scalar_one()
     return agency
 
 

@@ -20,7 +20,7 @@ from feedgen.feed import FeedGenerator
 from flask import current_app, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from spokes.core.jinja import vn_datetime
 from spokes.core.markdown import render_markdown
@@ -152,7 +152,8 @@ def _build(fmt: str, unit: Unit | None, items: list[Publication], updated: datet
         entry.pubDate(pub.published_at)
         entry.author({"name": pub.unit.name})
         entry.category(term=pub.kind, label=str(kind_label(pub.kind)))
-        entry.summary(_summary(pub))
+        # Readers take an RSS description as HTML: escape the plain summary so typed markup stays text.
+        entry.summary(_summary(pub) if fmt == "atom" else str(escape(_summary(pub))))
         entry.content(_content_html(pub), type="html")
     return fg.atom_str(pretty=False) if fmt == "atom" else fg.rss_str(pretty=False)
 

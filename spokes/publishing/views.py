@@ -126,13 +126,14 @@ def revision(slug: str, number: int):  # type: ignore[no-untyped-def]
 @bp.get("/news/<slug>/files/<int:attachment_id>")
 def file(slug: str, attachment_id: int):  # type: ignore[no-untyped-def]
     """Download a public file of an item."""
-    from spokes.press_requests.attachments import path_of
+    from spokes.press_requests.attachments import servable_path
 
     pub = _load(slug)
     attachment = next((a for a in services.public_files(pub) if a.id == attachment_id), None)
-    if attachment is None:
+    path = servable_path(attachment) if attachment is not None else None
+    if path is None:
         abort(404)
-    return send_file(path_of(attachment), mimetype=attachment.mime_type, as_attachment=True,
+    return send_file(path, mimetype=attachment.mime_type, as_attachment=True,
                      download_name=attachment.display_name)
 
 

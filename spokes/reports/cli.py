@@ -68,13 +68,17 @@ def report_command(unit_code: str, start: str | None, end: str | None, fmt: str,
         _fail(f"thư mục '{target.parent}' không tồn tại.")
     report = build_report(ReportScope.of_unit(unit), period)
     if fmt == "xlsx":
-        data = exports.report_xlsx(report)
+        chunks = iter([exports.report_xlsx(report)])
+    elif fmt == "csv" and table == "requests":
+        chunks = exports.requests_csv_chunks(report)
     elif fmt == "csv":
-        data = exports.requests_csv(report) if table == "requests" else exports.report_csv(report)
+        chunks = iter([exports.report_csv(report)])
     else:
-        data = report_docx(report, place=place)
+        chunks = iter([report_docx(report, place=place)])
     try:
-        target.write_bytes(data)
+        with target.open("wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
     except OSError as err:
         _fail(f"không ghi được tệp '{target}': {err.strerror or err}.")
     click.echo(f"Đã ghi báo cáo {unit.code} từ {period.start:%d/%m/%Y} đến {period.end:%d/%m/%Y} "

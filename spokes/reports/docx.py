@@ -78,10 +78,13 @@ def symbol_of(unit: Unit) -> str:
     return "UBND" if is_peoples_committee(unit) else unit.reference_prefix
 
 
-def signer_title(title: str | None) -> str:
-    """Return the signer's position as written above the signature ("Chủ tịch UBND xã X" → "CHỦ TỊCH")."""
+def signer_title(title: str | None, *, peoples_committee: bool = False) -> str:
+    """Return the signer's position as written above the signature ("Chủ tịch UBND xã X" → "CHỦ TỊCH").
+
+    Without a head designation: "CHỦ TỊCH" for a People's Committee, "THỦ TRƯỞNG ĐƠN VỊ" otherwise.
+    """
     if not title:
-        return _("THỦ TRƯỞNG ĐƠN VỊ")
+        return _("CHỦ TỊCH") if peoples_committee else _("THỦ TRƯỞNG ĐƠN VỊ")
     cut = re.split(r"\s+(?:UBND|(?:Ủy|Uỷ) ban nhân dân)\b", title.strip(), maxsplit=1, flags=re.IGNORECASE)[0]
     return (cut or title).strip().upper()
 
@@ -308,7 +311,7 @@ def _footer(doc: Any, unit: Unit, signer: Any) -> None:
     if is_peoples_committee(unit):
         _para(right, _("TM. ỦY BAN NHÂN DÂN"), 14, bold=True, align=center, first=True, before=6)
         first = False
-    _para(right, signer_title(signer.title), 14, bold=True, align=center, first=first, before=6 if first else 0)
+    _para(right, signer_title(signer.title, peoples_committee=is_peoples_committee(unit)), 14, bold=True, align=center, first=first, before=6 if first else 0)
     for _i in range(4):  # room for the signature and the seal
         _para(right, "", 14)
     _para(right, signer.name or "……………………", 14, bold=True, align=center)

@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -167,15 +167,17 @@ def index():  # type: ignore[no-untyped-def]
     form = ReportFilterForm(formdata=request.args)
     scope = _resolve(form)
     form.unit.choices = _unit_choices()
+    # Heads report on their own unit only: the subtree choice would just be refused.
+    can_subtree = bool(scope_paths(current_user, Permission.VIEW_REPORTS)[1])
     period = form.checked_period(today_vn())
     if period is None:
-        return render_template("reports/index.html", form=form, report=None), 400
+        return render_template("reports/index.html", form=form, report=None, can_subtree=can_subtree), 400
     form.date_from.data, form.date_to.data = period.start, period.end  # show the defaults that were applied
     report = build_report(scope, period)
     args = _scope_args(scope, period)
     return render_template(
         "reports/index.html", form=form, report=report, drill=DrillLinks(args), charts=chart_data(report),
-        export_args=args, has_docx=scope.unit is not None,
+        export_args=args, has_docx=scope.unit is not None, can_subtree=can_subtree,
     )
 
 
@@ -227,13 +229,17 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
     if fmt == "docx" and scope.unit is None:
         return render_error(400, _("Hãy chọn một đơn vị để lập báo cáo bằng văn bản."))
     report = build_report(scope, period)
-    table = request.args.get("table", "summary")
+    if fmt == "csv" and request.args.get("table") == "requests":
+        # The request list may be long: stream it instead of building it in memory.
+        name = exports.file_name(report, fmt, suffix="ds-ho-so")
+        return Response(stream_with_context(exports.requests_csv_chunks(report)), mimetype=EXPORT_TYPES[fmt],
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
     if fmt == "xlsx":
         data = exports.report_xlsx(report)
     elif fmt == "csv":
-        data = exports.requests_csv(report) if table == "requests" else exports.report_csv(report)
+        data = exports.report_csv(report)
     else:
         data = report_docx(report)
-    name = exports.file_name(report, fmt, suffix="ds-ho-so" if fmt == "csv" and table == "requests" else None)
-    return send_file(io.BytesIO(data), mimetype=EXPORT_TYPES[fmt], as_attachment=True, download_name=name)
+    return send_file(io.BytesIO(data), mimetype=EXPORT_TYPES[fmt], as_attachment=True,
+                     download_name=exports.file_name(report, fmt))
 

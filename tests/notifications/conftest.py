@@ -24,17 +24,6 @@ def vn(*args: int) -> datetime:
     return datetime(*args, tzinfo=VN)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash test passwords cheaply: these tests create many users."""
-    from werkzeug.security import generate_password_hash
-
-    import spokes.auth.models as auth_models
-
-    monkeypatch.setattr(auth_models, "generate_password_hash",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
-
-
 @pytest.fixture()
 def other_app(make_app: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
     """Return a factory of extra apps (own engine, as another server would have), disposed afterwards."""

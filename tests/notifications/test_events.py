@@ -165,6 +165,9 @@ def test_an_immediate_user_gets_a_mail_at_once_in_their_language(commune, make_r
     assert (mail.to_address, mail.kind, mail.locale) == ("sp@dhu.vn", "staff.assigned", "en")
     assert '<html lang="en">' in mail.body_html
     assert req.reference in mail.subject and req.reference in mail.body_text
+    # Written in English (the catalogue translates the Vietnamese msgids), the in-app notice too.
+    assert mail.subject.startswith(f"[{req.reference}] ") and "Bạn được giao" not in mail.subject
+    assert "Bạn được giao" not in notice.message and "Hạn trả lời" not in mail.body_text
     assert "/staff/preferences" in mail.body_text and "/staff/preferences" in mail.body_html
     assert f"/staff/requests/{req.id}" in mail.body_text
     # The head keeps the default daily digest: a notice, no mail yet.

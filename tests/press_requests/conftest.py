@@ -19,16 +19,6 @@ from spokes.extensions import db
 ROLES = ("clerk", "spokesperson", "head", "overseer", "admin")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash test passwords with a cheap method: these tests log in hundreds of times."""
-    from werkzeug.security import generate_password_hash
-
-    import spokes.auth.models as auth_models
-
-    monkeypatch.setattr(auth_models, "generate_password_hash",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
-
 
 class _MemoryBytecodeCache(BytecodeCache):
     """Keep compiled templates for the whole session: every test builds a fresh app."""

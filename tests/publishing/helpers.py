@@ -24,16 +24,6 @@ ANSWER_BODY = "Xã đã hoàn thành **60%** khối lượng nạo vét.\n\n- Ki
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash test passwords cheaply: these tests sign in many users."""
-    from werkzeug.security import generate_password_hash
-
-    import spokes.auth.models as auth_models
-
-    monkeypatch.setattr(auth_models, "generate_password_hash",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
-
 
 @pytest.fixture(autouse=True)
 def _one_user_per_request(app: Flask) -> None:

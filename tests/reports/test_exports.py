@@ -199,6 +199,16 @@ def test_docx_has_the_administrative_parts(client, login, report_data):
     assert {r.font.size.pt for p in doc.paragraphs for r in p.runs} <= {13.0, 14.0}
 
 
+def test_docx_of_a_department(client, login, report_data):
+    login(report_data.users["overseer"])
+    doc = Document(io.BytesIO(_download(client, "docx", f"&unit={report_data.units['vhtt'].id}")))
+    (left, _right), (number, dated) = _cell_texts(doc.tables[0])
+    assert left.splitlines() == ["ỦY BAN NHÂN DÂN HUYỆN AN MINH", "PHÒNG VĂN HÓA VÀ THÔNG TIN HUYỆN AN MINH"]
+    assert number.endswith("/BC-AM-VHTT") and dated.startswith("An Minh, ngày")
+    (_recipients, signature), = _cell_texts(doc.tables[-1])
+    assert [line for line in signature.splitlines() if line][0] == "THỦ TRƯỞNG ĐƠN VỊ"
+
+
 def test_docx_of_a_unit_without_head_designation(client, login, report_data):
     login(report_data.users["overseer"])
     doc = Document(io.BytesIO(_download(client, "docx", f"&unit={report_data.units['vk'].id}")))
@@ -207,7 +217,8 @@ def test_docx_of_a_unit_without_head_designation(client, login, report_data):
     assert number.endswith("/BC-UBND") and dated.startswith("Vân Khánh, ngày 15 tháng 4 năm 2026")
     (_recipients, signature), = _cell_texts(doc.tables[-1])
     lines = [line for line in signature.splitlines() if line]
-    assert lines[:2] == ["TM. ỦY BAN NHÂN DÂN", "THỦ TRƯỞNG ĐƠN VỊ"]
+    assert lines[:2] == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
+    assert lines[-1] == "……………………"  # no head designation: the name is left to fill in
 
 
 def test_docx_helpers(report_data):
@@ -216,6 +227,7 @@ def test_docx_helpers(report_data):
     assert signer_title("Chủ tịch UBND xã Đông Hưng") == "CHỦ TỊCH"
     assert signer_title("Trưởng phòng Văn hóa và Thông tin") == "TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN"
     assert signer_title(None) == "THỦ TRƯỞNG ĐƠN VỊ"
+    assert signer_title(None, peoples_committee=True) == "CHỦ TỊCH"
     assert place_name(report_data.units["vhtt"]) == "An Minh"  # a district department dates as its district
     assert place_name(report_data.units["dhu"]) == "Đông Hưng"
     assert place_name(report_data.units["province"]) == "Kiên Giang"
@@ -225,3 +237,29 @@ def test_unknown_export_format_is_404(client, login, report_data):
     login(report_data.users["overseer"])
     assert client.get(f"/staff/reports/export.pdf?{Q1}").status_code == 404
     assert client.get("/staff/reports/export.xlsx?from=2026-05-01&to=2026-01-01").status_code == 400
+
+
+def test_xlsx_points_to_the_csv_list_when_the_period_is_too_big(client, login, report_data, monkeypatch):
+    from spokes.reports import exports
+
+    monkeypatch.setattr(exports, "XLSX_REQUEST_LIMIT", 19)
+    login(report_data.users["overseer"])
+    wb = load_workbook(io.BytesIO(_download(client, "xlsx")))
+    rows = list(wb["Danh sách hồ sơ"].iter_rows(values_only=True))
+    assert len(rows) == 2 and "20 yêu cầu" in rows[1][0] and "CSV (danh sách hồ sơ)" in rows[1][0]
+    summary = {r[0]: r[1] for r in wb["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Tổng số yêu cầu tiếp nhận trong kỳ"] == 20  # the figures are all there
+
+
+def test_csv_list_streams_in_chunks(report_data):
+    from spokes.reports.exports import requests_csv_chunks
+    from spokes.reports.services import Period, ReportScope, build_report
+
+    from .conftest import PERIOD
+
+    report = build_report(ReportScope.of_unit(report_data.units["district"]), Period(*PERIOD))
+    chunks = list(requests_csv_chunks(report, rows_per_chunk=6))
+    assert len(chunks) == 4  # 6 + 6 + 6 + 2 rows
+    assert chunks[0].startswith(b"\xef\xbb\xbf") and not any(c.startswith(b"\xef\xbb\xbf") for c in chunks[1:])
+    rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
+    assert len(rows) == 21

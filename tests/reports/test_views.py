@@ -109,6 +109,7 @@ def test_head_sees_only_their_unit(client, login, report_data):
     options = re.findall(r'<option value="(\d+)"', page)
     assert options == [str(units["dhu"].id)]
     assert "UBND xã Vân Khánh" not in page
+    assert 'name="scope"' not in page  # no subtree to choose
     for unit in ("vk", "district", "other_district"):
         assert client.get(f"/staff/reports/?{Q1}&unit={units[unit].id}").status_code == 403
     # A head may not widen the scope to a subtree.

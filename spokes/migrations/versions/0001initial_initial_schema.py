@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8f280cbb8945
+Revision ID: 0001initial
 Revises: 
-Create Date: 2026-11-26 06:11:28.118067
+Create Date: 2026-11-26 07:37:33.336703
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '8f280cbb8945'
+revision = '0001initial'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -27,14 +27,20 @@ def upgrade():
     op.create_table('outbox_mails',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dedupe_key', sa.String(length=200), nullable=True),
+    sa.Column('kind', sa.String(length=40), nullable=True),
     sa.Column('to_address', sa.String(length=255), nullable=False),
     sa.Column('subject', sa.String(length=255), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=True),
+    sa.Column('locale', sa.String(length=5), nullable=False),
+    sa.Column('message_id', sa.String(length=255), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name=op.f('ck_outbox_mails_status_valid')),
@@ -78,17 +84,14 @@ def upgrade():
     with op.batch_alter_table('rulebooks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rulebooks_valid_from'), ['valid_from'], unique=False)
 
-    op.create_table('search_tokens',
+    op.create_table('search_documents',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('object_type', sa.String(length=20), nullable=False),
     sa.Column('object_id', sa.Integer(), nullable=False),
-    sa.Column('token', sa.String(length=40).with_variant(sa.String(length=40, collation='C'), 'postgresql'), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_search_tokens'))
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_search_documents')),
+    sa.UniqueConstraint('object_type', 'object_id', name=op.f('uq_search_documents_object_type'))
     )
-    with op.batch_alter_table('search_tokens', schema=None) as batch_op:
-        batch_op.create_index('ix_search_tokens_lookup', ['object_type', 'token', 'object_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_search_tokens_object_id'), ['object_id'], unique=False)
-
     op.create_table('site_settings',
     sa.Column('key', sa.String(length=80), nullable=False),
     sa.Column('value', sa.Text(), nullable=False),
@@ -216,22 +219,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_memberships_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
 
-    op.create_table('recurring_duties',
+    op.create_table('outbox_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('publication_kind', sa.String(length=30), nullable=False),
-    sa.Column('label', sa.String(length=255), nullable=False),
-    sa.Column('every_months', sa.Integer(), nullable=False),
-    sa.Column('next_due_on', sa.Date(), nullable=False),
-    sa.Column('citation', sa.Text(), nullable=True),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('every_months > 0', name=op.f('ck_recurring_duties_period_positive')),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_recurring_duties_unit_id_units')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_recurring_duties'))
+    sa.Column('mail_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('outcome', sa.String(length=10), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('transport', sa.String(length=10), nullable=False),
+    sa.Column('worker', sa.String(length=120), nullable=False),
+    sa.CheckConstraint("outcome IN ('sent', 'retry', 'failed')", name=op.f('ck_outbox_attempts_outcome_valid')),
+    sa.ForeignKeyConstraint(['mail_id'], ['outbox_mails.id'], name=op.f('fk_outbox_attempts_mail_id_outbox_mails')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_attempts'))
     )
-    with op.batch_alter_table('recurring_duties', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_recurring_duties_unit_id'), ['unit_id'], unique=False)
+    with op.batch_alter_table('outbox_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_attempts_mail_id'), ['mail_id'], unique=False)
+
+    op.create_table('password_reset_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_password_reset_tokens_created_by_id_users')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_password_reset_tokens_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_password_reset_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_password_reset_tokens_token_hash'))
+    )
+    with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_password_reset_tokens_user_id'), ['user_id'], unique=False)
 
     op.create_table('refusal_grounds',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -375,6 +394,16 @@ def upgrade():
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_answers_request_id'), ['request_id'], unique=False)
 
+    op.create_table('deadline_alerts',
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reminded_offset', sa.Integer(), nullable=True),
+    sa.Column('overdue_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['request_id'], ['press_requests.id'], name=op.f('fk_deadline_alerts_request_id_press_requests')),
+    sa.PrimaryKeyConstraint('request_id', name=op.f('pk_deadline_alerts'))
+    )
     op.create_table('extensions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -418,12 +447,16 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('emailed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('mail_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['mail_id'], ['outbox_mails.id'], name=op.f('fk_notifications_mail_id_outbox_mails')),
     sa.ForeignKeyConstraint(['request_id'], ['press_requests.id'], name=op.f('fk_notifications_request_id_press_requests')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_notifications_dedupe_key'))
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_mail_id'), ['mail_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_request_id'), ['request_id'], unique=False)
         batch_op.create_index('ix_notifications_user_emailed', ['user_id', 'emailed_at'], unique=False)
         batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at'], unique=False)
 
@@ -461,6 +494,7 @@ def upgrade():
     sa.Column('question_agency', sa.String(length=255), nullable=True),
     sa.Column('question_journalist', sa.String(length=255), nullable=True),
     sa.Column('event_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('conference_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revision_number', sa.Integer(), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
@@ -517,6 +551,10 @@ def upgrade():
     sa.Column('title', sa.String(length=255), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('speaker_name', sa.String(length=255), nullable=True),
+    sa.Column('speaker_title', sa.String(length=255), nullable=True),
+    sa.Column('event_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('conference_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('correction_note', sa.Text(), nullable=True),
     sa.Column('valid_from', sa.DateTime(timezone=True), nullable=False),
     sa.Column('valid_until', sa.DateTime(timezone=True), nullable=False),
@@ -528,6 +566,29 @@ def upgrade():
     )
     with op.batch_alter_table('publication_revisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_publication_revisions_publication_id'), ['publication_id'], unique=False)
+
+    op.create_table('recurring_duties',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('publication_kind', sa.String(length=30), nullable=False),
+    sa.Column('label', sa.String(length=255), nullable=False),
+    sa.Column('every_months', sa.Integer(), nullable=False),
+    sa.Column('next_due_on', sa.Date(), nullable=False),
+    sa.Column('citation', sa.Text(), nullable=True),
+    sa.Column('remind_days_before', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('last_fulfilled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_publication_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("publication_kind IN ('answer', 'emergency', 'periodic', 'press_conference_notice', 'press_conference_outcome')", name=op.f('ck_recurring_duties_publication_kind_valid')),
+    sa.CheckConstraint('every_months > 0', name=op.f('ck_recurring_duties_period_positive')),
+    sa.CheckConstraint('remind_days_before >= 0', name=op.f('ck_recurring_duties_remind_nonnegative')),
+    sa.ForeignKeyConstraint(['last_publication_id'], ['publications.id'], name=op.f('fk_recurring_duties_last_publication_id_publications')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_recurring_duties_unit_id_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recurring_duties'))
+    )
+    with op.batch_alter_table('recurring_duties', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recurring_duties_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('designations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -596,6 +657,10 @@ def downgrade():
         batch_op.drop_index('ix_designations_unit_current')
 
     op.drop_table('designations')
+    with op.batch_alter_table('recurring_duties', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recurring_duties_unit_id'))
+
+    op.drop_table('recurring_duties')
     with op.batch_alter_table('publication_revisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_publication_revisions_publication_id'))
 
@@ -620,6 +685,8 @@ def downgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_read')
         batch_op.drop_index('ix_notifications_user_emailed')
+        batch_op.drop_index(batch_op.f('ix_notifications_request_id'))
+        batch_op.drop_index(batch_op.f('ix_notifications_mail_id'))
 
     op.drop_table('notifications')
     with op.batch_alter_table('messages', schema=None) as batch_op:
@@ -630,6 +697,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_extensions_request_id'))
 
     op.drop_table('extensions')
+    op.drop_table('deadline_alerts')
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answers_request_id'))
 
@@ -650,10 +718,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_refusal_grounds_rulebook_id'))
 
     op.drop_table('refusal_grounds')
-    with op.batch_alter_table('recurring_duties', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_recurring_duties_unit_id'))
+    with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_password_reset_tokens_user_id'))
 
-    op.drop_table('recurring_duties')
+    op.drop_table('password_reset_tokens')
+    with op.batch_alter_table('outbox_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_attempts_mail_id'))
+
+    op.drop_table('outbox_attempts')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_unit_id'))
@@ -679,11 +751,7 @@ def downgrade():
 
     op.drop_table('units')
     op.drop_table('site_settings')
-    with op.batch_alter_table('search_tokens', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_search_tokens_object_id'))
-        batch_op.drop_index('ix_search_tokens_lookup')
-
-    op.drop_table('search_tokens')
+    op.drop_table('search_documents')
     with op.batch_alter_table('rulebooks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rulebooks_valid_from'))
 

@@ -1,0 +1,64 @@
+"""Two servers logging the first question of a new press agency at the same moment share one row.
+
+Found by the /ask load test on PostgreSQL: both transactions looked the agency up, found
+nothing, and inserted it; the second insert hit the unique folded name and the journalist got
+a 500. Here the race is made certain: another connection has inserted the agency but not
+committed when ``get_or_create_agency`` runs, so our insert waits for it, is refused, and
+must then use the other server's row. (On SQLite the write lock serialises the two writers,
+so the lookup simply finds the committed row.)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from spokes.core.text import fold
+from spokes.extensions import db
+from spokes.press_requests.models import PressAgency
+from spokes.press_requests.services import get_or_create_agency
+
+NAME = "Tạp chí Đua Nhau"
+
+
+def test_agency_created_by_another_server_meanwhile_is_reused(app: Flask, make_app: Callable[..., Flask]) -> None:
+    other = make_app()  # a second app, with its own engine and connections: "the other server"
+    inserted, release = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def other_server() -> None:
+        try:
+            with other.app_context():
+                agency = PressAgency(name=NAME, name_folded=fold(NAME))
+                db.session.add(agency)
+                db.session.flush()  # the row exists, uncommitted: a unique insert of ours must wait
+                inserted.set()
+                release.wait(10)
+                db.session.commit()
+                outcome["id"] = agency.id
+                db.session.remove()
+                db.engine.dispose()
+        except BaseException as err:  # noqa: BLE001 - reported by the assertions below
+            outcome["error"] = err
+            inserted.set()
+
+    thread = threading.Thread(target=other_server)
+    thread.start()
+    assert inserted.wait(10)
+    timer = threading.Timer(0.5, release.set)  # commit while our insert waits on the unique key
+    timer.start()
+    try:
+        agency = get_or_create_agency(NAME.upper())  # same folded name, different spelling
+        db.session.commit()
+    finally:
+        release.set()
+        timer.join()
+        thread.join(15)
+    assert "error" not in outcome, outcome
+    assert agency.id == outcome["id"]
+    assert agency.name == NAME  # the first spelling stays
+    assert db.session.execute(select(func.count()).select_from(PressAgency)).scalar_one() == 1

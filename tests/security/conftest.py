@@ -1,0 +1,74 @@
+"""Fixtures of the security suite: the world of ``helpers.py``, signed-in clients, clean caches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from spokes.core import clock
+
+from .helpers import NOW, World, build_world, fast_passwords, forget_user_between_requests, sign_in
+
+
+@pytest.fixture(autouse=True)
+def _one_user_per_request(request: pytest.FixtureRequest) -> None:
+    """Forget the signed-in user between requests of different clients (see helpers).
+
+    Only for tests on the default ``app``: the modules that share one world for all their
+    tests must not pull in ``app``, which empties the database after each test.
+    """
+    if "app" in request.fixturenames:
+        forget_user_between_requests(request.getfixturevalue("app"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_feed_cache() -> Iterator[None]:
+    """Start with an empty feed cache: ids restart with every test database, so ETags repeat."""
+    from spokes.publishing.feeds import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()
+
+
+@pytest.fixture()
+def world(app: Flask) -> Iterator[World]:
+    """Return the three-place world of helpers.py, built in the test's empty database at NOW."""
+    clock.freeze(NOW)
+    with fast_passwords():
+        built = build_world()
+    yield built
+    clock.freeze(None)
+
+
+@pytest.fixture()
+def other_app(make_app: Callable[..., Flask]) -> Iterator[Callable[..., Flask]]:
+    """Return a factory of apps with config overrides on the test database; their pools are closed after."""
+    from spokes.extensions import db
+
+    made: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        new = forget_user_between_requests(make_app(**overrides))
+        made.append(new)
+        return new
+
+    yield build
+    for new in made:
+        with new.app_context():
+            db.session.remove()
+            db.engine.dispose()  # PostgreSQL connections left to the garbage collector warn (errors here)
+
+
+@pytest.fixture()
+def signed_in(app: Flask) -> Callable[[Any], FlaskClient]:
+    """Return a function giving a new client of the default app signed in as a user."""
+
+    def get(user: Any) -> FlaskClient:
+        return sign_in(app, user)
+
+    return get
