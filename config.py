@@ -50,6 +50,11 @@ class Config:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Spokes <no-reply@spokes.local>"
+    MAIL_TIMEOUT = 30
+    MAIL_BATCH_SIZE = 50
+    MAIL_MAX_ATTEMPTS = 12  # retries back off from 1 minute to 2 hours: about 10 hours in all
+    NOTIFY_REMINDER_TIME = "07:00"  # Vietnamese time
+    NOTIFY_DIGEST_TIME = "07:30"
 
     SITE_NAME = "Spokes"
     PUBLIC_BASE_URL: str | None = None  # used in e-mails and feeds when set
@@ -63,6 +68,7 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     # Only for a developer's machine; production refuses to start without a real key.
     SECRET_KEY = "dev-only-insecure-key"
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # absolute links in the demo's .eml files
 
 
 class TestingConfig(Config):
