@@ -68,7 +68,6 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     # Only for a developer's machine; production refuses to start without a real key.
     SECRET_KEY = "dev-only-insecure-key"
-    PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # absolute links in the demo's .eml files
 
 
 class TestingConfig(Config):

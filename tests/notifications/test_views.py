@@ -186,12 +186,14 @@ def _token(html: str) -> str:
 def test_posts_need_a_csrf_token(other_app, commune, make_request, frozen_clock):
     frozen_clock(vn(2026, 12, 1, 9, 0))
     make_request(commune.unit)
+    email = commune.spokesperson.email
+    db.session.rollback()  # end our SQLite transaction so the other app's requests can write
     protected = other_app(WTF_CSRF_ENABLED=True)
     c = protected.test_client()
     token = _token(c.get("/login").get_data(as_text=True))
     from tests.conftest import PASSWORD
 
-    assert c.post("/login", data={"email": commune.spokesperson.email, "password": PASSWORD,
+    assert c.post("/login", data={"email": email, "password": PASSWORD,
                                   "csrf_token": token}).status_code == 302
 
     assert c.post("/staff/notifications/read-all").status_code == 400
@@ -199,6 +201,7 @@ def test_posts_need_a_csrf_token(other_app, commune, make_request, frozen_clock)
     db.session.expire_all()
     assert set(db.session.execute(select(Notification.read_at)).scalars()) == {None}
     assert db.session.get(User, commune.spokesperson.id).notify_mode == "digest"
+    db.session.rollback()  # again: release SQLite's write lock before the other app writes
 
     page_token = _token(c.get("/staff/notifications").get_data(as_text=True))
     assert c.post("/staff/notifications/read-all", data={"csrf_token": page_token}).status_code == 302
