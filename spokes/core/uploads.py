@@ -98,6 +98,7 @@ def _detect_ooxml(data: bytes) -> str | None:
             # Bounded read, and a substring test rather than an XML parser (no entity tricks).
             with archive.open(info) as part:
                 content_types = part.read(_CONTENT_TYPES_LIMIT + 1)
+    # zipfile raises NotImplementedError for compression methods it lacks: treat as unreadable.
     except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError, EOFError, RuntimeError, NotImplementedError):
         return None  # truncated, corrupt, encrypted or not an OOXML package
     if any(name.lower().endswith("vbaproject.bin") for name in names):

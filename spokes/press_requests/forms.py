@@ -28,12 +28,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from spokes.core.forms import VnDateField
 from spokes.press_requests.labels import CHANNEL_LABELS, STATE_LABELS, TYPE_LABELS
 from spokes.press_requests.models import Channel, RequestType
 from spokes.responses.models import AnswerForm, AnswerKind
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 FORM_LABELS = {
@@ -88,28 +88,6 @@ class VnDateTimeField(DateTimeLocalField):
             self.data = local.replace(tzinfo=VN_TZ).astimezone(UTC)
             return
         raise ValueError(_l("Ngày giờ không hợp lệ; hãy nhập theo dạng dd/mm/yyyy HH:MM."))
-
-
-class VnDateField(DateField):
-    """A date typed as an HTML date (yyyy-mm-dd) or as dd/mm/yyyy."""
-
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        """Build the field with both accepted formats."""
-        super().__init__(label, validators, format=DATE_FORMATS, **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        """Parse the date, with a Vietnamese message when it cannot be read."""
-        self.data = None
-        text = " ".join(str(v) for v in valuelist).strip() if valuelist else ""
-        if not text:
-            return
-        for fmt in DATE_FORMATS:
-            try:
-                self.data = datetime.strptime(text, fmt).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng dd/mm/yyyy."))
 
 
 CHOICE_MESSAGE = _l("Lựa chọn không hợp lệ.")

@@ -11,8 +11,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
-
+from spokes.core.forms import DATE_FORMATS
 
 def _fail(message: str) -> NoReturn:
     """Print a Vietnamese error on stderr and exit with the usage-error code 2."""

@@ -11,33 +11,19 @@ from wtforms import DateField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from spokes.core.forms import VnDateField
 from spokes.press_requests.labels import CHANNEL_LABELS, TYPE_LABELS
 from spokes.reports.services import AGEING_BUCKETS, METRIC_LABELS, METRICS, Period, ReportInputError, make_period
 
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 CHOICE_MESSAGE = _l("Lựa chọn không hợp lệ.")
 
 
-class ReportDateField(DateField):
-    """A date typed as an HTML date (yyyy-mm-dd) or as dd/mm/yyyy, with a Vietnamese error."""
+class ReportDateField(VnDateField):
+    """A report period date: optional unless the form says otherwise."""
 
     def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        """Build the field with both accepted formats."""
-        super().__init__(label, validators or [Optional()], format=list(DATE_FORMATS), **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        """Parse the date, with a Vietnamese message when it cannot be read."""
-        self.data = None
-        text = " ".join(str(v) for v in valuelist).strip() if valuelist else ""
-        if not text:
-            return
-        for fmt in DATE_FORMATS:
-            try:
-                self.data = datetime.strptime(text, fmt).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng dd/mm/yyyy."))
+        """Build the field; an empty date means "use the default period"."""
+        super().__init__(label, validators or [Optional()], **kwargs)
 
 
 MAX_ID = 2**31 - 1  # database integer ids; a larger number is a typing error, not a lookup
