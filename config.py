@@ -56,6 +56,12 @@ class Config:
     NOTIFY_REMINDER_TIME = "07:00"  # Vietnamese time
     NOTIFY_DIGEST_TIME = "07:30"
 
+    # Public pages for anonymous readers (spokes/core/pagecache.py): "filesystem" (instance/cache,
+    # shared by the workers of one machine), a redis:// URL (several app servers), "memory", "none".
+    PAGE_CACHE_URL = "filesystem"
+    PAGE_CACHE_SECONDS = 300
+    PAGE_CACHE_ENTRIES = 2000
+
     SITE_NAME = "Spokes"
     PUBLIC_BASE_URL: str | None = None  # used in e-mails and feeds when set
     HSTS_ENABLED = False
@@ -81,6 +87,7 @@ class TestingConfig(Config):
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     # Hundreds of logins per run: a cheap hash keeps the suite fast. Never used outside tests.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PAGE_CACHE_URL = "memory"  # per app: tests never share cached pages
 
 
 class ProductionConfig(Config):
@@ -110,6 +117,7 @@ ENV_KEYS = (
     "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER",
     "PUBLIC_BASE_URL",
+    "PAGE_CACHE_URL",
 )
 
 

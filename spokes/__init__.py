@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     core_setup.init_app(app)
     core_setup.register_blueprints(app)
     core_setup.register_cli(app)
+    core_setup.init_page_cache(app)
     return app
 
 

@@ -62,17 +62,21 @@ def make_app(database_url: str, instance_dir: str) -> Callable[..., Flask]:
     os.environ["SPOKES_INSTANCE_PATH"] = instance_dir
 
     def factory(**overrides: Any) -> Flask:
-        config = {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": None}
+        # "memory": each app its own page cache, whatever its config class says (production's is
+        # a folder, which apps of different configs in one test would otherwise share).
+        config = {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": None,
+                  "PAGE_CACHE_URL": "memory"}
         config.update(overrides)
         application = create_app(config)
 
-        @application.before_request
         def _forget_previous_login() -> None:
             # The `app` fixture keeps one app context pushed, which Flask reuses for every test
             # request; Flask-Login caches the user on `g`, so clear it as a new request would.
             g.pop("_login_user", None)
             g.pop("_flask_babel", None)  # and Flask-Babel caches the chosen language there too
 
+        # First of the before-request hooks: the app's own hooks must not see the last request's user.
+        application.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_login)
         return application
 
     return factory

@@ -100,22 +100,28 @@ def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
         counter["n"] += 1
 
     event.listen(engine, "before_cursor_execute", count)
+    cached = app.test_client()
     public = app.test_client()
+    # Any session cookie makes the page cache step aside: these rows time the full render.
+    public.set_cookie("session", "bench-visitor")
     staff = app.test_client()
     response = staff.post("/login", data={"email": email, "password": BENCH_PASSWORD})
     if response.status_code != 302:
         raise SystemExit(f"bench login failed: {response.status_code}")
 
+    search = "/staff/requests/?q=phat+ngon+de+bien"
     pages: list[tuple[str, Any, str, float | None]] = [
-        ("Public home `/`", public, "/", 50),
-        ("Item page", public, f"/news/{slug}", 50),
+        ("Public home `/`, from the page cache", cached, "/", 50),
+        ("Public home `/`, rendered", public, "/", 50),
+        ("Item page, rendered", public, f"/news/{slug}", 50),
         ("Atom feed", public, "/feed.atom", 50),
         ("API list", public, "/api/v1/items?per_page=20", 50),
         ("Staff queue, filtered", staff, "/staff/requests/?state=assigned&overdue=1", 50),
         ("Request page", staff, f"/staff/requests/{request_id}", 50),
-        ("Search, no diacritics", staff, "/staff/requests/?q=phat+ngon+de+bien", 50),
+        ("Search, no diacritics", staff, search, 50),
         ("Search, with diacritics", staff, "/staff/requests/?q=ph%C3%A1t+ng%C3%B4n+%C4%91%C3%AA+bi%E1%BB%83n", 50),
-        ("Yearly report (subtree)", staff, f"/staff/reports/?from={year}-01-01&to={year}-12-31", None),
+        ("Search, every state (not a target)", staff, search + "&state=all", None),
+        ("Yearly report (subtree)", staff, f"/staff/reports/?from={year}-01-01&to={year}-12-31", 1000),
     ]
     results = []
     for label, client, url, target in pages:
@@ -233,15 +239,19 @@ def markdown(report: Any, pages: list[PageResult], throughput: tuple[float, floa
         "|---|---:|---:|---:|---|---|",
     ]
     for p in pages:
-        target = f"≤ {p.target_ms:.0f} ms" if p.target_ms else "well under 1 s"
-        ok = (p.p95_ms <= p.target_ms) if p.target_ms else (p.p95_ms < 1000)
-        ok = ok and p.queries <= 15 and p.status == 200
+        if p.target_ms is None:
+            lines.append(f"| {p.label} | {p.p50_ms:.1f} | {p.p95_ms:.1f} | {p.queries} | — | (HTTP {p.status}) |")
+            continue
+        target = f"≤ {p.target_ms:.0f} ms" if p.target_ms < 1000 else "under 1 s"
+        ok = p.p95_ms <= p.target_ms and p.queries <= 15 and p.status == 200
         lines.append(f"| {p.label} | {p.p50_ms:.1f} | {p.p95_ms:.1f} | {p.queries} | {target}, ≤ 15 queries | "
                      f"{'met' if ok else 'MISSED'} (HTTP {p.status}) |")
     if throughput:
         spokes_rate, minimal_rate = throughput
         ratio = spokes_rate / minimal_rate if minimal_rate else 0
-        lines += ["", "| whole stack, gunicorn -w 2, `/` | requests/s |", "|---|---:|",
+        generator = "wrk -t2 -c8" if shutil.which("wrk") else "8 Python client threads (install wrk for a lighter load generator)"
+        lines += ["", f"Load generator: {generator}, 10 s after a 2 s warm-up, on the same machine.",
+                  "", "| whole stack, gunicorn -w 2, `/` | requests/s |", "|---|---:|",
                   f"| Spokes | {spokes_rate:.0f} |", f"| minimal Flask app | {minimal_rate:.0f} |",
                   f"| ratio (target ≥ 50%) | {ratio:.0%} {'met' if ratio >= 0.5 else 'MISSED'} |"]
     return "\n".join(lines)
@@ -266,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # CSRF is off only for the in-process client that signs in; the pages measured are the same.
     app = create_app({"ENV_NAME": "development", "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
-                      "SQLALCHEMY_DATABASE_URI": url})
+                      "SQLALCHEMY_DATABASE_URI": url, "PAGE_CACHE_URL": "memory"})
     print(f"Building the data set in {instance} …", file=sys.stderr)
     report = build(app, args.requests, args.publications)
     print("Timing pages …", file=sys.stderr)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +26,18 @@ def select_locale() -> str:
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
         return user_locale
-    # Vietnamese is the default: only honour the browser when it prefers English outright.
-    best = request.accept_languages.best_match(languages)
-    if best == "en" and not request.accept_languages.best_match(["vi"]):
+    return locale_for_browser(request.accept_languages, languages, current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def locale_for_browser(accept: LanguageAccept, languages: Sequence[str], default: str) -> str:
+    """Return the language for a visitor who chose none: Vietnamese, unless the browser wants only English.
+
+    The page cache keys anonymous pages with this same answer.
+    """
+    best = accept.best_match(languages)
+    if best == "en" and not accept.best_match(["vi"]):
         return "en"
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS_DIR) -> int:

@@ -4,11 +4,12 @@ Each searchable object has one row in ``search_documents`` whose ``body`` is its
 text (lower case, no diacritics, đ → d, words separated by single spaces). The words are
 indexed by the engine itself:
 
-* SQLite: an FTS5 external-content table ``search_fts`` kept in sync by triggers;
+* SQLite: one contentless FTS5 table per object type, ``search_fts_<type>`` (rowid = object id),
+  kept in sync by triggers;
 * PostgreSQL: a GIN expression index on ``to_tsvector('simple', body)``.
 
 Both are created by DDL events below (``db.create_all()`` in tests) and by the hand-written
-migration ``0002_full_text_search`` (autogenerate cannot emit them). A query term of three
+migrations ``0002_full_text_search`` and ``0003_fts_per_type`` (autogenerate cannot emit them). A query term of three
 letters or more matches word prefixes; shorter terms match whole words; all terms must match.
 """
 
@@ -52,26 +53,50 @@ class SearchDocument(db.Model):
     body: Mapped[str] = mapped_column(Text)
 
 
-# The standard FTS5 external-content recipe: the virtual table stores only the index,
-# the triggers mirror every change of search_documents into it.
-SQLITE_FTS_DDL = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(body, content='search_documents', "
-    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS search_documents_ai AFTER INSERT ON search_documents BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.id, new.body); END",
-    "CREATE TRIGGER IF NOT EXISTS search_documents_ad AFTER DELETE ON search_documents BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body) VALUES ('delete', old.id, old.body); END",
-    "CREATE TRIGGER IF NOT EXISTS search_documents_au AFTER UPDATE ON search_documents BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body) VALUES ('delete', old.id, old.body); "
-    f"INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.id, new.body); END",
-)
-SQLITE_TRIGGERS = ("search_documents_ai", "search_documents_ad", "search_documents_au")
+# SQLite: one contentless FTS5 table per object type, whose rowid IS the object's id, so
+# ``Model.id IN (SELECT rowid FROM search_fts_<type> WHERE … MATCH …)`` needs no join back
+# to search_documents (that join was most of a broad search's cost at 200,000 requests).
+# Triggers mirror every change of search_documents into the table of its type; a
+# contentless table deletes by the old values, which the triggers have.
+FTS_TYPES = ("request", "publication")
 
-for _statement in SQLITE_FTS_DDL:
-    event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-# Dropping search_documents drops its triggers, but the virtual table would survive it.
-event.listen(SearchDocument.__table__, "before_drop",
-             DDL(f"DROP TABLE IF EXISTS {FTS_TABLE}").execute_if(dialect="sqlite"))
+
+def fts_table(object_type: str) -> str:
+    """Return the SQLite full-text table of an object type."""
+    if object_type not in FTS_TYPES:
+        raise ValueError(f"no full-text table for {object_type!r}; add it to FTS_TYPES and a migration")
+    return f"{FTS_TABLE}_{object_type}"
+
+
+def _fts_insert_trigger(object_type: str) -> str:
+    fts = fts_table(object_type)
+    return (f"CREATE TRIGGER IF NOT EXISTS search_documents_ai_{object_type} AFTER INSERT ON search_documents "
+            f"WHEN new.object_type = '{object_type}' BEGIN "
+            f"INSERT INTO {fts}(rowid, body) VALUES (new.object_id, new.body); END")
+
+
+def sqlite_fts_ddl(object_type: str) -> tuple[str, ...]:
+    """Return the statements that create the full-text table and triggers of one object type."""
+    fts = fts_table(object_type)
+    delete_old = f"INSERT INTO {fts}({fts}, rowid, body) VALUES ('delete', old.object_id, old.body);"
+    return (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(body, content='', "
+        "tokenize='unicode61 remove_diacritics 2')",
+        _fts_insert_trigger(object_type),
+        f"CREATE TRIGGER IF NOT EXISTS search_documents_ad_{object_type} AFTER DELETE ON search_documents "
+        f"WHEN old.object_type = '{object_type}' BEGIN {delete_old} END",
+        f"CREATE TRIGGER IF NOT EXISTS search_documents_au_{object_type} AFTER UPDATE ON search_documents "
+        f"WHEN old.object_type = '{object_type}' BEGIN {delete_old} "
+        f"INSERT INTO {fts}(rowid, body) VALUES (new.object_id, new.body); END",
+    )
+
+
+for _type in FTS_TYPES:
+    for _statement in sqlite_fts_ddl(_type):
+        event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+    # Dropping search_documents drops its triggers, but the virtual tables would survive it.
+    event.listen(SearchDocument.__table__, "before_drop",
+                 DDL(f"DROP TABLE IF EXISTS {fts_table(_type)}").execute_if(dialect="sqlite"))
 
 
 def tokens_for(*texts: str | None) -> set[str]:
@@ -144,9 +169,9 @@ def matching_ids(object_type: str, query: str) -> Select | None:
         # A literal 'simple' (not a bound parameter) so the expression equals the index's.
         simple = literal_column("'simple'")
         return stmt.where(func.to_tsvector(simple, SearchDocument.body).op("@@")(func.to_tsquery(simple, _tsquery(terms))))
-    hits = (select(literal_column("rowid")).select_from(table(FTS_TABLE))
-            .where(literal_column(FTS_TABLE).op("MATCH")(_fts5_query(terms))))
-    return stmt.where(SearchDocument.id.in_(hits))
+    fts = fts_table(object_type)
+    return (select(literal_column("rowid")).select_from(table(fts))
+            .where(literal_column(fts).op("MATCH")(_fts5_query(terms))))
 
 
 def migration_filters(dialect_name: str) -> dict[str, Callable[..., bool]]:
@@ -178,11 +203,16 @@ def pause_index_sync() -> None:
     PostgreSQL needs nothing (its index is maintained by the engine).
     """
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("DROP TRIGGER IF EXISTS search_documents_ai"))
+        for object_type in FTS_TYPES:
+            db.session.execute(text(f"DROP TRIGGER IF EXISTS search_documents_ai_{object_type}"))
 
 
 def rebuild_index() -> None:
-    """Rebuild the SQLite full-text table from search_documents and restore its insert trigger."""
+    """Rebuild the SQLite full-text tables from search_documents and restore their insert triggers."""
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
-        db.session.execute(text(SQLITE_FTS_DDL[1]))
+        for object_type in FTS_TYPES:
+            fts = fts_table(object_type)
+            db.session.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('delete-all')"))
+            db.session.execute(text(f"INSERT INTO {fts}(rowid, body) SELECT object_id, body FROM search_documents "
+                                    "WHERE object_type = :object_type"), {"object_type": object_type})
+            db.session.execute(text(_fts_insert_trigger(object_type)))

@@ -32,6 +32,13 @@ def init_app(app: Flask) -> None:
     _init_template_context(app)
 
 
+def init_page_cache(app: Flask) -> None:
+    """Put the shared public-page cache in front of the app (after the blueprints exist)."""
+    from spokes.core.pagecache import init_page_cache as init
+
+    init(app)
+
+
 def _register_label_filters(app: Flask) -> None:
     """Expose code → label filters and the deadline badge to templates."""
     from spokes.auth.permissions import ROLE_LABELS

@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from spokes.audit import services as audit
 from spokes.auth.models import Membership, User
@@ -571,6 +572,24 @@ def current_draft(req: PressRequest) -> Answer | None:
         .order_by(Answer.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def answers_on_file(req: PressRequest) -> tuple[Answer | None, Answer | None]:
+    """Return (current draft, final answer) of a request with one query, people and ground loaded.
+
+    The request page shows both; ``current_draft`` and ``final_answer`` answer one each.
+    """
+    working = {AnswerStatus.DRAFT.value, AnswerStatus.SUBMITTED.value, AnswerStatus.RETURNED.value}
+    answers = db.session.execute(
+        select(Answer)
+        .options(joinedload(Answer.author).lazyload(User.memberships),
+                 joinedload(Answer.approver).lazyload(User.memberships), joinedload(Answer.refusal_ground))
+        .where(Answer.request_id == req.id, Answer.status.in_([*working, AnswerStatus.SENT.value]))
+        .order_by(Answer.id.desc())
+    ).unique().scalars().all()
+    draft = next((a for a in answers if a.status in working), None)
+    final = next((a for a in answers if a.status == AnswerStatus.SENT.value), None)
+    return draft, final
 
 
 def final_answer(req: PressRequest) -> Answer | None:

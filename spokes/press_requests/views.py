@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import and_, false, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.sql import Select
 from werkzeug.datastructures import FileStorage
 
@@ -55,6 +55,7 @@ from spokes.press_requests.models import (
 )
 from spokes.press_requests.policies import Verb
 from spokes.press_requests.queries import due_soon_cutoff, visible_requests, with_list_options
+from spokes.publishing.policies import can_publish_request
 from spokes.responses.models import AnswerKind, AnswerStatus
 from spokes.units.models import Unit
 
@@ -116,21 +117,23 @@ def _transferred_out(user: Any) -> Select:
     return select(PressRequest).join(Unit, PressRequest.unit_id == Unit.id).where(PressRequest.id.in_(left))
 
 
-def _scope_units(user: Any) -> list[Unit]:
+def _scope_units(user: Any) -> list[Any]:
+    """Return (id, name) rows of the units the user sees, for the filter; no ORM objects to build."""
     return list(db.session.execute(
-        select(Unit).where(_scope_condition(user, Permission.VIEW_REQUESTS)).order_by(Unit.path)
-    ).scalars())
+        select(Unit.id, Unit.name).where(_scope_condition(user, Permission.VIEW_REQUESTS)).order_by(Unit.path)
+    ))
 
 
-def _scope_people(unit_ids: list[int]) -> list[User]:
+def _scope_people(unit_ids: list[int]) -> list[Any]:
+    """Return (id, name) rows of the people who can be assigned in those units."""
     if not unit_ids:
         return []
     return list(db.session.execute(
-        select(User).join(Membership, Membership.user_id == User.id)
+        select(User.id, User.name).join(Membership, Membership.user_id == User.id)
         .where(Membership.unit_id.in_(unit_ids),
                Membership.role.in_([Role.SPOKESPERSON.value, Role.HEAD.value]))
-        .distinct().order_by(User.name)
-    ).scalars())
+        .distinct().order_by(User.name, User.id)
+    ))
 
 
 def _vn_day_start(day: date) -> datetime:
@@ -494,23 +497,42 @@ FORM_CLASSES: dict[Verb, type] = {
 }
 
 
-def _build_form(verb: Verb, req: PressRequest, *, bound: bool = True, prefill: Any = None) -> Any:
+def _distinct(users: Any) -> list[User]:
+    seen: dict[int, User] = {}
+    for u in users:
+        seen.setdefault(u.id, u)
+    return list(seen.values())
+
+
+def unit_people(req: PressRequest) -> list[Any]:
+    """Return (user, role) rows of the active people of the request's unit (two forms list them)."""
+    return list(db.session.execute(
+        select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+        .options(lazyload(User.memberships))
+        .where(Membership.unit_id == req.unit_id, User.active.is_(True))
+        .order_by(User.name, User.id)
+    ).all())
+
+
+def _build_form(verb: Verb, req: PressRequest, *, bound: bool = True, prefill: Any = None,
+                people: list[Any] | None = None) -> Any:
     """Build an action's form with the choices it validates against.
 
     ``bound`` forms read the submitted data; the others are blank panels on the page (and
-    the draft panel starts from the current draft).
+    the draft panel starts from the current draft). ``people`` is ``unit_people(req)`` when
+    the caller has it already.
     """
+    if verb in (Verb.REASSIGN, Verb.AUTHORISE) and people is None:
+        people = unit_people(req)
     cls = FORM_CLASSES[verb]
     form = cls(prefix=verb.value) if bound else cls(prefix=verb.value, formdata=None)
     if verb is Verb.REASSIGN:
+        answering = {Role.SPOKESPERSON.value, Role.HEAD.value}
+        people = _distinct(u for u, role in people if role in answering and u.id != req.assignee_id)
         form.assignee.choices = [forms.choice("", _("— Chọn người —"))] + [
-            forms.choice(u.id, f"{u.name} — {u.title or ''}") for u in svc.eligible_assignees(req.unit) if u.id != req.assignee_id]
+            forms.choice(u.id, f"{u.name} — {u.title or ''}") for u in people]
     elif verb is Verb.AUTHORISE:
-        people = db.session.execute(
-            select(User).join(Membership, Membership.user_id == User.id)
-            .where(Membership.unit_id == req.unit_id, User.active.is_(True), User.id != current_user.id)
-            .distinct().order_by(User.name)
-        ).scalars()
+        people = _distinct(u for u, _role in people if u.id != current_user.id)
         form.user.choices = [forms.choice("", _("— Chọn người —"))] + [
             forms.choice(u.id, f"{u.name} — {u.title or ''}") for u in people]
     elif verb is Verb.DRAFT:
@@ -528,15 +550,17 @@ def _build_form(verb: Verb, req: PressRequest, *, bound: bool = True, prefill: A
             form.review_requested.data = prefill.review_requested
     elif verb is Verb.TRANSFER:
         units = db.session.execute(
-            select(Unit).where(Unit.is_active.is_(True), Unit.id != req.unit_id).order_by(Unit.name)
-        ).scalars()
+            select(Unit.id, Unit.name).where(Unit.is_active.is_(True), Unit.id != req.unit_id).order_by(Unit.name)
+        )
         form.to_unit.choices = [forms.choice("", _("— Chọn đơn vị —"))] + [forms.choice(u.id, u.name) for u in units]
     return form
 
 
 def _load(request_id: int) -> PressRequest:
     """Load a request the user may view; 404 otherwise, so other units' ids reveal nothing."""
-    req = db.session.get(PressRequest, request_id)
+    req = db.session.get(PressRequest, request_id, options=[
+        # The page shows the assignee's name and the rule; the assignee's roles load only if read.
+        joinedload(PressRequest.assignee).lazyload(User.memberships), joinedload(PressRequest.rule)])
     if req is None or not policies.can_view(current_user, req):
         abort(404)
     return req
@@ -545,33 +569,32 @@ def _load(request_id: int) -> PressRequest:
 def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any] | None = None):  # type: ignore[no-untyped-def]
     """Render the request page; ``failed`` holds a submitted form to show with its errors."""
     user = current_user
-    draft = svc.current_draft(req)
-    final = svc.final_answer(req)
-    rule = req.rule  # loaded here: policies and the deadline box read it
+    draft, final = svc.answers_on_file(req)
+    rule = req.rule
     read_only = policies.is_read_only(user, req)
     allowed = {} if read_only else {verb: policies.can_act(user, req, verb, draft=draft) for verb in Verb}
     action_forms = {}
+    people = unit_people(req) if allowed.get(Verb.REASSIGN) or allowed.get(Verb.AUTHORISE) else None
     for verb, ok in allowed.items():
         if failed and verb in failed:
             action_forms[verb] = failed[verb]
         elif ok:
-            action_forms[verb] = _build_form(verb, req, bound=False, prefill=draft)
-    for answer in (draft, final):
-        if answer is not None:
-            _ = (answer.author, answer.approver, answer.refusal_ground)  # load now, not from the template
+            action_forms[verb] = _build_form(verb, req, bound=False, prefill=draft, people=people)
     events = list(db.session.execute(
         select(AuditEvent).where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id)
         .order_by(AuditEvent.seq)
     ).scalars())
-    assignments = list(db.session.execute(
-        select(Assignment).options(joinedload(Assignment.user), joinedload(Assignment.assigned_by))
+    assignment_rows = db.session.execute(
+        select(Assignment, Unit.name)
+        .options(joinedload(Assignment.user).lazyload(User.memberships),
+                 joinedload(Assignment.assigned_by).lazyload(User.memberships))
+        .join(Unit, Unit.id == Assignment.unit_id)
         .where(Assignment.request_id == req.id).order_by(Assignment.created_at, Assignment.id)
-    ).unique().scalars())
-    unit_names = dict(db.session.execute(
-        select(Unit.id, Unit.name).where(Unit.id.in_(sorted({a.unit_id for a in assignments})))
-    ).all())
+    ).unique().all()
+    assignments = [a for a, _name in assignment_rows]
+    unit_names = {a.unit_id: name for a, name in assignment_rows}
     messages = list(db.session.execute(
-        select(Message).options(joinedload(Message.author)).where(Message.request_id == req.id)
+        select(Message).options(joinedload(Message.author).lazyload(User.memberships)).where(Message.request_id == req.id)
         .order_by(Message.created_at, Message.id)
     ).unique().scalars())
     transfers = list(db.session.execute(
@@ -599,6 +622,7 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         "overdue_note": rule.overdue_note if status_flag == "overdue" and rule.overdue_note else None,
         "extension_left": max(rule.extension_max_amount - req.extended_amount, 0) if rule.extension_allowed else 0,
         "read_only": read_only,
+        "can_publish": can_publish_request(user, req, final),
         "allowed": allowed,
         "forms": action_forms,
         "timeline": _timeline(events),

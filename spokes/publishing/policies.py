@@ -53,13 +53,21 @@ def request_problem(req: PressRequest, answer: Answer | None) -> str | None:
     return None
 
 
-def can_publish_request(user: Any, req: PressRequest) -> bool:
-    """Return whether the user may publish this request's answer now (templates use this)."""
+_UNKNOWN = object()
+
+
+def can_publish_request(user: Any, req: PressRequest, final: Any = _UNKNOWN) -> bool:
+    """Return whether the user may publish this request's answer now.
+
+    ``final`` is the request's sent answer (or None) when the caller has it already.
+    """
     if not getattr(user, "is_authenticated", False) or not can_publish_in(user, req.unit):
         return False
-    from spokes.press_requests.services import final_answer
+    if final is _UNKNOWN:
+        from spokes.press_requests.services import final_answer
 
-    return request_problem(req, final_answer(req)) is None
+        final = final_answer(req)
+    return request_problem(req, final) is None
 
 
 def can_correct(user: Any, pub: Publication) -> bool:

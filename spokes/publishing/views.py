@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 
+from spokes.core import pagecache
 from spokes.core.errors import DomainError
+from spokes.core.pagecache import public_page
 from spokes.core.markdown import render_markdown
 from spokes.core.uploads import UploadRejected
 from spokes.extensions import db
-from spokes.press_requests.models import PressRequest
+from spokes.press_requests.models import Attachment, PressRequest
 from spokes.publishing import feeds, policies, services
 from spokes.publishing.forms import (
     AnswerPublicationForm,
@@ -24,7 +26,7 @@ from spokes.publishing.forms import (
     unit_choices,
 )
 from spokes.publishing.labels import KIND_HELP, KIND_LABELS, kind_label
-from spokes.publishing.models import Publication, PublicationKind, RecurringDuty
+from spokes.publishing.models import Publication, PublicationKind, PublicationRevision, RecurringDuty
 from spokes.units.models import Unit
 
 bp = Blueprint("publishing", __name__)
@@ -32,6 +34,12 @@ bp.add_app_template_filter(kind_label, "kind_label")
 bp.add_app_template_global(policies.can_publish_request, "can_publish_request")
 bp.add_app_template_global(policies.can_correct, "can_correct_publication")
 bp.add_app_template_global(feeds.absolute, "publishing_url")
+
+# What the cached public pages show: a commit that writes any of these turns the page cache over.
+pagecache.watch(Publication)
+pagecache.watch(PublicationRevision)
+pagecache.watch(Attachment, when=lambda att: att.publication_id is not None)
+pagecache.watch(Unit)
 
 HOME_LIMIT = 20
 WIDGET_DEFAULT = 5
@@ -71,12 +79,14 @@ def _unit_or_404(code: str) -> Unit:
 
 
 @bp.get("/")
+@public_page
 def home():  # type: ignore[no-untyped-def]
     """Show the latest published answers and statements, in the portal style."""
     return render_template("publishing/home.html", items=services.latest(HOME_LIMIT))
 
 
 @bp.get("/news")
+@public_page
 def news():  # type: ignore[no-untyped-def]
     """List the items, filtered by unit, kind and month, with accent-insensitive search."""
     code = (request.args.get("unit") or "").strip()
@@ -102,6 +112,7 @@ def news():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/news/<slug>")
+@public_page
 def item(slug: str):  # type: ignore[no-untyped-def]
     """Show one item: its body, or the withdrawal notice; its correction and earlier versions."""
     pub = _load(slug)
@@ -149,6 +160,7 @@ def unit_page(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/units/<code>/widget")
+@public_page
 def widget(code: str):  # type: ignore[no-untyped-def]
     """Show a minimal, frameable list of the unit's latest items for its own portal."""
     unit = _unit_or_404(code)

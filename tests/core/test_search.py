@@ -87,3 +87,18 @@ def test_bulk_load_with_paused_sync_is_found_after_rebuild(app):
     assert _found("ho so") == {1, 2, 3}
     index_object("request", 9, ["Hồ sơ mới"])  # the insert trigger is back
     assert _found("ho so moi") == {9}
+
+
+def test_same_id_of_two_types_is_kept_apart_through_updates_and_deletes(docs):
+    index_object("publication", 1, ["Đê biển Đông Hải"])  # same id as request 1, new text
+    db.session.commit()
+    assert _found("dong hai", "publication") == {1} and _found("khac loai", "publication") == set()
+    assert _found("phat ngon de bien") == {1}  # request 1 untouched by the publication's update
+    index_object("publication", 1, [])
+    db.session.commit()
+    assert _found("dong hai", "publication") == set() and _found("phat ngon de bien") == {1}
+
+
+def test_unknown_object_type_is_refused(app):
+    with pytest.raises(ValueError, match="no full-text table"):
+        matching_ids("journalist", "nam")

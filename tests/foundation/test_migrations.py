@@ -75,3 +75,30 @@ def test_db_upgrade_command_creates_sqlite_in_instance(tmp_path, monkeypatch, co
     assert (tmp_path / "spokes.sqlite").exists()
     with application.app_context():
         db.engine.dispose()
+
+
+def test_per_type_full_text_migration_keeps_existing_documents(tmp_path):
+    """Upgrading a database indexed by 0002 makes its documents findable per type, and back."""
+    if (os.environ.get("DATABASE_URL") or "").startswith("postgres"):
+        pytest.skip("the per-type tables are SQLite's; PostgreSQL keeps its GIN index")
+    from flask_migrate import downgrade
+
+    from spokes.core.search import matching_ids
+
+    url = f"sqlite:///{tmp_path}/fts.sqlite"
+    application = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
+    with application.app_context():
+        upgrade(revision="0002fulltext")
+        db.session.execute(text("INSERT INTO search_documents (object_type, object_id, body) VALUES "
+                                "('request', 7, 'de bien dong hai'), ('publication', 7, 'phat ngon')"))
+        db.session.commit()
+        upgrade()
+        assert set(db.session.execute(matching_ids("request", "đê biển")).scalars()) == {7}
+        assert set(db.session.execute(matching_ids("publication", "de bien")).scalars()) == set()
+        assert set(db.session.execute(matching_ids("publication", "phát")).scalars()) == {7}
+        db.session.remove()  # end the read transaction before the migration writes
+        downgrade(revision="0002fulltext")
+        hits = db.session.execute(text("SELECT rowid FROM search_fts WHERE search_fts MATCH 'bien*'")).scalars().all()
+        assert len(hits) == 1
+        db.session.remove()
+        db.engine.dispose()

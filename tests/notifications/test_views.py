@@ -17,15 +17,6 @@ from spokes.notifications.models import Notification
 from .conftest import vn
 
 
-@pytest.fixture(autouse=True)
-def _one_user_per_request(app):  # type: ignore[no-untyped-def]
-    """Forget the signed-in user between requests (the test app context is shared by all requests)."""
-
-    @app.before_request
-    def _forget() -> None:
-        g.pop("_login_user", None)
-
-
 def _notices(user, req, n: int, kind: str = "due_soon") -> None:  # type: ignore[no-untyped-def]
     for i in range(n):
         services.notify(user, req, kind, f"Thông báo số {i} về {req.reference}")

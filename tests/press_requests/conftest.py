@@ -45,20 +45,6 @@ def _shared_template_cache(app: Flask) -> None:
     app.jinja_env.bytecode_cache = _TEMPLATES
 
 
-@pytest.fixture(autouse=True)
-def _one_user_per_request(app: Flask) -> None:
-    """Forget the signed-in user between requests, as separate requests do in production.
-
-    The ``app`` fixture keeps one app context pushed for the whole test, and Flask reuses it
-    for every request, so ``g`` (where Flask-Login caches the current user) would otherwise
-    carry one client's user into another client's request.
-    """
-
-    @app.before_request
-    def _forget_cached_user() -> None:
-        g.pop("_login_user", None)
-
-
 @pytest.fixture()
 def world(district: dict[str, Any], make_user: Callable[..., Any], rulebooks: None) -> dict[str, Any]:
     """Return the district tree with one user per role "own" (Đông Hưng) and "other" (Vân Khánh).

@@ -6,10 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from spokes.core.clock import now
 from spokes.extensions import db
+
+from .helpers import count_queries
 
 
 def _refs(page: str) -> list[str]:
@@ -173,21 +174,6 @@ def test_transferred_tab_lists_requests_that_left_the_unit(world, make_request, 
     assert req.reference in client.get("/staff/requests/?tab=transferred").get_data(as_text=True)
 
 
-def _count_queries(client, url):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    return len(statements), response.get_data(as_text=True)
-
-
 @pytest.mark.parametrize("tab", ["mine", "unit", "transferred"])
 def test_queue_costs_the_same_number_of_queries_for_5_and_50_requests(tab, world, make_request, client_for, app):
     app.config["PAGE_SIZE"] = 100
@@ -205,9 +191,9 @@ def test_queue_costs_the_same_number_of_queries_for_5_and_50_requests(tab, world
                 db.session.commit()
 
     add(5)
-    few, page = _count_queries(client, f"/staff/requests/?tab={tab}")
+    few, page = count_queries(client, f"/staff/requests/?tab={tab}")
     assert len(_refs(page)) == 5
     add(45)
-    many, page = _count_queries(client, f"/staff/requests/?tab={tab}")
+    many, page = count_queries(client, f"/staff/requests/?tab={tab}")
     assert len(_refs(page)) == 50
     assert few == many

@@ -16,6 +16,8 @@ from spokes.press_requests import attachments
 from spokes.press_requests import services as svc
 from spokes.press_requests.models import MessageKind
 
+from .helpers import count_queries
+
 
 def test_header_and_full_deadline_explanation(world, make_request, client_for):
     req = make_request(world["dhu"], type="information")
@@ -259,3 +261,26 @@ def test_article_link_is_only_a_link_when_it_is_a_web_address(world, make_reques
     assert 'href="https://baokiengiang.vn/bai-viet-123.html"' in client.get(f"/staff/requests/{good.id}").get_data(as_text=True)
     page = client.get(f"/staff/requests/{bad.id}").get_data(as_text=True)
     assert "javascript://x%0aalert(1)" in page and 'href="javascript' not in page
+
+
+def test_request_page_costs_a_fixed_number_of_queries_however_much_history(world, make_request, client_for):
+    """The richest view (the head, with every action open) stays within 15 queries, and does
+    not grow with notes, messages, history, extensions or transfers (no N+1)."""
+    head = world["chair"]
+    req = make_request(world["dhu"])
+    svc.save_draft(world["deputy"], req, svc.DraftData(body="Dự thảo **đầu tiên**."))
+    db.session.commit()
+    client = client_for(head)
+    url, ids = f"/staff/requests/{req.id}", (req.id, head.id, world["deputy"].id)
+    client.get(url)  # warm up: the login's own queries are not the page's
+    few, _page = count_queries(client, url, from_scratch=True)
+    req = db.session.get(type(req), ids[0])
+    head, deputy = db.session.get(type(head), ids[1]), db.session.get(type(head), ids[2])
+    for i in range(6):
+        svc.add_message(head, req, MessageKind.INTERNAL_NOTE, f"Ghi chú {i}")
+        svc.add_message(deputy, req, MessageKind.TO_JOURNALIST, f"Tin nhắn {i}")
+        svc.save_draft(deputy if i % 2 else head, req, svc.DraftData(body=f"Dự thảo lần {i}."))
+    db.session.commit()
+    many, _page = count_queries(client, url, from_scratch=True)
+    assert many == few
+    assert many <= 15

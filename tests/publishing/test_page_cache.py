@@ -1,0 +1,168 @@
+"""The shared cache of anonymous public pages: hits, and invalidation by every commit that changes them."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import update
+
+from spokes import create_app
+from spokes.core.pagecache import HIT_HEADER
+from spokes.extensions import db
+from spokes.publishing.models import Publication
+
+from .helpers import correct, statement
+
+
+def _get(client, url: str, **headers: str):
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    return response.headers.get(HIT_HEADER), response.get_data(as_text=True)
+
+
+def test_anonymous_home_is_served_from_the_cache_until_a_publish(world, client):
+    statement(world["deputy"], world["dhu"], title="Thông tin định kỳ tháng 3/2026")
+    assert _get(client, "/")[0] == "miss"
+    state, page = _get(client, "/")
+    assert state == "hit" and "Thông tin định kỳ tháng 3/2026" in page
+
+    statement(world["deputy"], world["dhu"], title="Thông báo họp báo quý I")
+    state, page = _get(client, "/")
+    assert state == "miss" and "Thông báo họp báo quý I" in page
+    assert _get(client, "/")[0] == "hit"
+
+
+def test_a_correction_and_a_withdrawal_reach_the_cached_item_page(world, client):
+    from spokes.publishing import services
+
+    pub = statement(world["deputy"], world["dhu"], body="Đã nạo vét **60%** tuyến kênh.")
+    url = f"/news/{pub.slug}"
+    _get(client, url)
+    assert _get(client, url)[0] == "hit"
+
+    correct(world["deputy"], pub, body="Đã nạo vét **70%** tuyến kênh.")
+    state, page = _get(client, url)
+    assert state == "miss" and "70%" in page and "Sửa số liệu" in page
+
+    services.withdraw(world["deputy"], pub, "Thông tin chưa được kiểm chứng.")
+    db.session.commit()
+    state, page = _get(client, url)
+    assert state == "miss" and "Thông tin chưa được kiểm chứng." in page
+
+
+def test_renaming_a_unit_reaches_the_cached_home(world, client):
+    statement(world["deputy"], world["dhu"])
+    _get(client, "/")
+    assert _get(client, "/")[0] == "hit"
+    world["dhu"].name = "UBND xã Đông Hưng A"
+    db.session.commit()
+    state, page = _get(client, "/")
+    assert state == "miss" and "UBND xã Đông Hưng A" in page
+
+
+def test_a_bulk_update_of_publications_turns_the_cache_over(world, client):
+    pub = statement(world["deputy"], world["dhu"], title="Tiêu đề cũ")
+    _get(client, "/")
+    db.session.execute(update(Publication).where(Publication.id == pub.id).values(title="Tiêu đề mới"))
+    db.session.commit()
+    state, page = _get(client, "/")
+    assert state == "miss" and "Tiêu đề mới" in page
+
+
+def test_a_rolled_back_change_is_never_shown(world, client):
+    statement(world["deputy"], world["dhu"])
+    _get(client, "/")
+    world["dhu"].name = "Tên chưa lưu"
+    db.session.flush()
+    db.session.rollback()
+    page = _get(client, "/")[1]
+    assert "Tên chưa lưu" not in page and world["dhu"].name in page
+
+
+def test_each_language_has_its_own_entry(world, client):
+    statement(world["deputy"], world["dhu"])
+    vi = _get(client, "/")[1]
+    state, en = _get(client, "/", **{"Accept-Language": "en-GB,en;q=0.9"})
+    assert state == "miss"
+    assert 'lang="en"' in en and 'lang="vi"' in vi
+    assert _get(client, "/", **{"Accept-Language": "en-GB,en;q=0.9"})[0] == "hit"
+    assert _get(client, "/", **{"Accept-Language": "vi,en;q=0.5"})[0] == "hit"  # Vietnamese: the vi entry
+
+
+def test_signed_in_staff_never_read_or_fill_the_cache(world, client, client_for):
+    statement(world["deputy"], world["dhu"])
+    staff = client_for(world["deputy"])
+    response = staff.get("/")
+    assert HIT_HEADER not in response.headers
+    assert world["deputy"].name in response.get_data(as_text=True)  # their own navbar
+    state, page = _get(client, "/")
+    assert state == "miss" and world["deputy"].name not in page.split("<main", 1)[0]
+
+
+def test_pages_that_did_not_opt_in_are_never_cached(world, client):
+    for url in ("/ask", "/spokespersons", "/deadline", f"/units/{world['dhu'].code}"):
+        client.get(url)
+        assert HIT_HEADER not in client.get(url).headers, url
+    assert HIT_HEADER not in client.get("/news/khong-co-tin-nay").headers  # 404s pass straight through
+
+
+def test_shared_pages_say_they_vary_by_language_and_cookie(world, client):
+    response = client.get("/")
+    assert {"Accept-Language", "Cookie"} <= set(response.vary)
+    assert client.get("/").headers.get("Content-Security-Policy")  # stored with its security headers
+
+
+def test_two_processes_sharing_the_folder_see_each_others_publishes(world, make_app, tmp_path):
+    """Workers of one machine share the folder store: a publish through one is seen by the other."""
+    first = make_app(PAGE_CACHE_URL="filesystem")
+    second = make_app(PAGE_CACHE_URL="filesystem")
+    assert first.instance_path == second.instance_path
+    a, b = first.test_client(), second.test_client()
+    statement(world["deputy"], world["dhu"], title="Tin thứ nhất")
+    _get(a, "/")
+    assert _get(b, "/")[0] == "hit"  # filled by the other app
+    with first.app_context():
+        db.session.execute(update(Publication).values(title="Tin đã sửa qua tiến trình khác"))
+        db.session.commit()
+    state, page = _get(b, "/")
+    assert state == "miss" and "Tin đã sửa qua tiến trình khác" in page
+
+
+def test_redis_store_is_shared_and_turned_over(world, make_app):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    first, second = make_app(PAGE_CACHE_URL=url), make_app(PAGE_CACHE_URL=url)
+    statement(world["deputy"], world["dhu"], title=f"Tin {uuid.uuid4().hex[:6]}")
+    a, b = first.test_client(), second.test_client()
+    with first.app_context():
+        from spokes.core.pagecache import invalidate
+
+        invalidate()  # a fresh version: nothing left from an earlier run of the suite
+    _get(a, "/")
+    assert _get(b, "/")[0] == "hit"
+    with second.app_context():
+        db.session.execute(update(Publication).values(title="Tin sửa trên máy chủ kia"))
+        db.session.commit()
+    state, page = _get(a, "/")
+    assert state == "miss" and "Tin sửa trên máy chủ kia" in page
+
+
+def test_a_broken_store_falls_back_to_rendering(world, client, app, monkeypatch):
+    cache = app.extensions["spokes_page_cache"]
+
+    def broken(*_args, **_kwargs):
+        raise ConnectionError("store down")
+
+    monkeypatch.setattr(cache.store, "get", broken)
+    response = client.get("/")
+    assert response.status_code == 200 and HIT_HEADER not in response.headers
+
+
+def test_unknown_store_setting_is_refused_at_start():
+    with pytest.raises(RuntimeError, match="PAGE_CACHE_URL"):
+        create_app({"ENV_NAME": "testing", "PAGE_CACHE_URL": "memcached://x"})
