@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import enum
 from datetime import datetime
 
@@ -63,6 +65,19 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def session_stamp(self) -> str:
+        """Return a short digest of the password hash: it changes whenever the password does."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        """Return what the session and the remember-me cookie keep: the id and the session stamp.
+
+        A new password (changed, reset by an admin, or set through a reset link) changes the
+        stamp, so every session and remember-me cookie opened with the old one stops working.
+        """
+        return f"{self.id}:{self.session_stamp}"
 
     def set_password(self, password: str) -> None:
         """Hash and store a new password."""

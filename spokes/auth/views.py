@@ -64,6 +64,7 @@ def change_password():  # type: ignore[no-untyped-def]
             form.current.errors.append(err.message)
             return render_template("auth/change_password.html", form=form), 400
         db.session.commit()
+        login_user(current_user._get_current_object())  # this session carries the new stamp; the others end
         flash(_("Đã đổi mật khẩu."), "success")
         return redirect(url_for("dashboard.home"))
     status = 400 if request.method == "POST" else 200

@@ -298,6 +298,7 @@ def seed(total_requests: int = 200_000, publications: int = 50_000, *, years: in
     rebuild_index()
     _fix_sequences()
     db.session.commit()
+    _refresh_statistics()
     doc_total = db.session.execute(select(db.func.count()).select_from(SearchDocument)).scalar_one()
     return SeedReport(units=len(unit_rows), users=len(users), requests=inserted_requests, audit_events=seq,
                       publications=publications, search_documents=doc_total, seconds=time.perf_counter() - started)
@@ -328,6 +329,17 @@ def _fix_sequences() -> None:
     for table in ("units", "users", "press_agencies", "journalists", "press_requests", "publications"):
         db.session.execute(db.text(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+
+
+def _refresh_statistics() -> None:
+    """Give PostgreSQL's planner statistics of the bulk-loaded tables, as after any bulk load.
+
+    Autovacuum would get there on its own a little later; measured before it, every plan
+    guesses a table of 50,000 rows holds 50 (the home page took 126 ms instead of 2).
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Flask
 from flask_login import current_user
 
@@ -87,10 +89,15 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+    def _load_user(session_id: str) -> User | None:
+        # "id:stamp" (User.get_id): a session opened before the password changed no longer loads.
+        user_id, _sep, stamp = session_id.partition(":")
+        if not user_id.isdigit() or not stamp:
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        if user is None or not hmac.compare_digest(user.session_stamp, stamp):
+            return None
+        return user
 
 
 def _init_template_context(app: Flask) -> None:

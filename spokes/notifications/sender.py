@@ -62,6 +62,7 @@ from sqlalchemy import or_, select, update
 
 from spokes.core.clock import now
 from spokes.extensions import db
+from spokes.notifications.content import redact_tracking_links
 from spokes.notifications.models import AttemptOutcome, MailAttempt, MailStatus, OutboxMail
 
 log = logging.getLogger(__name__)
@@ -305,7 +306,9 @@ def finish(mail: Claimed, token: str, outcome: AttemptOutcome, error: str | None
     values: dict[str, Any] = {"attempts": attempts, "last_attempt_at": moment, "claimed_until": None,
                               "claim_token": None}
     if outcome is AttemptOutcome.SENT:
-        values.update(status=MailStatus.SENT.value, sent_at=moment)
+        # Once delivered, the stored copy keeps no working tracking link (only its hash opens a request).
+        values.update(status=MailStatus.SENT.value, sent_at=moment, body_text=redact_tracking_links(mail.body_text),
+                      body_html=redact_tracking_links(mail.body_html))
     elif outcome is AttemptOutcome.FAILED:
         values.update(status=MailStatus.FAILED.value, last_error=error)
     else:

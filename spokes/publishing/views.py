@@ -28,6 +28,7 @@ from spokes.publishing.forms import (
 from spokes.publishing.labels import KIND_HELP, KIND_LABELS, kind_label
 from spokes.publishing.models import Publication, PublicationKind, PublicationRevision, RecurringDuty
 from spokes.units.models import Unit
+from spokes.units.services import resolve_unit
 
 bp = Blueprint("publishing", __name__)
 bp.add_app_template_filter(kind_label, "kind_label")
@@ -69,9 +70,16 @@ def _load(slug: str) -> Publication:
 
 
 def _unit_or_404(code: str) -> Unit:
-    unit = services.unit_by_code(code)
+    """Return the unit of a public address; a merged unit's old address moves for good to its successor."""
+    if len(code) > 40:
+        abort(404)
+    unit, merged = resolve_unit(code)
     if unit is None:
         abort(404)
+    if merged:
+        query = {k: v for k, v in request.args.items() if not k.startswith("_")}  # url_for's own options
+        values = {**query, **(request.view_args or {}), "code": unit.code}
+        abort(redirect(url_for(request.endpoint or "publishing.unit_page", **values), 301))
     return unit
 
 

@@ -201,3 +201,22 @@ def test_merge_of_many_requests_is_batched(district, admin, communes, make_reque
     assert len(statements) < 60
     db.session.commit()
     assert verify_chain()[1] is None
+
+
+def test_old_unit_addresses_move_for_good_to_the_successor(client, district, admin, communes):
+    a = communes["a"]
+    old_code = a.code
+    target = admin_svc.merge_units(admin, admin_svc.MergeData(
+        source_ids=[a.id], merge_date=today_vn(), target_id=communes["b"].id))
+    db.session.commit()
+    for old, new in ((f"/units/{old_code}", f"/units/{target.code}"),
+                     (f"/units/{old_code}/feed.atom", f"/units/{target.code}/feed.atom"),
+                     (f"/units/{old_code}/feed.rss", f"/units/{target.code}/feed.rss"),
+                     (f"/units/{old_code}/widget?n=3", f"/units/{target.code}/widget?n=3"),
+                     (f"/units/{old_code}?page=2&code=x&_external=1", f"/units/{target.code}?page=2")):
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response.headers["Location"] == new
+        assert client.get(new).status_code == 200
+    assert client.get("/units/KHONG-CO").status_code == 404
+    assert client.get("/units/" + "X" * 300).status_code == 404

@@ -57,6 +57,10 @@ def test_a_receipt_goes_out_as_multipart_mail_with_reference_due_date_and_link(a
     [row] = _rows()
     assert (row.status, row.attempts, row.sent_at, row.claim_token, row.claimed_until) == ("sent", 1, T0, None, None)
     assert message["Message-ID"] == row.message_id
+    # The outbox keeps what was sent, but not a working tracking link.
+    for stored in (row.body_text, row.body_html):
+        assert req.tracking_token not in stored and "https://spokes.kiengiang.gov.vn/track/…" in stored
+        assert req.reference in stored and due in stored
     attempt = db.session.execute(select(MailAttempt)).scalar_one()
     assert (attempt.mail_id, attempt.number, attempt.outcome, attempt.transport) == (row.id, 1, "sent", "smtp")
 
