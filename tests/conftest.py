@@ -127,6 +127,24 @@ def app(make_app: Callable[..., Flask], _schema: None) -> Iterator[Flask]:
 
 
 @pytest.fixture()
+def other_app(make_app: Callable[..., Flask]) -> Iterator[Callable[..., Flask]]:
+    """Return a factory of extra apps on the test database (own engine, as another server or
+    worker would have); their pools are closed afterwards, not at garbage collection."""
+    made: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        application = make_app(**overrides)
+        made.append(application)
+        return application
+
+    yield build
+    for application in made:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture()
 def client(app: Flask) -> FlaskClient:
     """Return a test client of the default app."""
     return app.test_client()

@@ -64,7 +64,9 @@ def change_password():  # type: ignore[no-untyped-def]
             form.current.errors.append(err.message)
             return render_template("auth/change_password.html", form=form), 400
         db.session.commit()
-        login_user(current_user._get_current_object())  # this session carries the new stamp; the others end
+        # This browser carries the new stamp (and keeps "remember me" if it had it); the others end.
+        login_user(current_user._get_current_object(),
+                   remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
         flash(_("Đã đổi mật khẩu."), "success")
         return redirect(url_for("dashboard.home"))
     status = 400 if request.method == "POST" else 200

@@ -20,20 +20,25 @@ process dying between its commit and the new token could leave behind.
 
 **Never cached:** a request with a session or remember-me cookie (signed-in staff, a chosen
 language, a form's CSRF token, a flash message), any method but GET, a view that did not
-opt in with ``@public_page``, and any response but a 200 without ``Set-Cookie``.
+opt in with ``@public_page``, an address with parameters the page does not read (or a
+``page`` past ``MAX_PAGE``), and any response but a 200 without ``Set-Cookie``. A store
+that fails is logged and stepped around; it never turns a request or a commit into an error.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import os
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from cachelib import BaseCache, FileSystemCache, RedisCache, SimpleCache
+from cachelib.serializers import RedisSerializer
 from flask import Flask, current_app, has_app_context, make_response, request
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -48,6 +53,11 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "spokes_page_cache"
 VERSION_KEY = "pages:version"
+# Long but finite: the folder store prunes the entries that expire first, and must never
+# take the version for one of them.
+VERSION_SECONDS = 10 * 365 * 24 * 3600
+MAX_VALUE = 40
+MAX_PAGE = 20
 STALE = "page_cache_stale"
 ENVIRON_FLAG = "spokes.public_page"
 HIT_HEADER = "X-Page-Cache"
@@ -56,21 +66,28 @@ HIT_HEADER = "X-Page-Cache"
 _watched: dict[type, Callable[[Any], bool]] = {}
 
 
-def public_page(view: Callable[..., Any]) -> Callable[..., Any]:
+def public_page(query: Iterable[str] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark a view whose anonymous GET response may be shared by every anonymous visitor.
 
-    The page must depend only on the address, the language and watched rows.
+    The page must depend only on the address, the language and watched rows. ``query``
+    names the parameters the page reads: an address with any other parameter, a value over
+    ``MAX_VALUE`` characters or a ``page`` beyond ``MAX_PAGE`` is served but not kept, so
+    made-up addresses cannot fill the store.
     """
+    allowed = frozenset(query)
 
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        response = make_response(view(*args, **kwargs))
-        response.vary.update(("Accept-Language", "Cookie"))
-        request.environ[ENVIRON_FLAG] = True
-        return response
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            response = make_response(view(*args, **kwargs))
+            response.vary.update(("Accept-Language", "Cookie"))
+            request.environ[ENVIRON_FLAG] = True
+            return response
 
-    wrapped.public_page = True  # type: ignore[attr-defined]
-    return wrapped
+        wrapped.public_page = allowed  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
 
 
 def watch(model: type, when: Callable[[Any], bool] | None = None) -> None:
@@ -83,10 +100,14 @@ def watch(model: type, when: Callable[[Any], bool] | None = None) -> None:
 
 
 def invalidate() -> None:
-    """Turn the content version over now (the cache of this app; for bulk jobs and tests)."""
+    """Turn the content version over now (the cache of this app; for bulk jobs and tests).
+
+    Never raises: a store that cannot be written makes this process stop serving cached
+    pages until it can (``PageCache.pending``), rather than fail the commit that called it.
+    """
     cache = current_app.extensions.get(EXTENSION)
     if cache is not None:
-        cache.new_version()
+        cache.turn_over()
 
 
 class PageCache:
@@ -101,7 +122,8 @@ class PageCache:
                                 app.config.get("REMEMBER_COOKIE_NAME") or "remember_token")
         self.languages = tuple(app.config["LANGUAGES"])
         self.default_locale = app.config["BABEL_DEFAULT_LOCALE"]
-        self._endpoints: frozenset[str] | None = None
+        self._endpoints: dict[str, frozenset[str]] | None = None
+        self.pending = False  # a new version could not be written: serve nothing from the store
         self.inner = app.wsgi_app
         app.wsgi_app = self  # type: ignore[method-assign]
 
@@ -117,9 +139,19 @@ class PageCache:
     def new_version(self) -> str:
         """Write a fresh content version: every cached page is out of date from now on."""
         token = uuid.uuid4().hex
-        if not self.store.set(VERSION_KEY, token, timeout=0):
-            log.warning("page cache: could not store a new content version")
+        if not self.store.set(VERSION_KEY, token, timeout=VERSION_SECONDS):
+            raise OSError("the page cache store refused the new content version")
         return token
+
+    def turn_over(self) -> None:
+        """Write a new content version; on failure, serve nothing cached until a later try succeeds."""
+        try:
+            self.new_version()
+        except Exception:  # noqa: BLE001 - the data is committed; the cache must not turn that into a 500
+            log.exception("page cache: could not write a new content version; bypassing the cache")
+            self.pending = True
+        else:
+            self.pending = False
 
     # ------------------------------------------------------------------ WSGI
 
@@ -127,14 +159,19 @@ class PageCache:
         """Serve a cached page, or run the app and keep its page when it may be shared."""
         if not self._eligible(environ):
             return self.inner(environ, start_response)
+        if self.pending:
+            self.turn_over()
+            if self.pending:
+                return self.inner(environ, start_response)
         try:
             key = self._key(environ)
             hit = self.store.get(key)
         except Exception:  # noqa: BLE001 - a broken cache must never take the site down
             log.exception("page cache lookup failed; serving without it")
             return self.inner(environ, start_response)
-        if hit is not None:
-            status, headers, body = hit
+        entry = _unpack(hit) if isinstance(hit, bytes) else None
+        if entry is not None:
+            status, headers, body = entry
             start_response(status, [*headers, (HIT_HEADER, "hit")])
             return [body]
         return self._fill(environ, start_response, key)
@@ -149,12 +186,20 @@ class PageCache:
             endpoint, _args = self.app.url_map.bind_to_environ(environ).match()
         except (HTTPException, RequestRedirect):
             return False
-        return endpoint in self._cacheable_endpoints()
+        allowed = self._cacheable_endpoints().get(endpoint)
+        if allowed is None:
+            return False
+        for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+            if name not in allowed or len(value) > MAX_VALUE:
+                return False
+            if name == "page" and not (value.isdigit() and 0 < int(value) <= MAX_PAGE):
+                return False
+        return True
 
-    def _cacheable_endpoints(self) -> frozenset[str]:
+    def _cacheable_endpoints(self) -> dict[str, frozenset[str]]:
         if self._endpoints is None:
-            self._endpoints = frozenset(
-                name for name, view in self.app.view_functions.items() if getattr(view, "public_page", False))
+            self._endpoints = {name: view.public_page for name, view in self.app.view_functions.items()
+                               if isinstance(getattr(view, "public_page", None), frozenset)}
         return self._endpoints
 
     def _key(self, environ: dict[str, Any]) -> str:
@@ -185,7 +230,7 @@ class PageCache:
         if environ.get(ENVIRON_FLAG) and status.startswith("200") and not any(
                 name.lower() == "set-cookie" for name, _value in headers):
             try:
-                self.store.set(key, (status, headers, body), timeout=self.seconds)
+                self.store.set(key, _pack(status, headers, body), timeout=self.seconds)
                 headers = [*headers, (HIT_HEADER, "miss")]
             except Exception:  # noqa: BLE001 - the page is served all the same; only its copy is lost
                 log.exception("page cache store failed")
@@ -223,8 +268,55 @@ def _mark_bulk(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _turn_over(session: Session) -> None:
+    # A released savepoint also fires after_commit: wait for the real commit.
+    if session.in_nested_transaction():
+        return
     if session.info.pop(STALE, False) and has_app_context():
         invalidate()
+
+
+# ---------------------------------------------------------------------- stores
+
+
+def _pack(status: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
+    return json.dumps({"status": status, "headers": headers}).encode() + b"\n" + body
+
+
+def _unpack(data: bytes) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    head, sep, body = data.partition(b"\n")
+    try:
+        meta = json.loads(head) if sep else None
+        status = meta["status"]
+        headers = [(str(name), str(value)) for name, value in meta["headers"]]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return str(status), headers, body
+
+
+class _NoPickle(RedisSerializer):
+    """Store only bytes and text in Redis: cachelib would unpickle whatever it reads there,
+    and a Redis shared with other programs must not be a way to run code in the app."""
+
+    def dumps(self, value: Any, protocol: int | None = None) -> bytes:
+        if isinstance(value, bytes):
+            return b"b" + value
+        if isinstance(value, str):
+            return b"s" + value.encode()
+        raise TypeError(f"the page cache stores bytes and text, not {type(value).__name__}")
+
+    def loads(self, value: bytes | None) -> Any:
+        if not value:
+            return None
+        kind, payload = value[:1], value[1:]
+        if kind == b"b":
+            return payload
+        if kind == b"s":
+            return payload.decode(errors="replace")
+        return None
+
+
+class _SafeRedisCache(RedisCache):
+    serializer = _NoPickle()
 
 
 def _store_for(app: Flask) -> BaseCache | None:
@@ -237,7 +329,7 @@ def _store_for(app: Flask) -> BaseCache | None:
     if setting.startswith(("redis://", "rediss://", "unix://")):
         import redis
 
-        return RedisCache(host=redis.Redis.from_url(setting), default_timeout=seconds, key_prefix="spokes:")
+        return _SafeRedisCache(host=redis.Redis.from_url(setting), default_timeout=seconds, key_prefix="spokes:")
     if setting == "filesystem":
         folder = os.path.join(app.instance_path, "cache", "pages")
         return FileSystemCache(folder, threshold=app.config.get("PAGE_CACHE_ENTRIES", 2000),

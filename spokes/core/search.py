@@ -121,6 +121,7 @@ def index_object(object_type: str, object_id: int, texts: Iterable[str | None], 
     With ``replace=False`` the texts are appended to the existing document. An object
     with no text left (e.g. a withdrawn item) loses its document and is no longer found.
     """
+    fts_table(object_type)  # refuse a type no full-text table would index
     body = document_body(*texts)
     where = (SearchDocument.object_type == object_type, SearchDocument.object_id == object_id)
     if not replace:
@@ -160,6 +161,7 @@ def matching_ids(object_type: str, query: str) -> Select | None:
     shorter terms match whole words. The full-text index finds the documents; the result
     is meant for ``Model.id.in_(...)``.
     """
+    fts = fts_table(object_type)  # an unknown type is a programming error on every database
     terms = _terms(query)
     if not terms:
         return None
@@ -169,7 +171,6 @@ def matching_ids(object_type: str, query: str) -> Select | None:
         # A literal 'simple' (not a bound parameter) so the expression equals the index's.
         simple = literal_column("'simple'")
         return stmt.where(func.to_tsvector(simple, SearchDocument.body).op("@@")(func.to_tsquery(simple, _tsquery(terms))))
-    fts = fts_table(object_type)
     return (select(literal_column("rowid")).select_from(table(fts))
             .where(literal_column(fts).op("MATCH")(_fts5_query(terms))))
 

@@ -77,9 +77,9 @@ def _unit_or_404(code: str) -> Unit:
     if unit is None:
         abort(404)
     if merged:
-        query = {k: v for k, v in request.args.items() if not k.startswith("_")}  # url_for's own options
-        values = {**query, **(request.view_args or {}), "code": unit.code}
-        abort(redirect(url_for(request.endpoint or "publishing.unit_page", **values), 301))
+        target = url_for(request.endpoint or "publishing.unit_page", **{**(request.view_args or {}), "code": unit.code})
+        query = request.query_string.decode("latin-1")  # passed on exactly as it came
+        abort(redirect(f"{target}?{query}" if query else target, 301))
     return unit
 
 
@@ -87,14 +87,14 @@ def _unit_or_404(code: str) -> Unit:
 
 
 @bp.get("/")
-@public_page
+@public_page()
 def home():  # type: ignore[no-untyped-def]
     """Show the latest published answers and statements, in the portal style."""
     return render_template("publishing/home.html", items=services.latest(HOME_LIMIT))
 
 
 @bp.get("/news")
-@public_page
+@public_page(query=("unit", "kind", "month", "page"))
 def news():  # type: ignore[no-untyped-def]
     """List the items, filtered by unit, kind and month, with accent-insensitive search."""
     code = (request.args.get("unit") or "").strip()
@@ -120,7 +120,7 @@ def news():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/news/<slug>")
-@public_page
+@public_page()
 def item(slug: str):  # type: ignore[no-untyped-def]
     """Show one item: its body, or the withdrawal notice; its correction and earlier versions."""
     pub = _load(slug)
@@ -168,7 +168,7 @@ def unit_page(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/units/<code>/widget")
-@public_page
+@public_page(query=("n",))
 def widget(code: str):  # type: ignore[no-untyped-def]
     """Show a minimal, frameable list of the unit's latest items for its own portal."""
     unit = _unit_or_404(code)

@@ -213,7 +213,9 @@ def test_old_unit_addresses_move_for_good_to_the_successor(client, district, adm
                      (f"/units/{old_code}/feed.atom", f"/units/{target.code}/feed.atom"),
                      (f"/units/{old_code}/feed.rss", f"/units/{target.code}/feed.rss"),
                      (f"/units/{old_code}/widget?n=3", f"/units/{target.code}/widget?n=3"),
-                     (f"/units/{old_code}?page=2&code=x&_external=1", f"/units/{target.code}?page=2")):
+                     (f"/units/{old_code}?page=2&page=3", f"/units/{target.code}?page=2&page=3"),
+                     (f"/units/{old_code}/widget?endpoint=x&code=y&_external=1",
+                      f"/units/{target.code}/widget?endpoint=x&code=y&_external=1")):
         response = client.get(old)
         assert response.status_code == 301, old
         assert response.headers["Location"] == new

@@ -24,25 +24,6 @@ def vn(*args: int) -> datetime:
     return datetime(*args, tzinfo=VN)
 
 
-@pytest.fixture()
-def other_app(make_app: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
-    """Return a factory of extra apps (own engine, as another server would have), disposed afterwards."""
-    apps: list[Any] = []
-
-    def factory(**overrides: Any) -> Any:
-        application = make_app(**overrides)
-        apps.append(application)
-        return application
-
-    yield factory
-    from spokes.extensions import db
-
-    for application in apps:
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()  # close pooled connections now, not at garbage collection
-
-
 def free_port() -> int:
     """Return a TCP port nothing listens on (bound, then released)."""
     with socket.socket() as sock:

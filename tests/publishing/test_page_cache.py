@@ -113,10 +113,10 @@ def test_shared_pages_say_they_vary_by_language_and_cookie(world, client):
     assert client.get("/").headers.get("Content-Security-Policy")  # stored with its security headers
 
 
-def test_two_processes_sharing_the_folder_see_each_others_publishes(world, make_app, tmp_path):
+def test_two_processes_sharing_the_folder_see_each_others_publishes(world, other_app):
     """Workers of one machine share the folder store: a publish through one is seen by the other."""
-    first = make_app(PAGE_CACHE_URL="filesystem")
-    second = make_app(PAGE_CACHE_URL="filesystem")
+    first = other_app(PAGE_CACHE_URL="filesystem")
+    second = other_app(PAGE_CACHE_URL="filesystem")
     assert first.instance_path == second.instance_path
     a, b = first.test_client(), second.test_client()
     statement(world["deputy"], world["dhu"], title="Tin thứ nhất")
@@ -129,14 +129,14 @@ def test_two_processes_sharing_the_folder_see_each_others_publishes(world, make_
     assert state == "miss" and "Tin đã sửa qua tiến trình khác" in page
 
 
-def test_redis_store_is_shared_and_turned_over(world, make_app):
+def test_redis_store_is_shared_and_turned_over(world, other_app):
     redis = pytest.importorskip("redis")
     url = "redis://127.0.0.1:6379/15"
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.RedisError:
         pytest.skip("no Redis at 127.0.0.1:6379")
-    first, second = make_app(PAGE_CACHE_URL=url), make_app(PAGE_CACHE_URL=url)
+    first, second = other_app(PAGE_CACHE_URL=url), other_app(PAGE_CACHE_URL=url)
     statement(world["deputy"], world["dhu"], title=f"Tin {uuid.uuid4().hex[:6]}")
     a, b = first.test_client(), second.test_client()
     with first.app_context():
@@ -166,3 +166,74 @@ def test_a_broken_store_falls_back_to_rendering(world, client, app, monkeypatch)
 def test_unknown_store_setting_is_refused_at_start():
     with pytest.raises(RuntimeError, match="PAGE_CACHE_URL"):
         create_app({"ENV_NAME": "testing", "PAGE_CACHE_URL": "memcached://x"})
+
+
+def test_a_released_savepoint_waits_for_the_real_commit(world, app, monkeypatch):
+    cache = app.extensions["spokes_page_cache"]
+    turned: list[int] = []
+    monkeypatch.setattr(cache, "new_version", lambda: turned.append(1) or "v")
+    world["dhu"].name = "UBND xã Đông Hưng B"
+    db.session.flush()
+    with db.session.begin_nested():
+        pass  # released here: SQLAlchemy calls after_commit for it
+    assert turned == []
+    db.session.commit()
+    assert turned == [1]
+
+
+def test_a_store_that_fails_at_commit_neither_breaks_the_commit_nor_serves_stale_pages(world, client, app, monkeypatch):
+    cache = app.extensions["spokes_page_cache"]
+    statement(world["deputy"], world["dhu"], title="Tin trước sự cố")
+    _get(client, "/")
+    assert _get(client, "/")[0] == "hit"
+    real_set = cache.store.set
+
+    def down(*_args, **_kwargs):
+        raise ConnectionError("store down")
+
+    monkeypatch.setattr(cache.store, "set", down)
+    statement(world["deputy"], world["dhu"], title="Tin trong lúc sự cố")  # commits without an error
+    response = client.get("/")
+    assert HIT_HEADER not in response.headers and "Tin trong lúc sự cố" in response.get_data(as_text=True)
+    monkeypatch.setattr(cache.store, "set", real_set)  # the store is back
+    state, page = _get(client, "/")
+    assert state == "miss" and "Tin trong lúc sự cố" in page
+    assert _get(client, "/")[0] == "hit"
+
+
+@pytest.mark.parametrize(("url", "kept"), [
+    ("/?utm_source=x", False), ("/news?page=2", True), ("/news?page=21", False), ("/news?page=abc", False),
+    ("/news?q=de+bien", False), ("/news?kind=periodic&month=2026-03", True), ("/news?unit=" + "X" * 41, False),
+    ("/units/AM-DHU/widget?n=3", True), ("/units/AM-DHU/widget?n=3&x=1", False),
+])
+def test_only_addresses_with_the_parameters_a_page_reads_are_kept(world, client, url, kept):
+    statement(world["deputy"], world["dhu"])
+    first = client.get(url)
+    assert first.status_code in (200, 400)
+    assert (first.headers.get(HIT_HEADER) == "miss") is (kept and first.status_code == 200)
+    if kept:
+        assert client.get(url).headers.get(HIT_HEADER) == "hit"
+
+
+def test_pruning_the_folder_store_keeps_the_content_version(world, other_app):
+    application = other_app(PAGE_CACHE_URL="filesystem", PAGE_CACHE_ENTRIES=5)
+    cache = application.extensions["spokes_page_cache"]
+    c = application.test_client()
+    pubs = [statement(world["deputy"], world["dhu"], title=f"Tin số {i}") for i in range(12)]
+    version = cache.version()
+    for pub in pubs:
+        assert c.get(f"/news/{pub.slug}").status_code == 200
+    assert cache.version() == version
+
+
+def test_redis_entries_are_never_unpickled():
+    import pickle
+
+    from spokes.core.pagecache import _NoPickle
+
+    serializer = _NoPickle()
+    assert serializer.loads(serializer.dumps(b"\x00page")) == b"\x00page"
+    assert serializer.loads(serializer.dumps("phiên bản")) == "phiên bản"
+    assert serializer.loads(b"!" + pickle.dumps({"status": "200 OK"})) is None
+    with pytest.raises(TypeError):
+        serializer.dumps({"a": 1})

@@ -46,25 +46,6 @@ def world(app: Flask) -> Iterator[World]:
 
 
 @pytest.fixture()
-def other_app(make_app: Callable[..., Flask]) -> Iterator[Callable[..., Flask]]:
-    """Return a factory of apps with config overrides on the test database; their pools are closed after."""
-    from spokes.extensions import db
-
-    made: list[Flask] = []
-
-    def build(**overrides: Any) -> Flask:
-        new = forget_user_between_requests(make_app(**overrides))
-        made.append(new)
-        return new
-
-    yield build
-    for new in made:
-        with new.app_context():
-            db.session.remove()
-            db.engine.dispose()  # PostgreSQL connections left to the garbage collector warn (errors here)
-
-
-@pytest.fixture()
 def signed_in(app: Flask) -> Callable[[Any], FlaskClient]:
     """Return a function giving a new client of the default app signed in as a user."""
 
