@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -24,26 +24,3 @@ def commune(district: dict[str, Any], make_user: Callable[..., Any], rulebooks: 
     chair = make_user("head", district["dhu"], designate="head", name="Nguyễn Văn Hải",
                       title="Chủ tịch UBND xã Đông Hưng", email="chutich@donghung.vn")
     return {**district, "chair": chair}
-
-
-@pytest.fixture()
-def other_app(app: Any, make_app: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
-    """Return a factory of extra apps (config overrides) whose connections are closed afterwards.
-
-    An extra app has its own engine; left open, its pooled PostgreSQL connections would be
-    garbage-collected in some later test and fail it with an unraisable ResourceWarning.
-    """
-    from spokes.extensions import db
-
-    made: list[Any] = []
-
-    def factory(**overrides: Any) -> Any:
-        extra = make_app(**overrides)
-        made.append(extra)
-        return extra
-
-    yield factory
-    for extra in made:
-        with extra.app_context():
-            db.session.remove()
-            db.engine.dispose()
