@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import enum
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField
+from wtforms import DateField, DateTimeLocalField
+from wtforms.validators import Optional
+
+from spokes.core.clock import VN_TZ
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # the HTML date input sends ISO; a plain text box gets dd/mm/yyyy
+# The HTML datetime-local input sends the first two; people typing get the Vietnamese one.
+DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M")
 
 
 class VnDateField(DateField):
@@ -31,3 +36,38 @@ class VnDateField(DateField):
             except ValueError:
                 continue
         raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng dd/mm/yyyy."))
+
+
+class VnDateTimeField(DateTimeLocalField):
+    """A date and time typed in Vietnamese time (HTML datetime-local, or dd/mm/yyyy HH:MM).
+
+    ``data`` is an aware UTC datetime, so services never see local times. Optional unless
+    the form passes other validators.
+    """
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        """Build the field, accepting the HTML formats and the Vietnamese one."""
+        super().__init__(label, validators or [Optional()], format=list(DATETIME_FORMATS), **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        if isinstance(self.data, datetime):
+            return self.data.astimezone(VN_TZ).strftime("%Y-%m-%dT%H:%M")
+        return ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the typed text as Vietnamese time and keep it as UTC."""
+        self.data = None
+        text = " ".join(str(v) for v in valuelist).strip() if valuelist else ""
+        if not text:
+            return
+        if len(text) <= 25:
+            for fmt in DATETIME_FORMATS:
+                try:
+                    local = datetime.strptime(text, fmt)
+                except ValueError:
+                    continue
+                self.data = local.replace(tzinfo=VN_TZ).astimezone(UTC)
+                return
+        raise ValueError(_l("Ngày giờ không hợp lệ; hãy nhập theo dạng dd/mm/yyyy HH:MM."))

@@ -102,11 +102,10 @@ def _init_login(app: Flask) -> None:
 
 def _init_template_context(app: Flask) -> None:
     """Expose the policies and per-page values that the base layout shows."""
-    from spokes.auth import policies
-    from spokes.auth.permissions import Permission, Role
-
     from flask_babel import get_locale
 
+    from spokes.auth import policies
+    from spokes.auth.permissions import Permission, Role
     from spokes.core.navigation import public_nav, staff_nav
 
     @app.context_processor
@@ -130,8 +129,8 @@ def register_blueprints(app: Flask) -> None:
     from spokes.core.views import bp as core_bp
     from spokes.dashboard.views import bp as dashboard_bp
     from spokes.deadlines.views import bp as deadlines_bp
-    from spokes.portal.views import bp as portal_bp
     from spokes.notifications.views import bp as notifications_bp
+    from spokes.portal.views import bp as portal_bp
     from spokes.press_requests.views import bp as press_requests_bp
     from spokes.publishing.views import bp as publishing_bp
     from spokes.reports.views import bp as reports_bp

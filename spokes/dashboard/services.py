@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from spokes.auth.permissions import Role
 from spokes.auth.policies import roles_of

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,7 +13,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -27,16 +24,14 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import Select
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import Select
 
-from spokes.core.forms import VnDateField
+from spokes.core.forms import VnDateField, VnDateTimeField
 from spokes.press_requests.labels import CHANNEL_LABELS, STATE_LABELS, TYPE_LABELS
 from spokes.press_requests.models import Channel, RequestType
 from spokes.responses.models import AnswerForm, AnswerKind
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 FORM_LABELS = {
     AnswerForm.WRITTEN: _l("Trả lời bằng văn bản"),
@@ -57,39 +52,6 @@ def _length(max_length: int) -> Length:
 
 def _reason(label: Any, max_length: int = 2000) -> TextAreaField:
     return TextAreaField(label, validators=[DataRequired(REQUIRED), _length(max_length)])
-
-
-class VnDateTimeField(DateTimeLocalField):
-    """A date and time typed in Vietnamese time (HTML datetime-local, or dd/mm/yyyy HH:MM).
-
-    ``data`` is an aware UTC datetime, so services never see local times.
-    """
-
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        """Build the field, accepting the HTML format and the Vietnamese one."""
-        super().__init__(label, validators or [Optional()], format=DATETIME_FORMATS, **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        if self.data:
-            return self.data.astimezone(VN_TZ).strftime("%Y-%m-%dT%H:%M")
-        return ""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        """Parse the typed text as Vietnamese time and keep it as UTC."""
-        self.data = None
-        text = " ".join(str(v) for v in valuelist).strip() if valuelist else ""
-        if not text:
-            return
-        for fmt in DATETIME_FORMATS:
-            try:
-                local = datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-            self.data = local.replace(tzinfo=VN_TZ).astimezone(UTC)
-            return
-        raise ValueError(_l("Ngày giờ không hợp lệ; hãy nhập theo dạng dd/mm/yyyy HH:MM."))
 
 
 CHOICE_MESSAGE = _l("Lựa chọn không hợp lệ.")

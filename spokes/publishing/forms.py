@@ -6,7 +6,6 @@ Vietnamese time and handed to the services as aware datetimes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -16,7 +15,6 @@ from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     DateField,
-    Field,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -25,45 +23,17 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import DateTimeLocalInput
 
-from spokes.core.clock import VN_TZ
+from spokes.core.forms import VnDateTimeField
 from spokes.publishing.labels import KIND_LABELS
 from spokes.publishing.models import PublicationKind
 from spokes.publishing.services import MAX_EVERY_MONTHS, STATEMENT_KINDS, PublicationData
 
-DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M")
 CONFERENCE_KINDS = (PublicationKind.PRESS_CONFERENCE_NOTICE.value, PublicationKind.PRESS_CONFERENCE_OUTCOME.value)
 
 
 def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
-
-
-class VietnamDateTimeField(Field):
-    """A date and time typed in Vietnamese time; ``data`` is an aware UTC datetime or None."""
-
-    widget = DateTimeLocalInput()
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        if isinstance(self.data, datetime):
-            return self.data.astimezone(VN_TZ).strftime("%Y-%m-%dT%H:%M")
-        return ""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = None
-        text = " ".join(str(v) for v in valuelist).strip() if valuelist else ""
-        if not text:
-            return
-        for fmt in DATETIME_FORMATS:
-            try:
-                self.data = datetime.strptime(text, fmt).replace(tzinfo=VN_TZ).astimezone(UTC)
-                return
-            except ValueError:
-                continue
-        raise ValueError(_l("Thời điểm không hợp lệ; nhập theo dạng dd/mm/yyyy HH:MM."))
 
 
 class WholeNumberField(IntegerField):
@@ -115,8 +85,8 @@ class _ContentForm(FlaskForm):
         Length(max=255, message=_l("Tối đa %(max)d ký tự."))])
     speaker_title = StringField(_l("Chức danh người phát ngôn"), filters=[_strip], validators=[
         Optional(), Length(max=255, message=_l("Tối đa %(max)d ký tự."))])
-    event_at = VietnamDateTimeField(_l("Thời điểm xảy ra sự việc (giờ Việt Nam)"), validators=[Optional()])
-    conference_at = VietnamDateTimeField(_l("Thời điểm họp báo (giờ Việt Nam)"), validators=[Optional()])
+    event_at = VnDateTimeField(_l("Thời điểm xảy ra sự việc (giờ Việt Nam)"), validators=[Optional()])
+    conference_at = VnDateTimeField(_l("Thời điểm họp báo (giờ Việt Nam)"), validators=[Optional()])
 
     def data_for(self, kind: str) -> PublicationData:
         """Return what the item should say."""

@@ -32,7 +32,7 @@ from spokes.publishing import policies
 from spokes.publishing.models import Publication, PublicationKind, PublicationRevision, RecurringDuty
 from spokes.responses.models import Answer
 from spokes.units.models import Designation, DesignationKind, Unit
-from spokes.units.services import current_designation_filter
+from spokes.units.services import current_designation_filter, resolve_unit
 
 log = logging.getLogger(__name__)
 
@@ -568,10 +568,14 @@ class NewsFilter:
 
 
 def unit_by_code(code: str | None) -> Unit | None:
-    """Return the unit with this public code, or None."""
+    """Return the unit a public code stands for, or None; a merged unit's code gives the unit that absorbed it.
+
+    Its items moved there with the merge, so an old code in a bookmark, a feed reader or an
+    API client keeps finding them.
+    """
     if not code or len(code) > 40:
         return None
-    return db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
+    return resolve_unit(code)[0]
 
 
 def news_query(flt: NewsFilter) -> Select:

@@ -11,8 +11,8 @@ from werkzeug.http import is_resource_modified
 
 from spokes.core import pagecache
 from spokes.core.errors import DomainError
-from spokes.core.pagecache import public_page
 from spokes.core.markdown import render_markdown
+from spokes.core.pagecache import public_page
 from spokes.core.uploads import UploadRejected
 from spokes.extensions import db
 from spokes.press_requests.models import Attachment, PressRequest

@@ -222,3 +222,16 @@ def test_old_unit_addresses_move_for_good_to_the_successor(client, district, adm
         assert client.get(new).status_code == 200
     assert client.get("/units/KHONG-CO").status_code == 404
     assert client.get("/units/" + "X" * 300).status_code == 404
+
+
+def test_old_unit_codes_keep_finding_the_moved_items(client, district, admin, communes):
+    a = communes["a"]
+    old_code, slug = a.code, communes["publications"][0].slug
+    target = admin_svc.merge_units(admin, admin_svc.MergeData(
+        source_ids=[a.id], merge_date=today_vn(), target_id=communes["b"].id))
+    db.session.commit()
+    api_items = client.get(f"/api/v1/items?unit={old_code}").get_json()
+    assert slug in {item["slug"] for item in api_items["items"]}
+    assert client.get(f"/api/v1/units/{old_code}").get_json()["code"] == target.code
+    page = client.get(f"/news?unit={old_code}")
+    assert page.status_code == 200 and f"/news/{slug}" in page.get_data(as_text=True)

@@ -2,7 +2,6 @@
 
 from tests.publishing.helpers import (  # noqa: F401
     _empty_feed_cache,
-    _one_user_per_request,
     answered,
     client_for,
     clock,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from flask import g
 from sqlalchemy import event, select
 
 from spokes.audit.models import AuditEvent

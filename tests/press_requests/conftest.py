@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 from jinja2.bccache import BytecodeCache, Bucket
 from sqlalchemy import func, select

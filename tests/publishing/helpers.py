@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
@@ -23,20 +23,6 @@ NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 ANSWER_BODY = "Xã đã hoàn thành **60%** khối lượng nạo vét.\n\n- Kinh phí: 2 tỷ đồng\n- Hoàn thành: quý III/2026"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
-
-
-@pytest.fixture(autouse=True)
-def _one_user_per_request(app: Flask) -> None:
-    """Forget the signed-in user between requests, as separate requests do in production.
-
-    The ``app`` fixture keeps one app context pushed for the whole test and Flask reuses it for
-    every request, so ``g`` (where Flask-Login caches the user) would carry one client's user
-    into another client's request.
-    """
-
-    @app.before_request
-    def _forget_cached_user() -> None:
-        g.pop("_login_user", None)
 
 
 @pytest.fixture(autouse=True)

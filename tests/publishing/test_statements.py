@@ -63,7 +63,7 @@ def test_emergency_event_cannot_be_in_the_future(world, client_for):
 def test_a_bad_datetime_is_a_form_error(world, client_for):
     response = _post(client_for(world["deputy"]), world["dhu"], "emergency", event_at="hôm qua")
     assert response.status_code == 400
-    assert "Thời điểm không hợp lệ" in response.get_data(as_text=True)
+    assert "Ngày giờ không hợp lệ" in response.get_data(as_text=True)
 
 
 def test_periodic_information(world, client_for, client):
