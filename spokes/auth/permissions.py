@@ -83,6 +83,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # Roles whose rights reach the whole subtree below their unit, not just the unit itself.
 SUBTREE_ROLES = frozenset({Role.OVERSEER, Role.ADMIN})
 
+# Permissions over what every unit shares (the legal rulebooks and the working calendar):
+# they count only when held at a top-level unit, whose reach is the whole tree. A district
+# admin manages the district's units and people, not the province's deadlines.
+TREE_WIDE_PERMISSIONS = frozenset({P.MANAGE_RULEBOOKS, P.MANAGE_CALENDAR})
+
 ROLE_LABELS = {
     Role.CLERK: _l("Cán bộ tiếp nhận"),
     Role.SPOKESPERSON: _l("Người phát ngôn"),

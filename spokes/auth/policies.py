@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import abort
 from flask_login import current_user
 
-from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
+from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, TREE_WIDE_PERMISSIONS, Permission, Role
 
 if TYPE_CHECKING:
     from spokes.auth.models import User
@@ -38,7 +38,13 @@ def permissions_in(user: User | Any, unit: Unit) -> frozenset[Permission]:
 
 
 def has_permission(user: User | Any, permission: Permission, unit: Unit | None = None) -> bool:
-    """Return whether the user holds the permission (in the unit, or anywhere when unit is None)."""
+    """Return whether the user holds the permission (in the unit, or anywhere when unit is None).
+
+    A tree-wide permission (rulebooks, calendar) counts only when held at a top-level unit.
+    """
+    if permission in TREE_WIDE_PERMISSIONS:
+        return any(permission in ROLE_PERMISSIONS[Role(m.role)] and m.unit.parent_id is None
+                   for m in _memberships(user))
     if unit is not None:
         return permission in permissions_in(user, unit)
     return any(permission in ROLE_PERMISSIONS[Role(m.role)] for m in _memberships(user))

@@ -366,3 +366,28 @@ def test_calendar_bad_input_is_400_with_inline_errors(client, now, rulebooks, ad
     assert response.status_code == 400
     assert message in page(response)
     assert db.session.execute(select(CalendarDay)).first() is None
+
+
+def test_only_an_admin_at_the_top_of_the_tree_manages_rulebooks_and_the_calendar(
+        app, district, make_user, rulebooks, now, login):
+    """A district admin runs the district's units and people, not the province's deadlines."""
+    district_admin = make_user("admin", district["district"])
+    client = app.test_client()
+    login(district_admin, target=client)
+    rule = db.session.execute(select(Rule).order_by(Rule.id)).scalars().first()
+    for url in ("/admin/rulebooks", f"/admin/rulebooks/rules/{rule.id}/edit", "/admin/calendar"):
+        assert client.get(url).status_code == 403, url
+    before = rule.amount
+    assert client.post(f"/admin/rulebooks/rules/{rule.id}/edit", data={"amount": before + 5}).status_code == 403
+    assert client.post("/admin/calendar", data={"day": "2026-03-12", "kind": "day_off",
+                                                "reason": "Nghỉ bù"}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Rule, rule.id).amount == before
+    home = client.get("/admin/").get_data(as_text=True)
+    assert "/admin/rulebooks" not in home and "/admin/calendar" not in home
+    # The province's admin keeps both.
+    province_admin = make_user("admin", district["province"])
+    top = app.test_client()
+    login(province_admin, target=top)
+    assert top.get("/admin/calendar").status_code == 200
+    assert "/admin/rulebooks" in top.get("/admin/").get_data(as_text=True)

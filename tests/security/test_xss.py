@@ -42,6 +42,7 @@ from .helpers import (
     inline_code_problems,
     module_world,
     new_request,
+    new_user,
     sign_in,
 )
 
@@ -206,13 +207,14 @@ def _type_everything(t: Typed) -> None:
         "user_id": person.id, "kind": "head", "title": PAYLOAD, "public_phone": SHORT,
         "public_email": "", "document_number": "1/QĐ-" + SHORT[:20], "document_date": "2026-03-01",
         "valid_from": "2026-03-01", "topic": PAYLOAD})
-    _post(admin, f"/admin/rulebooks/rules/{w.rule_id}/edit", {
+    top_admin = t.clients["top_admin"]  # rulebooks and the calendar are the province admin's
+    _post(top_admin, f"/admin/rulebooks/rules/{w.rule_id}/edit", {
         "amount": "5", "unit": "working_days", "label": PAYLOAD, "citation_text": PAYLOAD,
         "citation_source": PAYLOAD, "confidence": "U", "reminder_offsets": "2,1", "extension_max_amount": "0",
         "escalate_after_working_days": "2", "overdue_note": PAYLOAD})
-    _post(admin, f"/admin/rulebooks/grounds/{w.ground_id}/edit", {"text": PAYLOAD, "source": PAYLOAD,
+    _post(top_admin, f"/admin/rulebooks/grounds/{w.ground_id}/edit", {"text": PAYLOAD, "source": PAYLOAD,
                                                                    "confidence": "U"})
-    _post(admin, "/admin/calendar", {"day": "12/03/2026", "kind": "day_off", "reason": PAYLOAD})
+    _post(top_admin, "/admin/calendar", {"day": "12/03/2026", "kind": "day_off", "reason": PAYLOAD})
 
 
 @pytest.fixture(scope="module")
@@ -224,6 +226,9 @@ def typed(make_app: Callable[..., Flask], _schema: None) -> Iterator[Typed]:
         clear_cache()
         clients = {role: sign_in(app, world.actors[role]) for role in ("clerk", "spokesperson", "head", "admin",
                                                                         "overseer")}
+        top = new_user("admin", world.units["province"], "quantri.tinh@kg.vn", "Quản trị tỉnh")
+        db.session.commit()
+        clients["top_admin"] = sign_in(app, top)
         clients["journalist"] = app.test_client()
         clients["anonymous"] = app.test_client()
         t = Typed(app, world, clients)
@@ -258,9 +263,11 @@ def _pages(t: Typed) -> dict[str, list[str]]:
         "admin": [
             "/admin/", "/admin/units", f"/admin/units?q={Q}", f"/admin/units/{i['unit']}", "/admin/users",
             f"/admin/users?q={Q}", f"/admin/users/{i['person']}", f"/admin/units/{i['unit']}/designations",
-            "/admin/audit", f"/admin/audit?actor={Q}", f"/admin/rulebooks/{t.world.rulebook_id}",
-            f"/admin/rulebooks/rules/{t.world.rule_id}/edit", "/admin/calendar?year=2026", "/admin/rulebooks",
-            "/staff/reports/",
+            "/admin/audit", f"/admin/audit?actor={Q}", "/staff/reports/",
+        ],
+        "top_admin": [
+            f"/admin/rulebooks/{t.world.rulebook_id}", f"/admin/rulebooks/rules/{t.world.rule_id}/edit",
+            "/admin/calendar?year=2026", "/admin/rulebooks",
         ],
         "overseer": ["/staff/", "/staff/requests/?state=all&tab=subtree", "/admin/audit", "/staff/reports/"],
     }
