@@ -89,7 +89,9 @@ class Journalist(db.Model):
     """A reporter. Contact details and card number are private and never published."""
 
     __tablename__ = "journalists"
-    __table_args__ = (Index("ix_journalists_email", "email"),)
+    # One row per (e-mail, name): two servers taking the same journalist's first question at
+    # once must not make two. Rows without an e-mail are never matched, so never merged.
+    __table_args__ = (Index("uq_journalists_email_name", "email", "name", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))

@@ -129,18 +129,29 @@ class JournalistData:
     consent_publish_name: bool = False
 
 
+def _journalist(email: str | None, name: str) -> Journalist | None:
+    return db.session.execute(
+        select(Journalist).where(Journalist.email == email, Journalist.name == name)
+    ).scalar_one_or_none()
+
+
 def upsert_journalist(data: JournalistData) -> Journalist:
     """Reuse the journalist with the same e-mail and name, updating their details; else create one."""
     agency = get_or_create_agency(data.agency)
     email = (data.email or "").strip().lower() or None
-    journalist = None
-    if email:
-        journalist = db.session.execute(
-            select(Journalist).where(Journalist.email == email, Journalist.name == data.name.strip()).limit(1)
-        ).scalar_one_or_none()
+    name = data.name.strip()
+    journalist = _journalist(email, name) if email else None
     if journalist is None:
-        journalist = Journalist(name=data.name.strip(), email=email)
-        db.session.add(journalist)
+        try:
+            # A savepoint, as for agencies: another server may insert the same journalist at the
+            # same moment; the unique (e-mail, name) then refuses ours and we take theirs.
+            with db.session.begin_nested():
+                journalist = Journalist(name=name, email=email)
+                db.session.add(journalist)
+        except IntegrityError:
+            journalist = _journalist(email, name)
+            if journalist is None:
+                raise
     journalist.agency_id = agency.id if agency else None
     journalist.phone = data.phone or journalist.phone
     journalist.press_card_number = data.press_card_number or journalist.press_card_number

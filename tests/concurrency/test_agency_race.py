@@ -62,3 +62,45 @@ def test_agency_created_by_another_server_meanwhile_is_reused(app: Flask, make_a
     assert agency.id == outcome["id"]
     assert agency.name == NAME  # the first spelling stays
     assert db.session.execute(select(func.count()).select_from(PressAgency)).scalar_one() == 1
+
+
+def test_journalist_created_by_another_server_meanwhile_is_reused(app: Flask, make_app: Callable[..., Flask]) -> None:
+    """The same race for the journalist row: one (e-mail, name), one row."""
+    from spokes.press_requests.models import Journalist
+    from spokes.press_requests.services import JournalistData, upsert_journalist
+
+    other = make_app()
+    inserted, release = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def other_server() -> None:
+        try:
+            with other.app_context():
+                journalist = Journalist(name="Lê Văn Nhanh", email="nhanh@baochi.vn")
+                db.session.add(journalist)
+                db.session.flush()
+                inserted.set()
+                release.wait(10)
+                db.session.commit()
+                outcome["id"] = journalist.id
+                db.session.remove()
+                db.engine.dispose()
+        except BaseException as err:  # noqa: BLE001 - reported by the assertions below
+            outcome["error"] = err
+            inserted.set()
+
+    thread = threading.Thread(target=other_server)
+    thread.start()
+    assert inserted.wait(10)
+    timer = threading.Timer(0.5, release.set)
+    timer.start()
+    try:
+        journalist = upsert_journalist(JournalistData(name="Lê Văn Nhanh", email="Nhanh@BaoChi.vn", phone="0900"))
+        db.session.commit()
+    finally:
+        release.set()
+        timer.join()
+        thread.join(15)
+    assert "error" not in outcome, outcome
+    assert journalist.id == outcome["id"] and journalist.phone == "0900"  # theirs, with our details
+    assert db.session.execute(select(func.count()).select_from(Journalist)).scalar_one() == 1

@@ -102,3 +102,26 @@ def test_per_type_full_text_migration_keeps_existing_documents(tmp_path):
         assert len(hits) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_journalist_migration_merges_duplicates_before_the_unique_index(tmp_path):
+    url, drop = _fresh_database_url(tmp_path)
+    try:
+        application = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
+        with application.app_context():
+            upgrade(revision="0003ftspertype")
+            db.session.execute(text(
+                "INSERT INTO journalists (id, name, email, consent_publish_name, created_at) VALUES "
+                "(1, 'Lê Văn Nhanh', 'nhanh@baochi.vn', false, CURRENT_TIMESTAMP), "
+                "(2, 'Lê Văn Nhanh', 'nhanh@baochi.vn', false, CURRENT_TIMESTAMP), "
+                "(3, 'Lê Thị Khác', 'nhanh@baochi.vn', false, CURRENT_TIMESTAMP), "
+                "(4, 'Không thư', NULL, false, CURRENT_TIMESTAMP), (5, 'Không thư', NULL, false, CURRENT_TIMESTAMP)"))
+            db.session.commit()
+            db.session.remove()
+            upgrade()
+            ids = db.session.execute(text("SELECT id FROM journalists ORDER BY id")).scalars().all()
+            assert ids == [1, 3, 4, 5]  # the oldest of the pair kept; no e-mail, never merged
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()
