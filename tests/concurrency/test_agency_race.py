@@ -1,4 +1,4 @@
-"""Two servers logging the first question of a new press agency at the same moment share one row.
+"""Two servers logging the first question of a new press agency (or journalist) at the same moment share one row.
 
 Found by the /ask load test on PostgreSQL: both transactions looked the agency up, found
 nothing, and inserted it; the second insert hit the unique folded name and the journalist got
@@ -19,30 +19,33 @@ from sqlalchemy import func, select
 
 from spokes.core.text import fold
 from spokes.extensions import db
-from spokes.press_requests.models import PressAgency
-from spokes.press_requests.services import get_or_create_agency
+from spokes.press_requests.models import Journalist, PressAgency
+from spokes.press_requests.services import JournalistData, get_or_create_agency, upsert_journalist
 
 NAME = "Tạp chí Đua Nhau"
 
 
-def test_agency_created_by_another_server_meanwhile_is_reused(app: Flask, make_app: Callable[..., Flask]) -> None:
-    other = make_app()  # a second app, with its own engine and connections: "the other server"
+def _while_another_server_inserts(make_app: Callable[..., Flask], row: Callable[[], Any],
+                                  ours: Callable[[], Any]) -> tuple[Any, int]:
+    """Run ``ours`` while another app (own engine: "the other server") holds ``row()`` inserted
+    but uncommitted, committing it half a second later; return (our result, the other row's id)."""
+    other = make_app()
     inserted, release = threading.Event(), threading.Event()
     outcome: dict[str, Any] = {}
 
     def other_server() -> None:
         try:
             with other.app_context():
-                agency = PressAgency(name=NAME, name_folded=fold(NAME))
-                db.session.add(agency)
+                obj = row()
+                db.session.add(obj)
                 db.session.flush()  # the row exists, uncommitted: a unique insert of ours must wait
                 inserted.set()
                 release.wait(10)
                 db.session.commit()
-                outcome["id"] = agency.id
+                outcome["id"] = obj.id
                 db.session.remove()
                 db.engine.dispose()
-        except BaseException as err:  # noqa: BLE001 - reported by the assertions below
+        except BaseException as err:  # noqa: BLE001 - reported by the assertion below
             outcome["error"] = err
             inserted.set()
 
@@ -52,55 +55,29 @@ def test_agency_created_by_another_server_meanwhile_is_reused(app: Flask, make_a
     timer = threading.Timer(0.5, release.set)  # commit while our insert waits on the unique key
     timer.start()
     try:
-        agency = get_or_create_agency(NAME.upper())  # same folded name, different spelling
+        result = ours()
         db.session.commit()
     finally:
         release.set()
         timer.join()
         thread.join(15)
     assert "error" not in outcome, outcome
-    assert agency.id == outcome["id"]
+    return result, outcome["id"]
+
+
+def test_agency_created_by_another_server_meanwhile_is_reused(app: Flask, make_app: Callable[..., Flask]) -> None:
+    agency, theirs = _while_another_server_inserts(
+        make_app, lambda: PressAgency(name=NAME, name_folded=fold(NAME)),
+        lambda: get_or_create_agency(NAME.upper()))  # same folded name, different spelling
+    assert agency.id == theirs
     assert agency.name == NAME  # the first spelling stays
     assert db.session.execute(select(func.count()).select_from(PressAgency)).scalar_one() == 1
 
 
 def test_journalist_created_by_another_server_meanwhile_is_reused(app: Flask, make_app: Callable[..., Flask]) -> None:
     """The same race for the journalist row: one (e-mail, name), one row."""
-    from spokes.press_requests.models import Journalist
-    from spokes.press_requests.services import JournalistData, upsert_journalist
-
-    other = make_app()
-    inserted, release = threading.Event(), threading.Event()
-    outcome: dict[str, Any] = {}
-
-    def other_server() -> None:
-        try:
-            with other.app_context():
-                journalist = Journalist(name="Lê Văn Nhanh", email="nhanh@baochi.vn")
-                db.session.add(journalist)
-                db.session.flush()
-                inserted.set()
-                release.wait(10)
-                db.session.commit()
-                outcome["id"] = journalist.id
-                db.session.remove()
-                db.engine.dispose()
-        except BaseException as err:  # noqa: BLE001 - reported by the assertions below
-            outcome["error"] = err
-            inserted.set()
-
-    thread = threading.Thread(target=other_server)
-    thread.start()
-    assert inserted.wait(10)
-    timer = threading.Timer(0.5, release.set)
-    timer.start()
-    try:
-        journalist = upsert_journalist(JournalistData(name="Lê Văn Nhanh", email="Nhanh@BaoChi.vn", phone="0900"))
-        db.session.commit()
-    finally:
-        release.set()
-        timer.join()
-        thread.join(15)
-    assert "error" not in outcome, outcome
-    assert journalist.id == outcome["id"] and journalist.phone == "0900"  # theirs, with our details
+    journalist, theirs = _while_another_server_inserts(
+        make_app, lambda: Journalist(name="Lê Văn Nhanh", email="nhanh@baochi.vn"),
+        lambda: upsert_journalist(JournalistData(name="Lê Văn Nhanh", email="Nhanh@BaoChi.vn", phone="0900")))
+    assert journalist.id == theirs and journalist.phone == "0900"  # theirs, with our details
     assert db.session.execute(select(func.count()).select_from(Journalist)).scalar_one() == 1
