@@ -119,6 +119,7 @@ def _choices(labels: dict[Any, Any], blank: Any | None = None) -> list[SelectCho
 QUEUE_STATES = [choice("open", _l("Đang mở")), choice("closed", _l("Đã kết thúc")), choice("all", _l("Tất cả")),
                 *_choices(STATE_LABELS)]
 SORTS = [choice("due", _l("Hạn trả lời (gần nhất trước)")), choice("received", _l("Ngày tiếp nhận (mới nhất trước)"))]
+UNIT_SCOPES = [choice("unit", _l("Chỉ đơn vị đã chọn")), choice("subtree", _l("Cả các đơn vị trực thuộc"))]
 
 
 def _optional_int(value: Any) -> int | None:
@@ -138,6 +139,7 @@ class QueueFilterForm(FlaskForm):
     type = VnSelectField(_l("Loại yêu cầu"), choices=_choices(TYPE_LABELS, _l("Tất cả")), default="")
     channel = VnSelectField(_l("Kênh tiếp nhận"), choices=_choices(CHANNEL_LABELS, _l("Tất cả")), default="")
     unit = VnSelectField(_l("Đơn vị"), coerce=_optional_int, choices=[], default=None)
+    scope = VnSelectField(_l("Phạm vi đơn vị"), choices=UNIT_SCOPES, default="unit")
     assignee = VnSelectField(_l("Người xử lý"), coerce=_optional_int, choices=[], default=None)
     overdue = BooleanField(_l("Chỉ hồ sơ quá hạn"))
     due_soon = BooleanField(_l("Chỉ hồ sơ sắp đến hạn"))

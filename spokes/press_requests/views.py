@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import and_, false, or_, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.sql import Select
 from werkzeug.datastructures import FileStorage
 
@@ -154,7 +154,11 @@ def _apply_filters(stmt: Select, form: forms.QueueFilterForm) -> Select:
         stmt = stmt.where(PressRequest.type == form.type.data)
     if form.channel.data:
         stmt = stmt.where(PressRequest.channel == form.channel.data)
-    if form.unit.data:
+    if form.unit.data and form.scope.data == "subtree":
+        # The chosen unit and every unit below it (its path is a prefix of theirs).
+        chosen = aliased(Unit)
+        stmt = stmt.where(Unit.path.startswith(select(chosen.path).where(chosen.id == form.unit.data).scalar_subquery()))
+    elif form.unit.data:
         stmt = stmt.where(PressRequest.unit_id == form.unit.data)
     if form.assignee.data:
         stmt = stmt.where(PressRequest.assignee_id == form.assignee.data)

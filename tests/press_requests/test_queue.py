@@ -197,3 +197,23 @@ def test_queue_costs_the_same_number_of_queries_for_5_and_50_requests(tab, world
     many, page = count_queries(client, f"/staff/requests/?tab={tab}")
     assert len(_refs(page)) == 50
     assert few == many
+
+
+def test_unit_filter_can_take_the_units_below_as_the_reports_do(world, make_request, client_for):
+    """A report over a district links to the queue with scope=subtree: the same requests."""
+    a = make_request(world["dhu"])
+    b = make_request(world["vk"])
+    elsewhere = make_request(world["other_district"])
+    client = client_for(world["office"])
+    district = world["district"].id
+    below = client.get("/staff/requests/", query_string={"tab": "subtree", "unit": district, "scope": "subtree"})
+    assert below.status_code == 200
+    assert set(_refs(below.get_data(as_text=True))) == {a.reference, b.reference}
+    assert elsewhere.reference not in below.get_data(as_text=True)
+    exact = client.get("/staff/requests/", query_string={"tab": "subtree", "unit": district, "scope": "unit"})
+    assert _refs(exact.get_data(as_text=True)) == []  # the district office itself received nothing
+    commune = client.get("/staff/requests/", query_string={"tab": "subtree", "unit": world["dhu"].id,
+                                                          "scope": "subtree"})
+    assert _refs(commune.get_data(as_text=True)) == [a.reference]
+    bad = client.get("/staff/requests/", query_string={"unit": district, "scope": "everything"})
+    assert bad.status_code == 400 and "Lựa chọn không hợp lệ." in bad.get_data(as_text=True)
