@@ -194,9 +194,11 @@ def queue():  # type: ignore[no-untyped-def]
     form.unit.choices = [forms.choice("", _("Tất cả"))] + [forms.choice(u.id, u.name) for u in units]
     form.assignee.choices = [forms.choice("", _("Tất cả"))] + [
         forms.choice(u.id, u.name) for u in _scope_people([u.id for u in units])]
+    # Only someone who oversees a subtree has units below units to include.
+    show_scope = "subtree" in tabs
     if not form.validate():
         return render_template("press_requests/queue.html", form=form, tab=tab, tabs=tabs, tab_labels=TAB_LABELS,
-                               page=None), 400
+                               page=None, show_scope=show_scope), 400
     if tab == "mine":
         stmt = visible_requests(user).where(PressRequest.assignee_id == user.id)
     elif tab == "unit":
@@ -209,7 +211,7 @@ def queue():  # type: ignore[no-untyped-def]
     stmt = with_list_options(_apply_filters(stmt, form))
     page = db.paginate(stmt, page=form.page.data or 1, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("press_requests/queue.html", form=form, tab=tab, tabs=tabs, tab_labels=TAB_LABELS,
-                           page=page, now=now())
+                           page=page, now=now(), show_scope=show_scope)
 
 
 # --------------------------------------------------------------------------- intake

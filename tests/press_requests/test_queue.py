@@ -217,3 +217,6 @@ def test_unit_filter_can_take_the_units_below_as_the_reports_do(world, make_requ
     assert _refs(commune.get_data(as_text=True)) == [a.reference]
     bad = client.get("/staff/requests/", query_string={"unit": district, "scope": "everything"})
     assert bad.status_code == 400 and "Lựa chọn không hợp lệ." in bad.get_data(as_text=True)
+    assert 'name="scope"' in below.get_data(as_text=True)
+    # A commune's staff have no units below theirs: no such choice on their page.
+    assert 'name="scope"' not in client_for(world["clerk"]).get("/staff/requests/").get_data(as_text=True)
