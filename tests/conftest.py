@@ -98,7 +98,8 @@ def _schema(make_app: Callable[..., Flask]) -> Iterator[None]:
     yield
 
 
-def _empty_tables() -> None:
+def empty_tables() -> None:
+    """Empty every table (the app fixture's clean-up; also for worlds built outside it)."""
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -116,7 +117,7 @@ def app(make_app: Callable[..., Flask], _schema: None) -> Iterator[Flask]:
         yield application
         db.session.rollback()
         db.session.remove()
-        _empty_tables()
+        empty_tables()
         db.session.remove()
         db.engine.dispose()
     clock.freeze(None)

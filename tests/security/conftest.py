@@ -11,6 +11,8 @@ from flask.testing import FlaskClient
 
 from spokes.core import clock
 
+from tests.publishing.helpers import _empty_feed_cache  # noqa: F401 - an autouse fixture
+
 from .helpers import NOW, World, build_world, fast_passwords, forget_user_between_requests, sign_in
 
 
@@ -23,16 +25,6 @@ def _one_user_per_request(request: pytest.FixtureRequest) -> None:
     """
     if "app" in request.fixturenames:
         forget_user_between_requests(request.getfixturevalue("app"))
-
-
-@pytest.fixture(autouse=True)
-def _empty_feed_cache() -> Iterator[None]:
-    """Start with an empty feed cache: ids restart with every test database, so ETags repeat."""
-    from spokes.publishing.feeds import clear_cache
-
-    clear_cache()
-    yield
-    clear_cache()
 
 
 @pytest.fixture()

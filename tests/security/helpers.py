@@ -34,9 +34,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from spokes.extensions import db
+from tests.conftest import empty_tables
 
 PASSWORD = "correct-horse-battery"
 
@@ -446,17 +447,6 @@ def dry_run() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(Session, "commit", lambda self: self.rollback())
         yield
-
-
-def empty_tables() -> None:
-    """Empty every table (the shared fixture's clean-up, for worlds built outside it)."""
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-    db.session.commit()
 
 
 # --------------------------------------------------------------------------- response checks
