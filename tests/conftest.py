@@ -21,6 +21,9 @@ from spokes import create_app
 from spokes.core import clock
 from spokes.extensions import db, limiter
 
+# --shift-days / --clock-at: the whole run on another day (CI proves the suite holds then).
+pytest_plugins = ["tests.timeshift"]
+
 PASSWORD = "correct-horse-battery"
 
 
