@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from flask import Flask, g
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -23,6 +25,11 @@ from spokes.extensions import db, limiter
 
 # --shift-days / --clock-at: the whole run on another day (CI proves the suite holds then).
 pytest_plugins = ["tests.timeshift"]
+
+# Property tests judge results, never speed: a busy CI machine must not turn a slow example
+# (or slow data generation) into a failure. Tests may still tighten their own settings.
+hypothesis_settings.register_profile("spokes", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("spokes")
 
 PASSWORD = "correct-horse-battery"
 
