@@ -17,12 +17,13 @@ from spokes.extensions import db
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
     from spokes.admin.cli import register as register_admin
+    from spokes.letters.cli import register as register_letters
     from spokes.notifications.cli import register as register_notifications
     from spokes.reports.cli import register as register_reports
 
     for command in (seed_demo, create_user, deadline, audit_verify, backup, restore):
         app.cli.add_command(command)
-    for feature_register in (register_admin, register_notifications, register_reports):
+    for feature_register in (register_admin, register_notifications, register_reports, register_letters):
         feature_register(app)
 
 

@@ -33,6 +33,7 @@ class Permission(enum.StrEnum):
     EXTEND = "extend"
     REOPEN = "reopen"
     PUBLISH = "publish"
+    ISSUE_LETTERS = "issue_letters"  # number, sign and send official letters (công văn)
     VIEW_REPORTS = "view_reports"
     VIEW_AUDIT = "view_audit"
     MANAGE_UNITS = "manage_units"
@@ -61,6 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.EXTEND,
         P.REOPEN,
         P.VIEW_REPORTS,
+        P.ISSUE_LETTERS,
     },
     # An overseer watches and routes a whole subtree but never answers in a unit's name.
     Role.OVERSEER: frozenset(

@@ -33,6 +33,7 @@ STAFF_NAV = (
     NavItem("dashboard.home", _l("Trang làm việc")),
     NavItem("press_requests.queue", _l("Hồ sơ báo chí"), Permission.VIEW_REQUESTS),
     NavItem("publishing.staff_list", _l("Tin đăng"), Permission.PUBLISH),
+    NavItem("letters.register", _l("Sổ văn bản đi"), Permission.VIEW_REQUESTS),
     NavItem("reports.index", _l("Báo cáo"), Permission.VIEW_REPORTS),
     NavItem("admin.designations_home", _l("Người phát ngôn của đơn vị"), Permission.AUTHORISE_SPOKESPERSON),
     NavItem("admin.audit", _l("Nhật ký"), Permission.VIEW_AUDIT),

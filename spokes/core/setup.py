@@ -69,6 +69,7 @@ def import_models() -> None:
     import spokes.auth.models  # noqa: F401
     import spokes.core.search  # noqa: F401
     import spokes.deadlines.models  # noqa: F401
+    import spokes.letters.models  # noqa: F401
     import spokes.notifications.models  # noqa: F401
     import spokes.press_requests.models  # noqa: F401
     import spokes.publishing.models  # noqa: F401
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from spokes.core.views import bp as core_bp
     from spokes.dashboard.views import bp as dashboard_bp
     from spokes.deadlines.views import bp as deadlines_bp
+    from spokes.letters.views import bp as letters_bp
     from spokes.notifications.views import bp as notifications_bp
     from spokes.portal.views import bp as portal_bp
     from spokes.press_requests.views import bp as press_requests_bp
@@ -137,7 +139,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         core_bp, auth_bp, dashboard_bp, publishing_bp, press_requests_bp, portal_bp, deadlines_bp,
-        api_bp, admin_bp, reports_bp, notifications_bp,
+        api_bp, admin_bp, reports_bp, notifications_bp, letters_bp,
     ):
         app.register_blueprint(blueprint)
 

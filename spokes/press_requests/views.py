@@ -375,6 +375,7 @@ def new():  # type: ignore[no-untyped-def]
 
 AUDIT_LABELS = {
     "request.received": _l("Tiếp nhận hồ sơ"),
+    "request.letter_issued": _l("Ban hành văn bản (công văn)"),
     "request.assign": _l("Giao xử lý"),
     "request.draft": _l("Soạn, cập nhật dự thảo"),
     "request.submit": _l("Trình duyệt dự thảo"),

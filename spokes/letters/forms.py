@@ -1,0 +1,49 @@
+"""Forms of the letters feature."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from spokes.letters.models import LetterKind
+
+KIND_LABELS = {
+    LetterKind.REPLY.value: _l("Công văn trả lời, cung cấp thông tin"),
+    LetterKind.REFUSAL.value: _l("Công văn từ chối cung cấp thông tin"),
+    LetterKind.ACCEPTANCE.value: _l("Thông báo thụ lý"),
+    LetterKind.MEASURES.value: _l("Thông báo biện pháp giải quyết"),
+    LetterKind.CONCLUSION.value: _l("Thông báo kết luận giải quyết"),
+    LetterKind.CORRECTION.value: _l("Đề nghị đăng phản hồi, cải chính"),
+}
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+class LetterForm(FlaskForm):
+    """Issue a letter of a request, or preview it first (nothing is numbered then)."""
+
+    kind = SelectField(_l("Loại văn bản"), validators=[DataRequired()])
+    signer = SelectField(_l("Người ký"), coerce=_int_or_none, validators=[DataRequired(_l("Chọn người ký."))])
+    position = StringField(_l("Chức vụ người ký"), validators=[DataRequired(), Length(max=120)])
+    summary = StringField(_l("Trích yếu"), validators=[DataRequired(), Length(max=500)])
+    recipient = StringField(_l("Kính gửi"), validators=[DataRequired(), Length(max=500)])
+    copies_to = TextAreaField(_l("Nơi nhận (mỗi dòng một nơi)"), validators=[Optional(), Length(max=2000)])
+    replaces = SelectField(_l("Thay thế văn bản"), coerce=_int_or_none, validators=[Optional()])
+    preview = SubmitField(_l("Xem dự thảo (không lấy số)"))
+    issue = SubmitField(_l("Lấy số và ban hành"))
+
+
+class HeadingForm(FlaskForm):
+    """The symbol and place name printed on a unit's letters."""
+
+    symbol = StringField(_l("Ký hiệu văn bản"), validators=[DataRequired(), Length(max=40)])
+    place_name = StringField(_l("Địa danh"), validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField(_l("Lưu"))

@@ -1,0 +1,215 @@
+"""The layout of an official letter (công văn) under Nghị định 30/2020/NĐ-CP, Phụ lục I.
+
+Pure: it takes a ``LetterText`` and returns DOCX bytes, with no Flask and no database.
+
+What the layout follows (Phụ lục I of NĐ 30/2020 on the form of administrative documents):
+- A4 paper, portrait; margins top and bottom 20 mm, left 30 mm, right 15 mm (the decree
+  allows 20–25, 20–25, 30–35 and 15–20 mm); Times New Roman.
+- Top left, centred in its column: the parent body (not bold, when there is one) and the
+  issuing body (bold, upper case), a short rule under it; below, "Số: 12/UBND-VP" and, for a
+  công văn, the trích yếu "V/v …" (size 12).
+- Top right: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" (bold, upper case, size 12) and the motto
+  "Độc lập - Tự do - Hạnh phúc" (bold, size 13) with a rule under it; below, in italics,
+  "<place>, ngày 03 tháng 12 năm 2026" (days below 10 and months below 3 take a leading 0).
+- "Kính gửi: …", the body (size 14, justified, first-line indent), then two columns:
+  "Nơi nhận:" (bold italic, size 12) with its list (size 11) on the left; on the right the
+  signer's authority (TM., KT.), title (bold, upper case) and, after room for the signature
+  and seal, the full name (bold).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+FONT = "Times New Roman"
+NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+
+
+@dataclass(frozen=True)
+class LetterText:
+    """Everything printed on a letter, already worded."""
+
+    parent_body: str | None  # "UBND TỈNH AN GIANG", or None for a People's Committee
+    issuing_body: list[str]  # ["ỦY BAN NHÂN DÂN", "XÃ ĐÔNG HƯNG"]
+    number_and_symbol: str | None  # "12/UBND-VP"; None for an unnumbered draft
+    summary: str  # "V/v trả lời câu hỏi của Báo An Giang"
+    place_name: str
+    issued_on: date
+    recipient: str  # Kính gửi
+    paragraphs: list[str]
+    copies_to: list[str] = field(default_factory=list)
+    signer_authority: list[str] = field(default_factory=list)  # ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"]
+    signer_position: str = ""
+    signer_name: str = ""
+    draft: bool = False
+
+
+def date_line(place: str, day: date) -> str:
+    """Return "<place>, ngày 03 tháng 12 năm 2026": a leading 0 for days below 10 and months below 3."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def number_line(number_and_symbol: str | None) -> str:
+    """Return "Số: 12/UBND-VP", or the blank a draft leaves for the records officer."""
+    return f"Số: {number_and_symbol}" if number_and_symbol else "Số:      /"
+
+
+def _run(paragraph, text: str, size: float, *, bold: bool = False, italic: bool = False):  # type: ignore[no-untyped-def]
+    run = paragraph.add_run(text)
+    run.font.name = FONT
+    run.font.size = Pt(size)
+    run.bold = bold
+    run.italic = italic
+    # East-Asian and complex-script fonts too, so Word never substitutes one for Vietnamese.
+    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    return run
+
+
+def _para(container, text: str = "", size: float = 14, *, bold: bool = False, italic: bool = False,  # type: ignore[no-untyped-def]
+          align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER, after: float = 0, indent_mm: float = 0):
+    paragraph = container.add_paragraph()
+    paragraph.alignment = align
+    fmt = paragraph.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(after)
+    fmt.line_spacing = 1.0
+    if indent_mm:
+        fmt.first_line_indent = Mm(indent_mm)
+    if text:
+        _run(paragraph, text, size, bold=bold, italic=italic)
+    return paragraph
+
+
+def _rule_under(paragraph, width_chars: int) -> None:  # type: ignore[no-untyped-def]
+    """Draw the short horizontal rule under a heading as a bottom border of a narrow paragraph."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    p_pr.append(borders)
+    # Narrow the paragraph so the rule is about a third of the column, centred.
+    indent = OxmlElement("w:ind")
+    side = str(max(0, 2400 - width_chars * 60))
+    indent.set(qn("w:left"), side)
+    indent.set(qn("w:right"), side)
+    p_pr.append(indent)
+
+
+def _no_borders(table) -> None:  # type: ignore[no-untyped-def]
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    tbl_pr.append(borders)
+
+
+def _clear(cell) -> None:  # type: ignore[no-untyped-def]
+    cell.paragraphs[0]._p.getparent().remove(cell.paragraphs[0]._p)
+
+
+def render_docx(letter: LetterText) -> bytes:
+    """Return the letter as a DOCX file in the NĐ 30/2020 layout."""
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    style = document.styles["Normal"]
+    style.font.name = FONT
+    style.font.size = Pt(14)
+    # The default document has one empty paragraph: reuse none of it.
+    for paragraph in list(document.paragraphs):
+        paragraph._p.getparent().remove(paragraph._p)
+
+    header = document.add_table(rows=1, cols=2)
+    header.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _no_borders(header)
+    left, right = header.rows[0].cells
+    left.width, right.width = Mm(65), Mm(100)
+    _clear(left)
+    _clear(right)
+    if letter.parent_body:
+        _para(left, letter.parent_body, 12)
+    body_lines = letter.issuing_body
+    last = None
+    for line in body_lines:
+        last = _para(left, line, 12, bold=True)
+    if last is not None:
+        _rule_under(last, max(len(line) for line in body_lines))
+    _para(left, "", 6)
+    _para(left, number_line(letter.number_and_symbol), 13)
+    _para(left, letter.summary, 12)
+    _para(right, NATIONAL_TITLE, 12, bold=True)
+    motto = _para(right, MOTTO, 13, bold=True)
+    _rule_under(motto, len(MOTTO))
+    _para(right, "", 6)
+    _para(right, date_line(letter.place_name, letter.issued_on), 14, italic=True)
+
+    if letter.draft:
+        _para(document, "DỰ THẢO", 14, bold=True, after=0)
+    _para(document, "", 14)
+    greeting = _para(document, "", 14, after=6)
+    _run(greeting, "Kính gửi: ", 14)
+    _run(greeting, letter.recipient, 14)
+    for text in letter.paragraphs:
+        for line in text.splitlines() or [""]:
+            _para(document, line, 14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=6, indent_mm=10)
+    _para(document, "", 14)
+
+    footer = document.add_table(rows=1, cols=2)
+    _no_borders(footer)
+    copies, signature = footer.rows[0].cells
+    copies.width, signature.width = Mm(75), Mm(90)
+    _clear(copies)
+    _clear(signature)
+    _para(copies, "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    for line in letter.copies_to:
+        _para(copies, f"- {line};" if not line.endswith((".", ";")) else f"- {line}", 11,
+              align=WD_ALIGN_PARAGRAPH.LEFT)
+    for line in letter.signer_authority:
+        _para(signature, line, 13, bold=True)
+    _para(signature, letter.signer_position, 13, bold=True)
+    for _ in range(4):  # room for the signature and the seal
+        _para(signature, "", 13)
+    _para(signature, letter.signer_name, 14, bold=True)
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def docx_text(data: bytes) -> str:
+    """Return every paragraph of a DOCX (tables included), one per line: for checks and search."""
+    document = Document(io.BytesIO(data))
+    lines: list[str] = []
+
+    def walk(container) -> None:  # type: ignore[no-untyped-def]
+        for block in container.iter_inner_content() if hasattr(container, "iter_inner_content") else container.paragraphs:
+            if hasattr(block, "rows"):
+                for row in block.rows:
+                    for cell in row.cells:
+                        walk(cell)
+            else:
+                lines.append(block.text)
+
+    walk(document)
+    return "\n".join(lines)

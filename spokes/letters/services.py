@@ -1,0 +1,256 @@
+"""Issuing official letters: the next number in the register, the file, the audit trail.
+
+Services check, change, flush and audit; the caller commits once. A letter once issued is
+never changed: a correction is a new letter that names the one it replaces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from spokes.audit import services as audit
+from spokes.auth.models import Membership, User
+from spokes.auth.permissions import Permission, Role
+from spokes.auth.policies import has_permission
+from spokes.core.clock import VN_TZ, today_vn
+from spokes.core.errors import DomainError, NotAllowed
+from spokes.extensions import db
+from spokes.letters import wording
+from spokes.letters.layout import LetterText, render_docx
+from spokes.letters.models import Letter, LetterKind, LetterSettings, RegisterCounter
+from spokes.press_requests.models import PressRequest
+from spokes.press_requests.services import final_answer
+from spokes.units.models import Designation, Unit
+
+log = logging.getLogger(__name__)
+
+_NUMBER = re.compile(r"^\s*0*(\d{1,9})\s*(?:/.*)?$")
+
+
+# --------------------------------------------------------------------------- the register's numbers
+
+
+def next_number(unit_id: int, year: int) -> int:
+    """Take the next number of a unit's register for a year, inside the caller's transaction.
+
+    One ``UPDATE … RETURNING`` on the counter row: the row lock makes concurrent issuers take
+    turns (PostgreSQL), or the write lock does (SQLite), so numbers are distinct and, because a
+    rolled-back issue rolls its increment back too, never skipped.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(RegisterCounter).values(unit_id=unit_id, year=year, last_number=0)
+                       .on_conflict_do_nothing(index_elements=["unit_id", "year"]))
+    return db.session.execute(
+        update(RegisterCounter)
+        .where(RegisterCounter.unit_id == unit_id, RegisterCounter.year == year)
+        .values(last_number=RegisterCounter.last_number + 1)
+        .returning(RegisterCounter.last_number)
+    ).scalar_one()
+
+
+# --------------------------------------------------------------------------- what a letter says
+
+
+@dataclass(frozen=True)
+class Heading:
+    """How the unit's letters are headed."""
+
+    symbol: str
+    place_name: str
+    parent_body: str | None
+    issuing_body: list[str]
+
+
+def heading_for(unit: Unit) -> Heading:
+    """Return the unit's letter heading: its settings, or defaults from the unit tree."""
+    parent_name = unit.parent.name if unit.parent is not None else None
+    stored = db.session.get(LetterSettings, unit.id)
+    parent_body, issuing_body = wording.heading(unit.name, parent_name)
+    return Heading(
+        symbol=stored.symbol if stored else wording.default_symbol(unit.name, unit.reference_prefix),
+        place_name=stored.place_name if stored else wording.default_place_name(unit.name, parent_name),
+        parent_body=parent_body, issuing_body=issuing_body,
+    )
+
+
+def save_heading(actor: User, unit: Unit, *, symbol: str, place_name: str) -> LetterSettings:
+    """Set the unit's symbol and place name (head or admin of the unit); audited."""
+    if not (has_permission(actor, Permission.ISSUE_LETTERS, unit) or has_permission(actor, Permission.MANAGE_UNITS, unit)):
+        raise NotAllowed(_("Bạn không có quyền sửa thể thức văn bản của đơn vị %(name)s.", name=unit.name))
+    stored = db.session.get(LetterSettings, unit.id)
+    before = {"symbol": stored.symbol, "place_name": stored.place_name} if stored else None
+    if stored is None:
+        stored = LetterSettings(unit_id=unit.id, symbol=symbol, place_name=place_name)
+        db.session.add(stored)
+    stored.symbol, stored.place_name = symbol.strip(), place_name.strip()
+    db.session.flush()
+    audit.record("letter.settings_changed", actor=actor, obj_type="unit", obj_id=unit.id, unit_id=unit.id,
+                 before=before, after={"symbol": stored.symbol, "place_name": stored.place_name})
+    return stored
+
+
+def facts_for(req: PressRequest) -> wording.RequestFacts:
+    """Return what letters may say about a request, from what is recorded on it."""
+    answer = final_answer(req)
+    ground = req.refusal_ground
+    journalist = req.journalist
+    received_on = req.received_at.astimezone(VN_TZ).date()
+    conclusion_on = req.conclusion_at.astimezone(VN_TZ).date() if req.conclusion_at else None
+    return wording.RequestFacts(
+        reference=req.reference, type=req.type, state=req.state, subject=req.subject, received_on=received_on,
+        journalist_name=journalist.name if journalist else None,
+        agency_name=journalist.agency.name if journalist and journalist.agency else None,
+        article_url=req.article_url,
+        answer_body=answer.body if answer is not None and answer.kind == "answer" else None,
+        refusal_ground_text=ground.text if ground is not None else None,
+        # An unverified source is never cited to the press (RULES.md: confidence U).
+        refusal_ground_source=ground.source if ground is not None and ground.confidence != "U" else None,
+        refusal_reason=req.refusal_reason,
+        conclusion_on=conclusion_on,
+    )
+
+
+def available_kinds(req: PressRequest) -> list[LetterKind]:
+    """Return the letters the request's records support now."""
+    return wording.available_kinds(facts_for(req))
+
+
+def signers_for(unit: Unit, on: date | None = None) -> list[User]:
+    """Return who may sign for the unit: its heads and its current designated spokespersons."""
+    on = on or today_vn()
+    heads = select(Membership.user_id).where(Membership.unit_id == unit.id, Membership.role == Role.HEAD.value)
+    designated = select(Designation.user_id).where(
+        Designation.unit_id == unit.id, Designation.revoked_at.is_(None), Designation.valid_from <= on,
+        or_(Designation.valid_to.is_(None), Designation.valid_to >= on))
+    return list(db.session.execute(
+        select(User).where(User.active.is_(True), or_(User.id.in_(heads), User.id.in_(designated))).order_by(User.name)
+    ).scalars())
+
+
+@dataclass(frozen=True)
+class LetterChoices:
+    """What the person issuing a letter decides; everything else comes from the records."""
+
+    kind: LetterKind
+    signer: User
+    position: str
+    summary: str
+    recipient: str
+    copies_to: list[str]
+
+
+def default_choices(req: PressRequest, kind: LetterKind, signer: User) -> LetterChoices:
+    """Return the choices a letter form starts from."""
+    facts = facts_for(req)
+    return LetterChoices(kind=kind, signer=signer, position=wording.position_from_title(signer.title),
+                         summary=wording.summary(kind, facts), recipient=wording.recipient(facts),
+                         copies_to=wording.copies_to(kind, facts))
+
+
+def compose(req: PressRequest, choices: LetterChoices, *, number_and_symbol: str | None, issued_on: date,
+            draft: bool = False) -> LetterText:
+    """Return the full text of a letter of the request."""
+    facts = facts_for(req)
+    if choices.kind not in wording.available_kinds(facts):
+        raise DomainError(_("Hồ sơ chưa có đủ dữ liệu cho loại văn bản này (ví dụ: chưa có câu trả lời đã gửi, "
+                            "hoặc chưa có căn cứ từ chối)."), 409)
+    heading = heading_for(req.unit)
+    position = wording.upper(choices.position.strip())
+    return LetterText(
+        parent_body=heading.parent_body, issuing_body=heading.issuing_body, number_and_symbol=number_and_symbol,
+        summary=choices.summary, place_name=heading.place_name, issued_on=issued_on, recipient=choices.recipient,
+        paragraphs=wording.paragraphs(choices.kind, facts, req.unit.name), copies_to=choices.copies_to,
+        signer_authority=wording.authority(req.unit.name, position), signer_position=position,
+        signer_name=choices.signer.name, draft=draft,
+    )
+
+
+def preview_docx(req: PressRequest, choices: LetterChoices) -> bytes:
+    """Return an unnumbered draft of the letter (nothing is entered in the register)."""
+    return render_docx(compose(req, choices, number_and_symbol=None, issued_on=today_vn(), draft=True))
+
+
+def can_issue(user: Any, unit: Unit) -> bool:
+    """Tell whether a user may issue letters in the unit's name (its head)."""
+    return has_permission(user, Permission.ISSUE_LETTERS, unit)
+
+
+def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: Letter | None = None) -> Letter:
+    """Take the next number, write the letter and enter it in the register; audited on the request."""
+    if not can_issue(actor, req.unit):
+        raise NotAllowed(_("Chỉ người đứng đầu %(name)s ban hành văn bản của đơn vị.", name=req.unit.name))
+    if choices.signer.id not in {u.id for u in signers_for(req.unit)}:
+        raise DomainError(_("Người ký phải là người đứng đầu hoặc người phát ngôn của đơn vị."), 400)
+    if replaces is not None and (replaces.request_id != req.id or replaces.unit_id != req.unit_id):
+        raise DomainError(_("Văn bản được thay thế không thuộc hồ sơ này."), 400)
+    issued_on = today_vn()
+    heading = heading_for(req.unit)
+    # Compose first: a letter the records cannot support takes no number.
+    compose(req, choices, number_and_symbol=None, issued_on=issued_on)
+    number = next_number(req.unit_id, issued_on.year)
+    text = compose(req, choices, number_and_symbol=f"{number:02d}/{heading.symbol}", issued_on=issued_on)
+    if replaces is not None:
+        text.paragraphs.insert(0, f"Văn bản này thay thế Văn bản số {replaces.number_and_symbol} ngày "
+                                  f"{replaces.issued_on:%d/%m/%Y} của {req.unit.name}.")
+    data = render_docx(text)
+    letter = Letter(
+        unit_id=req.unit_id, year=issued_on.year, number=number, symbol=heading.symbol, kind=choices.kind.value,
+        issued_on=issued_on, summary=choices.summary, recipient=choices.recipient,
+        copies_to="\n".join(choices.copies_to), signer_id=choices.signer.id, signer_name=choices.signer.name,
+        signer_position=text.signer_position, signer_authority="\n".join(text.signer_authority),
+        request_id=req.id, replaces_id=replaces.id if replaces else None, issued_by_id=actor.id,
+        docx=data, docx_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    db.session.add(letter)
+    db.session.flush()
+    audit.record("request.letter_issued", actor=actor, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
+                 after={"letter_id": letter.id, "number": letter.number_and_symbol, "kind": letter.kind,
+                        "issued_on": issued_on.isoformat(), "sha256": letter.docx_sha256,
+                        "replaces": replaces.number_and_symbol if replaces else None})
+    log.info("letter %s issued for %s by user %s", letter.number_and_symbol, req.reference, actor.id)
+    return letter
+
+
+# --------------------------------------------------------------------------- reading the register
+
+
+def letters_of_request(req: PressRequest) -> list[Letter]:
+    """Return the request's letters, newest first."""
+    return list(db.session.execute(
+        select(Letter).where(Letter.request_id == req.id).order_by(Letter.id.desc())).scalars())
+
+
+def register_query(unit: Unit, *, year: int | None = None, q: str | None = None, kind: str | None = None) -> Select:
+    """Return the register of a unit as a query, in the order of its numbers (newest first)."""
+    stmt = (select(Letter).where(Letter.unit_id == unit.id)
+            .options(joinedload(Letter.request)).order_by(Letter.year.desc(), Letter.number.desc()))
+    if year is not None:
+        stmt = stmt.where(Letter.year == year)
+    if kind:
+        stmt = stmt.where(Letter.kind == kind)
+    if q:
+        term = f"%{q.strip()}%"
+        matches = [Letter.summary.ilike(term), Letter.recipient.ilike(term), Letter.signer_name.ilike(term),
+                   PressRequest.reference.ilike(term)]
+        number = _NUMBER.match(q)
+        if number:  # "05", "5/UBND-VP": the number itself
+            matches.append(Letter.number == int(number.group(1)))
+        stmt = stmt.outerjoin(PressRequest, Letter.request_id == PressRequest.id).where(or_(*matches))
+    return stmt
+
+
+def register_years(unit: Unit) -> list[int]:
+    """Return the years the unit's register has letters in, newest first."""
+    return list(db.session.execute(select(Letter.year).where(Letter.unit_id == unit.id).distinct()
+                                   .order_by(Letter.year.desc())).scalars())

@@ -1,0 +1,183 @@
+"""Screens of official letters: issue from a request, the register of outgoing documents, headings.
+
+Each view: load (404), authorise (403), validate, one service call, commit once, redirect.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from spokes.auth.models import User
+from spokes.auth.permissions import Permission
+from spokes.auth.policies import has_permission
+from spokes.core.clock import today_vn
+from spokes.core.errors import DomainError
+from spokes.extensions import db
+from spokes.letters import exports, services
+from spokes.letters.forms import KIND_LABELS, HeadingForm, LetterForm
+from spokes.letters.models import Letter, LetterKind
+from spokes.press_requests import policies as request_policies
+from spokes.press_requests.models import PressRequest
+from spokes.units.models import Unit
+
+bp = Blueprint("letters", __name__, url_prefix="/staff/letters")
+
+PER_PAGE = 25
+
+
+def bounded_int(value: str | None, *, low: int, high: int) -> int | None:
+    """Return a query argument as an int within [low, high], or None when it is missing or out of range."""
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if low <= number <= high else None
+
+
+@bp.app_template_filter("letter_kind_label")
+def letter_kind_label(code: str | None) -> Any:
+    """Return the label of a letter kind."""
+    return KIND_LABELS.get(code or "", code or "")
+
+
+def _load_request(request_id: int) -> PressRequest:
+    req = db.session.get(PressRequest, request_id)
+    if req is None or not request_policies.can_view(current_user, req):
+        abort(404)
+    return req
+
+
+def _letter_form(req: PressRequest, kinds: list[LetterKind], signers: list[User], letters: list[Letter]) -> LetterForm:
+    form = LetterForm()
+    form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
+    form.signer.choices = [(u.id, f"{u.name} — {u.title or ''}".rstrip(" —")) for u in signers]
+    form.replaces.choices = [(0, _("Không thay thế văn bản nào"))] + [
+        (x.id, f"{x.number_and_symbol} ({x.issued_on:%d/%m/%Y})") for x in letters]
+    if request.method == "GET" and kinds and signers:
+        kind = LetterKind(request.args.get("kind")) if request.args.get("kind") in {k.value for k in kinds} else kinds[0]
+        defaults = services.default_choices(req, kind, signers[0])
+        form.kind.data = kind.value
+        form.signer.data = signers[0].id
+        form.position.data = defaults.position
+        form.summary.data = defaults.summary
+        form.recipient.data = defaults.recipient
+        form.copies_to.data = "\n".join(defaults.copies_to)
+    return form
+
+
+@bp.route("/request/<int:request_id>", methods=["GET", "POST"])
+@login_required
+def for_request(request_id: int):  # type: ignore[no-untyped-def]
+    """List a request's letters, and let its unit's head preview or issue one."""
+    req = _load_request(request_id)
+    letters = services.letters_of_request(req)
+    may_issue = services.can_issue(current_user, req.unit)
+    kinds = services.available_kinds(req) if may_issue else []
+    signers = services.signers_for(req.unit) if may_issue else []
+    form = _letter_form(req, kinds, signers, letters)
+    status = 200
+    if request.method == "POST":
+        if not may_issue:
+            abort(403)
+        if form.validate_on_submit():
+            signer = next((u for u in signers if u.id == form.signer.data), None)
+            replaces = next((x for x in letters if x.id == form.replaces.data), None)
+            if signer is None:
+                form.signer.errors = [_("Chọn người ký trong danh sách.")]
+            else:
+                choices = services.LetterChoices(
+                    kind=LetterKind(form.kind.data), signer=signer, position=form.position.data,
+                    summary=form.summary.data.strip(), recipient=form.recipient.data.strip(),
+                    copies_to=[line.strip() for line in (form.copies_to.data or "").splitlines() if line.strip()])
+                try:
+                    if form.preview.data:
+                        data = services.preview_docx(req, choices)
+                        return send_file(io.BytesIO(data), mimetype=exports.DOCX_MIME, as_attachment=True,
+                                         download_name=f"du-thao-{req.reference}-{choices.kind.value}.docx")
+                    letter = services.issue(current_user, req, choices, replaces=replaces)
+                    db.session.commit()
+                except DomainError as err:
+                    db.session.rollback()
+                    flash(str(err), "danger")
+                    status = err.status or 409
+                else:
+                    flash(_("Đã ban hành văn bản số %(number)s.", number=letter.number_and_symbol), "success")
+                    return redirect(url_for("letters.for_request", request_id=req.id))
+        if status == 200:
+            status = 400
+    return render_template("letters/request.html", req=req, letters=letters, form=form, may_issue=may_issue,
+                           kinds=kinds, signers=signers), status
+
+
+@bp.get("/<int:letter_id>.docx")
+@login_required
+def download(letter_id: int):  # type: ignore[no-untyped-def]
+    """Download an issued letter exactly as it was issued."""
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or not _may_read_register(letter.unit):
+        abort(404)
+    return send_file(io.BytesIO(letter.docx), mimetype=exports.DOCX_MIME, as_attachment=True,
+                     download_name=exports.file_name(letter))
+
+
+def _may_read_register(unit: Unit) -> bool:
+    return has_permission(current_user, Permission.VIEW_REQUESTS, unit)
+
+
+def _register_units() -> list[Unit]:
+    """Return the units whose register the user may read (their own units, and subtrees they watch)."""
+    from spokes.units.policies import units_in_scope
+
+    return list(db.session.execute(units_in_scope(current_user, Permission.VIEW_REQUESTS)).scalars())
+
+
+@bp.get("/register")
+@login_required
+def register():  # type: ignore[no-untyped-def]
+    """Show a unit's register of outgoing documents, with search, filters, pages and an XLSX export."""
+    units = _register_units()
+    if not units:
+        abort(403)
+    code = request.args.get("unit", "")
+    unit = next((u for u in units if u.code == code), units[0])
+    year = bounded_int(request.args.get("year"), low=2000, high=2100)
+    q = (request.args.get("q") or "").strip()[:200]
+    kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else None
+    stmt = services.register_query(unit, year=year, q=q or None, kind=kind)
+    if request.args.get("format") == "xlsx":
+        letters = list(db.session.execute(stmt).unique().scalars())
+        return send_file(io.BytesIO(exports.register_xlsx(unit, letters)), mimetype=exports.XLSX_MIME,
+                         as_attachment=True, download_name=exports.register_file_name(unit, year))
+    page = db.paginate(stmt, page=bounded_int(request.args.get("page"), low=1, high=10_000) or 1,
+                       per_page=PER_PAGE, error_out=False)
+    return render_template("letters/register.html", unit=unit, units=units, page=page, year=year, q=q, kind=kind,
+                           years=services.register_years(unit) or [today_vn().year], kind_labels=KIND_LABELS,
+                           may_edit_heading=services.can_issue(current_user, unit)
+                           or has_permission(current_user, Permission.MANAGE_UNITS, unit),
+                           heading=services.heading_for(unit))
+
+
+@bp.route("/heading/<code>", methods=["GET", "POST"])
+@login_required
+def heading(code: str):  # type: ignore[no-untyped-def]
+    """Set the symbol and place name printed on a unit's letters."""
+    unit = db.session.execute(select(Unit).where(Unit.code == code[:40])).scalar_one_or_none()
+    if unit is None or not _may_read_register(unit) and not has_permission(current_user, Permission.MANAGE_UNITS, unit):
+        abort(404)
+    if not (services.can_issue(current_user, unit) or has_permission(current_user, Permission.MANAGE_UNITS, unit)):
+        abort(403)
+    current = services.heading_for(unit)
+    form = HeadingForm(data={"symbol": current.symbol, "place_name": current.place_name})
+    if form.validate_on_submit():
+        services.save_heading(current_user, unit, symbol=form.symbol.data, place_name=form.place_name.data)
+        db.session.commit()
+        flash(_("Đã lưu thể thức văn bản của đơn vị."), "success")
+        return redirect(url_for("letters.register", unit=unit.code))
+    return render_template("letters/heading.html", unit=unit, form=form, heading=current), \
+        400 if request.method == "POST" else 200
