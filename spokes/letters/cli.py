@@ -22,7 +22,7 @@ def register(app: Flask) -> None:
 @click.option("--kind", required=True,
               type=click.Choice(["reply", "refusal", "acceptance", "measures", "conclusion", "correction"]))
 @click.option("--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="FILE.docx")
+              help="FILE.docx or FILE.pdf")
 @click.option("--draft", is_flag=True, help="An unnumbered preview: nothing is entered in the register.")
 @click.option("--signer", "signer_email", default=None, help="E-mail of the signer (default: the unit's head).")
 @with_appcontext
@@ -31,11 +31,13 @@ def letter(reference: str, kind: str, output: str, draft: bool, signer_email: st
     from spokes.core.errors import DomainError
     from spokes.letters import services
     from spokes.letters.models import LetterKind
+    from spokes.letters.pdf import PdfUnavailable
     from spokes.press_requests.models import PressRequest
 
     path = Path(output)
-    if path.suffix.lower() != ".docx":
-        raise click.BadParameter("the output must end in .docx", param_hint="--output")
+    if path.suffix.lower() not in (".docx", ".pdf"):
+        raise click.BadParameter("the output must end in .docx or .pdf", param_hint="--output")
+    as_pdf = path.suffix.lower() == ".pdf"
     req = db.session.execute(select(PressRequest).where(PressRequest.reference == reference.strip())).scalar_one_or_none()
     if req is None:
         raise click.ClickException(f"no request with reference {reference}")
@@ -52,13 +54,17 @@ def letter(reference: str, kind: str, output: str, draft: bool, signer_email: st
     choices = services.default_choices(req, LetterKind(kind), signer)
     try:
         if draft:
-            data = services.preview_docx(req, choices)
+            data = services.preview_pdf(req, choices) if as_pdf else services.preview_docx(req, choices)
             number = "(draft, unnumbered)"
         else:
             issued = services.issue(actor, req, choices)
-            data = issued.docx
-            number = issued.number_and_symbol
-    except DomainError as err:
+            if as_pdf and issued.pdf is None:
+                raise DomainError("this server cannot make PDFs (WeasyPrint needs the Pango library); "
+                                  "the letter was not issued")
+            data = issued.pdf if as_pdf else issued.docx
+            number = issued.number_and_symbol + (f", signed by {issued.pdf_signer}" if as_pdf and issued.pdf_signer
+                                                 else ", unsigned: no certificate is configured" if as_pdf else "")
+    except (DomainError, PdfUnavailable) as err:
         db.session.rollback()
         raise click.ClickException(str(err)) from err
     path.write_bytes(data)

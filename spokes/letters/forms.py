@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -47,3 +48,10 @@ class HeadingForm(FlaskForm):
     symbol = StringField(_l("Ký hiệu văn bản"), validators=[DataRequired(), Length(max=40)])
     place_name = StringField(_l("Địa danh"), validators=[DataRequired(), Length(max=120)])
     submit = SubmitField(_l("Lưu"))
+
+
+class SignedCopyForm(FlaskForm):
+    """Upload the letter's PDF as signed with the unit's own digital-signature token."""
+
+    file = FileField(_l("Bản PDF đã ký số"), validators=[FileRequired(_l("Chọn tệp PDF đã ký số."))])
+    submit = SubmitField(_l("Kiểm tra chữ ký và lưu"))

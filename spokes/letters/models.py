@@ -86,6 +86,12 @@ class Letter(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     docx: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     docx_sha256: Mapped[str] = mapped_column(String(64))
+    # The PDF: rendered and, where the unit has a certificate, signed at issue; or a signed
+    # copy uploaded later (signed with the unit's own token), kept only if its signature holds.
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_signer: Mapped[str | None] = mapped_column(String(500))  # the certificate's subject, when signed
+    pdf_uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     request: Mapped[PressRequest | None] = relationship()

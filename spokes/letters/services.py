@@ -22,10 +22,11 @@ from spokes.audit import services as audit
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission, Role
 from spokes.auth.policies import has_permission
-from spokes.core.clock import VN_TZ, today_vn
+from spokes.core.clock import VN_TZ, now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
+from spokes.core.markdown import plain_text
 from spokes.extensions import db
-from spokes.letters import wording
+from spokes.letters import pdf, wording
 from spokes.letters.layout import LetterText, render_docx
 from spokes.letters.models import Letter, LetterKind, LetterSettings, RegisterCounter
 from spokes.press_requests.models import PressRequest
@@ -112,7 +113,8 @@ def facts_for(req: PressRequest) -> wording.RequestFacts:
         journalist_name=journalist.name if journalist else None,
         agency_name=journalist.agency.name if journalist and journalist.agency else None,
         article_url=req.article_url,
-        answer_body=answer.body if answer is not None and answer.kind == "answer" else None,
+        # The answer is Markdown on screen; a letter prints its plain text.
+        answer_body=plain_text(answer.body) if answer is not None and answer.kind == "answer" else None,
         refusal_ground_text=ground.text if ground is not None else None,
         # An unverified source is never cited to the press (RULES.md: confidence U).
         refusal_ground_source=ground.source if ground is not None and ground.confidence != "U" else None,
@@ -181,6 +183,11 @@ def preview_docx(req: PressRequest, choices: LetterChoices) -> bytes:
     return render_docx(compose(req, choices, number_and_symbol=None, issued_on=today_vn(), draft=True))
 
 
+def preview_pdf(req: PressRequest, choices: LetterChoices) -> bytes:
+    """Return an unnumbered, unsigned draft of the letter as PDF."""
+    return pdf.render_pdf(compose(req, choices, number_and_symbol=None, issued_on=today_vn(), draft=True))
+
+
 def can_issue(user: Any, unit: Unit) -> bool:
     """Tell whether a user may issue letters in the unit's name (its head)."""
     return has_permission(user, Permission.ISSUE_LETTERS, unit)
@@ -204,13 +211,15 @@ def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: L
         text.paragraphs.insert(0, f"Văn bản này thay thế Văn bản số {replaces.number_and_symbol} ngày "
                                   f"{replaces.issued_on:%d/%m/%Y} của {req.unit.name}.")
     data = render_docx(text)
+    pdf_bytes, signer_subject = _pdf_of(text, req.unit, reason=choices.summary, location=heading.place_name)
     letter = Letter(
         unit_id=req.unit_id, year=issued_on.year, number=number, symbol=heading.symbol, kind=choices.kind.value,
         issued_on=issued_on, summary=choices.summary, recipient=choices.recipient,
         copies_to="\n".join(choices.copies_to), signer_id=choices.signer.id, signer_name=choices.signer.name,
         signer_position=text.signer_position, signer_authority="\n".join(text.signer_authority),
         request_id=req.id, replaces_id=replaces.id if replaces else None, issued_by_id=actor.id,
-        docx=data, docx_sha256=hashlib.sha256(data).hexdigest(),
+        docx=data, docx_sha256=hashlib.sha256(data).hexdigest(), pdf=pdf_bytes, pdf_signer=signer_subject,
+        pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest() if pdf_bytes else None,
     )
     db.session.add(letter)
     db.session.flush()
@@ -220,6 +229,50 @@ def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: L
                         "replaces": replaces.number_and_symbol if replaces else None})
     log.info("letter %s issued for %s by user %s", letter.number_and_symbol, req.reference, actor.id)
     return letter
+
+
+def _pdf_of(text: LetterText, unit: Unit, *, reason: str, location: str) -> tuple[bytes | None, str | None]:
+    """Return the letter's PDF, signed when the unit has a certificate; (None, None) where PDFs cannot be made."""
+    certificate = pdf.certificate_for(unit.code)
+    try:
+        data = pdf.render_pdf(text, unsigned_note=certificate is None)
+    except pdf.PdfUnavailable:
+        log.warning("letter PDF not made: WeasyPrint or its system libraries are missing", exc_info=True)
+        return None, None
+    if certificate is None:
+        return data, None
+    return pdf.sign_pdf(data, certificate, reason=reason, location=location)
+
+
+def attach_signed_copy(actor: User, letter: Letter, data: bytes) -> pdf.Verification:
+    """Keep a signed copy of an issued letter (signed elsewhere, e.g. with the unit's token), if its signature holds.
+
+    The copy must carry a signature that covers the whole file and a certificate trusted by
+    this server's configured roots; anything else is refused and nothing is stored.
+    """
+    if not can_issue(actor, letter.unit):
+        raise NotAllowed(_("Chỉ người đứng đầu %(name)s cập nhật bản ký số.", name=letter.unit.name))
+    if not data.startswith(b"%PDF-"):
+        raise DomainError(_("Tệp không phải PDF."), 400)
+    check = pdf.verify_pdf(data)
+    if not check.signed:
+        raise DomainError(_("Tệp PDF không có chữ ký số."), 400)
+    if not check.intact:
+        raise DomainError(_("Chữ ký số không hợp lệ: tệp đã bị sửa sau khi ký."), 400)
+    if not check.trusted:
+        raise DomainError(_("Chứng thư số của người ký không thuộc danh sách tin cậy của hệ thống."), 400)
+    letter.pdf, letter.pdf_signer, letter.pdf_uploaded_at = data, check.signer, now()
+    letter.pdf_sha256 = hashlib.sha256(data).hexdigest()
+    db.session.flush()
+    audit.record("request.letter_signed_copy", actor=actor, obj_type="request", obj_id=letter.request_id,
+                 unit_id=letter.unit_id, after={"letter_id": letter.id, "number": letter.number_and_symbol,
+                                                "signer": check.signer, "sha256": hashlib.sha256(data).hexdigest()})
+    return check
+
+
+def signature_of(letter: Letter) -> pdf.Verification:
+    """Check the signature of a letter's stored PDF against this server's trust roots."""
+    return pdf.verify_pdf(letter.pdf or b"")
 
 
 # --------------------------------------------------------------------------- reading the register

@@ -20,7 +20,7 @@ from spokes.core.clock import today_vn
 from spokes.core.errors import DomainError
 from spokes.extensions import db
 from spokes.letters import exports, services
-from spokes.letters.forms import KIND_LABELS, HeadingForm, LetterForm
+from spokes.letters.forms import KIND_LABELS, HeadingForm, LetterForm, SignedCopyForm
 from spokes.letters.models import Letter, LetterKind
 from spokes.press_requests import policies as request_policies
 from spokes.press_requests.models import PressRequest
@@ -29,6 +29,7 @@ from spokes.units.models import Unit
 bp = Blueprint("letters", __name__, url_prefix="/staff/letters")
 
 PER_PAGE = 25
+SIGNED_COPY_MAX_BYTES = 10 * 1024 * 1024
 
 
 def bounded_int(value: str | None, *, low: int, high: int) -> int | None:
@@ -111,8 +112,9 @@ def for_request(request_id: int):  # type: ignore[no-untyped-def]
                     return redirect(url_for("letters.for_request", request_id=req.id))
         if status == 200:
             status = 400
+    checks = {x.id: services.signature_of(x) for x in letters if x.pdf_signer}
     return render_template("letters/request.html", req=req, letters=letters, form=form, may_issue=may_issue,
-                           kinds=kinds, signers=signers), status
+                           kinds=kinds, signers=signers, checks=checks, upload_form=SignedCopyForm()), status
 
 
 @bp.get("/<int:letter_id>.docx")
@@ -124,6 +126,45 @@ def download(letter_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     return send_file(io.BytesIO(letter.docx), mimetype=exports.DOCX_MIME, as_attachment=True,
                      download_name=exports.file_name(letter))
+
+
+@bp.get("/<int:letter_id>.pdf")
+@login_required
+def download_pdf(letter_id: int):  # type: ignore[no-untyped-def]
+    """Download the issued letter as PDF (the signed copy when there is one)."""
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or not _may_read_register(letter.unit) or letter.pdf is None:
+        abort(404)
+    return send_file(io.BytesIO(letter.pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=exports.file_name(letter).removesuffix(".docx") + ".pdf")
+
+
+@bp.post("/<int:letter_id>/signed-copy")
+@login_required
+def signed_copy(letter_id: int):  # type: ignore[no-untyped-def]
+    """Keep a copy of the letter signed elsewhere (the unit's token), once its signature is checked."""
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or not _may_read_register(letter.unit):
+        abort(404)
+    if not services.can_issue(current_user, letter.unit):
+        abort(403)
+    form = SignedCopyForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+        return redirect(url_for("letters.for_request", request_id=letter.request_id)), 303
+    data = form.file.data.read(SIGNED_COPY_MAX_BYTES + 1)
+    try:
+        if len(data) > SIGNED_COPY_MAX_BYTES:
+            raise DomainError(_("Tệp quá lớn (tối đa 10 MB)."), 400)
+        check = services.attach_signed_copy(current_user, letter, data)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err), "danger")
+        return redirect(url_for("letters.for_request", request_id=letter.request_id)), 303
+    flash(_("Đã lưu bản ký số của văn bản %(n)s (người ký: %(who)s).", n=letter.number_and_symbol,
+            who=check.signer or ""), "success")
+    return redirect(url_for("letters.for_request", request_id=letter.request_id))
 
 
 def _may_read_register(unit: Unit) -> bool:

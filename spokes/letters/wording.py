@@ -114,6 +114,11 @@ def available_kinds(facts: RequestFacts) -> list[LetterKind]:
     return kinds
 
 
+def _blocks(body: str | None) -> list[str]:
+    """Split an answer into its paragraphs (blank lines between them); list items stay lines of one paragraph."""
+    return [block.strip() for block in re.split(r"\n\s*\n", body or "") if block.strip()]
+
+
 def _vn(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -144,7 +149,7 @@ def paragraphs(kind: LetterKind, facts: RequestFacts, unit_name: str) -> list[st
     opening = (f"{unit_name} nhận được yêu cầu của {asked_by} ngày {_vn(facts.received_on)} "
                f"(số tiếp nhận {facts.reference}) về việc: {facts.subject}.")
     if kind is LetterKind.REPLY:
-        return [opening, f"{unit_name} trả lời như sau:", facts.answer_body or "",
+        return [opening, f"{unit_name} trả lời như sau:", *_blocks(facts.answer_body),
                 f"{unit_name} trả lời để {recipient(facts)} được biết./."]
     if kind is LetterKind.REFUSAL:
         basis = f"Căn cứ {facts.refusal_ground_source}, " if facts.refusal_ground_source else ""
@@ -160,15 +165,15 @@ def paragraphs(kind: LetterKind, facts: RequestFacts, unit_name: str) -> list[st
                 f"{unit_name} thông báo để {recipient(facts)} được biết./."]
     if kind is LetterKind.MEASURES:
         return [opening, f"{unit_name} thông báo các biện pháp đã và đang thực hiện để giải quyết như sau:",
-                facts.answer_body or "", f"{unit_name} thông báo để {recipient(facts)} được biết./."]
+                *_blocks(facts.answer_body), f"{unit_name} thông báo để {recipient(facts)} được biết./."]
     if kind is LetterKind.CONCLUSION:
         on = _vn(facts.conclusion_on) if facts.conclusion_on else ""
         return [opening, f"Ngày {on}, nội dung trên đã có kết luận giải quyết. {unit_name} thông báo kết quả như sau:",
-                facts.answer_body or "", f"{unit_name} thông báo để {recipient(facts)} được biết./."]
+                *_blocks(facts.answer_body), f"{unit_name} thông báo để {recipient(facts)} được biết./."]
     # LetterKind.CORRECTION
     return [f"Ngày {_vn(facts.received_on)}, {recipient(facts)} đăng tải bài viết {facts.article_url} "
             f"về việc: {facts.subject}.",
-            f"{unit_name} phản hồi, cải chính thông tin như sau:", facts.answer_body or "",
+            f"{unit_name} phản hồi, cải chính thông tin như sau:", *_blocks(facts.answer_body),
             f"Đề nghị {recipient(facts)} đăng tải nội dung phản hồi, cải chính trên theo quy định "
             f"của pháp luật về báo chí./."]
 

@@ -31,8 +31,9 @@ def test_a_reply_takes_the_next_number_and_carries_the_answer(world, answered):
     text = docx_text(first.docx)
     for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Số: 01/UBND-VP",
                      "XÃ ĐÔNG HƯNG", "Đông Hưng, ngày 03 tháng 12 năm 2026", "Kính gửi: Báo An Giang",
-                     "đã nạo vét xong", answered.reference, "TM. ỦY BAN NHÂN DÂN", "Nguyễn Văn Hải"):
+                     "đã nạo vét xong 80% tuyến kênh", answered.reference, "TM. ỦY BAN NHÂN DÂN", "Nguyễn Văn Hải"):
         assert expected in text, expected
+    assert "**" not in text  # the answer's Markdown is printed as plain text
     # A correction is a new letter that names the one it replaces; the first stays as issued.
     assert "thay thế Văn bản số 01/UBND-VP ngày 03/12/2026" in docx_text(second.docx)
     assert second.replaces_id == first.id and docx_text(first.docx) == text
