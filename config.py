@@ -62,6 +62,12 @@ class Config:
     PAGE_CACHE_SECONDS = 300
     PAGE_CACHE_ENTRIES = 2000
 
+    # Official letters: a unit's signing certificate (PKCS#12) and the roots trusted when a
+    # signature is checked. Secrets: set them in instance/config.py, never here, e.g.
+    # LETTER_CERTIFICATES = {"AG-DHU": {"pkcs12": "/etc/spokes/dhu.p12", "passphrase": "…"}}
+    LETTER_CERTIFICATES: dict = {}
+    LETTER_TRUST_ROOTS: list = []  # PEM files of the certification authorities to trust
+
     SITE_NAME = "Spokes"
     PUBLIC_BASE_URL: str | None = None  # used in e-mails and feeds when set
     HSTS_ENABLED = False
