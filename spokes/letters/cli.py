@@ -25,8 +25,9 @@ def register(app: Flask) -> None:
               help="FILE.docx or FILE.pdf")
 @click.option("--draft", is_flag=True, help="An unnumbered preview: nothing is entered in the register.")
 @click.option("--signer", "signer_email", default=None, help="E-mail of the signer (default: the unit's head).")
+@click.option("--no-mail", is_flag=True, help="Do not e-mail the letter to the journalist.")
 @with_appcontext
-def letter(reference: str, kind: str, output: str, draft: bool, signer_email: str | None) -> None:
+def letter(reference: str, kind: str, output: str, draft: bool, signer_email: str | None, no_mail: bool) -> None:
     """Write the letter of request REFERENCE (e.g. AM-DHU-2026-00012), numbered in the unit's register."""
     from spokes.core.errors import DomainError
     from spokes.letters import services
@@ -57,7 +58,7 @@ def letter(reference: str, kind: str, output: str, draft: bool, signer_email: st
             data = services.preview_pdf(req, choices) if as_pdf else services.preview_docx(req, choices)
             number = "(draft, unnumbered)"
         else:
-            issued = services.issue(actor, req, choices)
+            issued = services.issue(actor, req, choices, send=not no_mail)
             if as_pdf and issued.pdf is None:
                 raise DomainError("this server cannot make PDFs (WeasyPrint needs the Pango library); "
                                   "the letter was not issued")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from spokes.letters.models import LetterKind
@@ -38,6 +38,7 @@ class LetterForm(FlaskForm):
     recipient = StringField(_l("Kính gửi"), validators=[DataRequired(), Length(max=500)])
     copies_to = TextAreaField(_l("Nơi nhận (mỗi dòng một nơi)"), validators=[Optional(), Length(max=2000)])
     replaces = SelectField(_l("Thay thế văn bản"), coerce=_int_or_none, validators=[Optional()])
+    send = BooleanField(_l("Gửi công văn cho phóng viên qua thư điện tử (đính kèm)"), default=True)
     preview = SubmitField(_l("Xem dự thảo (không lấy số)"))
     issue = SubmitField(_l("Lấy số và ban hành"))
 

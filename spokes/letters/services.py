@@ -26,7 +26,8 @@ from spokes.core.clock import VN_TZ, now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.markdown import plain_text
 from spokes.extensions import db
-from spokes.letters import pdf, wording
+from spokes.letters import exports, pdf, wording
+from spokes.notifications import events
 from spokes.letters.layout import LetterText, render_docx
 from spokes.letters.models import Letter, LetterKind, LetterSettings, RegisterCounter
 from spokes.press_requests.models import PressRequest
@@ -193,8 +194,12 @@ def can_issue(user: Any, unit: Unit) -> bool:
     return has_permission(user, Permission.ISSUE_LETTERS, unit)
 
 
-def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: Letter | None = None) -> Letter:
-    """Take the next number, write the letter and enter it in the register; audited on the request."""
+def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: Letter | None = None,
+          send: bool = True) -> Letter:
+    """Take the next number, write the letter and enter it in the register; audited on the request.
+
+    With ``send`` the journalist is e-mailed the letter (PDF, or DOCX where PDFs cannot be made).
+    """
     if not can_issue(actor, req.unit):
         raise NotAllowed(_("Chỉ người đứng đầu %(name)s ban hành văn bản của đơn vị.", name=req.unit.name))
     if choices.signer.id not in {u.id for u in signers_for(req.unit)}:
@@ -227,6 +232,12 @@ def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: L
                  after={"letter_id": letter.id, "number": letter.number_and_symbol, "kind": letter.kind,
                         "issued_on": issued_on.isoformat(), "sha256": letter.docx_sha256,
                         "replaces": replaces.number_and_symbol if replaces else None})
+    if send:
+        if pdf_bytes is not None:
+            events.letter_issued(req, letter, exports.file_name(letter).removesuffix(".docx") + ".pdf",
+                                 "application/pdf", pdf_bytes)
+        else:
+            events.letter_issued(req, letter, exports.file_name(letter), exports.DOCX_MIME, data)
     log.info("letter %s issued for %s by user %s", letter.number_and_symbol, req.reference, actor.id)
     return letter
 

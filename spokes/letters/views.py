@@ -101,7 +101,7 @@ def for_request(request_id: int):  # type: ignore[no-untyped-def]
                         data = services.preview_docx(req, choices)
                         return send_file(io.BytesIO(data), mimetype=exports.DOCX_MIME, as_attachment=True,
                                          download_name=f"du-thao-{req.reference}-{choices.kind.value}.docx")
-                    letter = services.issue(current_user, req, choices, replaces=replaces)
+                    letter = services.issue(current_user, req, choices, replaces=replaces, send=bool(form.send.data))
                     db.session.commit()
                 except DomainError as err:
                     db.session.rollback()

@@ -293,6 +293,21 @@ def published_mail(req: Any, title: str, url: str | None) -> Mail:
     return _journalist(req, subject, body)
 
 
+def letter_mail(req: Any, number: str, summary: str, signed: bool) -> Mail:
+    """Return the mail that carries an official letter (công văn) of the unit, attached."""
+    subject = ref_subject(req.reference, _("Công văn số %(number)s của %(unit)s", number=number, unit=req.unit.name),
+                          req.subject)
+    body = Body(
+        title=_("Công văn số %(number)s", number=number),
+        paragraphs=[
+            _("%(unit)s gửi anh/chị công văn số %(number)s (%(summary)s), đính kèm thư này.",
+              unit=req.unit.name, number=number, summary=summary),
+            _("Công văn đã được ký số.") if signed else _("Bản đính kèm chưa được ký số; bản chính do đơn vị phát hành."),
+        ],
+    )
+    return _journalist(req, subject, body)
+
+
 # --------------------------------------------------------------------------- staff
 
 

@@ -61,7 +61,7 @@ def _unit_staff(unit_id: int) -> list[User]:
 
 
 def _journalist_mail(req: Any, kind: str, subject: str | content.Mail, body: str | None = None,
-                     html: str | None = None) -> None:
+                     html: str | None = None, attachments: tuple[tuple[str, str, bytes], ...] = ()) -> None:
     """Queue one e-mail to the request's journalist (nothing when there is no address).
 
     Accepts a rendered ``content.Mail``, or a plain subject and text body.
@@ -75,7 +75,8 @@ def _journalist_mail(req: Any, kind: str, subject: str | content.Mail, body: str
         mail = content.Mail(subject=content.clean_subject(subject), text=body or "", html=html or "", locale="vi")
     # Only the receipt is one-per-request by nature; other events may repeat (e.g. two extensions).
     outbox.queue_mail(journalist.email, mail, kind=f"journalist.{kind}",
-                      dedupe_key=f"journalist:{req.id}:received" if kind == "received" else None)
+                      dedupe_key=f"journalist:{req.id}:received" if kind == "received" else None,
+                      attachments=attachments)
 
 
 def _vi(fn: Callable[..., content.Mail], *args: Any) -> content.Mail:
@@ -160,3 +161,10 @@ def publication_published(req: Any, publication: Any, *, actor: Any) -> None:
     """Tell the journalist that the answer to their request is on the public news feed."""
     url = content.link("publishing.item", "", slug=publication.slug)
     _journalist_mail(req, "published", _vi(content.published_mail, req, publication.title, url or None))
+
+
+def letter_issued(req: Any, letter: Any, file_name: str, content_type: str, data: bytes) -> None:
+    """Send the journalist the unit's official letter, attached (PDF when there is one)."""
+    _journalist_mail(req, "letter", _vi(content.letter_mail, req, letter.number_and_symbol, letter.summary,
+                                        bool(letter.pdf_signer)),
+                     attachments=((file_name, content_type, data),))

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spokes.core.clock import now
@@ -30,6 +30,18 @@ class MailStatus(enum.StrEnum):
 def new_message_id(domain: str | None = None) -> str:
     """Return a fresh RFC 5322 Message-ID; it is stored, so every retry of a mail carries the same one."""
     return f"<{uuid.uuid4().hex}@{domain or 'spokes.local'}>"
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with an outbox mail (e.g. an official letter as PDF), kept with the mail."""
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mail_id: Mapped[int] = mapped_column(ForeignKey("outbox_mails.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class OutboxMail(db.Model):
@@ -55,6 +67,7 @@ class OutboxMail(db.Model):
     body_html: Mapped[str | None] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(5), default="vi")
     message_id: Mapped[str] = mapped_column(String(255), default=new_message_id)
+    attachment_count: Mapped[int] = mapped_column(Integer, default=0)  # rows in outbox_attachments
     status: Mapped[str] = mapped_column(String(10), default=MailStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

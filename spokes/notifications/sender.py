@@ -63,7 +63,7 @@ from sqlalchemy import or_, select, update
 from spokes.core.clock import now
 from spokes.extensions import db
 from spokes.notifications.content import redact_tracking_links
-from spokes.notifications.models import AttemptOutcome, MailAttempt, MailStatus, OutboxMail
+from spokes.notifications.models import AttemptOutcome, MailAttempt, MailStatus, OutboxAttachment, OutboxMail
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,7 @@ class Claimed:
     message_id: str
     attempts: int
     created_at: datetime
+    attachment_count: int = 0
 
 
 class DeliveryError(Exception):
@@ -251,6 +252,12 @@ def build_message(mail: Claimed, sender: str) -> EmailMessage:
     if mail.body_html:
         message.add_alternative(mail.body_html, subtype="html", charset="utf-8")
     message["Content-Language"] = mail.locale  # after set_content, which clears Content-* headers
+    if mail.attachment_count:  # only mails that carry files (official letters) read them
+        for name, content_type, data in db.session.execute(
+                select(OutboxAttachment.filename, OutboxAttachment.content_type, OutboxAttachment.data)
+                .where(OutboxAttachment.mail_id == mail.id).order_by(OutboxAttachment.id)).all():
+            maintype, _slash, subtype = content_type.partition("/")
+            message.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
     # Python 3.11 loses the space between two RFC 2047 words when it folds a long non-ASCII
     # Subject ("du lịch cộng đồng" arrives as "du lịchcộng đồng"). Bodies are already encoded
     # in short lines, so serialise the headers unfolded: one Subject line stays far below the
@@ -291,7 +298,7 @@ def claim(limit: int, lease: timedelta) -> tuple[str, list[Claimed]]:
         rows = [Claimed(*r) for r in db.session.execute(
             select(OutboxMail.id, OutboxMail.to_address, OutboxMail.subject, OutboxMail.body_text,
                    OutboxMail.body_html, OutboxMail.locale, OutboxMail.message_id, OutboxMail.attempts,
-                   OutboxMail.created_at)
+                   OutboxMail.created_at, OutboxMail.attachment_count)
             .where(OutboxMail.id.in_(ids)).order_by(OutboxMail.next_attempt_at, OutboxMail.id)
         ).all()]
     db.session.commit()

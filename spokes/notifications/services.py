@@ -55,7 +55,7 @@ from spokes.deadlines.engine import add_working_days
 from spokes.deadlines.models import Rule
 from spokes.extensions import db
 from spokes.notifications import content
-from spokes.notifications.models import DeadlineAlert, Notification, OutboxMail, new_message_id
+from spokes.notifications.models import DeadlineAlert, Notification, OutboxAttachment, OutboxMail, new_message_id
 from spokes.press_requests.models import OPEN_STATES, PressRequest, RequestState
 from spokes.units.models import Unit
 
@@ -107,14 +107,22 @@ class RuleFacts:
 # --------------------------------------------------------------------------- outbox and notices
 
 
-def queue_mail(to_address: str, mail: content.Mail, *, kind: str, dedupe_key: str | None = None) -> OutboxMail:
-    """Write one e-mail into the outbox, in the caller's transaction; the sender delivers it later."""
+def queue_mail(to_address: str, mail: content.Mail, *, kind: str, dedupe_key: str | None = None,
+               attachments: Sequence[tuple[str, str, bytes]] = ()) -> OutboxMail:
+    """Write one e-mail into the outbox, in the caller's transaction; the sender delivers it later.
+
+    ``attachments`` are (file name, content type, bytes), sent with the mail.
+    """
     row = OutboxMail(
         to_address=to_address, subject=mail.subject, body_text=mail.text, body_html=mail.html or None,
         locale=mail.locale, kind=kind[:40], dedupe_key=dedupe_key, next_attempt_at=now(), created_at=now(),
-        message_id=_message_id(),
+        message_id=_message_id(), attachment_count=len(attachments),
     )
     db.session.add(row)
+    if attachments:
+        db.session.flush()
+        db.session.add_all(OutboxAttachment(mail_id=row.id, filename=name, content_type=kind_, data=data)
+                           for name, kind_, data in attachments)
     return row
 
 

@@ -177,3 +177,34 @@ def test_cli_writes_a_numbered_letter(world, answered, runner, tmp_path):
     refused = runner.invoke(args=["letter", answered.reference, "--kind", "refusal", "--output", str(out)])
     assert refused.exit_code == 1 and "Hồ sơ chưa có đủ dữ liệu" in refused.output
     assert runner.invoke(args=["letter", "NOPE", "--kind", "reply", "--output", str(out)]).exit_code == 1
+
+
+def test_the_journalist_receives_the_letter_attached(app, world, answered, tmp_path, runner):
+    import email
+    from email import policy
+
+    from spokes.notifications import sender
+    from spokes.notifications.models import OutboxMail
+
+    app.config["MAIL_FILE_DIR"] = str(tmp_path)
+    app.config.pop("MAIL_SERVER", None)
+    before = db.session.execute(select(func.count()).select_from(OutboxMail)).scalar_one()
+    letter = services.issue(world["chair"], answered, services.default_choices(answered, LetterKind.REPLY,
+                                                                             world["chair"]))
+    quiet = services.issue(world["chair"], answered, services.default_choices(answered, LetterKind.REPLY,
+                                                                            world["chair"]), send=False)
+    db.session.commit()
+    mails = db.session.execute(select(OutboxMail).order_by(OutboxMail.id)).scalars().all()[before:]
+    assert [m.kind for m in mails] == ["journalist.letter"] and mails[0].attachment_count == 1
+    assert quiet.number == 2
+    sender.send_pending()
+    sent = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in tmp_path.rglob("*.eml")]
+    [message] = [m for m in sent if "Công văn số" in m["Subject"]]
+    assert "Công văn số 01/UBND-VP" in message["Subject"] and answered.reference in message["Subject"]
+    [attached] = list(message.iter_attachments())
+    data = attached.get_payload(decode=True)
+    if letter.pdf is not None:
+        assert attached.get_content_type() == "application/pdf" and data == letter.pdf
+        assert attached.get_filename() == "01-UBND-VP-2026.pdf"
+    else:
+        assert "Số: 01/UBND-VP" in docx_text(data)

@@ -71,10 +71,28 @@ def upgrade():
     with op.batch_alter_table('letters', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_letters_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_letters_unit_id'), ['unit_id'], unique=False)
+    op.create_table('outbox_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('mail_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['mail_id'], ['outbox_mails.id'], name=op.f('fk_outbox_attachments_mail_id_outbox_mails'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_attachments'))
+    )
+    with op.batch_alter_table('outbox_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_attachments_mail_id'), ['mail_id'], unique=False)
+    with op.batch_alter_table('outbox_mails', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attachment_count', sa.Integer(), nullable=False, server_default='0'))
 
 
 
 def downgrade():
+    with op.batch_alter_table('outbox_mails', schema=None) as batch_op:
+        batch_op.drop_column('attachment_count')
+    with op.batch_alter_table('outbox_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_attachments_mail_id'))
+    op.drop_table('outbox_attachments')
     with op.batch_alter_table('letters', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_letters_unit_id'))
         batch_op.drop_index(batch_op.f('ix_letters_request_id'))
