@@ -56,3 +56,11 @@ class SignedCopyForm(FlaskForm):
 
     file = FileField(_l("Bản PDF đã ký số"), validators=[FileRequired(_l("Chọn tệp PDF đã ký số."))])
     submit = SubmitField(_l("Kiểm tra chữ ký và lưu"))
+
+
+class TemplateForm(FlaskForm):
+    """Upload the unit's own letter template (DOCX with docxtpl tags), or remove it."""
+
+    file = FileField(_l("Mẫu văn bản (DOCX)"))
+    upload = SubmitField(_l("Tải mẫu lên"))
+    remove = SubmitField(_l("Bỏ mẫu riêng, dùng mẫu chuẩn"))

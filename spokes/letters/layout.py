@@ -53,12 +53,21 @@ class LetterText:
     signer_position: str = ""
     signer_name: str = ""
     draft: bool = False
+    raw_copies: bool = False  # copies_to printed as given (the sample template's placeholders)
 
 
 def date_line(place: str, day: date) -> str:
     """Return "<place>, ngày 03 tháng 12 năm 2026": a leading 0 for days below 10 and months below 3."""
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def copy_lines(copies: list[str]) -> list[str]:
+    """Return the "Nơi nhận" list as printed: "- Như trên;" … and a full stop after the last."""
+    lines = [f"- {line.rstrip(';.')};" for line in copies]
+    if lines:
+        lines[-1] = lines[-1][:-1] + "."
+    return lines
 
 
 def number_line(number_and_symbol: str | None) -> str:
@@ -125,8 +134,8 @@ def _clear(cell) -> None:  # type: ignore[no-untyped-def]
     cell.paragraphs[0]._p.getparent().remove(cell.paragraphs[0]._p)
 
 
-def render_docx(letter: LetterText) -> bytes:
-    """Return the letter as a DOCX file in the NĐ 30/2020 layout."""
+def render_docx(letter: LetterText, *, placeholders: bool = False) -> bytes:
+    """Return the letter as a DOCX file in the NĐ 30/2020 layout (``placeholders``: the sample template)."""
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -156,16 +165,21 @@ def render_docx(letter: LetterText) -> bytes:
     if last is not None:
         _rule_under(last, max(len(line) for line in body_lines))
     _para(left, "", 6)
-    _para(left, number_line(letter.number_and_symbol), 13)
+    _para(left, "{{ number_line }}" if placeholders else number_line(letter.number_and_symbol), 13)
     _para(left, letter.summary, 12)
     _para(right, NATIONAL_TITLE, 12, bold=True)
     motto = _para(right, MOTTO, 13, bold=True)
     _rule_under(motto, len(MOTTO))
     _para(right, "", 6)
-    _para(right, date_line(letter.place_name, letter.issued_on), 14, italic=True)
+    _para(right, "{{ date_line }}" if placeholders else date_line(letter.place_name, letter.issued_on), 14,
+          italic=True)
 
-    if letter.draft:
+    if placeholders:
+        _para(document, "{%p if draft %}", 14)
+    if letter.draft or placeholders:
         _para(document, "DỰ THẢO", 14, bold=True, after=0)
+    if placeholders:
+        _para(document, "{%p endif %}", 14)
     _para(document, "", 14)
     greeting = _para(document, "", 14, after=6)
     _run(greeting, "Kính gửi: ", 14)
@@ -182,9 +196,8 @@ def render_docx(letter: LetterText) -> bytes:
     _clear(copies)
     _clear(signature)
     _para(copies, "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
-    for line in letter.copies_to:
-        _para(copies, f"- {line};" if not line.endswith((".", ";")) else f"- {line}", 11,
-              align=WD_ALIGN_PARAGRAPH.LEFT)
+    for line in letter.copies_to if letter.raw_copies else copy_lines(letter.copies_to):
+        _para(copies, line, 11, align=WD_ALIGN_PARAGRAPH.LEFT)
     for line in letter.signer_authority:
         _para(signature, line, 13, bold=True)
     _para(signature, letter.signer_position, 13, bold=True)
@@ -213,3 +226,71 @@ def docx_text(data: bytes) -> str:
 
     walk(document)
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- a unit's own template
+
+TEMPLATE_MAX_BYTES = 2 * 1024 * 1024
+
+
+class TemplateError(ValueError):
+    """An uploaded letter template cannot be used; the message says why."""
+
+
+def template_context(letter: LetterText) -> dict[str, object]:
+    """Return what a unit's DOCX template (docxtpl) may print: the same values as the built-in layout."""
+    return {
+        "parent_body": letter.parent_body or "", "issuing_body": letter.issuing_body,
+        "number_line": number_line(letter.number_and_symbol), "summary": letter.summary,
+        "national_title": NATIONAL_TITLE, "motto": MOTTO, "date_line": date_line(letter.place_name, letter.issued_on),
+        "recipient": letter.recipient, "paragraphs": letter.paragraphs, "copies": copy_lines(letter.copies_to),
+        "signer_authority": letter.signer_authority, "signer_position": letter.signer_position,
+        "signer_name": letter.signer_name, "draft": letter.draft,
+    }
+
+
+def render_with_template(template: bytes, letter: LetterText) -> bytes:
+    """Fill a unit's DOCX template with the letter.
+
+    The template is Jinja inside Word (docxtpl), run in a sandbox with every value
+    XML-escaped, so neither a template nor a journalist's text can break out of the document.
+    """
+    from docxtpl import DocxTemplate
+    from jinja2 import TemplateError as JinjaError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    try:
+        document = DocxTemplate(io.BytesIO(template))
+        document.render(template_context(letter), jinja_env=SandboxedEnvironment(), autoescape=True)
+        out = io.BytesIO()
+        document.save(out)
+    except JinjaError as err:
+        raise TemplateError(f"lỗi trong mẫu: {err}") from err
+    except Exception as err:  # noqa: BLE001 - a damaged DOCX is a bad template, reported, never a 500
+        raise TemplateError(f"không đọc được tệp DOCX: {err.__class__.__name__}") from err
+    return out.getvalue()
+
+
+def check_template(template: bytes) -> None:
+    """Refuse a template that is too large, not a DOCX, or does not render a sample letter."""
+    if len(template) > TEMPLATE_MAX_BYTES:
+        raise TemplateError("tệp mẫu quá lớn (tối đa 2 MB)")
+    if not template.startswith(b"PK"):
+        raise TemplateError("tệp mẫu không phải DOCX")
+    sample = LetterText(parent_body="UBND TỈNH AN GIANG", issuing_body=["SỞ MẪU"], number_and_symbol="01/MAU",
+                        summary="V/v mẫu", place_name="An Giang", issued_on=date(2026, 1, 1), recipient="Báo mẫu",
+                        paragraphs=["Đoạn một & <hai>."], copies_to=["Như trên", "Lưu: VT"],
+                        signer_authority=["KT. GIÁM ĐỐC"], signer_position="PHÓ GIÁM ĐỐC", signer_name="Nguyễn Văn A")
+    docx_text(render_with_template(template, sample))
+
+
+def sample_template() -> bytes:
+    """Return the built-in layout as a docxtpl template, for a unit to download, edit in Word and upload."""
+    return render_docx(LetterText(
+        parent_body="{{ parent_body }}", issuing_body=["{%p for line in issuing_body %}", "{{ line }}", "{%p endfor %}"],
+        number_and_symbol=None, summary="{{ summary }}", place_name="", issued_on=date(2000, 1, 1),
+        recipient="{{ recipient }}", paragraphs=["{%p for text in paragraphs %}", "{{ text }}", "{%p endfor %}"],
+        copies_to=["{%p for line in copies %}", "{{ line }}", "{%p endfor %}"], raw_copies=True,
+        signer_authority=["{%p for line in signer_authority %}", "{{ line }}", "{%p endfor %}"],
+        signer_position="{{ signer_position }}", signer_name="{{ signer_name }}",
+    ), placeholders=True)

@@ -54,6 +54,9 @@ class LetterSettings(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
     symbol: Mapped[str] = mapped_column(String(40))  # "UBND-VP" → "Số: 12/UBND-VP"
     place_name: Mapped[str] = mapped_column(String(120))  # "Đông Hưng" → "Đông Hưng, ngày 03 tháng 12 năm 2026"
+    # The unit's own DOCX template (docxtpl), replacing the built-in layout; None: the built-in one.
+    template_docx: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    template_name: Mapped[str | None] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now, onupdate=now)
 
 

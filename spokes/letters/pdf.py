@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import current_app, render_template
 
-from spokes.letters.layout import MOTTO, NATIONAL_TITLE, LetterText, date_line, number_line
+from spokes.letters.layout import MOTTO, NATIONAL_TITLE, LetterText, copy_lines, date_line, number_line
 
 # Fonts for the visible signature block, which must draw Vietnamese letters.
 STAMP_FONTS = (
@@ -70,9 +70,7 @@ def render_pdf(letter: LetterText, *, unsigned_note: bool = False) -> bytes:
         from weasyprint import HTML
     except (ImportError, OSError) as err:  # OSError: Pango is not installed
         raise PdfUnavailable(str(err)) from err
-    copies = [line if line.endswith((".", ";", "/.")) else f"{line};" for line in letter.copies_to]
-    if copies:
-        copies[-1] = copies[-1].rstrip(";") + "."
+    copies = copy_lines(letter.copies_to)
     html = render_template("letters/letter_pdf.html", letter=letter, number_line=number_line(letter.number_and_symbol),
                            date_line=date_line(letter.place_name, letter.issued_on), national_title=NATIONAL_TITLE,
                            motto=MOTTO, copies=copies, unsigned_note=unsigned_note)

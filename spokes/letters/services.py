@@ -26,7 +26,7 @@ from spokes.core.clock import VN_TZ, now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.markdown import plain_text
 from spokes.extensions import db
-from spokes.letters import exports, pdf, wording
+from spokes.letters import exports, layout, pdf, wording
 from spokes.notifications import events
 from spokes.letters.layout import LetterText, render_docx
 from spokes.letters.models import Letter, LetterKind, LetterSettings, RegisterCounter
@@ -72,6 +72,7 @@ class Heading:
     place_name: str
     parent_body: str | None
     issuing_body: list[str]
+    template_name: str | None = None
 
 
 def heading_for(unit: Unit) -> Heading:
@@ -82,7 +83,7 @@ def heading_for(unit: Unit) -> Heading:
     return Heading(
         symbol=stored.symbol if stored else wording.default_symbol(unit.name, unit.reference_prefix),
         place_name=stored.place_name if stored else wording.default_place_name(unit.name, parent_name),
-        parent_body=parent_body, issuing_body=issuing_body,
+        parent_body=parent_body, issuing_body=issuing_body, template_name=stored.template_name if stored else None,
     )
 
 
@@ -100,6 +101,39 @@ def save_heading(actor: User, unit: Unit, *, symbol: str, place_name: str) -> Le
     audit.record("letter.settings_changed", actor=actor, obj_type="unit", obj_id=unit.id, unit_id=unit.id,
                  before=before, after={"symbol": stored.symbol, "place_name": stored.place_name})
     return stored
+
+
+def save_template(actor: User, unit: Unit, name: str | None, data: bytes | None) -> None:
+    """Set (or, with None, remove) the unit's own DOCX template, after checking it renders; audited."""
+    if not (can_issue(actor, unit) or has_permission(actor, Permission.MANAGE_UNITS, unit)):
+        raise NotAllowed(_("Bạn không có quyền sửa thể thức văn bản của đơn vị %(name)s.", name=unit.name))
+    if data is not None:
+        try:
+            layout.check_template(data)
+        except layout.TemplateError as err:
+            raise DomainError(_("Không dùng được mẫu văn bản: %(why)s.", why=str(err)), 400) from err
+    stored = db.session.get(LetterSettings, unit.id)
+    if stored is None:
+        current = heading_for(unit)
+        stored = LetterSettings(unit_id=unit.id, symbol=current.symbol, place_name=current.place_name)
+        db.session.add(stored)
+    before = stored.template_name
+    stored.template_docx, stored.template_name = data, (name or "mau.docx")[:255] if data is not None else None
+    db.session.flush()
+    audit.record("letter.template_changed", actor=actor, obj_type="unit", obj_id=unit.id, unit_id=unit.id,
+                 before={"template": before}, after={"template": stored.template_name,
+                                                     "sha256": hashlib.sha256(data).hexdigest() if data else None})
+
+
+def _docx_of(unit: Unit, text: LetterText) -> bytes:
+    """Return the letter as DOCX: with the unit's own template when it has one, else the built-in layout."""
+    stored = db.session.get(LetterSettings, unit.id)
+    if stored is not None and stored.template_name:
+        try:
+            return layout.render_with_template(stored.template_docx or b"", text)
+        except layout.TemplateError as err:
+            raise DomainError(_("Mẫu văn bản của đơn vị không dùng được: %(why)s.", why=str(err)), 409) from err
+    return render_docx(text)
 
 
 def facts_for(req: PressRequest) -> wording.RequestFacts:
@@ -181,7 +215,7 @@ def compose(req: PressRequest, choices: LetterChoices, *, number_and_symbol: str
 
 def preview_docx(req: PressRequest, choices: LetterChoices) -> bytes:
     """Return an unnumbered draft of the letter (nothing is entered in the register)."""
-    return render_docx(compose(req, choices, number_and_symbol=None, issued_on=today_vn(), draft=True))
+    return _docx_of(req.unit, compose(req, choices, number_and_symbol=None, issued_on=today_vn(), draft=True))
 
 
 def preview_pdf(req: PressRequest, choices: LetterChoices) -> bytes:
@@ -215,7 +249,7 @@ def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: L
     if replaces is not None:
         text.paragraphs.insert(0, f"Văn bản này thay thế Văn bản số {replaces.number_and_symbol} ngày "
                                   f"{replaces.issued_on:%d/%m/%Y} của {req.unit.name}.")
-    data = render_docx(text)
+    data = _docx_of(req.unit, text)
     pdf_bytes, signer_subject = _pdf_of(text, req.unit, reason=choices.summary, location=heading.place_name)
     letter = Letter(
         unit_id=req.unit_id, year=issued_on.year, number=number, symbol=heading.symbol, kind=choices.kind.value,

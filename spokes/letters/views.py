@@ -19,8 +19,8 @@ from spokes.auth.policies import has_permission
 from spokes.core.clock import today_vn
 from spokes.core.errors import DomainError
 from spokes.extensions import db
-from spokes.letters import exports, services
-from spokes.letters.forms import KIND_LABELS, HeadingForm, LetterForm, SignedCopyForm
+from spokes.letters import exports, layout, services
+from spokes.letters.forms import KIND_LABELS, HeadingForm, LetterForm, SignedCopyForm, TemplateForm
 from spokes.letters.models import Letter, LetterKind
 from spokes.press_requests import policies as request_policies
 from spokes.press_requests.models import PressRequest
@@ -215,10 +215,46 @@ def heading(code: str):  # type: ignore[no-untyped-def]
         abort(403)
     current = services.heading_for(unit)
     form = HeadingForm(data={"symbol": current.symbol, "place_name": current.place_name})
+    template_form = TemplateForm()
+    if request.method == "POST" and (template_form.upload.data or template_form.remove.data):
+        return _save_template(unit, template_form)
     if form.validate_on_submit():
         services.save_heading(current_user, unit, symbol=form.symbol.data, place_name=form.place_name.data)
         db.session.commit()
         flash(_("Đã lưu thể thức văn bản của đơn vị."), "success")
         return redirect(url_for("letters.register", unit=unit.code))
-    return render_template("letters/heading.html", unit=unit, form=form, heading=current), \
-        400 if request.method == "POST" else 200
+    return render_template("letters/heading.html", unit=unit, form=form, heading=current,
+                           template_form=template_form), 400 if request.method == "POST" else 200
+
+
+def _save_template(unit: Unit, form: TemplateForm):  # type: ignore[no-untyped-def]
+    if not form.validate_on_submit():
+        abort(400)
+    data: bytes | None = None
+    name = None
+    if form.upload.data:
+        upload = form.file.data
+        if upload is None or not getattr(upload, "filename", ""):
+            flash(_("Chọn tệp DOCX của mẫu."), "danger")
+            return redirect(url_for("letters.heading", code=unit.code)), 303
+        data = upload.read(layout.TEMPLATE_MAX_BYTES + 1)
+        name = upload.filename
+    try:
+        services.save_template(current_user, unit, name, data)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err), "danger")
+        return redirect(url_for("letters.heading", code=unit.code)), 303
+    flash(_("Đã lưu mẫu văn bản riêng của đơn vị.") if data else _("Đơn vị dùng lại mẫu văn bản chuẩn."), "success")
+    return redirect(url_for("letters.heading", code=unit.code))
+
+
+@bp.get("/template.docx")
+@login_required
+def sample_template():  # type: ignore[no-untyped-def]
+    """Download the built-in layout as a template to edit in Word (tags in {{ }} are filled at issue)."""
+    if not _register_units():
+        abort(403)
+    return send_file(io.BytesIO(layout.sample_template()), mimetype=exports.DOCX_MIME, as_attachment=True,
+                     download_name="mau-cong-van.docx")

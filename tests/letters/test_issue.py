@@ -208,3 +208,43 @@ def test_the_journalist_receives_the_letter_attached(app, world, answered, tmp_p
         assert attached.get_filename() == "01-UBND-VP-2026.pdf"
     else:
         assert "Số: 01/UBND-VP" in docx_text(data)
+
+
+def test_a_unit_replaces_the_layout_with_its_own_template(world, answered, client_for):
+    from spokes.letters import layout
+
+    staff = client_for(world["chair"])
+    sample = staff.get("/staff/letters/template.docx")
+    assert sample.status_code == 200 and "{{ number_line }}" in docx_text(sample.data)
+    # The unit's own template: the sample with a line of its own (as an editor would change it in Word).
+    from docx import Document
+
+    document = Document(io.BytesIO(sample.data))
+    document.add_paragraph("Mẫu riêng của xã Đông Hưng — {{ recipient }}")
+    own = io.BytesIO()
+    document.save(own)
+
+    def upload(data: bytes, name: str = "mau.docx") -> Any:
+        return staff.post("/staff/letters/heading/AM-DHU", data={"file": (io.BytesIO(data), name), "upload": "1"},
+                          content_type="multipart/form-data")
+
+    broken = Document(io.BytesIO(sample.data))
+    broken.add_paragraph("{% for x in %}")
+    bad = io.BytesIO()
+    broken.save(bad)
+    for junk in (b"not a docx", bad.getvalue(), b"PK\x03\x04 broken zip"):
+        assert upload(junk).status_code == 303
+        assert services.heading_for(world["dhu"]).template_name is None
+    assert upload(own.getvalue(), "mau-dong-hung.docx").status_code == 302
+    assert services.heading_for(world["dhu"]).template_name == "mau-dong-hung.docx"
+    answered.journalist.agency.name = "Báo A & <B>"  # must be escaped into the XML, not break it
+    db.session.commit()
+    letter = _issue(world, answered)
+    text = docx_text(letter.docx)
+    assert "Mẫu riêng của xã Đông Hưng — Báo A & <B>" in text and "Số: 01/UBND-VP" in text
+    assert "Đông Hưng, ngày 03 tháng 12 năm 2026" in text and "{{" not in text
+    assert staff.post("/staff/letters/heading/AM-DHU", data={"remove": "1"}).status_code == 302
+    assert "Mẫu riêng" not in docx_text(_issue(world, answered).docx)
+    assert client_for(world["clerk"]).post("/staff/letters/heading/AM-DHU", data={"remove": "1"}).status_code == 403
+    with pytest.raises(layout.TemplateError):
+        layout.check_template(b"PK" + b"0" * (layout.TEMPLATE_MAX_BYTES + 1))

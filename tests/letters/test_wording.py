@@ -91,7 +91,7 @@ def test_the_docx_has_the_decree_layout() -> None:
         signer_position="CHỦ TỊCH", signer_name="Nguyễn Văn Hải"))
     text = docx_text(data)
     for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Số: 07/UBND-VP",
-                     "Đông Hưng, ngày 03 tháng 12 năm 2026", "Kính gửi: Báo An Giang", "Nơi nhận:", "- Lưu: VT;",
+                     "Đông Hưng, ngày 03 tháng 12 năm 2026", "Kính gửi: Báo An Giang", "Nơi nhận:", "- Như trên;", "- Lưu: VT.",
                      "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Nguyễn Văn Hải", "XÃ ĐÔNG HƯNG"):
         assert expected in text, expected
     from docx import Document

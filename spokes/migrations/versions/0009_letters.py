@@ -30,6 +30,8 @@ def upgrade():
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('symbol', sa.String(length=40), nullable=False),
     sa.Column('place_name', sa.String(length=120), nullable=False),
+    sa.Column('template_docx', sa.LargeBinary(), nullable=True),
+    sa.Column('template_name', sa.String(length=255), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_letter_settings_unit_id_units')),
     sa.PrimaryKeyConstraint('unit_id', name=op.f('pk_letter_settings'))
