@@ -216,6 +216,9 @@ def track_withdraw(reference: str):  # type: ignore[no-untyped-def]
     req = _tracked(reference)
     if req is None:
         return _not_found()
+    req = requests_svc.lock_request(req.id)  # one writer at a time; the state is re-read under the lock
+    if req is None:
+        return _not_found()
     form = WithdrawForm(prefix="withdraw")
     if not form.validate_on_submit():
         return _track_page(req, withdraw_form=form, status=400)

@@ -309,6 +309,69 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     return req, token
 
 
+# --------------------------------------------------------------------------- one writer per request
+
+
+class RequestChanged(DomainError):
+    """Someone else changed the request since the actor's page was shown (HTTP 409).
+
+    ``change`` is the latest audit event of the request: who changed it, how and when.
+    """
+
+    def __init__(self, message: str, request_id: int, change: Any | None) -> None:
+        super().__init__(message, status=409)
+        self.request_id = request_id
+        self.change = change
+
+
+def lock_request(request_id: int) -> PressRequest | None:
+    """Take the request's row lock, then its answers', for the rest of the transaction; return it fresh.
+
+    Every workflow action starts here, so two people acting on one request take turns: the
+    second one waits, then sees the first one's committed change and is checked against it.
+    The order is always the request row first, then its answers by id, so no two actions can
+    deadlock on them. ``FOR NO KEY UPDATE`` (what an UPDATE takes anyway) still lets rows
+    that merely point at the request, such as new attachments or notices, be inserted.
+    On SQLite the write transaction of a POST starts with BEGIN IMMEDIATE (spokes/core/db.py):
+    the whole database is locked from the first statement, which gives the same guarantee.
+    """
+    req = db.session.execute(
+        select(PressRequest).where(PressRequest.id == request_id)
+        .with_for_update(of=PressRequest, key_share=True)
+        .execution_options(populate_existing=True)
+    ).unique().scalar_one_or_none()
+    if req is not None:
+        db.session.execute(
+            select(Answer.id).where(Answer.request_id == request_id).order_by(Answer.id)
+            .with_for_update(key_share=True)
+        ).all()
+    return req
+
+
+def last_change(req: PressRequest) -> Any | None:
+    """Return the latest audit event of the request (who changed it last, how and when)."""
+    from spokes.audit.models import AuditEvent
+
+    return db.session.execute(
+        select(AuditEvent).where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id)
+        .order_by(AuditEvent.seq.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def check_version(req: PressRequest, seen: int | None) -> None:
+    """Refuse an action taken on a page that showed an older version of the request.
+
+    ``seen`` is None when the client sent no version (a script, an old page): the action is
+    then judged on the state alone, which the lock has made current.
+    """
+    if seen is None or seen == req.version:
+        return
+    raise RequestChanged(
+        _("Hồ sơ vừa được người khác thay đổi sau khi bạn mở trang; thao tác của bạn chưa được thực hiện."),
+        req.id, last_change(req),
+    )
+
+
 # --------------------------------------------------------------------------- the one transition function
 
 
@@ -379,6 +442,7 @@ def transition(
     target = checked or check_transition(actor, req, action, journalist=journalist)
     before = before or _snapshot(req)
     req.state = target.value
+    req.version = (req.version or 0) + 1
     moment = now()
     if target is workflow.State.ANSWERED:
         req.answered_at = moment
@@ -415,6 +479,8 @@ def _assign(
     req.assignee_id = user.id
     req.assignee = user
     req.assigned_at = moment
+    if req.id is not None and req.version is not None:
+        req.version += 1
     if req.state == RequestState.RECEIVED.value:
         req.state = RequestState.ASSIGNED.value
     db.session.flush()
