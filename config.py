@@ -35,6 +35,14 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
+    # Redis is an accelerator, never a single point of failure: when the limiter's store fails,
+    # Flask-Limiter counts in this process instead (logged) and checks the store again with a
+    # growing pause; an error it cannot fall back from is logged, not shown.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Connect and socket timeouts of every Redis client (limiter and page cache), in seconds:
+    # a hung Redis costs this once, then the circuit breakers step around it.
+    REDIS_TIMEOUT_SECONDS = 0.5
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     PUBLIC_FORM_RATE_LIMIT = "20 per hour"
     TRACK_RATE_LIMIT = "30 per minute"
@@ -61,6 +69,13 @@ class Config:
     PAGE_CACHE_URL = "filesystem"
     PAGE_CACHE_SECONDS = 300
     PAGE_CACHE_ENTRIES = 2000
+    PAGE_CACHE_RETRY_SECONDS = 30  # after a store failure, serve without the cache this long
+
+    # A database that cannot be reached: the 503 page asks clients to come back after this.
+    DB_UNAVAILABLE_RETRY_AFTER = 30
+
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = "text"  # or "json": one JSON object per line on stderr
 
     SITE_NAME = "Spokes"
     PUBLIC_BASE_URL: str | None = None  # used in e-mails and feeds when set
@@ -118,6 +133,8 @@ ENV_KEYS = (
     "MAIL_DEFAULT_SENDER",
     "PUBLIC_BASE_URL",
     "PAGE_CACHE_URL",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
 )
 
 

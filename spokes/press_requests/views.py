@@ -287,11 +287,21 @@ def _check_uploads(field: Any) -> list[FileStorage]:
     return chosen
 
 
-def _store_all(uploads: list[FileStorage], *, purpose: str, request_id: int, answer_id: int | None = None) -> None:
+def _store_all(uploads: list[FileStorage], *, purpose: str, request_id: int,
+               answer_id: int | None = None) -> list[Attachment]:
+    """Store every upload, or none: on a refusal (a full disk) the files already written are removed
+    and DomainError(400) tells the caller to roll back and show the form again, as it was filled."""
     limit = current_app.config["STAFF_UPLOAD_MAX_BYTES"]
+    stored: list[Attachment] = []
     for upload in uploads:
-        files.store(upload.stream, upload.filename, max_bytes=limit, allowed=files.STAFF_KINDS, purpose=purpose,
-                    request_id=request_id, answer_id=answer_id, uploaded_by=current_user)
+        try:
+            stored.append(files.store(upload.stream, upload.filename, max_bytes=limit, allowed=files.STAFF_KINDS,
+                                      purpose=purpose, request_id=request_id, answer_id=answer_id,
+                                      uploaded_by=current_user))
+        except UploadRejected as err:
+            files.remove_files(stored)
+            raise DomainError(f"{upload.filename}: {err.message}", status=400) from err
+    return stored
 
 
 def _journalist_data(form: forms.IntakeForm, picked: Journalist | None) -> svc.JournalistData:
@@ -363,8 +373,15 @@ def new():  # type: ignore[no-untyped-def]
         db.session.rollback()
         form.form_errors.append(err.message)
         return page(400)
-    _store_all(evidence, purpose="evidence", request_id=req.id)
-    _store_all(letter, purpose="letter", request_id=req.id)
+    stored: list[Attachment] = []
+    try:
+        stored += _store_all(evidence, purpose="evidence", request_id=req.id)
+        stored += _store_all(letter, purpose="letter", request_id=req.id)
+    except DomainError as err:
+        db.session.rollback()
+        files.remove_files(stored)
+        form.form_errors.append(err.message)
+        return page(400)
     db.session.commit()
     flash(_("Đã tiếp nhận hồ sơ %(ref)s. Hạn trả lời: %(due)s.", ref=req.reference, due=vn_datetime(req.due_at)),
           "success")
