@@ -98,6 +98,49 @@ def next_reference(unit: Unit, received_at: datetime) -> str:
     return f"{prefix}-{year}-{number:05d}".upper()
 
 
+def reference_floors() -> dict[tuple[str, int], int]:
+    """Return the last number in use per (PREFIX, year): the counters' and the stored references' own."""
+    floors: dict[tuple[str, int], int] = {}
+    for prefix, year, number in db.session.execute(
+            select(ReferenceCounter.prefix, ReferenceCounter.year, ReferenceCounter.last_number)):
+        key = (prefix.upper(), year)
+        floors[key] = max(floors.get(key, 0), number or 0)
+    for (reference,) in db.session.execute(select(PressRequest.reference)):
+        prefix, _sep, rest = reference.rpartition("-")
+        prefix, _sep, year = prefix.rpartition("-")
+        if prefix and year.isdigit() and rest.isdigit():
+            key = (prefix.upper(), int(year))
+            floors[key] = max(floors.get(key, 0), int(rest))
+    return floors
+
+
+def raise_reference_counters(floors: dict[tuple[str, int], int] | None = None) -> list[tuple[str, int, int, int]]:
+    """Raise every reference counter past the highest number on file and past ``floors``; flush only.
+
+    After a restore, the counters come back as they were at the backup, while references
+    handed out since (in e-mails, on letters) must never be given again: ``floors`` holds the
+    numbers in use just before the restore. Returns (prefix, year, old, new) per raised counter.
+    """
+    wanted = reference_floors()
+    for key, number in (floors or {}).items():
+        wanted[key] = max(wanted.get(key, 0), number)
+    spelled = {p.upper(): p for p in db.session.execute(select(Unit.reference_prefix)).scalars() if p}
+    counters = {(c.prefix.upper(), c.year): c for c in db.session.execute(select(ReferenceCounter)).scalars()}
+    raised = []
+    for (prefix, year), number in sorted(wanted.items()):
+        counter = counters.get((prefix, year))
+        if counter is None:
+            counter = ReferenceCounter(prefix=spelled.get(prefix, prefix), year=year, last_number=0)
+            db.session.add(counter)
+        if (counter.last_number or 0) < number:
+            raised.append((counter.prefix, year, counter.last_number or 0, number))
+            counter.last_number = number
+    db.session.flush()
+    for prefix, year, old, new in raised:
+        log.info("reference counter %s-%s raised from %s to %s", prefix, year, old, new)
+    return raised
+
+
 def get_or_create_agency(name: str | None) -> PressAgency | None:
     """Return the press agency with this name (ignoring case and accents), creating it if new."""
     if not name or not name.strip():
