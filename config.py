@@ -58,7 +58,8 @@ class Config:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Spokes <no-reply@spokes.local>"
-    MAIL_TIMEOUT = 30
+    MAIL_TIMEOUT = 20  # a send (connect + data) must end well inside the 60 s outbox lease
+    MAIL_CLAIM_SECONDS = 60  # a killed sender's mails are taken over about a minute later
     MAIL_BATCH_SIZE = 50
     MAIL_MAX_ATTEMPTS = 12  # retries back off from 1 minute to 2 hours: about 10 hours in all
     NOTIFY_REMINDER_TIME = "07:00"  # Vietnamese time
@@ -76,6 +77,9 @@ class Config:
 
     LOG_LEVEL = "INFO"
     LOG_FORMAT = "text"  # or "json": one JSON object per line on stderr
+    LOG_STDERR = True
+    LOG_FILE: str | None = None  # also append here (a daemonised gunicorn has no stderr)
+    OUTBOX_BACKLOG_SECONDS = 900  # /healthz calls the outbox degraded when a due mail waits longer
 
     SITE_NAME = "Spokes"
     PUBLIC_BASE_URL: str | None = None  # used in e-mails and feeds when set
@@ -103,6 +107,7 @@ class TestingConfig(Config):
     # Hundreds of logins per run: a cheap hash keeps the suite fast. Never used outside tests.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     PAGE_CACHE_URL = "memory"  # per app: tests never share cached pages
+    LOG_STDERR = False  # pytest captures log records itself
 
 
 class ProductionConfig(Config):
@@ -135,6 +140,7 @@ ENV_KEYS = (
     "PAGE_CACHE_URL",
     "LOG_LEVEL",
     "LOG_FORMAT",
+    "LOG_FILE",
 )
 
 

@@ -162,6 +162,9 @@ def test_redis_killed_ask_and_login_keep_working(redis_app, redis_server, commun
     assert _login(staff, commune.email).status_code == 302
     assert staff.get("/staff/requests/").status_code == 200
     assert redis_app.test_client().get("/").status_code == 200  # the feed, without its cache
+    health = redis_app.test_client().get("/healthz")
+    assert health.status_code == 200
+    assert health.get_json()["redis"] == "unavailable" and "redis" in health.get_json()["degraded"]
 
 
 @needs_redis
