@@ -276,3 +276,69 @@ def test_full_disk_on_upload_stores_nothing_and_keeps_the_form(app, client, comm
     assert _requests() == before
     assert db.session.execute(select(func.count()).select_from(Attachment)).scalar_one() == 0
     assert list(folder.iterdir()) == []  # the partial file is gone
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (os.environ.get("DATABASE_URL") or "").startswith("postgres"),
+                    reason="terminates PostgreSQL backends")
+def test_database_restarting_under_load_gives_503_never_500_and_loses_no_confirmed_question(
+        app, other_app, commune, database_url):
+    """Four journalists post questions while every connection to the database is cut, again and again.
+
+    Cutting every backend is what a database restart does to the app. Each answer is either
+    the confirmation or the honest 503; every confirmed reference is stored.
+    """
+    import queue
+    import re
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = other_app()
+    clients, each, cut_every = 4, 8, 3
+    done: queue.Queue[int] = queue.Queue()
+    killer = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    cuts = {"rounds": 0, "backends": 0}
+
+    def cut_all() -> None:
+        with killer.connect() as conn:
+            cuts["backends"] += len(conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).all())
+        cuts["rounds"] += 1
+
+    def cutter() -> None:
+        for finished in range(1, clients * each + 1):
+            done.get(timeout=300)
+            if finished % cut_every == 0:
+                cut_all()
+
+    def journalist(number: int) -> list[tuple[int, str | None]]:
+        client = server.test_client()
+        results = []
+        for i in range(each):
+            response = client.post("/ask", data=_question(
+                commune.unit_id, email=f"pv{number}.{i}@baokg.vn", name=f"Phóng viên {number}",
+                subject=f"Câu hỏi {number}-{i} về kênh Xẻo Nhàu"))
+            found = re.search(r'class="reference[^"]*">([^<]+)<', response.get_data(as_text=True))
+            results.append((response.status_code, found.group(1).strip() if found else None))
+            done.put(1)
+        return results
+
+    cut_thread = threading.Thread(target=cutter, daemon=True)
+    cut_thread.start()
+    try:
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            outcomes = [r for f in [pool.submit(journalist, n) for n in range(clients)] for r in f.result(timeout=600)]
+        cut_thread.join(timeout=300)
+    finally:
+        killer.dispose()
+    statuses = [status for status, _ref in outcomes]
+    assert set(statuses) <= {200, 503}, statuses
+    assert cuts["rounds"] >= (clients * each) // cut_every and cuts["backends"] > 0
+    confirmed = [ref for status, ref in outcomes if status == 200]
+    assert all(confirmed) and len(set(confirmed)) == len(confirmed)
+    db.session.rollback()
+    stored = set(db.session.execute(select(PressRequest.reference)).scalars())
+    assert set(confirmed) <= stored, set(confirmed) - stored
+    print(f"restart under load: {statuses.count(200)} confirmed, {statuses.count(503)} answered 503, "
+          f"{len(stored)} stored, {cuts['backends']} connections cut in {cuts['rounds']} rounds")
