@@ -714,6 +714,10 @@ SUCCESS = {
 }
 
 
+# A note or a message does not depend on what the page showed: it never meets a 409 for a stale page.
+UNVERSIONED = frozenset({Verb.NOTE, Verb.MESSAGE})
+
+
 def _act(request_id: int, verb: Verb, run: Callable[[PressRequest, Any], None]):  # type: ignore[no-untyped-def]
     """Run one action: lock and load (404), authorise (403), validate (400), call the service, commit.
 
@@ -730,7 +734,8 @@ def _act(request_id: int, verb: Verb, run: Callable[[PressRequest, Any], None]):
     if not form.validate_on_submit():
         return _render_detail(req, 400, {verb: form})
     try:
-        svc.check_version(req, form.seen_version())
+        if verb not in UNVERSIONED:
+            svc.check_version(req, form.seen_version())
         run(req, form)
     except DomainError as err:
         db.session.rollback()

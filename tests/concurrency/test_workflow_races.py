@@ -170,3 +170,16 @@ def test_loser_page_names_the_change_and_offers_a_reload(app, two_heads, make_re
     assert "Nguyễn Văn Hải" in page and "duyệt trả lời" in page
     assert f'href="/staff/requests/{req.id}"' in page
     assert db.session.get(PressRequest, req.id).state == "answered"
+
+
+def test_a_note_on_a_page_another_action_made_stale_is_still_added(app, two_heads, make_request, login, client):
+    people = two_heads
+    req = _prepare(people, make_request, "approve/approve")
+    seen = req.version
+    chair = people["chair"]
+    db.session.refresh(chair)
+    svc.return_draft(chair, db.session.get(PressRequest, req.id), "Bổ sung.")
+    db.session.commit()
+    login(people["vice"])
+    response = client.post(f"/staff/requests/{req.id}/note", data={"note-version": str(seen), "note-body": "Đã gọi lại."})
+    assert response.status_code == 302
