@@ -81,7 +81,13 @@ def is_database_unavailable(err: BaseException) -> bool:
         return True
     if isinstance(err, DBAPIError) and err.connection_invalidated:
         return True
-    return isinstance(err, OperationalError) and not _is_sqlite_busy(err)
+    if not isinstance(err, OperationalError) or _is_sqlite_busy(err):
+        return False
+    # PostgreSQL: no SQLSTATE (the connection failed), a connection exception (08), the server
+    # shutting down or starting (57P) or out of connections (53). A deadlock or a cancelled
+    # statement is an error of this request, not an outage.
+    sqlstate = getattr(err.orig, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P", "53"))
 
 
 def _is_sqlite_busy(err: OperationalError) -> bool:
