@@ -99,6 +99,7 @@ def test_server_down_then_back_delivers_every_mail_exactly_once(app, smtp_down, 
 
 def test_backoff_doubles_then_gives_up_and_resend_queues_again(app, smtp_down, frozen_clock, runner):
     use_smtp(app, smtp_down, MAIL_MAX_ATTEMPTS=3, MAIL_RETRY_BASE_SECONDS=10)
+    frozen_clock(T0)  # queued at T0, not at the real time (which may lie after T0)
     _queue(1)
     moment, gaps = T0, []
     for _ in range(3):
