@@ -35,6 +35,14 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
+    # Redis is an accelerator, never a single point of failure: when the limiter's store fails,
+    # Flask-Limiter counts in this process instead (logged) and checks the store again with a
+    # growing pause; an error it cannot fall back from is logged, not shown.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Connect and socket timeouts of every Redis client (limiter and page cache), in seconds:
+    # a hung Redis costs this once, then the circuit breakers step around it.
+    REDIS_TIMEOUT_SECONDS = 0.5
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     PUBLIC_FORM_RATE_LIMIT = "20 per hour"
     TRACK_RATE_LIMIT = "30 per minute"
@@ -50,7 +58,8 @@ class Config:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Spokes <no-reply@spokes.local>"
-    MAIL_TIMEOUT = 30
+    MAIL_TIMEOUT = 20  # a send (connect + data) must end well inside the 60 s outbox lease
+    MAIL_CLAIM_SECONDS = 60  # a killed sender's mails are taken over about a minute later
     MAIL_BATCH_SIZE = 50
     MAIL_MAX_ATTEMPTS = 12  # retries back off from 1 minute to 2 hours: about 10 hours in all
     NOTIFY_REMINDER_TIME = "07:00"  # Vietnamese time
@@ -61,6 +70,16 @@ class Config:
     PAGE_CACHE_URL = "filesystem"
     PAGE_CACHE_SECONDS = 300
     PAGE_CACHE_ENTRIES = 2000
+    PAGE_CACHE_RETRY_SECONDS = 30  # after a store failure, serve without the cache this long
+
+    # A database that cannot be reached: the 503 page asks clients to come back after this.
+    DB_UNAVAILABLE_RETRY_AFTER = 30
+
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = "text"  # or "json": one JSON object per line on stderr
+    LOG_STDERR = True
+    LOG_FILE: str | None = None  # also append here (a daemonised gunicorn has no stderr)
+    OUTBOX_BACKLOG_SECONDS = 900  # /healthz calls the outbox degraded when a due mail waits longer
 
     # Official letters: a unit's signing certificate (PKCS#12) and the roots trusted when a
     # signature is checked. Secrets: set them in instance/config.py, never here, e.g.
@@ -94,6 +113,7 @@ class TestingConfig(Config):
     # Hundreds of logins per run: a cheap hash keeps the suite fast. Never used outside tests.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     PAGE_CACHE_URL = "memory"  # per app: tests never share cached pages
+    LOG_STDERR = False  # pytest captures log records itself
 
 
 class ProductionConfig(Config):
@@ -124,6 +144,9 @@ ENV_KEYS = (
     "MAIL_DEFAULT_SENDER",
     "PUBLIC_BASE_URL",
     "PAGE_CACHE_URL",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "LOG_FILE",
 )
 
 

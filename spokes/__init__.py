@@ -64,6 +64,13 @@ def _finish_config(app: Flask) -> None:
     if uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    limiter_uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "")
+    if limiter_uri.startswith(("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")):
+        timeout = float(app.config.get("REDIS_TIMEOUT_SECONDS") or 0.5)
+        storage_options = dict(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+        storage_options.setdefault("socket_connect_timeout", timeout)
+        storage_options.setdefault("socket_timeout", timeout)
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = storage_options
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         connect_args = dict(options.get("connect_args") or {})

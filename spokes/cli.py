@@ -162,13 +162,30 @@ def backup(file: str) -> None:
 @with_appcontext
 def restore(file: str, yes: bool) -> None:
     """Replace the database content with the backup in FILE."""
+    from spokes.core import pagecache
     from spokes.core.backup import BackupError
     from spokes.core.backup import restore as run
+    from spokes.press_requests.services import raise_reference_counters, reference_floors
 
     if not yes:
         click.confirm("Toàn bộ dữ liệu hiện tại sẽ bị thay thế. Tiếp tục? / Replace all current data?", abort=True)
+    try:
+        # References handed out since the backup must never be given again after it.
+        floors = reference_floors()
+    except Exception as err:  # noqa: BLE001 - a broken or empty database has nothing to protect
+        db.session.rollback()
+        click.echo(f"(số hồ sơ hiện tại không đọc được / current references unreadable: {err.__class__.__name__})")
+        floors = {}
     try:
         run(file)
     except BackupError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"Đã khôi phục / restored from {file}")
+    raised = raise_reference_counters(floors)
+    db.session.commit()
+    for prefix, year, old, new in raised:
+        click.echo(f"Bộ đếm số hồ sơ / reference counter {prefix}-{year}: {old} → {new}")
+    if not raised:
+        click.echo("Bộ đếm số hồ sơ đã đúng / reference counters already past every reference")
+    pagecache.invalidate()
+    click.echo("Đã làm mới bộ nhớ đệm trang công khai / public page cache turned over")

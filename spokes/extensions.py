@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -41,4 +44,35 @@ def _client_address() -> str:
     return get_remote_address() or request.remote_addr or "unknown"
 
 
-limiter = Limiter(key_func=_client_address, default_limits=[])
+class FailOpenLimiter(Limiter):
+    """Flask-Limiter with its in-memory fallback, probing a dead store on a fixed schedule.
+
+    When the store (Redis) fails, Flask-Limiter counts in this process instead
+    (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) and now and then asks the store whether it is back.
+    Its own schedule probes again at once after the failure, so the request that found Redis
+    hung would pay the timeout twice. Here the first probe comes STORE_PROBE_SECONDS after the
+    failure, then every STORE_PROBE_SECONDS: a hung Redis costs one timeout per interval, not
+    one per request.
+    """
+
+    STORE_PROBE_SECONDS = 5.0
+    _probe_at: float | None = None
+
+    def init_app(self, app: Any) -> None:
+        """Bind to an app; a freshly bound app starts out trusting its store."""
+        self._storage_dead = False
+        self._probe_at = None
+        super().init_app(app)
+
+    def _Limiter__should_check_backend(self) -> bool:  # noqa: N802 - overrides the name-mangled private hook
+        moment = time.monotonic()
+        if self._probe_at is None or moment - self._probe_at > 10 * self.STORE_PROBE_SECONDS:
+            self._probe_at = moment + self.STORE_PROBE_SECONDS  # the store just failed: do not ask it again now
+            return False
+        if moment >= self._probe_at:
+            self._probe_at = moment + self.STORE_PROBE_SECONDS
+            return True
+        return False
+
+
+limiter = FailOpenLimiter(key_func=_client_address, default_limits=[])

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from spokes.extensions import db
+
+log = logging.getLogger(__name__)
 
 # SQLite allows one writer. A deferred transaction that reads and then writes fails at once
 # (SQLITE_BUSY_SNAPSHOT) when another writer committed in between, so writing work starts
@@ -17,8 +20,9 @@ write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_inten
 
 
 def init_db(app: Flask) -> None:
-    """Bind SQLAlchemy and install the SQLite connection hooks."""
+    """Bind SQLAlchemy, make its end-of-request clean-up safe, and install the SQLite hooks."""
     db.init_app(app)
+    _safe_teardown(app)
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -41,6 +45,32 @@ def init_db(app: Flask) -> None:
         token = g.pop("_write_intent_token", None)
         if token is not None:
             write_intent.reset(token)
+
+
+def _safe_teardown(app: Flask) -> None:
+    """Replace Flask-SQLAlchemy's session clean-up with one that never raises.
+
+    The response is already built when the app context ends: a committed request must not
+    turn into a bare "Internal Server Error" because the connection died after the commit
+    and the closing ROLLBACK cannot reach the database. The server rolls back on its own
+    when a connection drops; the dead connection is discarded.
+    """
+    funcs = app.teardown_appcontext_funcs
+    for index, func in enumerate(funcs):
+        if getattr(func, "__func__", None) is type(db)._teardown_session:
+            funcs[index] = _remove_session_quietly
+
+
+def _remove_session_quietly(_exc: BaseException | None = None) -> None:
+    try:
+        db.session.remove()
+    except Exception:  # noqa: BLE001 - see _safe_teardown
+        log.warning("closing the database session failed (connection lost); discarded", exc_info=True)
+        try:
+            db.session.invalidate()
+            db.session.registry.clear()
+        except Exception:  # noqa: BLE001 - nothing more can be released
+            log.debug("session already discarded", exc_info=True)
 
 
 def _install_sqlite_hooks(engine: Engine, busy_ms: int) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from spokes.extensions import db
@@ -45,6 +47,7 @@ def _titles() -> dict[int, str]:
         413: _("Tệp hoặc dữ liệu gửi lên quá lớn"),
         429: _("Quá nhiều yêu cầu"),
         500: _("Lỗi hệ thống"),
+        503: _("Hệ thống tạm thời gián đoạn"),
     }
 
 
@@ -57,7 +60,9 @@ def _messages() -> dict[int, str]:
         409: _("Thao tác không phù hợp với trạng thái hiện tại của hồ sơ."),
         413: _("Tệp hoặc dữ liệu gửi lên vượt quá giới hạn cho phép."),
         429: _("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng chờ vài phút rồi thử lại."),
-        500: _("Đã có lỗi xảy ra. Dữ liệu của bạn chưa bị thay đổi; vui lòng thử lại sau ít phút."),
+        500: _("Đã có lỗi xảy ra. Chúng tôi không chắc thao tác của bạn đã được lưu hay chưa: "
+               "vui lòng tải lại trang để kiểm tra trước khi gửi lại."),
+        503: _("Cơ sở dữ liệu tạm thời không truy cập được. Vui lòng thử lại sau ít phút."),
     }
 
 
@@ -70,17 +75,63 @@ def render_error(status: int, message: str | None = None):  # type: ignore[no-un
     return render_template("errors/error.html", status=status, title=title, message=text), status
 
 
+def is_database_unavailable(err: BaseException) -> bool:
+    """Return whether an error means the database cannot be reached (down, restarting, connection cut)."""
+    if isinstance(err, PoolTimeout):
+        return True
+    if isinstance(err, DBAPIError) and err.connection_invalidated:
+        return True
+    if not isinstance(err, OperationalError) or _is_sqlite_busy(err):
+        return False
+    # PostgreSQL: no SQLSTATE (the connection failed), a connection exception (08), the server
+    # shutting down or starting (57P) or out of connections (53). A deadlock or a cancelled
+    # statement is an error of this request, not an outage.
+    sqlstate = getattr(err.orig, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P", "53"))
+
+
+def _is_sqlite_busy(err: OperationalError) -> bool:
+    # SQLite's "database is locked" is a timeout of a healthy database, not an outage; it stays a 500.
+    return "locked" in str(err.orig).lower() and "sqlite" in type(err.orig).__module__
+
+
+def safe_rollback() -> None:
+    """Roll the session back; a dead connection is dropped quietly (it cannot hold anything)."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the database rolled back on its own
+        log.warning("rollback failed (connection lost); discarding the session", exc_info=True)
+        try:
+            db.session.close()
+        except Exception:  # noqa: BLE001 - nothing more to release
+            db.session.invalidate()
+
+
+def database_unavailable():  # type: ignore[no-untyped-def]
+    """Render the honest 503 page with Retry-After: for a form, say we cannot confirm it was saved."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        message = _messages()[503]
+    else:
+        message = _("Cơ sở dữ liệu tạm thời không truy cập được, nên chúng tôi không xác nhận được nội dung "
+                    "bạn gửi đã được lưu hay chưa. Nếu đã gửi câu hỏi, vui lòng kiểm tra hộp thư điện tử "
+                    "(thư xác nhận có mã hồ sơ); nếu không có, vui lòng gửi lại sau ít phút.")
+    body, status = render_error(503, message)
+    response = make_response(body, status)
+    response.headers["Retry-After"] = str(current_app.config.get("DB_UNAVAILABLE_RETRY_AFTER", 30))
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Roll back on any error and show a friendly page."""
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):  # type: ignore[no-untyped-def]
-        db.session.rollback()
+        safe_rollback()
         return render_error(err.status, err.message)
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):  # type: ignore[no-untyped-def]
-        db.session.rollback()
+        safe_rollback()
         status = err.code or 500
         if status == 429:
             return render_error(429)
@@ -91,7 +142,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
-        db.session.rollback()
+        safe_rollback()
+        if is_database_unavailable(err):
+            log.error("database unavailable on %s %s: %s", request.method, request.path, err, exc_info=err)
+            return database_unavailable()
         log.exception("Unhandled error on %s %s", request.method, request.path)
         if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise err

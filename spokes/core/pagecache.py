@@ -32,6 +32,7 @@ import hashlib
 import json
 import logging
 import os
+import time as _time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -124,6 +125,10 @@ class PageCache:
         self.default_locale = app.config["BABEL_DEFAULT_LOCALE"]
         self._endpoints: dict[str, frozenset[str]] | None = None
         self.pending = False  # a new version could not be written: serve nothing from the store
+        # Circuit breaker: after a store failure, step around the store for retry_seconds, so a
+        # hung Redis costs one timeout, not one per request.
+        self.retry_seconds = float(app.config.get("PAGE_CACHE_RETRY_SECONDS") or 30)
+        self._down_until = 0.0
         self.inner = app.wsgi_app
         app.wsgi_app = self  # type: ignore[method-assign]
 
@@ -145,19 +150,32 @@ class PageCache:
 
     def turn_over(self) -> None:
         """Write a new content version; on failure, serve nothing cached until a later try succeeds."""
+        if not self.available():
+            self.pending = True  # tried again once the breaker closes, before anything is served
+            return
         try:
             self.new_version()
         except Exception:  # noqa: BLE001 - the data is committed; the cache must not turn that into a 500
             log.exception("page cache: could not write a new content version; bypassing the cache")
             self.pending = True
+            self.trip()
         else:
             self.pending = False
+
+    def available(self) -> bool:
+        """Return whether the store may be used now (the breaker is closed)."""
+        return _time.monotonic() >= self._down_until
+
+    def trip(self) -> None:
+        """Open the breaker: serve without the store for ``retry_seconds``."""
+        self._down_until = _time.monotonic() + self.retry_seconds
+        log.warning("page cache: store failed; serving without it for %.0f s", self.retry_seconds)
 
     # ------------------------------------------------------------------ WSGI
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Serve a cached page, or run the app and keep its page when it may be shared."""
-        if not self._eligible(environ):
+        if not self._eligible(environ) or not self.available():
             return self.inner(environ, start_response)
         if self.pending:
             self.turn_over()
@@ -168,6 +186,7 @@ class PageCache:
             hit = self.store.get(key)
         except Exception:  # noqa: BLE001 - a broken cache must never take the site down
             log.exception("page cache lookup failed; serving without it")
+            self.trip()
             return self.inner(environ, start_response)
         entry = _unpack(hit) if isinstance(hit, bytes) else None
         if entry is not None:
@@ -234,6 +253,7 @@ class PageCache:
                 headers = [*headers, (HIT_HEADER, "miss")]
             except Exception:  # noqa: BLE001 - the page is served all the same; only its copy is lost
                 log.exception("page cache store failed")
+                self.trip()
         start_response(status, headers, captured["exc_info"])
         return [body]
 
@@ -329,7 +349,9 @@ def _store_for(app: Flask) -> BaseCache | None:
     if setting.startswith(("redis://", "rediss://", "unix://")):
         import redis
 
-        return _SafeRedisCache(host=redis.Redis.from_url(setting), default_timeout=seconds, key_prefix="spokes:")
+        timeout = float(app.config.get("REDIS_TIMEOUT_SECONDS") or 0.5)
+        client = redis.Redis.from_url(setting, socket_timeout=timeout, socket_connect_timeout=timeout)
+        return _SafeRedisCache(host=client, default_timeout=seconds, key_prefix="spokes:")
     if setting == "filesystem":
         folder = os.path.join(app.instance_path, "cache", "pages")
         return FileSystemCache(folder, threshold=app.config.get("PAGE_CACHE_ENTRIES", 2000),

@@ -16,9 +16,11 @@ def init_app(app: Flask) -> None:
     from spokes.core.errors import register_error_handlers
     from spokes.core.i18n import init_i18n
     from spokes.core.jinja import init_jinja
+    from spokes.core.logs import init_logging
     from spokes.core.security import init_security
     from spokes.extensions import db
 
+    init_logging(app)
     import_models()
     init_db(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True,

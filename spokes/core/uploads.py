@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
-RejectCode = Literal["too_large", "empty", "bad_type"]
+RejectCode = Literal["too_large", "empty", "bad_type", "storage"]
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -68,6 +68,7 @@ _MESSAGES: dict[RejectCode, str] = {
     "too_large": "Tệp quá lớn.",
     "empty": "Tệp tải lên rỗng (0 byte). Vui lòng chọn lại tệp.",
     "bad_type": "Định dạng tệp không được chấp nhận.",
+    "storage": "Máy chủ không lưu được tệp đính kèm; chưa có gì được lưu.",
 }
 
 

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def register(app: Flask) -> None:
     """Attach this feature's commands to the app."""
-    for command in (tick, worker, outbox_status, outbox_resend):
+    for command in (tick, worker, outbox_status, outbox_resend, outbox):
         app.cli.add_command(command)
 
 
@@ -100,3 +100,33 @@ def outbox_resend(ids: tuple[int, ...], all_failed: bool) -> None:
     count = resend(list(ids), all_failed=all_failed)
     db.session.commit()
     click.echo(f"outbox: {count} mails queued again")
+
+
+@click.group("outbox")
+def outbox() -> None:
+    """Outbox operations (see also outbox-status and outbox-resend)."""
+
+
+@outbox.command("retry-now")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--no-send", is_flag=True, help="Only make the mails due; the worker sends them at its next tick.")
+@with_appcontext
+def outbox_retry_now(ids: tuple[int, ...], no_send: bool) -> None:
+    """Retry pending mails (all, or IDS) now instead of waiting out their backoff, e.g. after an SMTP outage.
+
+    A failed mail named in IDS is queued again too. Mails a running worker holds keep their
+    claim: nothing is ever sent twice.
+    """
+    from spokes.notifications.sender import make_due, send_pending
+
+    count = make_due(list(ids) or None)
+    db.session.commit()
+    click.echo(f"outbox: {count} mails due now")
+    if no_send:
+        return
+    stats = send_pending()
+    db.session.remove()
+    click.echo(f"outbox: {stats.sent} sent, {stats.retried} to retry, {stats.failed} failed"
+               + ("; the mail server is unreachable" if stats.unreachable else ""))
+    if stats.unreachable:
+        sys.exit(1)

@@ -6,7 +6,10 @@ How a row travels
 -----------------
 1. **Claim** (one short transaction): pick up to ``MAIL_BATCH_SIZE`` rows that are pending,
    due (``next_attempt_at <= now``) and not leased by another sender; stamp them with a
-   random ``claim_token`` and a lease ``claimed_until = now + MAIL_CLAIM_SECONDS``; commit.
+   random ``claim_token`` and a lease ``claimed_until = now + MAIL_CLAIM_SECONDS`` (a minute);
+   commit. While it sends, the sender renews the lease of the rows it still holds whenever a
+   quarter of it has passed (``renew``), so a killed sender's rows come free about a minute
+   after its last heartbeat.
    On PostgreSQL the SELECT is ``FOR UPDATE SKIP LOCKED``, so concurrent senders on several
    servers take disjoint rows without waiting. On SQLite the transaction starts with
    ``BEGIN IMMEDIATE`` (spokes/core/db.py), which serialises claims.
@@ -27,9 +30,10 @@ the last attempt (``failed``, kept for resend). A sender that dies after claimin
 whose lease simply runs out; another sender takes them then.
 
 Exactly once under normal operation: a row is claimed by one sender at a time and is marked
-sent before its claim is released. A sender stops using a claim at half its lease, so no other
-sender can take a row while it may still be sending it (this assumes server clocks agree to
-within half the lease, five minutes by default).
+sent before its claim is released. A send starts only with three quarters of the lease ahead
+(the heartbeat renews it first), and ``MAIL_TIMEOUT`` (20 s) bounds a send well inside that, so
+no other sender can take a row while it may still be sending it (this assumes server clocks
+agree to within a few seconds).
 
 At most one duplicate, and only if the process dies (or loses the database) in the instant
 between the SMTP server's "250 accepted" and the commit of ``sent``: the lease then expires and
@@ -332,6 +336,18 @@ def finish(mail: Claimed, token: str, outcome: AttemptOutcome, error: str | None
     return bool(kept)
 
 
+def renew(token: str, ids: list[int], lease: timedelta) -> bool:
+    """Extend this sender's lease on the rows it still holds (the heartbeat); False if any was lost."""
+    if not ids:
+        return True
+    kept = db.session.execute(
+        update(OutboxMail).where(OutboxMail.id.in_(ids), OutboxMail.claim_token == token)
+        .values(claimed_until=now() + lease).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return kept == len(ids)
+
+
 def release(token: str, ids: list[int]) -> None:
     """Give back claimed rows that were not tried (stopping, or the lease is getting old)."""
     if ids:
@@ -359,7 +375,7 @@ def send_pending(*, stop: threading.Event | None = None, transport: Transport | 
     transport = transport or make_transport()
     sender = current_app.config.get("MAIL_DEFAULT_SENDER") or "Spokes <no-reply@spokes.local>"
     limit = _int("MAIL_BATCH_SIZE", 50)
-    lease = timedelta(seconds=_int("MAIL_CLAIM_SECONDS", 600))
+    lease = timedelta(seconds=_int("MAIL_CLAIM_SECONDS", 60))
     max_attempts = _int("MAIL_MAX_ATTEMPTS", 12)
     batches = 0
     try:
@@ -368,11 +384,21 @@ def send_pending(*, stop: threading.Event | None = None, transport: Transport | 
             if not rows:
                 break
             batches += 1
-            claimed_at = _time.monotonic()
+            claimed_at, claimed_clock = _time.monotonic(), now()
             for index, mail in enumerate(rows):
-                if (stop and stop.is_set()) or _time.monotonic() - claimed_at > lease.total_seconds() / 2:
+                if stop and stop.is_set():
                     release(token, [m.id for m in rows[index:]])
                     break
+                # The heartbeat: a send starts with at least three quarters of the lease ahead of
+                # it, so it ends (2 × MAIL_TIMEOUT at worst) before anyone else may take the row,
+                # while a killed sender's rows come free one lease (a minute) after its last beat.
+                if max(_time.monotonic() - claimed_at, (now() - claimed_clock).total_seconds()) \
+                        > lease.total_seconds() / 4:
+                    if not renew(token, [m.id for m in rows[index:]], lease):
+                        log.warning("outbox: lease of claim %s lost; leaving the rest of the batch", token)
+                        release(token, [m.id for m in rows[index:]])
+                        break
+                    claimed_at, claimed_clock = _time.monotonic(), now()
                 started = now()
                 try:
                     message = build_message(mail, sender)
@@ -425,3 +451,17 @@ def resend(ids: list[int] | None = None, *, all_failed: bool = False) -> int:
                     claim_token=None).execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
+
+
+def make_due(ids: list[int] | None = None) -> int:
+    """Make pending rows (these ids, or all) due now, ending their backoff; failed ids are queued again.
+
+    For after an outage: the mails waiting out their backoff go at the next send. A row a
+    live sender has claimed keeps its claim, so it is never sent twice. Flushes only.
+    """
+    requeued = resend(ids) if ids else 0
+    stmt = update(OutboxMail).where(OutboxMail.status == MailStatus.PENDING.value, OutboxMail.next_attempt_at > now())
+    if ids:
+        stmt = stmt.where(OutboxMail.id.in_(ids))
+    result = db.session.execute(stmt.values(next_attempt_at=now()).execution_options(synchronize_session=False))
+    return requeued + int(result.rowcount or 0)

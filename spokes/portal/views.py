@@ -107,15 +107,19 @@ def ask():  # type: ignore[no-untyped-def]
             db.session.rollback()
             form.letter.errors.append(err.message)
             return _ask_page(form, 400)
-        db.session.commit()
         req = submission.request
-        if not submission.duplicate:
-            services.grant_access(session, req.id)
+        # The confirmation is rendered before the commit and sent after it: once the question is
+        # committed, nothing may need the database any more, so a connection lost right after the
+        # commit cannot replace the confirmation with an error.
         page = render_template(
             "portal/confirmation.html", req=req, duplicate=submission.duplicate,
             tracking_link=_tracking_link(submission.token) if submission.token else None,
             speaker=services.speaker_of(req.unit), explanation=req.deadline_explanation or {},
         )
+        request_id = req.id
+        db.session.commit()
+        if not submission.duplicate:
+            services.grant_access(session, request_id)
         return _private(make_response(page, 200))
     return _ask_page(form, 400 if form.is_submitted() else 200)
 
@@ -214,6 +218,9 @@ def track_message(reference: str):  # type: ignore[no-untyped-def]
 def track_withdraw(reference: str):  # type: ignore[no-untyped-def]
     """Withdraw the request (the journalist's own decision; it cannot be undone here)."""
     req = _tracked(reference)
+    if req is None:
+        return _not_found()
+    req = requests_svc.lock_request(req.id)  # one writer at a time; the state is re-read under the lock
     if req is None:
         return _not_found()
     form = WithdrawForm(prefix="withdraw")

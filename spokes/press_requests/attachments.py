@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from spokes.core.uploads import UploadRejected, read_upload, safe_display_name, storage_name
 from spokes.extensions import db
 from spokes.press_requests.models import Attachment
+
+log = logging.getLogger(__name__)
 
 STAFF_KINDS = ("pdf", "jpeg", "png", "docx", "xlsx", "pptx", "doc", "xls", "ppt")
 PUBLIC_KINDS = ("pdf", "jpeg", "png")
@@ -32,9 +36,7 @@ def store(
     """Check and save an upload; raise UploadRejected with a Vietnamese message if it is refused."""
     data, sniffed = read_upload(stream, max_bytes=max_bytes, allowed=allowed)
     name = storage_name(sniffed)
-    path = upload_root() / name
-    with open(path, "xb") as fh:  # "x": never overwrite, the name is random
-        fh.write(data)
+    write_file(name, data)
     display = safe_display_name(filename)
     if not display.lower().endswith("." + sniffed.extension):
         display = f"{display.rsplit('.', 1)[0] if '.' in display else display}.{sniffed.extension}"
@@ -47,6 +49,41 @@ def store(
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def write_file(name: str, data: bytes) -> Path:
+    """Write an upload to disk in full, or leave nothing behind and raise UploadRejected("storage").
+
+    A full or read-only disk must not leave a partial file, nor a database row pointing at
+    one: the caller rolls back, and the user is told plainly that nothing was stored.
+    """
+    path = None
+    try:
+        path = upload_root() / name
+        with open(path, "xb") as fh:  # "x": never overwrite, the name is random
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as err:
+        log.error("cannot store upload %s: %s", name, err)
+        if path is not None:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                log.warning("cannot remove partial upload %s", path, exc_info=True)
+        raise UploadRejected("storage", _(
+            "Máy chủ không lưu được tệp đính kèm (bộ nhớ đầy hoặc không ghi được). Chưa có gì được lưu; "
+            "nội dung bạn nhập vẫn còn trên biểu mẫu, vui lòng thử lại sau ít phút.")) from err
+    return path
+
+
+def remove_files(attachments: list[Attachment]) -> None:
+    """Delete the files of attachments whose rows are being rolled back (best effort)."""
+    for attachment in attachments:
+        try:
+            path_of(attachment).unlink(missing_ok=True)
+        except (OSError, UploadRejected):
+            log.warning("cannot remove upload %s", attachment.storage_name, exc_info=True)
 
 
 def path_of(attachment: Attachment) -> Path:

@@ -236,7 +236,20 @@ class JournalistSearchForm(FlaskForm):
 # --------------------------------------------------------------------------- actions on a request
 
 
-class ReassignForm(FlaskForm):
+class RequestActionForm(FlaskForm):
+    """An action on a request page: it carries the version of the request the page showed."""
+
+    version = HiddenField()
+
+    def seen_version(self) -> int | None:
+        """Return the version the page showed, or None when the client sent none (or nonsense)."""
+        raw = (self.version.data or "").strip() if isinstance(self.version.data, str) else self.version.data
+        if isinstance(raw, int):
+            return raw
+        return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+
+
+class ReassignForm(RequestActionForm):
     """Give the request to another spokesperson, with a reason."""
 
     assignee = VnSelectField(_l("Giao cho"), coerce=_optional_int, validators=[InputRequired(REQUIRED)])
@@ -244,7 +257,7 @@ class ReassignForm(FlaskForm):
     submit = SubmitField(_l("Giao lại"))
 
 
-class AuthoriseForm(FlaskForm):
+class AuthoriseForm(RequestActionForm):
     """Authorise a deputy to speak on this one case (SP-05, SP-06)."""
 
     user = VnSelectField(_l("Người được ủy quyền"), coerce=_optional_int, validators=[InputRequired(REQUIRED)])
@@ -260,7 +273,7 @@ class AuthoriseForm(FlaskForm):
             raise ValidationError(_l("Ngày hết hạn phải sau ngày văn bản."))
 
 
-class DraftForm(FlaskForm):
+class DraftForm(RequestActionForm):
     """Save a draft answer or a proposed refusal.
 
     The text fields carry no Optional(): it would stop the chain before the checks below,
@@ -298,32 +311,32 @@ class DraftForm(FlaskForm):
             raise ValidationError(_l("Vui lòng nêu lý do từ chối cụ thể."))
 
 
-class SubmitDraftForm(FlaskForm):
+class SubmitDraftForm(RequestActionForm):
     """Send the draft to the head for approval."""
 
     submit = SubmitField(_l("Trình duyệt"))
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(RequestActionForm):
     """Approve the submitted draft; it goes to the journalist."""
 
     submit = SubmitField(_l("Duyệt và gửi"))
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(RequestActionForm):
     """Return the submitted draft with a comment."""
 
     comment = _reason(_l("Ý kiến khi trả lại"), 5000)
     submit = SubmitField(_l("Trả lại dự thảo"))
 
 
-class SendForm(FlaskForm):
+class SendForm(RequestActionForm):
     """Send the draft without approval (approval off, or the head sends)."""
 
     submit = SubmitField(_l("Gửi trả lời ngay"))
 
 
-class TransferForm(FlaskForm):
+class TransferForm(RequestActionForm):
     """Transfer the request to the competent unit."""
 
     filter = SearchField(_l("Lọc danh sách đơn vị"), validators=[Optional(), _length(100)])
@@ -332,7 +345,7 @@ class TransferForm(FlaskForm):
     submit = SubmitField(_l("Chuyển hồ sơ"))
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(RequestActionForm):
     """Extend the deadline where the rule allows it."""
 
     amount = VnIntegerField(_l("Gia hạn thêm"), validators=[
@@ -341,28 +354,28 @@ class ExtendForm(FlaskForm):
     submit = SubmitField(_l("Gia hạn"))
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(RequestActionForm):
     """Reopen an answered or refused request."""
 
     reason = _reason(_l("Lý do mở lại"))
     submit = SubmitField(_l("Mở lại hồ sơ"))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(RequestActionForm):
     """Record that the journalist withdrew the request."""
 
     reason = _reason(_l("Phóng viên rút yêu cầu vì"))
     submit = SubmitField(_l("Ghi nhận rút yêu cầu"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(RequestActionForm):
     """Add an internal note (never shown to the journalist)."""
 
     body = TextAreaField(_l("Ghi chú nội bộ"), validators=[DataRequired(REQUIRED), _length(10000)])
     submit = SubmitField(_l("Thêm ghi chú"))
 
 
-class MessageForm(FlaskForm):
+class MessageForm(RequestActionForm):
     """Send a message to the journalist."""
 
     body = TextAreaField(_l("Tin nhắn gửi phóng viên"), validators=[DataRequired(REQUIRED), _length(10000)])

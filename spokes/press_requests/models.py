@@ -169,6 +169,10 @@ class PressRequest(db.Model):
     refusal_ground_id: Mapped[int | None] = mapped_column(ForeignKey("refusal_grounds.id"))
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # Counts the workflow changes (transitions and assignments). An action form carries the
+    # version its page showed, so two people acting on the same page: the second one is told
+    # the request changed under them instead of acting on what they did not see.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now, onupdate=now)
 

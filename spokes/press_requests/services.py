@@ -98,6 +98,49 @@ def next_reference(unit: Unit, received_at: datetime) -> str:
     return f"{prefix}-{year}-{number:05d}".upper()
 
 
+def reference_floors() -> dict[tuple[str, int], int]:
+    """Return the last number in use per (PREFIX, year): the counters' and the stored references' own."""
+    floors: dict[tuple[str, int], int] = {}
+    for prefix, year, number in db.session.execute(
+            select(ReferenceCounter.prefix, ReferenceCounter.year, ReferenceCounter.last_number)):
+        key = (prefix.upper(), year)
+        floors[key] = max(floors.get(key, 0), number or 0)
+    for (reference,) in db.session.execute(select(PressRequest.reference)):
+        prefix, _sep, rest = reference.rpartition("-")
+        prefix, _sep, year = prefix.rpartition("-")
+        if prefix and year.isdigit() and rest.isdigit():
+            key = (prefix.upper(), int(year))
+            floors[key] = max(floors.get(key, 0), int(rest))
+    return floors
+
+
+def raise_reference_counters(floors: dict[tuple[str, int], int] | None = None) -> list[tuple[str, int, int, int]]:
+    """Raise every reference counter past the highest number on file and past ``floors``; flush only.
+
+    After a restore, the counters come back as they were at the backup, while references
+    handed out since (in e-mails, on letters) must never be given again: ``floors`` holds the
+    numbers in use just before the restore. Returns (prefix, year, old, new) per raised counter.
+    """
+    wanted = reference_floors()
+    for key, number in (floors or {}).items():
+        wanted[key] = max(wanted.get(key, 0), number)
+    spelled = {p.upper(): p for p in db.session.execute(select(Unit.reference_prefix)).scalars() if p}
+    counters = {(c.prefix.upper(), c.year): c for c in db.session.execute(select(ReferenceCounter)).scalars()}
+    raised = []
+    for (prefix, year), number in sorted(wanted.items()):
+        counter = counters.get((prefix, year))
+        if counter is None:
+            counter = ReferenceCounter(prefix=spelled.get(prefix, prefix), year=year, last_number=0)
+            db.session.add(counter)
+        if (counter.last_number or 0) < number:
+            raised.append((counter.prefix, year, counter.last_number or 0, number))
+            counter.last_number = number
+    db.session.flush()
+    for prefix, year, old, new in raised:
+        log.info("reference counter %s-%s raised from %s to %s", prefix, year, old, new)
+    return raised
+
+
 def get_or_create_agency(name: str | None) -> PressAgency | None:
     """Return the press agency with this name (ignoring case and accents), creating it if new."""
     if not name or not name.strip():
@@ -309,6 +352,69 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     return req, token
 
 
+# --------------------------------------------------------------------------- one writer per request
+
+
+class RequestChanged(DomainError):
+    """Someone else changed the request since the actor's page was shown (HTTP 409).
+
+    ``change`` is the latest audit event of the request: who changed it, how and when.
+    """
+
+    def __init__(self, message: str, request_id: int, change: Any | None) -> None:
+        super().__init__(message, status=409)
+        self.request_id = request_id
+        self.change = change
+
+
+def lock_request(request_id: int) -> PressRequest | None:
+    """Take the request's row lock, then its answers', for the rest of the transaction; return it fresh.
+
+    Every workflow action starts here, so two people acting on one request take turns: the
+    second one waits, then sees the first one's committed change and is checked against it.
+    The order is always the request row first, then its answers by id, so no two actions can
+    deadlock on them. ``FOR NO KEY UPDATE`` (what an UPDATE takes anyway) still lets rows
+    that merely point at the request, such as new attachments or notices, be inserted.
+    On SQLite the write transaction of a POST starts with BEGIN IMMEDIATE (spokes/core/db.py):
+    the whole database is locked from the first statement, which gives the same guarantee.
+    """
+    req = db.session.execute(
+        select(PressRequest).where(PressRequest.id == request_id)
+        .with_for_update(of=PressRequest, key_share=True)
+        .execution_options(populate_existing=True)
+    ).unique().scalar_one_or_none()
+    if req is not None:
+        db.session.execute(
+            select(Answer.id).where(Answer.request_id == request_id).order_by(Answer.id)
+            .with_for_update(key_share=True)
+        ).all()
+    return req
+
+
+def last_change(req: PressRequest) -> Any | None:
+    """Return the latest audit event of the request (who changed it last, how and when)."""
+    from spokes.audit.models import AuditEvent
+
+    return db.session.execute(
+        select(AuditEvent).where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id)
+        .order_by(AuditEvent.seq.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def check_version(req: PressRequest, seen: int | None) -> None:
+    """Refuse an action taken on a page that showed an older version of the request.
+
+    ``seen`` is None when the client sent no version (a script, an old page): the action is
+    then judged on the state alone, which the lock has made current.
+    """
+    if seen is None or seen == req.version:
+        return
+    raise RequestChanged(
+        _("Hồ sơ vừa được người khác thay đổi sau khi bạn mở trang; thao tác của bạn chưa được thực hiện."),
+        req.id, last_change(req),
+    )
+
+
 # --------------------------------------------------------------------------- the one transition function
 
 
@@ -379,6 +485,7 @@ def transition(
     target = checked or check_transition(actor, req, action, journalist=journalist)
     before = before or _snapshot(req)
     req.state = target.value
+    req.version = (req.version or 0) + 1
     moment = now()
     if target is workflow.State.ANSWERED:
         req.answered_at = moment
@@ -415,6 +522,8 @@ def _assign(
     req.assignee_id = user.id
     req.assignee = user
     req.assigned_at = moment
+    if req.id is not None and req.version is not None:
+        req.version += 1
     if req.state == RequestState.RECEIVED.value:
         req.state = RequestState.ASSIGNED.value
     db.session.flush()
@@ -542,9 +651,13 @@ def expire_case_authorisations(on: date | None = None) -> int:
             PressRequest.assignee_id == Designation.user_id,
             PressRequest.state.in_([s.value for s in workflow.OPEN]),
         )
+        .order_by(PressRequest.id, Designation.id)  # locks taken in one order: two jobs cannot deadlock
     ).all()
     moved = 0
     for req, designation in rows:
+        req = lock_request(req.id)  # one writer per request, as for the staff's actions
+        if req is None or req.state not in {s.value for s in workflow.OPEN} or req.assignee_id != designation.user_id:
+            continue  # someone acted on it meanwhile
         if req.assignee_id in _authorised_for_case(req, on):
             continue  # a newer authorisation for the same person still runs
         speaker, speaker_designation = current_speaker(req.unit, on)

@@ -287,11 +287,21 @@ def _check_uploads(field: Any) -> list[FileStorage]:
     return chosen
 
 
-def _store_all(uploads: list[FileStorage], *, purpose: str, request_id: int, answer_id: int | None = None) -> None:
+def _store_all(uploads: list[FileStorage], *, purpose: str, request_id: int,
+               answer_id: int | None = None) -> list[Attachment]:
+    """Store every upload, or none: on a refusal (a full disk) the files already written are removed
+    and DomainError(400) tells the caller to roll back and show the form again, as it was filled."""
     limit = current_app.config["STAFF_UPLOAD_MAX_BYTES"]
+    stored: list[Attachment] = []
     for upload in uploads:
-        files.store(upload.stream, upload.filename, max_bytes=limit, allowed=files.STAFF_KINDS, purpose=purpose,
-                    request_id=request_id, answer_id=answer_id, uploaded_by=current_user)
+        try:
+            stored.append(files.store(upload.stream, upload.filename, max_bytes=limit, allowed=files.STAFF_KINDS,
+                                      purpose=purpose, request_id=request_id, answer_id=answer_id,
+                                      uploaded_by=current_user))
+        except UploadRejected as err:
+            files.remove_files(stored)
+            raise DomainError(f"{upload.filename}: {err.message}", status=400) from err
+    return stored
 
 
 def _journalist_data(form: forms.IntakeForm, picked: Journalist | None) -> svc.JournalistData:
@@ -363,8 +373,15 @@ def new():  # type: ignore[no-untyped-def]
         db.session.rollback()
         form.form_errors.append(err.message)
         return page(400)
-    _store_all(evidence, purpose="evidence", request_id=req.id)
-    _store_all(letter, purpose="letter", request_id=req.id)
+    stored: list[Attachment] = []
+    try:
+        stored += _store_all(evidence, purpose="evidence", request_id=req.id)
+        stored += _store_all(letter, purpose="letter", request_id=req.id)
+    except DomainError as err:
+        db.session.rollback()
+        files.remove_files(stored)
+        form.form_errors.append(err.message)
+        return page(400)
     db.session.commit()
     flash(_("Đã tiếp nhận hồ sơ %(ref)s. Hạn trả lời: %(due)s.", ref=req.reference, due=vn_datetime(req.due_at)),
           "success")
@@ -533,6 +550,8 @@ def _build_form(verb: Verb, req: PressRequest, *, bound: bool = True, prefill: A
         people = unit_people(req)
     cls = FORM_CLASSES[verb]
     form = cls(prefix=verb.value) if bound else cls(prefix=verb.value, formdata=None)
+    if not bound:
+        form.version.data = str(req.version)
     if verb is Verb.REASSIGN:
         answering = {Role.SPOKESPERSON.value, Role.HEAD.value}
         people = _distinct(u for u, role in people if role in answering and u.id != req.assignee_id)
@@ -696,8 +715,19 @@ SUCCESS = {
 }
 
 
+# A note or a message does not depend on what the page showed: it never meets a 409 for a stale page.
+UNVERSIONED = frozenset({Verb.NOTE, Verb.MESSAGE})
+
+
 def _act(request_id: int, verb: Verb, run: Callable[[PressRequest, Any], None]):  # type: ignore[no-untyped-def]
-    """Run one action: load (404), authorise (403), validate (400), call the service, commit."""
+    """Run one action: lock and load (404), authorise (403), validate (400), call the service, commit.
+
+    The request row is locked first (``lock_request``), so whoever comes second waits for the
+    first commit and is judged on what it left: a page that showed an older version, or a
+    state the table no longer allows, gets the 409 page saying who changed the request.
+    """
+    if svc.lock_request(request_id) is None:
+        abort(404)
     req = _load(request_id)
     if not policies.has_right(current_user, req, verb):
         abort(403)
@@ -705,16 +735,42 @@ def _act(request_id: int, verb: Verb, run: Callable[[PressRequest, Any], None]):
     if not form.validate_on_submit():
         return _render_detail(req, 400, {verb: form})
     try:
+        if verb not in UNVERSIONED:
+            svc.check_version(req, form.seen_version())
         run(req, form)
     except DomainError as err:
-        if err.status != 400:
-            raise  # 403 and 409: the global handler rolls back and explains
         db.session.rollback()
+        if err.status == 409:
+            return _conflict(request_id, err)
+        if err.status != 400:
+            raise  # 403: the global handler explains
         form.form_errors.append(err.message)
         return _render_detail(db.session.get(PressRequest, request_id), 400, {verb: form})
     db.session.commit()
     flash(SUCCESS[verb], "success")
     return redirect(url_for(".detail", request_id=request_id))
+
+
+def _conflict(request_id: int, err: DomainError):  # type: ignore[no-untyped-def]
+    """Render the 409 page: why the action was refused, who changed the request last, and a reload link."""
+    req = db.session.get(PressRequest, request_id)
+    change = getattr(err, "change", None)
+    if change is None and req is not None:
+        change = svc.last_change(req)
+    who = None
+    if change is not None:
+        who = {"journalist": _("phóng viên"), "system": _("hệ thống")}.get(change.actor_label, change.actor_label)
+    return render_template("press_requests/conflict.html", req=req, message=err.message, change=change, who=who,
+                           action_label=_change_label(change.action) if change is not None else None), 409
+
+
+def _change_label(action: str) -> str:
+    """Return a readable label for an audit action code of a request (e.g. request.approve)."""
+    code = action.removeprefix("request.")
+    try:
+        return svc.action_label(svc.Action(code))
+    except ValueError:
+        return _("cập nhật hồ sơ") if code != "received" else _("tiếp nhận")
 
 
 def _user_choice(user_id: int) -> User:

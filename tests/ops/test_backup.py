@@ -49,3 +49,35 @@ def test_restore_of_a_missing_or_bad_file_fails_cleanly(runner, tmp_path):
     bad.write_bytes(b"this is not a database")
     result = runner.invoke(args=["restore", "--yes", str(bad)])
     assert result.exit_code == 1
+
+
+def test_restore_turns_the_warm_page_cache_over_and_keeps_references_unique(app, runner, client, tmp_path):
+    from spokes.press_requests.models import ReferenceCounter
+    from spokes.publishing.models import Publication
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    backup_file = tmp_path / "spokes.backup"
+    assert runner.invoke(args=["backup", str(backup_file)]).exit_code == 0
+    title = db.session.execute(select(Publication.title).order_by(Publication.id.desc())).scalars().first()
+    # After the backup: a publication is renamed and a reference is handed out (in an e-mail, say).
+    db.session.execute(Publication.__table__.update().values(title="TIÊU ĐỀ SAU KHI SAO LƯU"))
+    counter = db.session.execute(select(ReferenceCounter).order_by(ReferenceCounter.last_number.desc())).scalars().first()
+    prefix, year, handed_out = counter.prefix, counter.year, counter.last_number + 3
+    counter.last_number = handed_out
+    db.session.commit()
+    assert "TIÊU ĐỀ SAU KHI SAO LƯU" in client.get("/").get_data(as_text=True)
+    warm = client.get("/")
+    assert warm.headers["X-Page-Cache"] == "hit" and "TIÊU ĐỀ SAU KHI SAO LƯU" in warm.get_data(as_text=True)
+
+    result = runner.invoke(args=["restore", "--yes", str(backup_file)])
+    assert result.exit_code == 0, result.output
+    assert "page cache turned over" in result.output
+    assert f"{prefix}-{year}" in result.output and f"→ {handed_out}" in result.output
+
+    page = client.get("/")
+    assert page.headers.get("X-Page-Cache") != "hit"
+    body = page.get_data(as_text=True)
+    assert "TIÊU ĐỀ SAU KHI SAO LƯU" not in body and title in body
+    db.session.remove()
+    assert db.session.execute(select(ReferenceCounter.last_number).where(
+        ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)).scalar_one() == handed_out

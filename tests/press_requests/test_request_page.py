@@ -284,3 +284,37 @@ def test_request_page_costs_a_fixed_number_of_queries_however_much_history(world
     many, _page = count_queries(client, url, from_scratch=True)
     assert many == few
     assert many <= 15
+
+
+def test_a_full_disk_on_draft_attachments_stores_neither_file_nor_draft(world, make_request, client_for, app,
+                                                                         monkeypatch, tmp_path):
+    import errno
+
+    from sqlalchemy import func, select
+
+    from spokes.responses.models import Answer
+
+    folder = tmp_path / "uploads"
+    app.config["UPLOAD_FOLDER"] = str(folder)
+    written = []
+    real_fsync = attachments.os.fsync
+
+    def second_file_fails(fd: int) -> None:
+        written.append(fd)
+        if len(written) == 2:
+            raise OSError(errno.EROFS, "Read-only file system")
+        real_fsync(fd)
+
+    monkeypatch.setattr(attachments.os, "fsync", second_file_fails)
+    req = make_request(world["dhu"])
+    response = client_for(world["chair"]).post(f"/staff/requests/{req.id}/draft", data={
+        "draft-kind": "answer", "draft-form": "written", "draft-body": "Nội dung giữ lại trên biểu mẫu.",
+        "draft-attachments": [(io.BytesIO(b"%PDF-1.4\n"), "mot.pdf"), (io.BytesIO(b"%PDF-1.4\n"), "hai.pdf")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "hai.pdf" in page and "không lưu được tệp" in page
+    assert "Nội dung giữ lại trên biểu mẫu." in page
+    assert list(folder.iterdir()) == []  # the first file is removed too: all or nothing
+    assert db.session.execute(select(func.count()).select_from(attachments.Attachment)).scalar_one() == 0
+    assert db.session.execute(select(func.count()).select_from(Answer)).scalar_one() == 0

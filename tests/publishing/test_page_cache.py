@@ -196,9 +196,29 @@ def test_a_store_that_fails_at_commit_neither_breaks_the_commit_nor_serves_stale
     response = client.get("/")
     assert HIT_HEADER not in response.headers and "Tin trong lúc sự cố" in response.get_data(as_text=True)
     monkeypatch.setattr(cache.store, "set", real_set)  # the store is back
+    # The breaker steps around the store for PAGE_CACHE_RETRY_SECONDS after a failure…
+    state, page = _get(client, "/")
+    assert state is None and "Tin trong lúc sự cố" in page
+    monkeypatch.setattr(cache, "_down_until", 0.0)  # …and once that pause is over, tries it again
     state, page = _get(client, "/")
     assert state == "miss" and "Tin trong lúc sự cố" in page
     assert _get(client, "/")[0] == "hit"
+
+
+def test_a_hung_store_costs_one_failure_not_one_per_request(world, client, app, monkeypatch):
+    cache = app.extensions["spokes_page_cache"]
+    statement(world["deputy"], world["dhu"], title="Tin trước sự cố")
+    calls = []
+
+    def hung(*_args, **_kwargs):
+        calls.append(1)
+        raise TimeoutError("store timed out")
+
+    monkeypatch.setattr(cache.store, "get", hung)
+    for _ in range(5):
+        response = client.get("/")
+        assert response.status_code == 200 and "Tin trước sự cố" in response.get_data(as_text=True)
+    assert len(calls) == 1  # the breaker opened after the first timeout
 
 
 @pytest.mark.parametrize(("url", "kept"), [

@@ -1,0 +1,29 @@
+"""a version counter on press requests (one writer per request)
+
+Every workflow change bumps it; action forms carry the version their page showed, so an
+action taken on a page that another person's change made stale is refused with 409.
+
+Revision ID: 0008resilience
+Revises: 0004journalistunique
+Create Date: 2026-12-03 16:30:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0008resilience'
+down_revision = '0004journalistunique'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('press_requests', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
+
+def downgrade():
+    with op.batch_alter_table('press_requests', schema=None) as batch_op:
+        batch_op.drop_column('version')
