@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009letters'
-down_revision = '0004journalistunique'
+down_revision = '0008resilience'
 branch_labels = None
 depends_on = None
 
