@@ -25,19 +25,38 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
 from spokes.auth.forms import MIN_PASSWORD
 from spokes.auth.permissions import ROLE_LABELS, Role
-from spokes.units.models import DesignationKind, UnitKind
+from spokes.units.models import HISTORICAL_KINDS, DesignationKind, UnitKind
 from spokes.units.services import PREFIX_RE, is_web_url
 
 UNIT_KIND_LABELS: dict[str, Any] = {
     UnitKind.PROVINCE.value: _l("Tỉnh, thành phố"),
-    UnitKind.DEPARTMENT.value: _l("Sở, ban, ngành, phòng"),
-    UnitKind.DISTRICT.value: _l("Huyện (trước 2025)"),
-    UnitKind.COMMUNE.value: _l("Xã, thị trấn"),
+    UnitKind.DEPARTMENT.value: _l("Sở, ban, ngành"),
+    UnitKind.COMMUNE.value: _l("Xã"),
     UnitKind.WARD.value: _l("Phường"),
     UnitKind.SPECIAL_ZONE.value: _l("Đặc khu"),
     UnitKind.HAMLET.value: _l("Ấp, khu phố"),
     UnitKind.OTHER.value: _l("Khác"),
+    UnitKind.DISTRICT.value: _l("Cấp huyện (trước 01/7/2025)"),
+    UnitKind.TOWN.value: _l("Thị trấn (trước 01/7/2025)"),
 }
+
+# What a new or active unit can be: districts and towns belong to history since 01/07/2025.
+CURRENT_KIND_LABELS: dict[str, Any] = {k: v for k, v in UNIT_KIND_LABELS.items() if k not in HISTORICAL_KINDS}
+
+
+def unit_kind_choices(unit: Any | None) -> list[SelectChoice]:
+    """Return the kinds a unit's form offers: the historical ones only for an inactive unit.
+
+    An active unit still recorded with a historical kind keeps that one choice, so that saving
+    its other settings does not force a change of kind.
+    """
+    if unit is not None and not unit.is_active:
+        return choices_of(UNIT_KIND_LABELS)
+    labels = dict(CURRENT_KIND_LABELS)
+    if unit is not None and unit.kind in HISTORICAL_KINDS:
+        labels[unit.kind] = UNIT_KIND_LABELS[unit.kind]
+    return choices_of(labels)
+
 
 DESIGNATION_KIND_LABELS: dict[str, Any] = {
     DesignationKind.HEAD.value: _l("Người đứng đầu (phát ngôn theo chức trách)"),
@@ -69,7 +88,7 @@ class UnitForm(FlaskForm):
         DataRequired(_l("Vui lòng nhập mã đơn vị.")), Length(max=40, message=_l("Tối đa %(max)d ký tự."))])
     name = StringField(_l("Tên đơn vị"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập tên đơn vị.")), Length(max=255, message=_l("Tối đa %(max)d ký tự."))])
-    kind = SelectField(_l("Loại đơn vị"), choices=choices_of(UNIT_KIND_LABELS))
+    kind = SelectField(_l("Loại đơn vị"), choices=choices_of(CURRENT_KIND_LABELS))
     parent_id = SelectField(_l("Đơn vị cấp trên"), coerce=int)
     reference_prefix = StringField(_l("Tiền tố số hồ sơ"), filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
                                    validators=[Optional(), Length(max=20, message=_l("Tối đa %(max)d ký tự."))])
@@ -199,7 +218,7 @@ class MergeForm(FlaskForm):
     target_id = SelectField(_l("Đơn vị đã có"), coerce=int)
     new_code = StringField(_l("Mã đơn vị mới"), filters=[_strip], validators=[Optional(), Length(max=40)])
     new_name = StringField(_l("Tên đơn vị mới"), filters=[_strip], validators=[Optional(), Length(max=255)])
-    new_kind = SelectField(_l("Loại đơn vị mới"), choices=choices_of(UNIT_KIND_LABELS), default=UnitKind.COMMUNE.value)
+    new_kind = SelectField(_l("Loại đơn vị mới"), choices=choices_of(CURRENT_KIND_LABELS), default=UnitKind.COMMUNE.value)
     new_parent_id = SelectField(_l("Cấp trên của đơn vị mới"), coerce=int)
     new_prefix = StringField(_l("Tiền tố số hồ sơ của đơn vị mới"), filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
                              validators=[Optional(), Length(max=20)])

@@ -40,6 +40,7 @@ from spokes.admin.forms import (
     RevokeForm,
     UnitForm,
     role_choices,
+    unit_kind_choices,
 )
 from spokes.admin.policies import can_manage_user, can_view_audit, sees_unitless_events
 from spokes.audit import services as audit_svc
@@ -180,6 +181,7 @@ def _fill_unit_form(form: UnitForm, unit: Unit | None) -> None:
         unit is not None and unit.parent_id is None) else None
     form.parent_id.choices = _unit_choices(managed, root_label)
     form.intake_overseer_id.choices = _unit_choices(admin_svc.active_units(), _("(Không có)"))
+    form.kind.choices = unit_kind_choices(unit)
 
 
 def _unit_data(form: UnitForm, code: str) -> units_svc.UnitData:

@@ -24,7 +24,7 @@ from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.text import fold
 from spokes.extensions import db
-from spokes.units.models import Designation, DesignationKind, Unit, UnitKind
+from spokes.units.models import HISTORICAL_KINDS, Designation, DesignationKind, Unit, UnitKind
 from spokes.units.policies import can_create_root_unit, can_manage_unit, can_manage_unit_designations
 
 log = logging.getLogger(__name__)
@@ -239,6 +239,16 @@ def _require_unit_rights(actor: Any, unit: Unit | None) -> None:
         raise NotAllowed(_("Bạn không có quyền quản trị đơn vị %(name)s.", name=unit.name))
 
 
+def _refuse_historical_kind(kind: str, unit: Unit | None) -> None:
+    """Refuse a district or town kind for a unit that is (or will be) active, unless it already had it."""
+    if kind not in HISTORICAL_KINDS:
+        return
+    if unit is not None and (not unit.is_active or unit.kind == kind):
+        return
+    raise DomainError(_("Từ 01/7/2025 không còn cấp huyện và thị trấn; loại đơn vị này chỉ dùng cho đơn vị đã ngừng hoạt động."),
+                      status=400)
+
+
 def _resolve_overseer(data: UnitData) -> None:
     if data.intake_overseer_id is None:
         return
@@ -270,6 +280,7 @@ def create_unit(actor: Any, data: UnitData) -> Unit:
     _require_unit_rights(actor, parent)
     if parent is not None and not parent.is_active:
         raise DomainError(_("Đơn vị cấp trên đã ngừng hoạt động."), status=400)
+    _refuse_historical_kind(data.kind, None)
     if db.session.execute(select(Unit.id).where(Unit.code == data.code)).first():
         raise DomainError(_("Mã đơn vị %(code)s đã được dùng.", code=data.code), status=400)
     data.reference_prefix = data.reference_prefix or default_prefix(data.code)
@@ -293,6 +304,7 @@ def update_unit(actor: Any, unit: Unit, data: UnitData) -> bool:
     data = data.cleaned()
     data.code = unit.code  # the code is the unit's key in imports and public links: never renamed
     _raise_problems(unit_field_problems(data))
+    _refuse_historical_kind(data.kind, unit)
     if data.reference_prefix and data.reference_prefix != unit.reference_prefix and prefix_taken(data.reference_prefix, unit.id):
         raise DomainError(_("Tiền tố số hồ sơ %(prefix)s đã được đơn vị khác dùng.", prefix=data.reference_prefix), status=400)
     _resolve_overseer(data)
