@@ -121,6 +121,7 @@ class DemoRequest:
     target: str
     received: datetime | int  # a fixed moment (history) or days before now
     handled_after_days: float = 1  # when the unit acted on it, after receipt (capped at now)
+    reassign_to: str | None = None  # the head hands it to someone else (login) right after receipt
 
 
 def _vn(day: date, hour: int = 9) -> datetime:
@@ -161,7 +162,7 @@ REQUESTS = (
                 "Phan Thanh Sơn", "answered", 20, 6),
     DemoRequest("AG-ANMINH", "information", "web_form", "Số hộ nghèo, hộ cận nghèo trên địa bàn xã",
                 "Đề nghị cung cấp số hộ nghèo, hộ cận nghèo của xã sau khi sắp xếp đơn vị hành chính.",
-                "Đỗ Thị Yến", "assigned", 9),
+                "Đỗ Thị Yến", "assigned", 9, reassign_to=CHAIR),
     DemoRequest("AG-ANMINH", "information", "in_person", "Kế hoạch tiêm chủng mở rộng",
                 "Đề nghị cho biết kế hoạch tiêm chủng mở rộng của trạm y tế xã.",
                 "Lâm Quốc Việt", "assigned", 0),
@@ -185,7 +186,7 @@ REQUESTS = (
                 "Đỗ Thị Yến", "answered", 30, 4),
     DemoRequest("AG-VHTTDL", "press_answer", "letter", "Trả lời về quản lý quảng cáo ngoài trời",
                 "Người đứng đầu cơ quan báo chí đề nghị Sở trả lời trên báo về biển quảng cáo sai phép.",
-                "Phan Thanh Sơn", "received", 0),
+                "Phan Thanh Sơn", "assigned", 0, reassign_to=SO_HEAD),
     DemoRequest("AG-VHTTDL", "information", "email", "Lượng khách du lịch sáu tháng đầu năm",
                 "Đề nghị cung cấp số lượt khách và doanh thu du lịch sáu tháng đầu năm.",
                 "Châu Ngọc Bích", "answered", 200, 5),
@@ -310,6 +311,8 @@ def _walk(spec: DemoRequest, n: int, moment: datetime) -> PressRequest:
             journalist=_journalist(spec.journalist, n),
             event_at=moment - timedelta(hours=1) if spec.type == "emergency" else None,
         ))
+        if spec.reassign_to and head is not None:
+            requests_svc.reassign(head, req, users[spec.reassign_to], "Người đứng đầu đơn vị trực tiếp trả lời.")
     author = req.assignee
     if spec.target in ("received", "assigned") or author is None:
         return req
