@@ -43,6 +43,7 @@ from spokes.admin.forms import (
     unit_kind_choices,
 )
 from spokes.admin.policies import can_manage_user, can_view_audit, sees_unitless_events
+from spokes.audit.labels import ACTION_LABELS, action_label
 from spokes.audit import services as audit_svc
 from spokes.auth.forms import EmptyForm
 from spokes.auth.models import Membership, User
@@ -567,7 +568,7 @@ def user_deactivate(user_id: int):  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(_("Đã khóa tài khoản; %(n)d chỉ định phát ngôn đã được thu hồi.", n=result.designations_revoked), "success")
     if result.open_requests_assigned:
-        flash(_("Người này đang được giao %(n)d hồ sơ đang mở; hãy giao lại cho người khác.",
+        flash(_("Người này đang được giao %(n)d yêu cầu đang mở; hãy giao lại cho người khác.",
                 n=result.open_requests_assigned), "warning")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
@@ -739,7 +740,8 @@ def _audit_form() -> tuple[AuditFilterForm, audit_svc.AuditFilter, bool]:
                                          _("(Tất cả)"))
     form.object_type.choices = [SelectChoice("", _("(Tất cả)"))] + [
         SelectChoice(v) for v in audit_svc.distinct_values("object_type")]
-    form.action.choices = [SelectChoice("", _("(Tất cả)"))] + [SelectChoice(v) for v in audit_svc.distinct_values("action")]
+    form.action.choices = [SelectChoice("", _("(Tất cả)"))] + [
+        SelectChoice(v, f"{action_label(v)} ({v})") for v in audit_svc.distinct_values("action")]
     valid = form.validate() if request.args else True
     if not valid:
         return form, audit_svc.AuditFilter(), False
@@ -759,7 +761,8 @@ def audit():  # type: ignore[no-untyped-def]
     unit_ids = {e.unit_id for e in page.items if e.unit_id}
     unit_names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()) if unit_ids else {}
     rows = [(e, audit_svc.compact_changes(e)) for e in page.items]
-    return render_template("audit/list.html", form=form, page=page, rows=rows, unit_names=unit_names), 200 if valid else 400
+    return render_template("audit/list.html", form=form, page=page, rows=rows, unit_names=unit_names,
+                           action_labels=ACTION_LABELS), 200 if valid else 400
 
 
 @bp.get("/audit.csv")

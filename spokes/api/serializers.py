@@ -147,7 +147,7 @@ TIMELINE_EVENTS: dict[str, tuple[str, Any]] = {
     "request.refuse": ("refused", _l("Từ chối cung cấp thông tin")),
     "request.approve_refusal": ("refused", _l("Từ chối cung cấp thông tin")),
     "request.withdraw": ("withdrawn", _l("Đã rút yêu cầu")),
-    "request.reopen": ("reopened", _l("Mở lại hồ sơ")),
+    "request.reopen": ("reopened", _l("Mở lại yêu cầu")),
     "request.published": ("published", _l("Câu trả lời đã được đăng trên trang tin")),
     "message.from_journalist": ("message_from_journalist", _l("Phóng viên gửi thêm tin nhắn")),
     "message.to_journalist": ("message_to_journalist", _l("Tin nhắn từ đơn vị")),

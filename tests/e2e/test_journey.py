@@ -215,9 +215,9 @@ def test_question_answered_published_then_refused(contexts: dict[str, Any], live
     steps.shot(phone, "atom-feed-has-the-item")
 
     # 9. The refusal path: a second question, refused on a legal ground, approved by the chair.
-    subject2 = "Hồ sơ giải quyết đơn tố cáo tại ấp Xẻo Quao"
+    subject2 = "Yêu cầu giải quyết đơn tố cáo tại ấp Xẻo Quao"
     reason = "Vụ việc đang được thanh tra tỉnh xác minh, chưa có kết luận chính thức."
-    reference2, _link = ask(phone, subject2, "Đề nghị cung cấp toàn bộ hồ sơ giải quyết đơn tố cáo tại ấp Xẻo Quao.")
+    reference2, _link = ask(phone, subject2, "Đề nghị cung cấp toàn bộ yêu cầu giải quyết đơn tố cáo tại ấp Xẻo Quao.")
     steps.shot(phone, "journalist-asks-second-question")
     open_request(deputy, reference2, "mine")
     ground: dict[str, str] = {}
@@ -245,7 +245,7 @@ def test_question_answered_published_then_refused(contexts: dict[str, Any], live
     #     and reads the legal ground and the reason. Nothing of a refusal reaches the news feed.
     other_phone = contexts["journalist-2"].new_page()
     other_phone.goto("/track")
-    other_phone.get_by_role("textbox", name="Số hồ sơ").fill(reference2)
+    other_phone.get_by_role("textbox", name="Mã yêu cầu").fill(reference2)
     other_phone.get_by_role("textbox", name="Thư điện tử").fill(JOURNALIST_EMAIL)
     other_phone.get_by_role("button", name="Tra cứu").tap()
     other_phone.wait_for_url(re.compile(rf"/track/request/{reference2}$"))

@@ -83,7 +83,7 @@ def test_demo_scenario_end_to_end(app):
     # 5. The timeline shows every step.
     page = chair.get(f"/staff/requests/{rid}").get_data(as_text=True)
     timeline = page[page.index('id="timeline-title"'):]
-    steps = ["Tiếp nhận hồ sơ", "Giao xử lý", "Soạn, cập nhật dự thảo", "Trình duyệt dự thảo",
+    steps = ["Tiếp nhận yêu cầu", "Giao xử lý", "Soạn, cập nhật dự thảo", "Trình duyệt dự thảo",
              "Trả lại dự thảo", "Soạn, cập nhật dự thảo", "Trình duyệt dự thảo", "Duyệt và gửi trả lời"]
     labels = re.findall(r"<strong>([^<]+)</strong>", timeline)
     assert labels == steps
