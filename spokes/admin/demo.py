@@ -402,9 +402,26 @@ def seed_requests() -> int:
 
 
 def seed_publications() -> int:
-    """Give xã An Minh its quarterly duty (once); answers are published as the requests are walked."""
-    from spokes.publishing.models import RecurringDuty
-    from spokes.publishing.services import DutyData, save_duty
+    """Give xã An Minh its quarterly duty and xã Vân Khánh a press-conference notice (once).
+
+    Answers are published as the requests are walked. The notice is public on the news feed, where
+    Sở Văn hóa, Thể thao và Du lịch (the press regulator) and the provincial office see it.
+    """
+    from spokes.publishing.models import Publication, PublicationKind, RecurringDuty
+    from spokes.publishing.services import DutyData, PublicationData, publish_statement, save_duty
+
+    notices = select(func.count()).select_from(Publication).where(
+        Publication.kind == PublicationKind.PRESS_CONFERENCE_NOTICE.value)
+    if not db.session.execute(notices).scalar_one():
+        chair = db.session.execute(select(User).where(User.email == VK_CHAIR)).scalar_one()
+        unit = db.session.execute(select(Unit).where(Unit.code == "AG-VANKHANH")).scalar_one()
+        conference = datetime.combine((now() + timedelta(days=3)).astimezone(VN_TZ).date(), time(9), tzinfo=VN_TZ)
+        publish_statement(chair, unit, PublicationKind.PRESS_CONFERENCE_NOTICE.value, PublicationData(
+            title="Thông báo họp báo về sự cố chìm tàu cá ngoài khơi Vân Khánh",
+            summary="UBND xã Vân Khánh họp báo cung cấp thông tin về công tác cứu nạn và hỗ trợ gia đình thuyền viên.",
+            body="UBND xã Vân Khánh tổ chức họp báo tại trụ sở UBND xã. Kính mời các cơ quan báo chí tham dự. "
+                 "Văn bản thông báo đã gửi UBND tỉnh và Sở Văn hóa, Thể thao và Du lịch.",
+            speaker_name=chair.name, speaker_title=chair.title, conference_at=conference))
 
     if not db.session.execute(select(func.count()).select_from(RecurringDuty)).scalar_one():
         chair = db.session.execute(select(User).where(User.email == CHAIR)).scalar_one()

@@ -48,6 +48,13 @@ STEP_PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
      _l("Ngày làm việc thứ %(n)s là %(date)s.")),
 )
 
+# The rule line: the stored sentence ends with the confidence code and its admin wording, which pages
+# do not repeat (staff pages show the confidence on its own line; public pages never show it).
+RULE_LINE = re.compile(r"^Áp dụng (?P<book>.+?): (?P<label>.+) — (?P<amount>\d+) (?P<unit>giờ|ngày làm việc|ngày) "
+                       r"\((?P<source>.+); độ tin cậy [A-Z]: [^)]*\)\.$")
+RULE_LINE_TEXT = _l("Áp dụng %(book)s: %(label)s — %(amount)s %(unit)s (%(source)s).")
+UNIT_WORDS = {"giờ": _l("giờ"), "ngày": _l("ngày"), "ngày làm việc": _l("ngày làm việc")}
+
 DAY_NAMES = {
     "Thứ Hai": _l("Thứ Hai"),
     "Thứ Ba": _l("Thứ Ba"),
@@ -97,7 +104,15 @@ def _year_of(text: str | None) -> int | None:
 
 
 def explain_step(step: str) -> str:
-    """Return one stored explanation step in the reader's language (unchanged in Vietnamese)."""
+    """Return one stored explanation step in the reader's language (Vietnamese steps read as stored).
+
+    The rule line loses its confidence code and admin wording in every language.
+    """
+    rule_line = RULE_LINE.match(step)
+    if rule_line:
+        params = rule_line.groupdict()
+        params["unit"] = str(UNIT_WORDS[params["unit"]])
+        return str(RULE_LINE_TEXT) % params
     if _vietnamese():
         return step
     for pattern, message in STEP_PATTERNS:

@@ -107,3 +107,14 @@ def test_seed_demo_again_adds_nothing(demo):
     db.session.commit()
     assert result["requests"] == 0 and result["publications"] == 0 and not result["accounts"]
     assert db.session.execute(select(PressRequest.id)).scalars().all() == before
+
+
+def test_readme_login_table_matches_the_demo_accounts():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\w+) \| `([^`]+)` \| ([^|]+) \|$", readme, re.MULTILINE)
+    assert [(role, login) for role, login, _who in rows] == [(a.role.value, a.email) for a in ACCOUNTS]
+    for (_role, _login, who), acc in zip(rows, ACCOUNTS, strict=True):
+        assert acc.name in who
+    assert f"password `{DEMO_PASSWORD}`" in readme

@@ -81,11 +81,11 @@ def test_reindex_replaces_appends_and_removes(docs):
 def test_bulk_load_with_paused_sync_is_found_after_rebuild(app):
     pause_index_sync()
     db.session.execute(SearchDocument.__table__.insert(), [
-        {"object_type": "request", "object_id": i, "body": document_body(f"Yêu cầu số {i}")} for i in range(1, 4)])
+        {"object_type": "request", "object_id": i, "body": document_body(f"Hồ sơ số {i}")} for i in range(1, 4)])
     rebuild_index()
     db.session.commit()
     assert _found("ho so") == {1, 2, 3}
-    index_object("request", 9, ["Yêu cầu mới"])  # the insert trigger is back
+    index_object("request", 9, ["Hồ sơ mới"])  # the insert trigger is back
     assert _found("ho so moi") == {9}
 
 
