@@ -30,7 +30,7 @@ def register(app: Flask) -> None:
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Load the An Minh demo data (idempotent) and print the demo logins."""
+    """Load the An Giang demo data (idempotent) and print the demo logins."""
     from spokes.admin.demo import ACCOUNTS, DEMO_PASSWORD
     from spokes.admin.demo import seed_demo as run
 

@@ -25,22 +25,41 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
 from spokes.auth.forms import MIN_PASSWORD
 from spokes.auth.permissions import ROLE_LABELS, Role
-from spokes.units.models import DesignationKind, UnitKind
+from spokes.units.models import HISTORICAL_KINDS, DesignationKind, UnitKind
 from spokes.units.services import PREFIX_RE, is_web_url
 
 UNIT_KIND_LABELS: dict[str, Any] = {
     UnitKind.PROVINCE.value: _l("Tỉnh, thành phố"),
-    UnitKind.DEPARTMENT.value: _l("Sở, ban, ngành, phòng"),
-    UnitKind.DISTRICT.value: _l("Huyện (trước 2025)"),
-    UnitKind.COMMUNE.value: _l("Xã, thị trấn"),
+    UnitKind.DEPARTMENT.value: _l("Sở, ban, ngành"),
+    UnitKind.COMMUNE.value: _l("Xã"),
     UnitKind.WARD.value: _l("Phường"),
     UnitKind.SPECIAL_ZONE.value: _l("Đặc khu"),
     UnitKind.HAMLET.value: _l("Ấp, khu phố"),
     UnitKind.OTHER.value: _l("Khác"),
+    UnitKind.DISTRICT.value: _l("Cấp huyện (trước 01/7/2025)"),
+    UnitKind.TOWN.value: _l("Thị trấn (trước 01/7/2025)"),
 }
 
+# What a new or active unit can be: districts and towns belong to history since 01/07/2025.
+CURRENT_KIND_LABELS: dict[str, Any] = {k: v for k, v in UNIT_KIND_LABELS.items() if k not in HISTORICAL_KINDS}
+
+
+def unit_kind_choices(unit: Any | None) -> list[SelectChoice]:
+    """Return the kinds a unit's form offers: the historical ones only for an inactive unit.
+
+    An active unit still recorded with a historical kind keeps that one choice, so that saving
+    its other settings does not force a change of kind.
+    """
+    if unit is not None and not unit.is_active:
+        return choices_of(UNIT_KIND_LABELS)
+    labels = dict(CURRENT_KIND_LABELS)
+    if unit is not None and unit.kind in HISTORICAL_KINDS:
+        labels[unit.kind] = UNIT_KIND_LABELS[unit.kind]
+    return choices_of(labels)
+
+
 DESIGNATION_KIND_LABELS: dict[str, Any] = {
-    DesignationKind.HEAD.value: _l("Người đứng đầu (phát ngôn theo chức trách)"),
+    DesignationKind.HEAD.value: _l("Người đứng đầu đơn vị (chịu trách nhiệm phát ngôn)"),
     DesignationKind.DESIGNATED.value: _l("Người được giao nhiệm vụ phát ngôn"),
     DesignationKind.AUTHORISED.value: _l("Người được ủy quyền phát ngôn (từng vụ việc, có thời hạn)"),
 }
@@ -69,9 +88,9 @@ class UnitForm(FlaskForm):
         DataRequired(_l("Vui lòng nhập mã đơn vị.")), Length(max=40, message=_l("Tối đa %(max)d ký tự."))])
     name = StringField(_l("Tên đơn vị"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập tên đơn vị.")), Length(max=255, message=_l("Tối đa %(max)d ký tự."))])
-    kind = SelectField(_l("Loại đơn vị"), choices=choices_of(UNIT_KIND_LABELS))
+    kind = SelectField(_l("Loại đơn vị"), choices=choices_of(CURRENT_KIND_LABELS))
     parent_id = SelectField(_l("Đơn vị cấp trên"), coerce=int)
-    reference_prefix = StringField(_l("Tiền tố số hồ sơ"), filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
+    reference_prefix = StringField(_l("Tiền tố mã yêu cầu"), filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
                                    validators=[Optional(), Length(max=20, message=_l("Tối đa %(max)d ký tự."))])
     approval_required = BooleanField(_l("Trả lời phải được người đứng đầu duyệt trước khi gửi"))
     phone = StringField(_l("Điện thoại liên hệ"), filters=[_strip], validators=[Optional(), Length(max=40)])
@@ -140,13 +159,13 @@ class DesignationForm(FlaskForm):
     public_phone = StringField(_l("Điện thoại công bố"), filters=[_strip], validators=[Optional(), Length(max=40)])
     public_email = EmailField(_l("Thư điện tử công bố"), filters=[_strip], validators=[
         Optional(), Length(max=255), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
-    document_number = StringField(_l("Số văn bản"), filters=[_strip], validators=[
+    document_number = StringField(_l("Số, ký hiệu"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập số văn bản.")), Length(max=80)])
     document_date = DateField(_l("Ngày văn bản"), validators=[DataRequired(_l("Vui lòng nhập ngày văn bản."))])
     valid_from = DateField(_l("Hiệu lực từ ngày"), validators=[DataRequired(_l("Vui lòng nhập ngày bắt đầu hiệu lực."))])
     valid_to = DateField(_l("Hiệu lực đến hết ngày"), validators=[Optional()])
     topic = StringField(_l("Vụ việc, chủ đề được ủy quyền"), filters=[_strip], validators=[Optional(), Length(max=255)])
-    case_reference = StringField(_l("Số hồ sơ được ủy quyền (nếu có)"), filters=[_strip], validators=[Optional(), Length(max=40)])
+    case_reference = StringField(_l("Mã yêu cầu được ủy quyền (nếu có)"), filters=[_strip], validators=[Optional(), Length(max=40)])
     scan = FileField(_l("Bản chụp văn bản (PDF, JPG, PNG)"))
     submit = SubmitField(_l("Lưu chỉ định"))
 
@@ -163,7 +182,7 @@ class DesignationForm(FlaskForm):
                 valid = False
             if not self.topic.data and not self.case_reference.data:
                 self.topic.errors = [*self.topic.errors,
-                                     _l("Ủy quyền chỉ áp dụng cho từng vụ việc: nêu vụ việc, chủ đề hoặc số hồ sơ.")]
+                                     _l("Ủy quyền chỉ áp dụng cho từng vụ việc: nêu vụ việc, chủ đề hoặc mã yêu cầu.")]
                 valid = False
         if self.valid_to.data and self.valid_from.data and self.valid_to.data < self.valid_from.data:
             self.valid_to.errors = [*self.valid_to.errors, _l("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực.")]
@@ -199,9 +218,9 @@ class MergeForm(FlaskForm):
     target_id = SelectField(_l("Đơn vị đã có"), coerce=int)
     new_code = StringField(_l("Mã đơn vị mới"), filters=[_strip], validators=[Optional(), Length(max=40)])
     new_name = StringField(_l("Tên đơn vị mới"), filters=[_strip], validators=[Optional(), Length(max=255)])
-    new_kind = SelectField(_l("Loại đơn vị mới"), choices=choices_of(UNIT_KIND_LABELS), default=UnitKind.COMMUNE.value)
+    new_kind = SelectField(_l("Loại đơn vị mới"), choices=choices_of(CURRENT_KIND_LABELS), default=UnitKind.COMMUNE.value)
     new_parent_id = SelectField(_l("Cấp trên của đơn vị mới"), coerce=int)
-    new_prefix = StringField(_l("Tiền tố số hồ sơ của đơn vị mới"), filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
+    new_prefix = StringField(_l("Tiền tố mã yêu cầu của đơn vị mới"), filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
                              validators=[Optional(), Length(max=20)])
     merge_date = DateField(_l("Ngày hợp nhất (có hiệu lực)"), validators=[DataRequired(_l("Vui lòng nhập ngày hợp nhất."))])
     move_memberships = BooleanField(_l("Chuyển tài khoản cán bộ của các đơn vị cũ sang đơn vị sau hợp nhất"), default=True)

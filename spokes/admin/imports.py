@@ -320,7 +320,7 @@ def _check_unit_links(actor: Any, parsed: dict[str, _UnitRow], existing: dict[st
     for code, item in parsed.items():
         clash = [c for c in owners[final_prefix[code]] if c != code]
         if clash:
-            err(RowError(item.number, "reference_prefix", _("Tiền tố số hồ sơ %(prefix)s trùng với đơn vị %(other)s.",
+            err(RowError(item.number, "reference_prefix", _("Tiền tố mã yêu cầu %(prefix)s trùng với đơn vị %(other)s.",
                                                             prefix=final_prefix[code], other=", ".join(sorted(clash)))))
     # Deactivating through an import follows the same rules as the button.
     final_active = {code: u.is_active for code, u in existing.items()}
@@ -339,7 +339,7 @@ def _check_unit_links(actor: Any, parsed: dict[str, _UnitRow], existing: dict[st
             open_count = db.session.execute(select(func.count()).select_from(PressRequest).where(
                 PressRequest.unit_id == unit.id, PressRequest.state.in_([s.value for s in OPEN_STATES]))).scalar_one()
             if open_count:
-                err(RowError(item.number, "active", _("Đơn vị còn %(n)d hồ sơ đang mở; không thể ngừng hoạt động.",
+                err(RowError(item.number, "active", _("Đơn vị còn %(n)d yêu cầu đang mở; không thể ngừng hoạt động.",
                                                       n=open_count)))
         if item.overseer_code and not final_active.get(item.overseer_code, True):
             err(RowError(item.number, "intake_overseer_code", _("Đơn vị %(code)s đã ngừng hoạt động.",

@@ -40,8 +40,10 @@ from spokes.admin.forms import (
     RevokeForm,
     UnitForm,
     role_choices,
+    unit_kind_choices,
 )
 from spokes.admin.policies import can_manage_user, can_view_audit, sees_unitless_events
+from spokes.audit.labels import ACTION_LABELS, action_label
 from spokes.audit import services as audit_svc
 from spokes.auth.forms import EmptyForm
 from spokes.auth.models import Membership, User
@@ -180,6 +182,7 @@ def _fill_unit_form(form: UnitForm, unit: Unit | None) -> None:
         unit is not None and unit.parent_id is None) else None
     form.parent_id.choices = _unit_choices(managed, root_label)
     form.intake_overseer_id.choices = _unit_choices(admin_svc.active_units(), _("(Không có)"))
+    form.kind.choices = unit_kind_choices(unit)
 
 
 def _unit_data(form: UnitForm, code: str) -> units_svc.UnitData:
@@ -565,7 +568,7 @@ def user_deactivate(user_id: int):  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(_("Đã khóa tài khoản; %(n)d chỉ định phát ngôn đã được thu hồi.", n=result.designations_revoked), "success")
     if result.open_requests_assigned:
-        flash(_("Người này đang được giao %(n)d hồ sơ đang mở; hãy giao lại cho người khác.",
+        flash(_("Người này đang được giao %(n)d yêu cầu đang mở; hãy giao lại cho người khác.",
                 n=result.open_requests_assigned), "warning")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
@@ -737,7 +740,8 @@ def _audit_form() -> tuple[AuditFilterForm, audit_svc.AuditFilter, bool]:
                                          _("(Tất cả)"))
     form.object_type.choices = [SelectChoice("", _("(Tất cả)"))] + [
         SelectChoice(v) for v in audit_svc.distinct_values("object_type")]
-    form.action.choices = [SelectChoice("", _("(Tất cả)"))] + [SelectChoice(v) for v in audit_svc.distinct_values("action")]
+    form.action.choices = [SelectChoice("", _("(Tất cả)"))] + [
+        SelectChoice(v, f"{action_label(v)} ({v})") for v in audit_svc.distinct_values("action")]
     valid = form.validate() if request.args else True
     if not valid:
         return form, audit_svc.AuditFilter(), False
@@ -757,7 +761,8 @@ def audit():  # type: ignore[no-untyped-def]
     unit_ids = {e.unit_id for e in page.items if e.unit_id}
     unit_names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()) if unit_ids else {}
     rows = [(e, audit_svc.compact_changes(e)) for e in page.items]
-    return render_template("audit/list.html", form=form, page=page, rows=rows, unit_names=unit_names), 200 if valid else 400
+    return render_template("audit/list.html", form=form, page=page, rows=rows, unit_names=unit_names,
+                           action_labels=ACTION_LABELS), 200 if valid else 400
 
 
 @bp.get("/audit.csv")

@@ -59,10 +59,12 @@ SCHEMAS: dict[str, Any] = {
     "Unit": _object({
         "code": STRING,
         "name": STRING,
-        "kind": {"type": "string", "enum": ["province", "department", "district", "commune", "ward",
-                                            "special_zone", "hamlet", "other"]},
+        "kind": {"type": "string", "enum": ["province", "department", "commune", "ward", "special_zone",
+                                            "hamlet", "other", "district", "town"],
+                 "description": "district and town exist only in history (before 01/07/2025)."},
         "parent_code": _nullable(STRING),
         "active": {"type": "boolean"},
+        "merged_into": {**_nullable(STRING), "description": "The code of the unit that took this one over."},
         "url": URL,
         "api_url": URL,
         "feeds": _ref("Feeds"),
@@ -226,7 +228,9 @@ PATHS: dict[str, Any] = {
     }},
     "/units": {"get": {
         "operationId": "listUnits", "summary": "Active units with their pages, feeds and widget",
-        "responses": {"200": _json("UnitList", "Every active unit.")},
+        "parameters": [_param("inactive", "query", "1 to list the inactive and merged units too.",
+                              {"type": "string", "enum": ["1", "true"]})],
+        "responses": {"200": _json("UnitList", "Every active unit (and, with inactive=1, the past ones).")},
     }},
     "/units/{code}": {"get": {
         "operationId": "getUnit", "summary": "One unit, its current spokespersons and latest items",

@@ -41,14 +41,15 @@ def unit_ref(unit: Unit) -> dict[str, Any]:
     return {"code": unit.code, "name": unit.name, "url": absolute("publishing.unit_page", code=unit.code)}
 
 
-def unit_doc(unit: Unit, parent_code: str | None) -> dict[str, Any]:
-    """Return a unit with its public links."""
+def unit_doc(unit: Unit, parent_code: str | None, merged_into_code: str | None = None) -> dict[str, Any]:
+    """Return a unit with its public links, and the unit that took it over if it was merged."""
     return {
         "code": unit.code,
         "name": unit.name,
         "kind": unit.kind,
         "parent_code": parent_code,
         "active": bool(unit.is_active),
+        "merged_into": merged_into_code,
         "url": absolute("publishing.unit_page", code=unit.code),
         "api_url": absolute("api.unit", code=unit.code),
         "feeds": {
@@ -146,7 +147,7 @@ TIMELINE_EVENTS: dict[str, tuple[str, Any]] = {
     "request.refuse": ("refused", _l("Từ chối cung cấp thông tin")),
     "request.approve_refusal": ("refused", _l("Từ chối cung cấp thông tin")),
     "request.withdraw": ("withdrawn", _l("Đã rút yêu cầu")),
-    "request.reopen": ("reopened", _l("Mở lại hồ sơ")),
+    "request.reopen": ("reopened", _l("Mở lại yêu cầu")),
     "request.published": ("published", _l("Câu trả lời đã được đăng trên trang tin")),
     "message.from_journalist": ("message_from_journalist", _l("Phóng viên gửi thêm tin nhắn")),
     "message.to_journalist": ("message_to_journalist", _l("Tin nhắn từ đơn vị")),

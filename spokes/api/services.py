@@ -112,7 +112,7 @@ def request_status(reference: str, token: str | None) -> RequestStatus:
         raise bad_request(_("Thiếu tham số “token” (mã theo dõi trong thư xác nhận)."))
     req = find_by_token(token)
     if req is None or not hmac.compare_digest(req.reference.upper(), (reference or "").strip().upper()):
-        raise not_found(_("Không tìm thấy yêu cầu với số hồ sơ và mã theo dõi này."))
+        raise not_found(_("Không tìm thấy yêu cầu có mã và mã theo dõi này."))
     events = list(db.session.execute(
         select(AuditEvent)
         .where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id, AuditEvent.public.is_(True))

@@ -99,13 +99,18 @@ def item(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/units")
 def units():  # type: ignore[no-untyped-def]
-    """List the active units with their public pages, feeds and widget."""
-    rows = db.session.execute(select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.path)).scalars().all()
+    """List the active units with their public pages, feeds and widget; ``?inactive=1`` adds the past ones."""
+    stmt = select(Unit).order_by(Unit.path)
+    if request.args.get("inactive") not in ("1", "true"):
+        stmt = stmt.where(Unit.is_active.is_(True))
+    rows = db.session.execute(stmt).scalars().all()
     codes = {u.id: u.code for u in rows}
     missing = {u.parent_id for u in rows if u.parent_id is not None and u.parent_id not in codes}
+    missing |= {u.merged_into_id for u in rows if u.merged_into_id is not None and u.merged_into_id not in codes}
     if missing:
         codes.update(dict(db.session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(missing))).tuples().all()))
-    return jsonify({"units": [serializers.unit_doc(u, codes.get(u.parent_id)) for u in rows]})
+    return jsonify({"units": [serializers.unit_doc(u, codes.get(u.parent_id), codes.get(u.merged_into_id))
+                              for u in rows]})
 
 
 @bp.get("/units/<code>")
@@ -114,7 +119,8 @@ def unit(code: str):  # type: ignore[no-untyped-def]
     found = publishing.unit_by_code(code)
     if found is None:
         raise api.not_found(_("Không có đơn vị mã “%(code)s”.", code=code[:40]))
-    doc = serializers.unit_doc(found, found.parent.code if found.parent is not None else None)
+    doc = serializers.unit_doc(found, found.parent.code if found.parent is not None else None,
+                               found.merged_into.code if found.merged_into is not None else None)
     doc["spokespersons"] = [serializers.speaker_doc(s) for s in publishing.current_speakers(found)]
     doc["latest_items"] = [serializers.item_summary(p) for p in publishing.latest(UNIT_LATEST, unit=found)]
     return jsonify(doc)

@@ -94,6 +94,6 @@ ROLE_LABELS = {
     Role.CLERK: _l("Cán bộ tiếp nhận"),
     Role.SPOKESPERSON: _l("Người phát ngôn"),
     Role.HEAD: _l("Người đứng đầu đơn vị"),
-    Role.OVERSEER: _l("Cơ quan theo dõi, đôn đốc"),
+    Role.OVERSEER: _l("Cán bộ theo dõi, đôn đốc"),
     Role.ADMIN: _l("Quản trị hệ thống"),
 }

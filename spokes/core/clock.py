@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -34,3 +35,20 @@ def freeze(moment: datetime | Callable[[], datetime] | None) -> None:
 def today_vn() -> date:
     """Return today's date in Vietnam (Asia/Ho_Chi_Minh)."""
     return now().astimezone(VN_TZ).date()
+
+
+@contextmanager
+def pinned(moment: datetime) -> Iterator[None]:
+    """Run a block as if it were ``moment``, then give the clock back as it was (real or frozen).
+
+    The demo uses this to write history at the dates it happened (a 2024 answer is answered in 2024).
+    """
+    global _now
+    if moment.tzinfo is None:
+        raise ValueError("pinned() needs an aware datetime")
+    saved = _now
+    _now = lambda: moment  # noqa: E731 - as in freeze()
+    try:
+        yield
+    finally:
+        _now = saved

@@ -55,9 +55,9 @@ def _messages() -> dict[int, str]:
     return {
         400: _("Dữ liệu gửi lên không hợp lệ hoặc phiên làm việc đã hết hạn. Vui lòng tải lại trang và thử lại."),
         403: _("Bạn không có quyền xem hoặc thực hiện thao tác này."),
-        404: _("Trang hoặc hồ sơ bạn tìm không tồn tại hoặc đã được chuyển đi."),
+        404: _("Trang hoặc yêu cầu bạn tìm không tồn tại hoặc đã được chuyển đi."),
         405: _("Thao tác này không được hỗ trợ tại địa chỉ này."),
-        409: _("Thao tác không phù hợp với trạng thái hiện tại của hồ sơ."),
+        409: _("Thao tác không phù hợp với trạng thái hiện tại của yêu cầu."),
         413: _("Tệp hoặc dữ liệu gửi lên vượt quá giới hạn cho phép."),
         429: _("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng chờ vài phút rồi thử lại."),
         500: _("Đã có lỗi xảy ra. Chúng tôi không chắc thao tác của bạn đã được lưu hay chưa: "

@@ -76,3 +76,15 @@ def init_i18n(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
+
+
+def stored_in_vietnamese():  # type: ignore[no-untyped-def]
+    """Return a context in which ``_()`` gives Vietnamese, for system texts kept in the database.
+
+    An assignment reason written while an English-speaking journalist submits a question must
+    still be stored in the product's language; pages translate it back when they show it
+    (``stored_text`` filter).
+    """
+    from flask_babel import force_locale
+
+    return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])

@@ -25,16 +25,18 @@ PUBLIC_NAV = (
     NavItem("publishing.home", _l("Tin trả lời báo chí")),
     NavItem("portal.ask", _l("Gửi câu hỏi")),
     NavItem("portal.track", _l("Tra cứu yêu cầu")),
-    NavItem("portal.directory", _l("Người phát ngôn")),
+    NavItem("portal.directory", _l("Người phát ngôn các đơn vị")),
     NavItem("deadlines.calculator", _l("Tính thời hạn")),
+    NavItem("handbook.public", _l("Hướng dẫn cho phóng viên")),
 )
 
 STAFF_NAV = (
     NavItem("dashboard.home", _l("Trang làm việc")),
-    NavItem("press_requests.queue", _l("Hồ sơ báo chí"), Permission.VIEW_REQUESTS),
+    NavItem("press_requests.queue", _l("Yêu cầu của báo chí"), Permission.VIEW_REQUESTS),
     NavItem("publishing.staff_list", _l("Tin đăng"), Permission.PUBLISH),
     NavItem("letters.register", _l("Sổ văn bản đi"), Permission.VIEW_REQUESTS),
     NavItem("reports.index", _l("Báo cáo"), Permission.VIEW_REPORTS),
+    NavItem("handbook.staff", _l("Sổ tay phát ngôn")),
     NavItem("admin.designations_home", _l("Người phát ngôn của đơn vị"), Permission.AUTHORISE_SPOKESPERSON),
     NavItem("admin.audit", _l("Nhật ký"), Permission.VIEW_AUDIT),
     NavItem("admin.index", _l("Quản trị"), Permission.MANAGE_UNITS),

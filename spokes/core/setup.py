@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from spokes.core.views import bp as core_bp
     from spokes.dashboard.views import bp as dashboard_bp
     from spokes.deadlines.views import bp as deadlines_bp
+    from spokes.handbook.views import bp as handbook_bp
     from spokes.letters.views import bp as letters_bp
     from spokes.notifications.views import bp as notifications_bp
     from spokes.portal.views import bp as portal_bp
@@ -141,7 +142,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         core_bp, auth_bp, dashboard_bp, publishing_bp, press_requests_bp, portal_bp, deadlines_bp,
-        api_bp, admin_bp, reports_bp, notifications_bp, letters_bp,
+        api_bp, admin_bp, reports_bp, notifications_bp, handbook_bp, letters_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -49,7 +49,7 @@ def build_home(user: Any) -> Home:
 
     if roles & {Role.SPOKESPERSON, Role.HEAD}:
         sections.append(Section(
-            _l("Việc của tôi"), _l("Không có hồ sơ nào đang chờ bạn xử lý."),
+            _l("Việc của tôi"), _l("Không có yêu cầu nào đang chờ bạn xử lý."),
             fetch(base.where(PressRequest.assignee_id == user.id)),
         ))
     if Role.HEAD in roles:
@@ -59,12 +59,12 @@ def build_home(user: Any) -> Home:
         ))
     if Role.OVERSEER in roles:
         sections.append(Section(
-            _l("Quá hạn trong phạm vi theo dõi"), _l("Không có hồ sơ quá hạn."),
+            _l("Quá hạn trong phạm vi theo dõi"), _l("Không có yêu cầu quá hạn."),
             fetch(base.where(PressRequest.due_at < now())),
         ))
     if roles & {Role.CLERK, Role.OVERSEER, Role.HEAD}:
         sections.append(Section(
-            _l("Hồ sơ đang mở của đơn vị"), _l("Đơn vị chưa có hồ sơ nào đang mở."), fetch(base),
+            _l("Yêu cầu đang mở của đơn vị"), _l("Đơn vị chưa có yêu cầu nào đang mở."), fetch(base),
         ))
     noncompliant = units_without_spokesperson(user) if roles & {Role.ADMIN, Role.OVERSEER} else []
     return Home(sections=sections, noncompliant_units=noncompliant, roles=roles, due_duties=due_duties(user))

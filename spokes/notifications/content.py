@@ -42,7 +42,7 @@ KIND_LABELS: dict[str, Any] = {
     "awaiting_approval": _l("Dự thảo chờ duyệt"),
     "returned": _l("Dự thảo bị trả lại"),
     "assigned": _l("Được giao xử lý"),
-    "new_request": _l("Hồ sơ mới của đơn vị"),
+    "new_request": _l("Yêu cầu mới của đơn vị"),
     "follow_up": _l("Tin nhắn của phóng viên"),
     "withdrawn": _l("Phóng viên rút yêu cầu"),
     "answered": _l("Đã trả lời phóng viên"),
@@ -176,7 +176,7 @@ def _due(value: datetime | None) -> str:
 
 def _request_facts(req: Any) -> list[tuple[str, str]]:
     return [
-        (_("Số hồ sơ"), req.reference),
+        (_("Mã yêu cầu"), req.reference),
         (_("Đơn vị"), req.unit.name),
         (_("Nội dung"), req.subject),
         (_("Hạn trả lời"), _("%(due)s (giờ Việt Nam)", due=_due(req.due_at))),
@@ -191,7 +191,7 @@ def _journalist(req: Any, subject: str, body: Body, token: str | None = None) ->
     name = req.journalist.name if req.journalist else ""
     body.greeting = _("Kính gửi %(name)s,", name=name) if name else _("Kính gửi anh/chị,")
     body.facts = body.facts or _request_facts(req)
-    body.actions.append((_("Theo dõi yêu cầu (nhập số hồ sơ và địa chỉ thư điện tử)") if token is None
+    body.actions.append((_("Theo dõi yêu cầu (nhập mã yêu cầu và địa chỉ thư điện tử)") if token is None
                          else _("Theo dõi yêu cầu (đường dẫn bí mật, không chia sẻ)"), tracking_link(token)))
     body.notes = body.notes or _journalist_notes()
     return render("message", subject, body=body)
@@ -206,7 +206,7 @@ def received_mail(req: Any, token: str) -> Mail:
     body = Body(
         title=_("Đã tiếp nhận yêu cầu của anh/chị"),
         paragraphs=[
-            _("%(unit)s đã tiếp nhận yêu cầu của anh/chị với số hồ sơ %(ref)s.", unit=req.unit.name, ref=req.reference),
+            _("%(unit)s đã tiếp nhận yêu cầu của anh/chị với mã yêu cầu %(ref)s.", unit=req.unit.name, ref=req.reference),
             _("Hạn trả lời theo quy định: %(due)s (giờ Việt Nam).", due=_due(req.due_at)),
             _("Hãy giữ kín đường dẫn theo dõi bên dưới: ai có đường dẫn này đều xem được yêu cầu."),
         ],
@@ -326,7 +326,7 @@ STAFF_SUBJECTS: dict[str, Any] = {
     "awaiting_approval": _l("Dự thảo chờ bạn duyệt"),
     "returned": _l("Dự thảo bị trả lại"),
     "assigned": _l("Bạn được giao xử lý"),
-    "new_request": _l("Hồ sơ mới"),
+    "new_request": _l("Yêu cầu mới"),
     "follow_up": _l("Phóng viên gửi thêm tin nhắn"),
     "withdrawn": _l("Phóng viên rút yêu cầu"),
     "answered": _l("Đã gửi trả lời"),
@@ -341,7 +341,7 @@ def notice_mail(user: Any, kind: str, message: str, req: Any | None) -> Mail:
     body = Body(title=label, greeting=_("Chào %(name)s,", name=user.name), paragraphs=[message])
     if req is not None:
         body.facts = _request_facts(req)
-        body.actions.append((_("Mở hồ sơ"), request_link(req.id)))
+        body.actions.append((_("Mở yêu cầu"), request_link(req.id)))
     body.actions.append((_("Tất cả thông báo"), centre_link()))
     body.notes = staff_notes()
     return render("message", subject, body=body)
@@ -410,6 +410,6 @@ def digest_mail(user: Any, day: date, notices: Sequence[Any], total: int) -> Mai
         more=max(total - len(notices), 0),
         more_text=_("Còn %(n)d thông báo khác trong trung tâm thông báo.", n=max(total - len(notices), 0)),
         centre_url=centre_link(), notes=staff_notes(),
-        labels={"ref": _("Số hồ sơ"), "unit": _("Đơn vị"), "due": _("Hạn trả lời"), "open": _("Mở hồ sơ"),
+        labels={"ref": _("Mã yêu cầu"), "unit": _("Đơn vị"), "due": _("Hạn trả lời"), "open": _("Mở yêu cầu"),
                 "centre": _("Mở trung tâm thông báo")},
     )

@@ -95,7 +95,7 @@ def _new_request_notices(req: Any, message: Callable[[], str], *, actor: Any) ->
 def request_received(req: Any, *, token: str, actor: Any) -> None:
     """Tell the journalist the reference, due date and tracking link; tell the unit's staff."""
     _journalist_mail(req, "received", _vi(content.received_mail, req, token))
-    _new_request_notices(req, lambda: _("Hồ sơ mới %(ref)s của đơn vị: %(subject)s (hạn %(due)s).",
+    _new_request_notices(req, lambda: _("Yêu cầu mới %(ref)s của đơn vị: %(subject)s (hạn %(due)s).",
                                         ref=req.reference, subject=req.subject,
                                         due=vn_datetime(req.due_at)), actor=actor)
 
@@ -103,7 +103,7 @@ def request_received(req: Any, *, token: str, actor: Any) -> None:
 def request_assigned(req: Any, user: User, *, actor: Any) -> None:
     """Tell the new assignee."""
     _staff_notice(user, req, "assigned",
-                  lambda: _("Bạn được giao hồ sơ %(ref)s: %(subject)s (hạn %(due)s).", ref=req.reference,
+                  lambda: _("Bạn được giao yêu cầu %(ref)s: %(subject)s (hạn %(due)s).", ref=req.reference,
                             subject=req.subject, due=vn_datetime(req.due_at)), actor=actor)
 
 
@@ -111,13 +111,13 @@ def draft_submitted(req: Any, answer: Any, *, actor: Any) -> None:
     """Tell the unit's heads that a draft waits for approval."""
     for head in _heads_of(req.unit_id):
         _staff_notice(head, req, "awaiting_approval",
-                      lambda: _("Dự thảo trả lời hồ sơ %(ref)s đang chờ bạn duyệt.", ref=req.reference), actor=actor)
+                      lambda: _("Dự thảo trả lời yêu cầu %(ref)s đang chờ bạn duyệt.", ref=req.reference), actor=actor)
 
 
 def draft_returned(req: Any, answer: Any, *, actor: Any) -> None:
     """Tell the author their draft came back."""
     _staff_notice(db.session.get(User, answer.author_id), req, "returned",
-                  lambda: _("Dự thảo hồ sơ %(ref)s bị trả lại: %(comment)s", ref=req.reference,
+                  lambda: _("Dự thảo yêu cầu %(ref)s bị trả lại: %(comment)s", ref=req.reference,
                             comment=answer.return_comment or ""), actor=actor)
 
 
@@ -125,7 +125,7 @@ def request_closed(req: Any, answer: Any, *, actor: Any) -> None:
     """Tell the journalist the answer or refusal; tell the author it went out."""
     _journalist_mail(req, req.state, _vi(content.closed_mail, req, answer))
     _staff_notice(db.session.get(User, answer.author_id), req, req.state,
-                  lambda: _("Hồ sơ %(ref)s đã được gửi cho phóng viên.", ref=req.reference), actor=actor)
+                  lambda: _("Yêu cầu %(ref)s đã được gửi cho phóng viên.", ref=req.reference), actor=actor)
 
 
 def request_withdrawn(req: Any, *, actor: Any) -> None:
@@ -138,7 +138,7 @@ def request_withdrawn(req: Any, *, actor: Any) -> None:
 def request_transferred(req: Any, record: Any, *, actor: Any) -> None:
     """Tell the journalist where the request went; tell the receiving unit's staff."""
     _journalist_mail(req, "transferred", _vi(content.transferred_mail, req, record))
-    _new_request_notices(req, lambda: _("Hồ sơ %(ref)s được chuyển đến từ %(unit)s: %(subject)s (hạn %(due)s).",
+    _new_request_notices(req, lambda: _("Yêu cầu %(ref)s được chuyển đến từ %(unit)s: %(subject)s (hạn %(due)s).",
                                         ref=req.reference, unit=record.from_unit.name, subject=req.subject,
                                         due=vn_datetime(req.due_at)), actor=actor)
 
@@ -152,7 +152,7 @@ def message_added(req: Any, message: Any, *, actor: Any) -> None:
     """Pass a follow-up to the assignee, or a message to the journalist."""
     if message.kind == "from_journalist" and req.assignee_id:
         _staff_notice(db.session.get(User, req.assignee_id), req, "follow_up",
-                      lambda: _("Phóng viên gửi thêm tin nhắn về hồ sơ %(ref)s.", ref=req.reference), actor=actor)
+                      lambda: _("Phóng viên gửi thêm tin nhắn về yêu cầu %(ref)s.", ref=req.reference), actor=actor)
     elif message.kind == "to_journalist":
         _journalist_mail(req, f"message-{message.id}", _vi(content.message_mail, req, message))
 

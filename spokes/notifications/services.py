@@ -574,17 +574,17 @@ def _distinct(users: Iterable[Recipient | None]) -> list[Recipient]:
 
 
 def _due_soon_message(req: PressRequest, left: int) -> Callable[[], str]:
-    return lambda: _("Hồ sơ %(ref)s sắp đến hạn trả lời: còn %(n)d ngày làm việc, hạn %(due)s. %(subject)s",
+    return lambda: _("Yêu cầu %(ref)s sắp đến hạn trả lời: còn %(n)d ngày làm việc, hạn %(due)s. %(subject)s",
                      ref=req.reference, n=left, due=vn_datetime(req.due_at), subject=req.subject)
 
 
 def _overdue_message(req: PressRequest) -> Callable[[], str]:
-    return lambda: _("Hồ sơ %(ref)s đã quá hạn trả lời (hạn %(due)s). %(subject)s",
+    return lambda: _("Yêu cầu %(ref)s đã quá hạn trả lời (hạn %(due)s). %(subject)s",
                      ref=req.reference, due=vn_datetime(req.due_at), subject=req.subject)
 
 
 def _escalation_message(req: PressRequest, late: int) -> Callable[[], str]:
-    return lambda: _("Hồ sơ %(ref)s của %(unit)s quá hạn trả lời từ %(due)s (%(n)d ngày làm việc), cần đôn đốc. %(subject)s",
+    return lambda: _("Yêu cầu %(ref)s của %(unit)s quá hạn trả lời từ %(due)s (%(n)d ngày làm việc), cần đôn đốc. %(subject)s",
                      ref=req.reference, unit=req.unit.name, due=vn_datetime(req.due_at), n=late, subject=req.subject)
 
 

@@ -79,7 +79,7 @@ class AskForm(FlaskForm):
         Length(max=40, message=_l("Số điện thoại tối đa %(max)d ký tự.")), _phone])
 
     credential = RadioField(
-        _l("Giấy tờ nhà báo"),
+        _l("Thẻ nhà báo hoặc giấy giới thiệu"),
         choices=[SelectChoice(CREDENTIAL_CARD, _l("Tôi có thẻ nhà báo còn hạn")),
                  SelectChoice(CREDENTIAL_LETTER, _l("Tôi không có thẻ nhà báo còn hạn: gửi kèm giấy giới thiệu của cơ quan báo chí"))],
         default=CREDENTIAL_CARD,
@@ -204,8 +204,8 @@ class AskForm(FlaskForm):
 class TrackForm(FlaskForm):
     """Look a request up by its reference and the journalist's e-mail."""
 
-    reference = StringField(_l("Số hồ sơ"), filters=[_strip], validators=[
-        DataRequired(_l("Vui lòng nhập số hồ sơ.")), Length(max=40, message=_l("Số hồ sơ tối đa %(max)d ký tự."))])
+    reference = StringField(_l("Mã yêu cầu"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng nhập mã yêu cầu.")), Length(max=40, message=_l("Mã yêu cầu tối đa %(max)d ký tự."))])
     email = EmailField(_l("Thư điện tử đã dùng khi gửi"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")),
         Length(max=254, message=_l("Địa chỉ thư điện tử tối đa %(max)d ký tự."))])

@@ -338,7 +338,7 @@ def _entry_for(event: AuditEvent, messages: dict[int, Message]) -> TimelineEntry
     """
     after = event.after or {}
     action = event.action
-    entry = TimelineEntry(at=event.created_at, title=_("Hồ sơ được cập nhật"))
+    entry = TimelineEntry(at=event.created_at, title=_("Yêu cầu được cập nhật"))
     if action == "request.received":
         entry.title = _("Đã tiếp nhận yêu cầu")
         entry.lines = [(_("Đơn vị"), _text(after.get("unit"))), (_("Hạn trả lời"), _when(after.get("due_at")))]
@@ -384,7 +384,7 @@ def _entry_for(event: AuditEvent, messages: dict[int, Message]) -> TimelineEntry
         entry.title = _("Đơn vị được sáp nhập")
         entry.lines = [(_("Từ"), _text(after.get("from_unit"))), (_("Đến"), _text(after.get("to_unit")))]
     elif action == "request.reopen":
-        entry.title = _("Mở lại hồ sơ")
+        entry.title = _("Mở lại yêu cầu")
         entry.lines = [(_("Lý do"), _text(after.get("reason")))]
     elif action in ("message.from_journalist", "message.to_journalist"):
         message = messages.get(after.get("message_id")) if isinstance(after.get("message_id"), int) else None

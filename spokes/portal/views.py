@@ -192,7 +192,7 @@ def track_view(reference: str):  # type: ignore[no-untyped-def]
     """Show a request this browser has already opened (by link or by reference + e-mail)."""
     req = _tracked(reference)
     if req is None:
-        flash(_("Vui lòng nhập số hồ sơ và thư điện tử, hoặc mở đường dẫn theo dõi trong thư xác nhận."), "info")
+        flash(_("Vui lòng nhập mã yêu cầu và thư điện tử, hoặc mở đường dẫn theo dõi trong thư xác nhận."), "info")
         return redirect(url_for("portal.track"))
     return _track_page(req)
 

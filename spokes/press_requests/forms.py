@@ -39,7 +39,7 @@ FORM_LABELS = {
     AnswerForm.INTERVIEW: _l("Trả lời phỏng vấn"),
     AnswerForm.PRESS_CONFERENCE: _l("Họp báo"),
     AnswerForm.PORTAL_POST: _l("Đăng trên cổng thông tin điện tử"),
-    AnswerForm.CORRECTION_REQUEST: _l("Đề nghị cải chính, đính chính"),
+    AnswerForm.CORRECTION_REQUEST: _l("Đề nghị đăng phản hồi, cải chính, xin lỗi"),
 }
 
 REQUIRED = _l("Vui lòng điền mục này.")
@@ -141,8 +141,8 @@ class QueueFilterForm(FlaskForm):
     unit = VnSelectField(_l("Đơn vị"), coerce=_optional_int, choices=[], default=None)
     scope = VnSelectField(_l("Phạm vi đơn vị"), choices=UNIT_SCOPES, default="unit")
     assignee = VnSelectField(_l("Người xử lý"), coerce=_optional_int, choices=[], default=None)
-    overdue = BooleanField(_l("Chỉ hồ sơ quá hạn"))
-    due_soon = BooleanField(_l("Chỉ hồ sơ sắp đến hạn"))
+    overdue = BooleanField(_l("Chỉ yêu cầu quá hạn"))
+    due_soon = BooleanField(_l("Chỉ yêu cầu sắp đến hạn"))
     received_from = VnDateField(_l("Tiếp nhận từ ngày"), validators=[Optional()])
     received_to = VnDateField(_l("Đến ngày"), validators=[Optional()])
     sort = VnSelectField(_l("Sắp xếp"), choices=SORTS, default="due")
@@ -184,7 +184,7 @@ class IntakeForm(FlaskForm):
     received_at_reason = TextAreaField(_l("Lý do ghi thời điểm tiếp nhận sớm hơn hiện tại"),
                                        validators=[_length(2000)])
     attachments = MultipleFileField(_l("Tệp đính kèm"))
-    submit = SubmitField(_l("Tiếp nhận hồ sơ"))
+    submit = SubmitField(_l("Tiếp nhận yêu cầu"))
 
     def validate_journalist_name(self, field: StringField) -> None:
         """Ask for a name unless an earlier journalist was picked."""
@@ -262,7 +262,7 @@ class AuthoriseForm(RequestActionForm):
 
     user = VnSelectField(_l("Người được ủy quyền"), coerce=_optional_int, validators=[InputRequired(REQUIRED)])
     title = StringField(_l("Chức danh"), validators=[DataRequired(REQUIRED), _length(255)])
-    document_number = StringField(_l("Số văn bản ủy quyền"), validators=[DataRequired(REQUIRED), _length(80)])
+    document_number = StringField(_l("Số, ký hiệu văn bản ủy quyền"), validators=[DataRequired(REQUIRED), _length(80)])
     document_date = VnDateField(_l("Ngày văn bản"), validators=[InputRequired(REQUIRED)])
     valid_to = VnDateField(_l("Ủy quyền đến hết ngày"), validators=[InputRequired(REQUIRED)])
     submit = SubmitField(_l("Ủy quyền phát ngôn"))
@@ -342,7 +342,7 @@ class TransferForm(RequestActionForm):
     filter = SearchField(_l("Lọc danh sách đơn vị"), validators=[Optional(), _length(100)])
     to_unit = VnSelectField(_l("Chuyển đến đơn vị"), coerce=_optional_int, validators=[InputRequired(REQUIRED)])
     reason = _reason(_l("Lý do chuyển"))
-    submit = SubmitField(_l("Chuyển hồ sơ"))
+    submit = SubmitField(_l("Chuyển yêu cầu"))
 
 
 class ExtendForm(RequestActionForm):
@@ -358,7 +358,7 @@ class ReopenForm(RequestActionForm):
     """Reopen an answered or refused request."""
 
     reason = _reason(_l("Lý do mở lại"))
-    submit = SubmitField(_l("Mở lại hồ sơ"))
+    submit = SubmitField(_l("Mở lại yêu cầu"))
 
 
 class WithdrawForm(RequestActionForm):

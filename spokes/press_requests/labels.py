@@ -22,7 +22,7 @@ TYPE_LABELS = {
 TYPE_HELP = {
     RequestType.INFORMATION: _l("Bạn cần số liệu, văn bản hoặc thông tin về một việc của đơn vị."),
     RequestType.INTERVIEW: _l("Bạn muốn phỏng vấn người phát ngôn; hãy gửi trước mục đích và câu hỏi."),
-    RequestType.PRESS_ANSWER: _l("Tổng biên tập đề nghị đơn vị trả lời trên báo về một vấn đề."),
+    RequestType.PRESS_ANSWER: _l("Người đứng đầu cơ quan báo chí đề nghị đơn vị trả lời trên báo về một vấn đề."),
     RequestType.FORWARDED_FEEDBACK: _l("Báo chí chuyển ý kiến, phản ánh, phê bình của bạn đọc để đơn vị xử lý."),
     RequestType.FORWARDED_COMPLAINT: _l("Báo chí chuyển đơn khiếu nại, tố cáo để đơn vị giải quyết theo luật."),
     RequestType.EMERGENCY: _l("Đơn vị phải phát ngôn kịp thời khi có sự kiện đột xuất."),

@@ -24,6 +24,7 @@ from spokes.auth.permissions import Permission, Role
 from spokes.auth.policies import permissions_in
 from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
+from spokes.core.i18n import stored_in_vietnamese
 from spokes.core.search import index_object
 from spokes.core.text import fold
 from spokes.deadlines import services as deadlines
@@ -288,7 +289,7 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     (shown once; only its hash is stored).
     """
     if actor is not None and Permission.LOG_REQUEST not in permissions_in(actor, unit):
-        raise NotAllowed(_("Bạn không có quyền tiếp nhận hồ sơ cho đơn vị này."))
+        raise NotAllowed(_("Bạn không có quyền tiếp nhận yêu cầu cho đơn vị này."))
     if not unit.is_active:
         raise DomainError(_("Đơn vị này đã ngừng hoạt động; vui lòng chọn đơn vị đang hoạt động."), status=400)
     moment = now()
@@ -343,7 +344,9 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     )
     speaker, designation = current_speaker(unit)
     if speaker is not None:
-        _assign(req, speaker, by=actor, reason=_("Giao tự động cho người phát ngôn của đơn vị."),
+        with stored_in_vietnamese():
+            reason = _("Giao tự động cho người phát ngôn của đơn vị.")
+        _assign(req, speaker, by=actor, reason=reason,
                 designation=designation, automatic=True)
     log.info("request %s received for %s (due %s)", req.reference, unit.code, req.due_at.isoformat())
     from spokes.notifications import events as notify
@@ -422,11 +425,11 @@ def _refusal_message(reason: str | None, action: Action, state: str) -> str:
     from spokes.press_requests.labels import state_label
 
     if reason == "permission":
-        return _("Bạn không có quyền “%(action)s” đối với hồ sơ này.", action=action_label(action))
+        return _("Bạn không có quyền “%(action)s” đối với yêu cầu này.", action=action_label(action))
     if reason == "approval_required":
         return _("Đơn vị yêu cầu người đứng đầu duyệt trước khi gửi; hãy trình duyệt dự thảo.")
     return _(
-        "Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(state)s”.",
+        "Không thể “%(action)s” khi yêu cầu đang ở trạng thái “%(state)s”.",
         action=action_label(action), state=str(state_label(state)),
     )
 
@@ -563,7 +566,7 @@ def reassign(actor: User, req: PressRequest, assignee: User, reason: str) -> Non
     if assignee.id not in allowed:
         raise DomainError(_("Người được giao phải là người phát ngôn, người đứng đầu hoặc người được ủy quyền của đơn vị."), status=400)
     if assignee.id == req.assignee_id:
-        raise DomainError(_("Hồ sơ đang được giao cho người này."), status=409)
+        raise DomainError(_("Yêu cầu đang được giao cho người này."), status=409)
     _assign(req, assignee, by=actor, reason=reason.strip())
 
 
@@ -600,7 +603,7 @@ def authorise_for_case(actor: User, req: PressRequest, data: CaseAuthorisation) 
     if Permission.AUTHORISE_SPOKESPERSON not in permissions_in(actor, req.unit):
         raise NotAllowed(_("Chỉ người đứng đầu đơn vị mới được ủy quyền phát ngôn."))
     if not req.is_open:
-        raise DomainError(_("Hồ sơ đã đóng; không thể ủy quyền phát ngôn."), status=409)
+        raise DomainError(_("Yêu cầu đã đóng; không thể ủy quyền phát ngôn."), status=409)
     if _is_authorised_only(actor, req.unit):
         raise DomainError(_("Người được ủy quyền phát ngôn không được ủy quyền tiếp cho người khác."), status=409)
     today = today_vn()
@@ -730,7 +733,7 @@ def _validate_draft(req: PressRequest, data: DraftData) -> None:
     if data.kind == AnswerKind.REFUSAL.value:
         ground = db.session.get(RefusalGround, data.refusal_ground_id) if data.refusal_ground_id else None
         if ground is None or ground.rulebook_id != req.rulebook_id:
-            raise DomainError(_("Vui lòng chọn căn cứ từ chối trong bộ quy tắc áp dụng cho hồ sơ."), status=400)
+            raise DomainError(_("Vui lòng chọn căn cứ từ chối trong bộ quy tắc áp dụng cho yêu cầu."), status=400)
         if not (data.refusal_reason or "").strip():
             raise DomainError(_("Vui lòng nêu lý do từ chối cụ thể."), status=400)
     elif not data.body.strip():
@@ -742,7 +745,7 @@ def _validate_draft(req: PressRequest, data: DraftData) -> None:
 def save_draft(actor: User, req: PressRequest, data: DraftData) -> Answer:
     """Create or update the current draft; the request moves to drafting."""
     if req.state == RequestState.RECEIVED.value:
-        raise DomainError(_("Hồ sơ chưa được giao cho người phát ngôn."), status=409)
+        raise DomainError(_("Yêu cầu chưa được giao cho người phát ngôn."), status=409)
     transition(actor, req, Action.DRAFT)
     _validate_draft(req, data)
     answer = current_draft(req)
@@ -900,7 +903,9 @@ def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Tran
         "from_unit": from_unit.name, "to_unit": to_unit.name, "reason": reason.strip(), "due_at": req.due_at})
     speaker, designation = current_speaker(to_unit)
     if speaker is not None:
-        _assign(req, speaker, by=None, reason=_("Giao tự động cho người phát ngôn của đơn vị nhận."),
+        with stored_in_vietnamese():
+            reason = _("Giao tự động cho người phát ngôn của đơn vị nhận.")
+        _assign(req, speaker, by=None, reason=reason,
                 designation=designation, automatic=True)
     from spokes.notifications import events as notify
 
@@ -949,7 +954,7 @@ def reopen(actor: User, req: PressRequest, reason: str) -> None:
     if req.assignee_id is None:
         speaker, _designation = current_speaker(req.unit)
         if speaker is None:
-            raise DomainError(_("Đơn vị chưa có người phát ngôn để giao lại hồ sơ."), status=409)
+            raise DomainError(_("Đơn vị chưa có người phát ngôn để giao lại yêu cầu."), status=409)
         req.assignee_id = speaker.id
     req.answered_at = None
     req.refused_at = None
@@ -970,7 +975,7 @@ def add_message(actor: User | None, req: PressRequest, kind: MessageKind, body: 
             raise DomainError(_("Yêu cầu đã kết thúc; không thể gửi thêm tin nhắn."), status=409)
     elif actor is None or Permission.VIEW_REQUESTS not in permissions_in(actor, req.unit) or \
             Permission.LOG_REQUEST not in permissions_in(actor, req.unit):
-        raise NotAllowed(_("Bạn không có quyền ghi chú vào hồ sơ này."))
+        raise NotAllowed(_("Bạn không có quyền ghi chú vào yêu cầu này."))
     message = Message(request_id=req.id, kind=kind.value, author_id=actor.id if actor else None, body=body)
     db.session.add(message)
     db.session.flush()

@@ -25,12 +25,14 @@ from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.sql import Select
 from werkzeug.datastructures import FileStorage
 
+from spokes.audit.labels import ACTION_LABELS
 from spokes.audit.models import AuditEvent
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
 from spokes.auth.policies import permission_required, roles_of, scope_paths
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
+from spokes.core.explain_text import stored_text
 from spokes.core.jinja import VN_TZ, vn_datetime
 from spokes.core.markdown import render_markdown
 from spokes.core.search import matching_ids
@@ -77,7 +79,7 @@ JOURNALIST_MATCH_LIMIT = 20
 
 TAB_LABELS = {
     "mine": _l("Việc của tôi"),
-    "unit": _l("Hồ sơ của đơn vị"),
+    "unit": _l("Yêu cầu của đơn vị"),
     "subtree": _l("Toàn bộ phạm vi theo dõi"),
     "transferred": _l("Đã chuyển đi"),
 }
@@ -383,33 +385,14 @@ def new():  # type: ignore[no-untyped-def]
         form.form_errors.append(err.message)
         return page(400)
     db.session.commit()
-    flash(_("Đã tiếp nhận hồ sơ %(ref)s. Hạn trả lời: %(due)s.", ref=req.reference, due=vn_datetime(req.due_at)),
+    flash(_("Đã tiếp nhận yêu cầu %(ref)s. Hạn trả lời: %(due)s.", ref=req.reference, due=vn_datetime(req.due_at)),
           "success")
     return redirect(url_for(".detail", request_id=req.id))
 
 
 # --------------------------------------------------------------------------- the request page
 
-AUDIT_LABELS = {
-    "request.received": _l("Tiếp nhận hồ sơ"),
-    "request.letter_issued": _l("Ban hành văn bản (công văn)"),
-    "request.assign": _l("Giao xử lý"),
-    "request.draft": _l("Soạn, cập nhật dự thảo"),
-    "request.submit": _l("Trình duyệt dự thảo"),
-    "request.approve": _l("Duyệt và gửi trả lời"),
-    "request.approve_refusal": _l("Duyệt từ chối cung cấp thông tin"),
-    "request.return": _l("Trả lại dự thảo"),
-    "request.answer": _l("Gửi trả lời (không qua duyệt)"),
-    "request.refuse": _l("Từ chối cung cấp thông tin (không qua duyệt)"),
-    "request.withdraw": _l("Rút yêu cầu"),
-    "request.transfer": _l("Chuyển đơn vị"),
-    "request.extend": _l("Gia hạn"),
-    "request.reopen": _l("Mở lại hồ sơ"),
-    "request.recompute": _l("Tính lại thời hạn"),
-    "message.internal_note": _l("Ghi chú nội bộ"),
-    "message.to_journalist": _l("Gửi tin nhắn cho phóng viên"),
-    "message.from_journalist": _l("Phóng viên gửi thêm tin nhắn"),
-}
+AUDIT_LABELS = ACTION_LABELS  # one list of words for audit actions (spokes/audit/labels.py)
 ACTOR_LABELS = {"journalist": _l("Phóng viên"), "system": _l("Hệ thống")}
 
 
@@ -461,7 +444,7 @@ def _timeline(events: list[AuditEvent]) -> list[TimelineEntry]:
         if after.get("comment"):
             details.append((_l("Ý kiến"), str(after["comment"])))
         if after.get("reason"):
-            details.append((_l("Lý do"), str(after["reason"])))
+            details.append((_l("Lý do"), stored_text(str(after["reason"]))))
         entries.append(TimelineEntry(
             at=e.created_at, actor=ACTOR_LABELS.get(e.actor_label, e.actor_label),
             label=AUDIT_LABELS.get(e.action, e.action), details=details, public=bool(e.public),
@@ -699,16 +682,16 @@ def attachment(request_id: int, attachment_id: int):  # type: ignore[no-untyped-
 # --------------------------------------------------------------------------- actions
 
 SUCCESS = {
-    Verb.REASSIGN: _l("Đã giao lại hồ sơ."),
-    Verb.AUTHORISE: _l("Đã ủy quyền phát ngôn cho hồ sơ này."),
+    Verb.REASSIGN: _l("Đã giao lại yêu cầu."),
+    Verb.AUTHORISE: _l("Đã ủy quyền phát ngôn cho yêu cầu này."),
     Verb.DRAFT: _l("Đã lưu dự thảo."),
     Verb.SUBMIT: _l("Đã trình duyệt dự thảo."),
     Verb.APPROVE: _l("Đã duyệt; nội dung đã được gửi cho phóng viên."),
     Verb.RETURN: _l("Đã trả lại dự thảo kèm ý kiến."),
     Verb.SEND: _l("Đã gửi cho phóng viên."),
-    Verb.TRANSFER: _l("Đã chuyển hồ sơ sang đơn vị có thẩm quyền."),
+    Verb.TRANSFER: _l("Đã chuyển yêu cầu sang đơn vị có thẩm quyền."),
     Verb.EXTEND: _l("Đã gia hạn thời hạn trả lời."),
-    Verb.REOPEN: _l("Đã mở lại hồ sơ."),
+    Verb.REOPEN: _l("Đã mở lại yêu cầu."),
     Verb.WITHDRAW: _l("Đã ghi nhận phóng viên rút yêu cầu."),
     Verb.NOTE: _l("Đã thêm ghi chú nội bộ."),
     Verb.MESSAGE: _l("Đã gửi tin nhắn cho phóng viên."),

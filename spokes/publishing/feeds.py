@@ -89,7 +89,7 @@ def _notice_html(pub: Publication) -> Markup:
             _("Lý do: %(reason)s", reason=pub.withdrawn_reason or ""))
     if pub.corrected_at is not None:
         return Markup("<p><strong>{}</strong>: {}</p>").format(
-            _("Đính chính lúc %(at)s", at=vn_datetime(pub.corrected_at, "%H:%M %d/%m/%Y")),
+            _("Cải chính lúc %(at)s", at=vn_datetime(pub.corrected_at, "%H:%M %d/%m/%Y")),
             services.latest_note(pub) or "")
     return Markup("")
 
@@ -112,7 +112,7 @@ def _title(pub: Publication) -> str:
     if pub.withdrawn_at is not None:
         return _("[Đã gỡ] %(title)s", title=pub.title)
     if pub.corrected_at is not None:
-        return _("[Đính chính] %(title)s", title=pub.title)
+        return _("[Cải chính] %(title)s", title=pub.title)
     return pub.title
 
 
@@ -135,7 +135,7 @@ def _build(fmt: str, unit: Unit | None, items: list[Publication], updated: datet
         fg.title(_("%(site)s — tin phát ngôn và trả lời báo chí", site=site))
         fg.link(href=absolute(f"publishing.feed_{fmt}"), rel="self")
         fg.link(href=absolute("publishing.home"), rel="alternate")
-    fg.subtitle(_("Câu trả lời báo chí và phát ngôn của các đơn vị, kèm đính chính và thông báo gỡ tin."))
+    fg.subtitle(_("Câu trả lời báo chí và phát ngôn của các đơn vị, kèm cải chính và thông báo gỡ tin."))
     fg.author({"name": unit.name if unit is not None else site})
     fg.language("vi")
     fg.updated(updated)

@@ -151,12 +151,12 @@ class StatementForm(_AttachmentMixin, _ContentForm):
 
 
 class CorrectionForm(_ContentForm):
-    """Correct a published item (đính chính)."""
+    """Correct a published item (cải chính)."""
 
-    correction_note = TextAreaField(_l("Nội dung đính chính (hiển thị công khai)"), filters=[_strip], validators=[
-        DataRequired(_l("Vui lòng ghi rõ nội dung đính chính.")),
+    correction_note = TextAreaField(_l("Nội dung cải chính (hiển thị công khai)"), filters=[_strip], validators=[
+        DataRequired(_l("Vui lòng ghi rõ nội dung cải chính.")),
         Length(max=2000, message=_l("Tối đa %(max)d ký tự."))])
-    submit = SubmitField(_l("Lưu đính chính"))
+    submit = SubmitField(_l("Lưu cải chính"))
 
 
 class WithdrawForm(FlaskForm):

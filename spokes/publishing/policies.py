@@ -47,7 +47,7 @@ def request_problem(req: PressRequest, answer: Answer | None) -> str | None:
     requires approval), has something to publish; a refusal is never published as news.
     """
     if req.state != RequestState.ANSWERED.value or answer is None:
-        return _("Chỉ đăng được câu trả lời của hồ sơ đã trả lời (đã duyệt và gửi cho phóng viên).")
+        return _("Chỉ đăng được câu trả lời của yêu cầu đã trả lời (đã duyệt và gửi cho phóng viên).")
     if answer.kind != AnswerKind.ANSWER.value:
         return _("Văn bản từ chối cung cấp thông tin không được đăng lên trang tin.")
     return None

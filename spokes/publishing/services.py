@@ -290,9 +290,9 @@ def publish_answer(actor: User, req: PressRequest, data: PublicationData, *,
     answer = final_answer(req)
     problem = policies.request_problem(req, answer)
     if problem or answer is None:
-        raise DomainError(problem or _("Hồ sơ chưa có câu trả lời đã gửi."), status=409)
+        raise DomainError(problem or _("Yêu cầu chưa có câu trả lời đã gửi."), status=409)
     if live_publication_for(req) is not None:
-        raise DomainError(_("Câu trả lời này đã được đăng. Muốn sửa nội dung, hãy đính chính tin đã đăng."), status=409)
+        raise DomainError(_("Câu trả lời này đã được đăng. Muốn sửa nội dung, hãy cải chính tin đã đăng."), status=409)
     _validate(PublicationKind.ANSWER.value, data, now())
     pub = _create(actor, req.unit, PublicationKind.ANSWER.value, data, req=req, answer=answer,
                   question=question_of(req))
@@ -335,14 +335,14 @@ def _content(pub: Publication | PublicationRevision) -> dict[str, Any]:
 
 
 def correct(actor: User, pub: Publication, data: PublicationData, note: str) -> PublicationRevision:
-    """Correct a published item (đính chính): freeze the previous content as a revision, then change it."""
+    """Correct a published item (cải chính): freeze the previous content as a revision, then change it."""
     if not policies.can_publish_in(actor, pub.unit):
-        raise NotAllowed(_("Bạn không có quyền đính chính tin của đơn vị này."))
+        raise NotAllowed(_("Bạn không có quyền cải chính tin của đơn vị này."))
     if pub.withdrawn_at is not None:
-        raise DomainError(_("Tin đã gỡ không thể đính chính."), status=409)
+        raise DomainError(_("Tin đã gỡ không thể cải chính."), status=409)
     note = (note or "").strip()
     if not note:
-        raise DomainError(_("Vui lòng ghi nội dung đính chính."), status=400)
+        raise DomainError(_("Vui lòng ghi nội dung cải chính."), status=400)
     _validate(pub.kind, data, now(), correcting=True)
     new = {
         "title": data.title.strip(), "summary": (data.summary or "").strip() or plain_text(data.body, SUMMARY_LENGTH),
@@ -354,7 +354,7 @@ def correct(actor: User, pub: Publication, data: PublicationData, note: str) -> 
     }
     before = _content(pub)
     if new == before:
-        raise DomainError(_("Nội dung chưa thay đổi: không có gì để đính chính."), status=400)
+        raise DomainError(_("Nội dung chưa thay đổi: không có gì để cải chính."), status=400)
     moment = now()
     revision = PublicationRevision(
         publication_id=pub.id, number=pub.revision_number, valid_from=pub.corrected_at or pub.published_at,

@@ -264,12 +264,12 @@ def _new_answer(request_id: int):  # type: ignore[no-untyped-def]
         abort(403)
     existing = services.live_publication_for(req)
     if existing is not None:
-        flash(_("Câu trả lời này đã được đăng. Muốn sửa nội dung, hãy đính chính tin đã đăng."), "info")
+        flash(_("Câu trả lời này đã được đăng. Muốn sửa nội dung, hãy cải chính tin đã đăng."), "info")
         return redirect(url_for("publishing.item", slug=existing.slug))
     answer = final_answer(req)
     problem = policies.request_problem(req, answer)
     if problem or answer is None:
-        raise DomainError(problem or _("Hồ sơ chưa có câu trả lời đã gửi."), status=409)
+        raise DomainError(problem or _("Yêu cầu chưa có câu trả lời đã gửi."), status=409)
     form = AnswerPublicationForm()
     if request.method == "GET":
         form.fill(services.prefill_from_request(req, answer))
@@ -327,7 +327,7 @@ def _staff_pub(pub_id: int) -> Publication:
     if not policies.can_publish_in(current_user, pub.unit):
         abort(403)
     if pub.withdrawn_at is not None:
-        raise DomainError(_("Tin đã gỡ không thể đính chính hoặc gỡ lại."), status=409)
+        raise DomainError(_("Tin đã gỡ không thể cải chính hoặc gỡ lại."), status=409)
     return pub
 
 
@@ -344,7 +344,7 @@ def edit(pub_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit() and form.check_times(pub.kind):
         services.correct(current_user, pub, form.data_for(pub.kind), form.correction_note.data or "")
         db.session.commit()
-        flash(_("Đã lưu đính chính; phiên bản trước vẫn được công khai."), "success")
+        flash(_("Đã lưu cải chính; phiên bản trước vẫn được công khai."), "success")
         return redirect(url_for("publishing.item", slug=pub.slug))
     return render_template("publishing/staff/form.html", form=form, mode="correct", pub=pub,
                            kind=pub.kind), (400 if form.errors else 200)

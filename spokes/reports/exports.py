@@ -224,20 +224,20 @@ def report_xlsx(report: Report, *, with_requests: bool = True) -> bytes:
                                                    "int", "int", "int"), strict=True)],
                  [(i, u.code, u.name, u.received, u.answered, u.on_time, u.late, u.on_time_rate, u.open, u.overdue,
                    u.refused, u.withdrawn) for i, u in enumerate(report.ranking, start=1)])
-    _write_sheet(wb, _("Quá hạn"), [Col(_("Số ngày quá hạn"), 22), Col(_("Số hồ sơ"), 14, "int")],
+    _write_sheet(wb, _("Quá hạn"), [Col(_("Số ngày quá hạn"), 22), Col(_("Mã yêu cầu"), 14, "int")],
                  [(str(b.bucket.label), b.count) for b in report.ageing])
     _write_sheet(wb, _("Từ chối"), [Col(_("Căn cứ"), 10), Col(_("Nội dung căn cứ pháp lý"), 70),
-                                    Col(_("Bộ quy tắc"), 40), Col(_("Số hồ sơ"), 12, "int")],
+                                    Col(_("Bộ quy tắc"), 40), Col(_("Mã yêu cầu"), 12, "int")],
                  [(g.code, g.text, g.rulebook, g.count) for g in report.refused_by_ground])
     _write_sheet(wb, _("Chưa có người phát ngôn"), [Col(_("Mã đơn vị"), 16), Col(_("Đơn vị"), 60)],
                  [(u.code, u.name) for u in report.units_without_spokesperson])
     if with_requests:
         if report.received <= XLSX_REQUEST_LIMIT:
-            _write_sheet(wb, _("Danh sách hồ sơ"), _request_cols(), _request_values(report, for_csv=False))
+            _write_sheet(wb, _("Danh sách yêu cầu"), _request_cols(), _request_values(report, for_csv=False))
         else:
-            _write_sheet(wb, _("Danh sách hồ sơ"), [Col(_("Ghi chú"), 100)], [(_(
+            _write_sheet(wb, _("Danh sách yêu cầu"), [Col(_("Ghi chú"), 100)], [(_(
                 "Kỳ báo cáo có %(n)s yêu cầu, quá %(limit)s dòng để đưa vào bảng tính này; hãy tải "
-                "“CSV (danh sách hồ sơ)” để có đầy đủ danh sách.", n=f"{report.received:,}".replace(",", "."),
+                "“CSV (danh sách yêu cầu)” để có đầy đủ danh sách.", n=f"{report.received:,}".replace(",", "."),
                 limit=f"{XLSX_REQUEST_LIMIT:,}".replace(",", ".")),)])
     out = io.BytesIO()
     wb.save(out)
@@ -246,7 +246,7 @@ def report_xlsx(report: Report, *, with_requests: bool = True) -> bytes:
 
 def _request_cols() -> list[Col]:
     return [
-        Col(_("Số hồ sơ"), 20), Col(_("Mã đơn vị"), 14), Col(_("Đơn vị"), 36), Col(_("Loại yêu cầu"), 30),
+        Col(_("Mã yêu cầu"), 20), Col(_("Mã đơn vị"), 14), Col(_("Đơn vị"), 36), Col(_("Loại yêu cầu"), 30),
         Col(_("Kênh tiếp nhận"), 18), Col(_("Trạng thái"), 20), Col(_("Thời điểm tiếp nhận"), 18, "datetime"),
         Col(_("Hạn trả lời"), 18, "datetime"), Col(_("Thời điểm kết thúc"), 18, "datetime"),
         Col(_("Đúng hạn"), 10), Col(_("Số ngày làm việc"), 12, "int"), Col(_("Gia hạn"), 10),

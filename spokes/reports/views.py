@@ -148,10 +148,10 @@ def chart_data(report: Report) -> dict[str, Any]:
             "count_label": _("đúng hạn/đã trả lời"),
         },
         "ageing": {
-            "title": _("Hồ sơ đang quá hạn theo số ngày quá hạn"),
+            "title": _("Yêu cầu đang quá hạn theo số ngày quá hạn"),
             "labels": [str(b.bucket.label) for b in report.ageing],
             "data": [b.count for b in report.ageing],
-            "axis": _("Số hồ sơ"),
+            "axis": _("Mã yêu cầu"),
         },
     }
 

@@ -18,16 +18,25 @@ if TYPE_CHECKING:
 
 
 class UnitKind(enum.StrEnum):
-    """Kinds of unit; the 2025 reform made districts legacy but history keeps them."""
+    """Kinds of unit in the two-level local government of 01/07/2025, plus the kinds history keeps.
+
+    Districts (huyện) and towns (thị trấn) were abolished by the 2025 reform: an active unit
+    cannot be of those kinds, a merged or deactivated one can (see HISTORICAL_KINDS).
+    """
 
     PROVINCE = "province"
     DEPARTMENT = "department"
-    DISTRICT = "district"
     COMMUNE = "commune"
     WARD = "ward"
     SPECIAL_ZONE = "special_zone"
     HAMLET = "hamlet"
     OTHER = "other"
+    DISTRICT = "district"
+    TOWN = "town"
+
+
+# Kinds that exist only in history since 01/07/2025 (Luật Tổ chức chính quyền địa phương 72/2025/QH15).
+HISTORICAL_KINDS = frozenset({UnitKind.DISTRICT.value, UnitKind.TOWN.value})
 
 
 class Unit(db.Model):

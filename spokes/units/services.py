@@ -24,7 +24,7 @@ from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.text import fold
 from spokes.extensions import db
-from spokes.units.models import Designation, DesignationKind, Unit, UnitKind
+from spokes.units.models import HISTORICAL_KINDS, Designation, DesignationKind, Unit, UnitKind
 from spokes.units.policies import can_create_root_unit, can_manage_unit, can_manage_unit_designations
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ def unit_field_problems(data: UnitData) -> dict[str, str]:
     if data.kind not in UnitKind._value2member_map_:
         problems["kind"] = _("Loại đơn vị không hợp lệ; dùng một trong: %(kinds)s.", kinds=", ".join(k.value for k in UnitKind))
     if data.reference_prefix is not None and (len(data.reference_prefix) > 20 or not PREFIX_RE.match(data.reference_prefix)):
-        problems["reference_prefix"] = _("Tiền tố số hồ sơ chỉ gồm chữ in hoa A–Z, chữ số và dấu gạch ngang; tối đa 20 ký tự.")
+        problems["reference_prefix"] = _("Tiền tố mã yêu cầu chỉ gồm chữ in hoa A–Z, chữ số và dấu gạch ngang; tối đa 20 ký tự.")
     if data.phone is not None and len(data.phone) > 40:
         problems["phone"] = _("Số điện thoại tối đa 40 ký tự.")
     if data.email is not None and (len(data.email) > 255 or not EMAIL_RE.match(data.email)):
@@ -239,6 +239,16 @@ def _require_unit_rights(actor: Any, unit: Unit | None) -> None:
         raise NotAllowed(_("Bạn không có quyền quản trị đơn vị %(name)s.", name=unit.name))
 
 
+def _refuse_historical_kind(kind: str, unit: Unit | None) -> None:
+    """Refuse a district or town kind for a unit that is (or will be) active, unless it already had it."""
+    if kind not in HISTORICAL_KINDS:
+        return
+    if unit is not None and (not unit.is_active or unit.kind == kind):
+        return
+    raise DomainError(_("Từ 01/7/2025 không còn cấp huyện và thị trấn; loại đơn vị này chỉ dùng cho đơn vị đã ngừng hoạt động."),
+                      status=400)
+
+
 def _resolve_overseer(data: UnitData) -> None:
     if data.intake_overseer_id is None:
         return
@@ -270,11 +280,12 @@ def create_unit(actor: Any, data: UnitData) -> Unit:
     _require_unit_rights(actor, parent)
     if parent is not None and not parent.is_active:
         raise DomainError(_("Đơn vị cấp trên đã ngừng hoạt động."), status=400)
+    _refuse_historical_kind(data.kind, None)
     if db.session.execute(select(Unit.id).where(Unit.code == data.code)).first():
         raise DomainError(_("Mã đơn vị %(code)s đã được dùng.", code=data.code), status=400)
     data.reference_prefix = data.reference_prefix or default_prefix(data.code)
     if prefix_taken(data.reference_prefix):
-        raise DomainError(_("Tiền tố số hồ sơ %(prefix)s đã được đơn vị khác dùng.", prefix=data.reference_prefix), status=400)
+        raise DomainError(_("Tiền tố mã yêu cầu %(prefix)s đã được đơn vị khác dùng.", prefix=data.reference_prefix), status=400)
     _resolve_overseer(data)
     unit = Unit(code=data.code, name=data.name, name_folded=fold(data.name), kind=data.kind,
                 reference_prefix=data.reference_prefix)
@@ -293,8 +304,9 @@ def update_unit(actor: Any, unit: Unit, data: UnitData) -> bool:
     data = data.cleaned()
     data.code = unit.code  # the code is the unit's key in imports and public links: never renamed
     _raise_problems(unit_field_problems(data))
+    _refuse_historical_kind(data.kind, unit)
     if data.reference_prefix and data.reference_prefix != unit.reference_prefix and prefix_taken(data.reference_prefix, unit.id):
-        raise DomainError(_("Tiền tố số hồ sơ %(prefix)s đã được đơn vị khác dùng.", prefix=data.reference_prefix), status=400)
+        raise DomainError(_("Tiền tố mã yêu cầu %(prefix)s đã được đơn vị khác dùng.", prefix=data.reference_prefix), status=400)
     _resolve_overseer(data)
     before = unit_snapshot(unit)
     _apply_settings(unit, data)
@@ -339,7 +351,7 @@ def deactivate_unit(actor: Any, unit: Unit) -> None:
     open_requests = db.session.execute(select(func.count()).select_from(PressRequest).where(
         PressRequest.unit_id == unit.id, PressRequest.state.in_([s.value for s in OPEN_STATES]))).scalar_one()
     if open_requests:
-        raise DomainError(_("Đơn vị còn %(n)d hồ sơ đang mở; hãy chuyển hồ sơ hoặc hợp nhất đơn vị thay vì ngừng hoạt động.",
+        raise DomainError(_("Đơn vị còn %(n)d yêu cầu đang mở; hãy chuyển yêu cầu hoặc hợp nhất đơn vị thay vì ngừng hoạt động.",
                             n=open_requests), status=409)
     unit.is_active = False
     unit.deactivated_at = now()
@@ -506,13 +518,13 @@ def create_designation(actor: Any, unit: Unit, data: DesignationData, scan: Scan
         if data.valid_to is None:
             raise DomainError(_("Ủy quyền phát ngôn phải có thời hạn: vui lòng nhập ngày hết hiệu lực."), status=400)
         if not topic and not case_reference:
-            raise DomainError(_("Ủy quyền phát ngôn chỉ áp dụng cho từng vụ việc: vui lòng nêu vụ việc, chủ đề hoặc số hồ sơ."),
+            raise DomainError(_("Ủy quyền phát ngôn chỉ áp dụng cho từng vụ việc: vui lòng nêu vụ việc, chủ đề hoặc mã yêu cầu."),
                               status=400)
     if case_reference:
         case = db.session.execute(select(PressRequest).where(
             func.upper(PressRequest.reference) == case_reference.upper(), PressRequest.unit_id == unit.id)).scalar_one_or_none()
         if case is None:
-            raise DomainError(_("Không tìm thấy hồ sơ số %(ref)s của đơn vị này.", ref=case_reference), status=400)
+            raise DomainError(_("Không tìm thấy yêu cầu số %(ref)s của đơn vị này.", ref=case_reference), status=400)
     person = db.session.get(User, data.user_id)
     if person is None or not person.active or not any(m.unit_id == unit.id for m in person.memberships):
         raise DomainError(_("Người được chỉ định phải là cán bộ đang công tác tại đơn vị."), status=400)

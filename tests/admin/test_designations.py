@@ -90,7 +90,7 @@ def test_authorisation_for_a_case_by_reference(client, district, make_user, logi
     assert d.case_request_id == req.id and d.topic == req.subject
     bad = client.post(f"/admin/units/{dhu.id}/designations", data=_post_data(
         deputy, kind="authorised", valid_to=(today_vn() + timedelta(days=7)).isoformat(), case_reference="AM-VK-2020-99999"))
-    assert bad.status_code == 400 and "Không tìm thấy hồ sơ" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Không tìm thấy yêu cầu" in bad.get_data(as_text=True)
 
 
 def test_an_authorised_speaker_cannot_delegate(client, district, make_user, login):

@@ -51,7 +51,7 @@ LETTER_EVERY = 5  # one question in five comes with a letter of introduction ins
 # queueing behind lock timeouts), loose enough for a machine shared with other jobs.
 TIME_CEILING_S = 180.0
 OUTPUT = PROJECT / "ci-output" / "concurrency"
-HOT_UNIT = "UBND xã Đông Hưng"  # half the questions go here: one reference counter, one speaker
+HOT_UNIT = "UBND xã An Minh"  # half the questions go here: one reference counter, one speaker
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _OPTION = re.compile(r'<option[^>]*value="(\d+)"[^>]*>([^<]*)</option>')

@@ -69,7 +69,8 @@ def test_calculator_explains_a_calendar_day_period_moved_by_a_holiday(client, ru
     assert "Trả lời trên báo chí theo yêu cầu của người đứng đầu cơ quan báo chí" in html
     assert "Luật Báo chí 103/2016/QH13, Điều 39" in html
     assert "Trong thời hạn 30 ngày kể từ ngày nhận được yêu cầu" in html
-    assert "Độ tin cậy S" in html and "Diễn giải từ nguồn thứ cấp" in html
+    # A public page: the confidence in plain words, no code and no admin wording (issue 16).
+    assert "diễn giải từ nguồn tổng hợp" in html and "Độ tin cậy" not in html
     for skipped in ("01/05/2026 — Ngày Quốc tế Lao động", "02/05/2026 — Thứ Bảy", "03/05/2026 — Chủ nhật"):
         assert skipped in html
     assert "BLDS 2015, Điều 148" in html
@@ -232,7 +233,7 @@ def test_edit_rule_is_audited_and_leaves_stored_requests_alone(client, now, dist
 
     form_page = page(client.get(f"/admin/rulebooks/rules/{rule.id}/edit"))
     assert "Thời hạn đã lưu không thay đổi." in form_page
-    assert "đang gắn với 1 hồ sơ (1 hồ sơ đang mở)" in form_page
+    assert "đang gắn với 1 yêu cầu (1 yêu cầu đang mở)" in form_page
     assert 'value="3,1"' in form_page
 
     response = client.post(f"/admin/rulebooks/rules/{rule.id}/edit", data=_rule_form(

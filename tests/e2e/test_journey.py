@@ -1,8 +1,8 @@
 """A question's whole life in a real browser (issue 10, point 3).
 
-A journalist on a phone asks UBND xã Đông Hưng through /ask and keeps the tracking link; the
-clerk sees the request in the unit's queue; the chair (to whom it went automatically, as the
-unit's head speaker) hands it to the deputy, who drafts the answer and submits it; the chair
+A journalist on a phone asks UBND xã An Minh through /ask and keeps the tracking link; the
+clerk sees the request in the unit's queue; it went automatically to the deputy chair, the
+unit's designated spokesperson, who drafts the answer and submits it; the chair
 approves and publishes it; the journalist's tracking page and the Atom feed then show it.
 Then a second question is refused on a legal ground with a reason, approved by the chair,
 and the journalist, looking it up on /track by reference and e-mail from another phone,
@@ -28,12 +28,12 @@ from tests.concurrency.live import LiveInstance
 
 pytestmark = pytest.mark.e2e
 
-CLERK = "vanthu.donghung@anminh.demo"
-CHAIR = "chutich.donghung@anminh.demo"
-DEPUTY = "pcc.donghung@anminh.demo"
+CLERK = "vanthu.anminh@angiang.demo"
+CHAIR = "chutich.anminh@angiang.demo"
+DEPUTY = "phatngon.anminh@angiang.demo"
 DEPUTY_NAME = "Trương Thị Mai"
-UNIT = "UBND xã Đông Hưng"
-JOURNALIST_EMAIL = "phongvien.e2e@baokiengiang.vn"
+UNIT = "UBND xã An Minh"
+JOURNALIST_EMAIL = "phongvien.e2e@baoangiang.vn"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -97,13 +97,13 @@ def ask(page: Any, subject: str, questions: str) -> tuple[str, str]:
     """Fill /ask as a journalist on a phone; return (reference, tracking link) from the confirmation."""
     page.goto("/ask")
     page.get_by_role("textbox", name="Họ và tên").fill("Nguyễn Thị Phóng Viên")
-    page.get_by_role("textbox", name="Cơ quan báo chí").fill("Báo Kiên Giang")
+    page.get_by_role("textbox", name="Cơ quan báo chí").fill("Báo và Phát thanh, Truyền hình An Giang")
     page.get_by_role("textbox", name="Thư điện tử").fill(JOURNALIST_EMAIL)
     page.get_by_role("textbox", name="Số điện thoại").fill("0912 345 678")
     page.get_by_role("textbox", name="Số thẻ nhà báo").fill("BC-12345")
     page.get_by_label("Ngày hết hạn của thẻ").fill((date.today() + timedelta(days=700)).isoformat())
     # The unit list is long: type in its accent-insensitive filter box, as a phone user would.
-    page.locator("#unit-filter").fill("dong hung")
+    page.locator("#unit-filter").fill("an minh")
     option = page.locator("#unit option:not([hidden])").filter(has_text=re.compile(rf"^\s*{UNIT}\s*$"))
     unit_value = option.get_attribute("value")
     page.locator("#unit").select_option(unit_value)
@@ -115,7 +115,7 @@ def ask(page: Any, subject: str, questions: str) -> tuple[str, str]:
     expect(page.locator(".alert-success")).to_contain_text("Đã tiếp nhận câu hỏi")
     reference = page.locator(".reference").first.inner_text().strip()
     link = page.locator("#tracking-link").input_value()
-    assert re.fullmatch(r"AM-DHU-\d{4}-\d{5}", reference), reference
+    assert re.fullmatch(r"AG-ANMINH-\d{4}-\d{5}", reference), reference
     assert "/track/" in link, link
     return reference, link
 
@@ -134,19 +134,6 @@ def act(page: Any, verb: str, fill: Any = None) -> None:
     if fill is not None:
         fill(panel)
     panel.locator("input[type=submit], button[type=submit]").click()
-
-
-def reassign_to_deputy(page: Any, reference: str) -> None:
-    """The chair hands the request to the deputy chair, with a reason."""
-    open_request(page, reference, "mine")
-
-    def fill(panel: Any) -> None:
-        option = panel.locator("select option").filter(has_text=DEPUTY_NAME).first.get_attribute("value")
-        panel.locator("select").select_option(option)
-        panel.locator("textarea").fill("Phó Chủ tịch phụ trách lĩnh vực này soạn trả lời.")
-
-    act(page, "reassign", fill)
-    _flash(page, "Đã giao lại hồ sơ.")
 
 
 def test_question_answered_published_then_refused(contexts: dict[str, Any], live_server: LiveInstance,
@@ -172,11 +159,11 @@ def test_question_answered_published_then_refused(contexts: dict[str, Any], live
     expect(row).to_contain_text("Nguyễn Thị Phóng Viên")
     steps.shot(clerk, "clerk-sees-it-in-the-queue")
 
-    # 3. It went to the chair, the unit's speaker; the chair hands it to the deputy.
+    # 3. It went to the deputy, the unit's designated spokesperson; the chair sees who holds it.
     chair = log_in(contexts["chair"], CHAIR)
-    reassign_to_deputy(chair, reference)
+    open_request(chair, reference, "unit")
     expect(chair.locator("main header")).to_contain_text(DEPUTY_NAME)
-    steps.shot(chair, "chair-reassigns-to-deputy")
+    steps.shot(chair, "chair-sees-it-went-to-the-spokesperson")
 
     # 4. The deputy (the spokesperson now) drafts the answer and submits it for approval.
     deputy = log_in(contexts["deputy"], DEPUTY)
@@ -228,11 +215,10 @@ def test_question_answered_published_then_refused(contexts: dict[str, Any], live
     steps.shot(phone, "atom-feed-has-the-item")
 
     # 9. The refusal path: a second question, refused on a legal ground, approved by the chair.
-    subject2 = "Hồ sơ giải quyết đơn tố cáo tại ấp Xẻo Quao"
-    reason = "Vụ việc đang được thanh tra huyện xác minh, chưa có kết luận chính thức."
-    reference2, _link = ask(phone, subject2, "Đề nghị cung cấp toàn bộ hồ sơ giải quyết đơn tố cáo tại ấp Xẻo Quao.")
+    subject2 = "Yêu cầu giải quyết đơn tố cáo tại ấp Xẻo Quao"
+    reason = "Vụ việc đang được thanh tra tỉnh xác minh, chưa có kết luận chính thức."
+    reference2, _link = ask(phone, subject2, "Đề nghị cung cấp toàn bộ yêu cầu giải quyết đơn tố cáo tại ấp Xẻo Quao.")
     steps.shot(phone, "journalist-asks-second-question")
-    reassign_to_deputy(chair, reference2)
     open_request(deputy, reference2, "mine")
     ground: dict[str, str] = {}
 
@@ -259,7 +245,7 @@ def test_question_answered_published_then_refused(contexts: dict[str, Any], live
     #     and reads the legal ground and the reason. Nothing of a refusal reaches the news feed.
     other_phone = contexts["journalist-2"].new_page()
     other_phone.goto("/track")
-    other_phone.get_by_role("textbox", name="Số hồ sơ").fill(reference2)
+    other_phone.get_by_role("textbox", name="Mã yêu cầu").fill(reference2)
     other_phone.get_by_role("textbox", name="Thư điện tử").fill(JOURNALIST_EMAIL)
     other_phone.get_by_role("button", name="Tra cứu").tap()
     other_phone.wait_for_url(re.compile(rf"/track/request/{reference2}$"))

@@ -55,11 +55,11 @@ def _counts():
 def test_seed_demo_loads_everything_once(runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "chutich.donghung@anminh.demo" in first.output
+    assert "chutich.anminh@angiang.demo" in first.output
     units, users, designations, requests = _counts()
-    assert units == 26 and users >= 5 and designations >= 4 and requests >= 12
+    assert units == 47 and users >= 8 and designations >= 8 and requests >= 20
     states = set(db.session.execute(select(PressRequest.state)).scalars())
-    assert {"received", "assigned", "drafting", "awaiting_approval", "answered", "refused"} <= states
+    assert {"received", "assigned", "drafting", "awaiting_approval", "answered", "refused", "withdrawn"} <= states
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert _counts() == (units, users, designations, requests)

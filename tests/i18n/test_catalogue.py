@@ -98,7 +98,7 @@ def test_translations_keep_placeholders_exactly(catalogue: Catalog) -> None:
 
 def test_python_format_entries_are_flagged(catalogue: Catalog) -> None:
     flagged = {m.id for m in _entries(catalogue) if m.python_format}
-    assert "Đã tiếp nhận hồ sơ %(ref)s. Hạn trả lời: %(due)s." in flagged
+    assert "Đã tiếp nhận yêu cầu %(ref)s. Hạn trả lời: %(due)s." in flagged
     assert "Gửi câu hỏi" not in flagged
 
 
@@ -111,7 +111,7 @@ def test_catalogue_compiles_and_translates(catalogue: Catalog) -> None:
     assert translations.gettext("Người phát ngôn") == "Spokesperson"
     assert translations.gettext("Hạn trả lời") == "Answer due"
     assert translations.gettext("Quá hạn") == "Overdue"
-    formatted = translations.gettext("Đính chính lúc %(at)s") % {"at": "01/07/2026 09:30"}
+    formatted = translations.gettext("Cải chính lúc %(at)s") % {"at": "01/07/2026 09:30"}
     assert formatted == "Corrected at 01/07/2026 09:30"
     # A msgid that is not in the catalogue falls back to itself (Vietnamese), never to "".
     assert translations.gettext("Không có trong danh mục") == "Không có trong danh mục"
@@ -121,7 +121,7 @@ def test_extraction_finds_python_and_template_strings(extracted) -> None:  # typ
     places = {place.split("/", 1)[0] for where in extracted.values() for place in where}
     assert places == {"spokes", "templates"}
     assert ("Bỏ qua, đến nội dung chính", None) in extracted  # templates/base.html
-    assert ("Vui lòng nhập số hồ sơ.", None) in extracted  # a lazy _l() in a form
+    assert ("Vui lòng nhập mã yêu cầu.", None) in extracted  # a lazy _l() in a form
     assert len(extracted) > 1000
 
 

@@ -34,7 +34,7 @@ PAGES = [
      ["Gửi câu hỏi cho người phát ngôn", "Thông tin phóng viên", "Cơ quan báo chí", "Tôi có thẻ nhà báo còn hạn",
       "Đề nghị phỏng vấn", "Ngày mong muốn phỏng vấn", "Công bố họ tên"]),
     ("/track", ["Track a request", "Reference number", "Email used when submitting", "Look up"],
-     ["Tra cứu yêu cầu", "Số hồ sơ", "Thư điện tử đã dùng khi gửi"]),
+     ["Tra cứu yêu cầu", "Mã yêu cầu", "Thư điện tử đã dùng khi gửi"]),
     ("/spokespersons", ["Spokesperson directory", "Search by unit name (with or without diacritics)", "Search"],
      ["Danh bạ người phát ngôn", "Tìm theo tên đơn vị"]),
     ("/deadline", ["Press answer deadline calculator", "Request type", "Date received (day/month/year)",
@@ -135,7 +135,7 @@ def test_form_errors_are_english(fresh_client: FlaskClient) -> None:
     assert response.status_code == 400
     page = _text(response)
     assert "Please enter the reference number." in page
-    assert "Vui lòng nhập số hồ sơ." not in page
+    assert "Vui lòng nhập mã yêu cầu." not in page
 
 
 def test_deadline_result_in_english(fresh_client: FlaskClient, rulebooks: None) -> None:

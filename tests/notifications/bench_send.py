@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-TEXT = ("Hồ sơ AM-DHU-2026-00042 sắp đến hạn trả lời: còn 1 ngày làm việc, hạn 15/02/2027 23:59. "
+TEXT = ("Yêu cầu AM-DHU-2026-00042 sắp đến hạn trả lời: còn 1 ngày làm việc, hạn 15/02/2027 23:59. "
         "Tiến độ nạo vét kênh Xẻo Nhàu và kinh phí thực hiện năm 2026.\n") * 20
 
 

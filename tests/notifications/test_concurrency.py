@@ -26,7 +26,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 
 def _overdue_requests(commune: Any, make_request: Any, n: int, due: Any, received: Any = None) -> list[int]:
-    ids = [make_request(commune.unit, subject=f"Hồ sơ số {i}", journalist_email=f"pv{i}@baochi.vn",
+    ids = [make_request(commune.unit, subject=f"Yêu cầu số {i}", journalist_email=f"pv{i}@baochi.vn",
                         received_at=received).id for i in range(n)]
     db.session.execute(update(PressRequest).values(due_at=due))
     db.session.execute(update(User).values(notify_mode="immediate"))

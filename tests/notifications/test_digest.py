@@ -37,9 +37,9 @@ def _head_world(commune, make_request, frozen_clock):  # type: ignore[no-untyped
                        .values(read_at=clock.now()))
     db.session.commit()
     head = commune.head
-    services.notify(head, r1, "awaiting_approval", "Dự thảo hồ sơ 1 chờ duyệt.")
-    services.notify(head, r3, "overdue", "Hồ sơ 3 quá hạn.")
-    services.notify(head, r3, "overdue", "Hồ sơ 3 vẫn quá hạn.")
+    services.notify(head, r1, "awaiting_approval", "Dự thảo yêu cầu 1 chờ duyệt.")
+    services.notify(head, r3, "overdue", "Yêu cầu 3 quá hạn.")
+    services.notify(head, r3, "overdue", "Yêu cầu 3 vẫn quá hạn.")
     db.session.commit()
     return r1, r2, r3
 
@@ -56,12 +56,12 @@ def test_a_digest_groups_notices_by_kind_then_request_and_marks_them_emailed(com
     text = digest.body_text
     # Most urgent kind first; inside a kind, one entry per request, the earliest due first.
     sections = [line for line in text.splitlines() if line.startswith("== ")]
-    assert sections == ["== Quá hạn trả lời (1) ==", "== Dự thảo chờ duyệt (1) ==", "== Hồ sơ mới của đơn vị (3) =="]
-    new_section = text.split("== Hồ sơ mới của đơn vị (3) ==")[1]
+    assert sections == ["== Quá hạn trả lời (1) ==", "== Dự thảo chờ duyệt (1) ==", "== Yêu cầu mới của đơn vị (3) =="]
+    new_section = text.split("== Yêu cầu mới của đơn vị (3) ==")[1]
     assert new_section.index(r2.reference) < new_section.index(r1.reference) < new_section.index(r3.reference)
     overdue_section = text.split("== Quá hạn trả lời (1) ==")[1].split("==")[0]
     assert overdue_section.count(r3.reference) == 1
-    assert "Hồ sơ 3 quá hạn." in overdue_section and "Hồ sơ 3 vẫn quá hạn." in overdue_section
+    assert "Yêu cầu 3 quá hạn." in overdue_section and "Yêu cầu 3 vẫn quá hạn." in overdue_section
     assert "/staff/preferences" in text and "/staff/preferences" in digest.body_html
     assert f"/staff/requests/{r3.id}" in digest.body_html
     head_notices = db.session.execute(select(Notification).where(Notification.user_id == commune.head.id)).scalars()

@@ -159,7 +159,7 @@ def test_one_run_processes_every_due_request_in_batches_without_n_plus_one(app, 
     app.config["NOTIFY_BATCH_SIZE"] = 5
     frozen_clock(vn(2026, 12, 1, 9, 0))
     for i in range(23):
-        _request_due(make_request, commune, vn(2026, 12, 2, 23, 59, 59), subject=f"Hồ sơ {i}")
+        _request_due(make_request, commune, vn(2026, 12, 2, 23, 59, 59), subject=f"Yêu cầu {i}")
 
     frozen_clock(vn(2026, 12, 3, 9, 0))
     stats = jobs.run_alerts(clock.now())
@@ -190,7 +190,7 @@ def test_the_number_of_queries_does_not_grow_with_the_requests(app, commune, mak
     for n, day in ((3, 3), (30, 10)):
         frozen_clock(vn(2026, 12, day - 2, 9, 0))
         for i in range(n):
-            _request_due(make_request, commune, vn(2026, 12, day - 1, 23, 59, 59), subject=f"Hồ sơ {i}")
+            _request_due(make_request, commune, vn(2026, 12, day - 1, 23, 59, 59), subject=f"Yêu cầu {i}")
         frozen_clock(vn(2026, 12, day, 9, 0))
         counts.append(_statements(lambda: jobs.run_alerts(clock.now())))
     assert counts[0] == counts[1], counts

@@ -41,8 +41,8 @@ def test_the_centre_lists_my_notices_and_the_bell_counts_the_unread(client, logi
 
     assert _bell(page) == "3"
     assert "3 chưa đọc" in page
-    assert page.count("Thông báo số") == 2 and "Bạn được giao hồ sơ" in page
-    assert f'href="/staff/requests/{req.id}"' in page and f"Mở hồ sơ {req.reference}" in page
+    assert page.count("Thông báo số") == 2 and "Bạn được giao yêu cầu" in page
+    assert f'href="/staff/requests/{req.id}"' in page and f"Mở yêu cầu {req.reference}" in page
     assert page.count("Đánh dấu đã đọc") == 3
     home = client.get("/staff/").get_data(as_text=True)
     assert _bell(home) == "3"
@@ -79,7 +79,7 @@ def test_mark_all_read_and_the_unread_filter(client, login, commune, make_reques
     client.post(f"/staff/notifications/{first.id}/read")
 
     unread = client.get("/staff/notifications?show=unread").get_data(as_text=True)
-    assert unread.count("Đánh dấu đã đọc") == 3 and "Bạn được giao hồ sơ" not in unread
+    assert unread.count("Đánh dấu đã đọc") == 3 and "Bạn được giao yêu cầu" not in unread
 
     response = client.post("/staff/notifications/read-all", follow_redirects=True)
     page = response.get_data(as_text=True)
@@ -120,12 +120,12 @@ def _queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
 
 def test_pages_render_with_a_fixed_number_of_queries(client, login, commune, make_request, frozen_clock):
     frozen_clock(vn(2026, 12, 1, 9, 0))
-    reqs = [make_request(commune.unit, subject=f"Hồ sơ {i}") for i in range(3)]
+    reqs = [make_request(commune.unit, subject=f"Yêu cầu {i}") for i in range(3)]
     login(commune.spokesperson)
     few = _queries(client, "/staff/notifications"), _queries(client, "/staff/")
     for req in reqs:
         _notices(commune.spokesperson, req, 6)
-    more = [make_request(commune.unit, subject=f"Hồ sơ thêm {i}") for i in range(3)]
+    more = [make_request(commune.unit, subject=f"Yêu cầu thêm {i}") for i in range(3)]
     for req in more:
         _notices(commune.spokesperson, req, 6)
     many = _queries(client, "/staff/notifications"), _queries(client, "/staff/")

@@ -119,7 +119,7 @@ def test_track_form_errors_are_inline(client, commune):
     response = client.post("/track", data={"reference": "", "email": ""})
     body = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert 'id="reference-error"' in body and "Vui lòng nhập số hồ sơ." in body
+    assert 'id="reference-error"' in body and "Vui lòng nhập mã yêu cầu." in body
 
 
 def test_track_is_rate_limited(other_app, asked):

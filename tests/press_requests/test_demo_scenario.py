@@ -13,10 +13,10 @@ from spokes.extensions import db
 from spokes.press_requests.models import PressRequest
 from spokes.units.models import Unit
 
-CLERK = "vanthu.donghung@anminh.demo"
-CHAIR = "chutich.donghung@anminh.demo"
-DEPUTY = "pcc.donghung@anminh.demo"
-VHTT_SPEAKER = "phatngon.vhtt@anminh.demo"
+CLERK = "vanthu.anminh@angiang.demo"
+CHAIR = "chutich.anminh@angiang.demo"
+DEPUTY = "phatngon.anminh@angiang.demo"
+VHTT_SPEAKER = "phatngon.vhttdl@angiang.demo"
 
 
 def _client(app, email):
@@ -30,8 +30,8 @@ def _log_phone_request(clerk, unit_id, subject, questions):
     form = clerk.get("/staff/requests/new")
     assert form.status_code == 200
     response = clerk.post("/staff/requests/new", data={
-        "unit": str(unit_id), "journalist_name": "Trần Văn Nam", "agency": "Báo Kiên Giang",
-        "email": "nam@baokiengiang.vn", "phone": "0912 345 678", "type": "information", "channel": "phone",
+        "unit": str(unit_id), "journalist_name": "Trần Văn Nam", "agency": "Báo và Phát thanh, Truyền hình An Giang",
+        "email": "nam@baoangiang.vn", "phone": "0912 345 678", "type": "information", "channel": "phone",
         "subject": subject, "questions": questions})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     page = clerk.get(response.headers["Location"]).get_data(as_text=True)
@@ -46,8 +46,8 @@ def test_demo_scenario_end_to_end(app):
     units = {u.code: u for u in db.session.execute(select(Unit)).scalars()}
     clerk, chair, deputy = _client(app, CLERK), _client(app, CHAIR), _client(app, DEPUTY)
 
-    # 1. The clerk logs a phone request for xã Đông Hưng.
-    rid, flash = _log_phone_request(clerk, units["AM-DHU"].id, "Sạt lở bờ kênh Xẻo Nhàu ấp Đông Hưng",
+    # 1. The clerk logs a phone request for xã An Minh.
+    rid, flash = _log_phone_request(clerk, units["AG-ANMINH"].id, "Sạt lở bờ kênh Xẻo Nhàu ấp Xẻo Quao",
                                     "Xin cho biết chiều dài đoạn sạt lở và phương án khắc phục.")
     req = db.session.get(PressRequest, rid)
     assert req.reference in flash and "Hạn trả lời" in flash
@@ -55,14 +55,12 @@ def test_demo_scenario_end_to_end(app):
     # 2. It appears in the chair's queue with its deadline.
     from spokes.core.jinja import vn_datetime
 
-    queue = chair.get("/staff/requests/").get_data(as_text=True)
+    queue = chair.get("/staff/requests/?tab=unit").get_data(as_text=True)
     row = queue[queue.index(req.reference):]
     assert vn_datetime(req.due_at) in row[:3000]
 
-    # 3. The chair hands it to the deputy, who drafts and submits.
-    assert chair.post(f"/staff/requests/{rid}/reassign", data={
-        "reassign-assignee": str(_user_id(DEPUTY)),
-        "reassign-reason": "Phó Chủ tịch phụ trách nông nghiệp, thủy lợi."}).status_code == 302
+    # 3. It went at once to the deputy, the commune's designated spokesperson, who drafts and submits.
+    assert req.assignee.email == DEPUTY
     assert deputy.post(f"/staff/requests/{rid}/draft", data={
         "draft-kind": "answer", "draft-form": "written",
         "draft-body": "Đoạn sạt lở dài khoảng 120 m."}).status_code == 302
@@ -85,18 +83,22 @@ def test_demo_scenario_end_to_end(app):
     # 5. The timeline shows every step.
     page = chair.get(f"/staff/requests/{rid}").get_data(as_text=True)
     timeline = page[page.index('id="timeline-title"'):]
-    steps = ["Tiếp nhận hồ sơ", "Giao xử lý", "Giao xử lý", "Soạn, cập nhật dự thảo", "Trình duyệt dự thảo",
+    steps = ["Tiếp nhận yêu cầu", "Giao xử lý", "Soạn, cập nhật dự thảo", "Trình duyệt dự thảo",
              "Trả lại dự thảo", "Soạn, cập nhật dự thảo", "Trình duyệt dự thảo", "Duyệt và gửi trả lời"]
     labels = re.findall(r"<strong>([^<]+)</strong>", timeline)
     assert labels == steps
     assert "kinh phí 350 triệu đồng" in page
 
     # 6. A second request is refused with a ground.
-    rid2, _flash = _log_phone_request(clerk, units["AM-DHU"].id, "Kết quả thanh tra đất đai ấp Xẻo Quao",
+    rid2, _flash = _log_phone_request(clerk, units["AG-ANMINH"].id, "Kết quả thanh tra đất đai ấp Xẻo Quao",
                                       "Đề nghị cung cấp kết luận thanh tra.")
     req2 = db.session.get(PressRequest, rid2)
     ground = db.session.execute(select(RefusalGround).where(
         RefusalGround.rulebook_id == req2.rulebook_id, RefusalGround.code == "c")).scalar_one()
+    # The chair takes this one himself.
+    assert chair.post(f"/staff/requests/{rid2}/reassign", data={
+        "reassign-assignee": str(_user_id(CHAIR)),
+        "reassign-reason": "Chủ tịch UBND xã trực tiếp trả lời vụ việc thanh tra."}).status_code == 302
     assert chair.post(f"/staff/requests/{rid2}/draft", data={
         "draft-kind": "refusal", "draft-form": "written", "draft-refusal_ground": str(ground.id),
         "draft-refusal_reason": "Vụ việc đang thanh tra, chưa có kết luận."}).status_code == 302
@@ -107,18 +109,18 @@ def test_demo_scenario_end_to_end(app):
     page = chair.get(f"/staff/requests/{rid2}").get_data(as_text=True)
     assert ground.text[:40] in page and "Vụ việc đang thanh tra, chưa có kết luận." in page
 
-    # 7. A third is transferred to Phòng Văn hóa và Thông tin, whose spokesperson gets it.
-    rid3, _flash = _log_phone_request(clerk, units["AM-DHU"].id, "Lễ hội Nghinh Ông 2026",
+    # 7. A third is transferred to Sở Văn hóa, Thể thao và Du lịch, whose spokesperson gets it.
+    rid3, _flash = _log_phone_request(clerk, units["AG-ANMINH"].id, "Lễ hội Nghinh Ông 2026",
                                       "Xin kế hoạch tổ chức lễ hội.")
     assert chair.post(f"/staff/requests/{rid3}/transfer", data={
-        "transfer-to_unit": str(units["AM-VHTT"].id),
-        "transfer-reason": "Lễ hội do Phòng Văn hóa và Thông tin tổ chức."}).status_code == 302
+        "transfer-to_unit": str(units["AG-VHTTDL"].id),
+        "transfer-reason": "Lễ hội do Sở Văn hóa, Thể thao và Du lịch tổ chức."}).status_code == 302
     db.session.expire_all()
     req3 = db.session.get(PressRequest, rid3)
-    assert req3.unit_id == units["AM-VHTT"].id and req3.assignee.email == VHTT_SPEAKER
+    assert req3.unit_id == units["AG-VHTTDL"].id and req3.assignee.email == VHTT_SPEAKER
     vhtt_queue = _client(app, VHTT_SPEAKER).get("/staff/requests/").get_data(as_text=True)
     assert req3.reference in vhtt_queue
-    assert chair.get(f"/staff/requests/{rid3}").status_code == 200  # read-only for Đông Hưng
+    assert chair.get(f"/staff/requests/{rid3}").status_code == 200  # read-only for xã An Minh
 
     # 8. Every step is in the audit chain, and the chain holds.
     checked, problem = verify_chain()

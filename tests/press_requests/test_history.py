@@ -124,7 +124,7 @@ def test_transfer_keeps_the_history_and_leaves_a_read_only_view(world, make_requ
     # The receiving unit sees everything that happened before.
     page = client_for(vhtt_speaker).get(f"/staff/requests/{req.id}").get_data(as_text=True)
     timeline = page[page.index('id="timeline-title"'):]
-    for label in ("Tiếp nhận hồ sơ", "Giao xử lý", "Ghi chú nội bộ", "Chuyển đơn vị", "Lễ hội do phòng Văn hóa tổ chức."):
+    for label in ("Tiếp nhận yêu cầu", "Giao xử lý", "Ghi chú nội bộ", "Chuyển đơn vị", "Lễ hội do phòng Văn hóa tổ chức."):
         assert label in timeline, label
     history = page[page.index('id="assignments-title"'):page.index('id="timeline-title"')]
     assert world["chair"].name in history and "Phạm Thị Lan" in history and world["dhu"].name in history

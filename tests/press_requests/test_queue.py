@@ -18,8 +18,8 @@ def _refs(page: str) -> list[str]:
 
 
 def test_my_work_lists_what_is_assigned_to_me(world, make_request, client_for):
-    mine = make_request(world["dhu"], subject="Hồ sơ của chủ tịch")
-    other = make_request(world["vk"], subject="Hồ sơ Vân Khánh")
+    mine = make_request(world["dhu"], subject="Yêu cầu của chủ tịch")
+    other = make_request(world["vk"], subject="Yêu cầu Vân Khánh")
     response = client_for(world["chair"]).get("/staff/requests/")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -182,7 +182,7 @@ def test_queue_costs_the_same_number_of_queries_for_5_and_50_requests(tab, world
 
     def add(n):
         for i in range(n):
-            req = make_request(world["dhu"], subject=f"Hồ sơ số {i}", journalist_name=f"Phóng viên {i}",
+            req = make_request(world["dhu"], subject=f"Yêu cầu số {i}", journalist_name=f"Phóng viên {i}",
                                journalist_email=f"pv{i}@baochi.vn", agency=f"Báo số {i % 7}")
             if tab == "transferred":
                 from spokes.press_requests import services as svc

@@ -37,7 +37,7 @@ def test_overdue_forwarded_feedback_shows_the_rule_note(world, make_request, cli
                        received_at=now() - timedelta(days=40))
     assert req.rule.overdue_note  # ND 237 Điều 18(4)
     page = client_for(world["chair"]).get(f"/staff/requests/{req.id}").get_data(as_text=True)
-    assert "Hồ sơ đã quá hạn trả lời." in page
+    assert "Yêu cầu đã quá hạn trả lời." in page
     assert req.rule.overdue_note in page
     fresh = make_request(world["dhu"], type="forwarded_feedback")
     assert req.rule.overdue_note not in client_for(world["chair"]).get(f"/staff/requests/{fresh.id}").get_data(as_text=True)
@@ -132,12 +132,12 @@ def test_notes_stay_internal_and_messages_go_to_the_journalist(world, make_reque
 ])
 def test_plain_validation_problems_rerender_the_page_with_400(action, data, message, world, make_request, client_for,
                                                                audit_count):
-    req = make_request(world["dhu"], subject="Trang hồ sơ vẫn hiện")
+    req = make_request(world["dhu"], subject="Trang yêu cầu vẫn hiện")
     events = audit_count()
     response = client_for(world["chair"]).post(f"/staff/requests/{req.id}/{action}", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert message in page and "Trang hồ sơ vẫn hiện" in page and f'id="panel-{action}" open' in page
+    assert message in page and "Trang yêu cầu vẫn hiện" in page and f'id="panel-{action}" open' in page
     assert audit_count() == events
 
 
@@ -216,13 +216,13 @@ def test_timeline_lists_actions_with_labels_actor_and_details(world, make_reques
     chair.post(f"/staff/requests/{req.id}/extend", data={"extend-amount": "2", "extend-reason": "Cần số liệu của huyện."})
     page = chair.get(f"/staff/requests/{req.id}").get_data(as_text=True)
     timeline = page[page.index('id="timeline-title"'):]
-    for text in ("Tiếp nhận hồ sơ", "Giao xử lý", "Gia hạn", "Phó Chủ tịch phụ trách giao thông.",
+    for text in ("Tiếp nhận yêu cầu", "Giao xử lý", "Gia hạn", "Phó Chủ tịch phụ trách giao thông.",
                  "Cần số liệu của huyện.", world["clerk"].name, world["chair"].name, world["deputy"].name,
                  "Hệ thống" if False else "Giao tự động"):
         assert text in timeline, text
     history = page[page.index('id="assignments-title"'):page.index('id="timeline-title"')]
     assert "Phó Chủ tịch phụ trách giao thông." in history and "Giao tự động cho người phát ngôn" in history
-    assert timeline.index("Tiếp nhận hồ sơ") < timeline.index("Gia hạn")
+    assert timeline.index("Tiếp nhận yêu cầu") < timeline.index("Gia hạn")
 
 
 def test_authorised_deputy_cannot_authorise_further(world, make_request, client_for):

@@ -54,7 +54,7 @@ def setup_request(world, make_unit, make_user, make_request, bring):
         if state == "received":
             # A unit nobody speaks for yet: the request stays "received" until someone is assigned.
             unit = make_unit("AM-TT", "UBND thị trấn Thứ Mười Một", parent=world["district"])
-            req = make_request(unit, subject="Hồ sơ chưa giao")
+            req = make_request(unit, subject="Yêu cầu chưa giao")
             people = {"head": make_user("head", unit), "deputy": make_user("spokesperson", unit)}
             assert req.state == "received"
             return req, people

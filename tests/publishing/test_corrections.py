@@ -42,7 +42,7 @@ def test_item_page_lists_every_earlier_version(world, answered, client, clock):
     clock(later(20))
     correct(world["deputy"], pub, body="Phiên bản ba", note="Lần hai")
     page = client.get(f"/news/{pub.slug}").get_data(as_text=True)
-    assert "Đính chính lúc 09:20 10/03/2026" in text_of(page) and "Lần hai" in page
+    assert "Cải chính lúc 09:20 10/03/2026" in text_of(page) and "Lần hai" in page
     for number in (1, 2):
         assert f"/news/{pub.slug}/revisions/{number}" in page
     assert "Phiên bản một" in client.get(f"/news/{pub.slug}/revisions/1").get_data(as_text=True)
@@ -55,7 +55,7 @@ def test_correction_needs_a_note_and_a_change(world, answered, client_for):
     pub = publish(world["deputy"], answered())
     staff = client_for(world["deputy"])
     response = staff.post(f"/staff/publications/{pub.id}/edit", data=content_form(title=pub.title, body="Khác"))
-    assert response.status_code == 400 and "Vui lòng ghi rõ nội dung đính chính." in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Vui lòng ghi rõ nội dung cải chính." in response.get_data(as_text=True)
     same = content_form(title=pub.title, summary=pub.summary, body=pub.body, speaker_name=pub.speaker_name,
                         speaker_title=pub.speaker_title, correction_note="Không đổi gì")
     assert staff.post(f"/staff/publications/{pub.id}/edit", data=same).status_code == 400
@@ -86,7 +86,7 @@ def test_nothing_published_changes_silently(world, answered):
     with pytest.raises(SilentChangeError):
         db.session.flush()
     db.session.rollback()
-    correct(world["deputy"], db.session.get(Publication, pub.id), body="Sửa có đính chính")
+    correct(world["deputy"], db.session.get(Publication, pub.id), body="Sửa có cải chính")
     revision = db.session.execute(select(PublicationRevision)).scalar_one()
     revision.body = "Sửa lại lịch sử"
     with pytest.raises(SilentChangeError):

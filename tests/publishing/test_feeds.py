@@ -71,13 +71,13 @@ def test_correction_keeps_the_id_and_moves_updated(world, answered, client, cloc
     _r, rss_after = _parse(client, "/feed.rss")
     old, new = before.entries[0], after.entries[0]
     assert new.id == old.id and rss_after.entries[0].id == rss_before.entries[0].id
-    assert new.title == "[Đính chính] Tin đã sửa"
-    assert "<strong>Đính chính lúc 10:30 10/03/2026</strong>" in new.content[0].value  # HTML, escaped once
+    assert new.title == "[Cải chính] Tin đã sửa"
+    assert "<strong>Cải chính lúc 10:30 10/03/2026</strong>" in new.content[0].value  # HTML, escaped once
     assert "Sửa tiêu đề cho đúng." in new.content[0].value
     assert _epoch(new.updated_parsed) - _epoch(old.updated_parsed) == 90 * 60
     assert new.published_parsed == old.published_parsed
     assert _epoch(after.feed.updated_parsed) == _epoch(new.updated_parsed)
-    assert rss_after.entries[0].title == "[Đính chính] Tin đã sửa"
+    assert rss_after.entries[0].title == "[Cải chính] Tin đã sửa"
 
 
 def test_corrected_items_come_first(world, answered, client, clock):
@@ -87,7 +87,7 @@ def test_corrected_items_come_first(world, answered, client, clock):
     clock(later(20))
     correct(world["deputy"], a, body="A sửa")
     _r, parsed = _parse(client, "/feed.atom")
-    assert [e.title for e in parsed.entries] == ["[Đính chính] Tin A", "Tin B"]
+    assert [e.title for e in parsed.entries] == ["[Cải chính] Tin A", "Tin B"]
 
 
 def test_withdrawn_entries_carry_the_notice(world, answered, client, clock):

@@ -67,20 +67,20 @@ def test_publish_then_correct_shows_everywhere(world, answered, client_for, clie
     assert revision.number == 1 and "60%" in revision.body and revision.valid_until == later(65)
 
     item = client.get(f"/news/{pub.slug}").get_data(as_text=True)
-    assert "Đính chính lúc 10:05 10/03/2026" in text_of(item)
+    assert "Cải chính lúc 10:05 10/03/2026" in text_of(item)
     assert "Sửa tỷ lệ hoàn thành" in item and "70%" in item
     assert f"/news/{pub.slug}/revisions/1" in item
     old = client.get(f"/news/{pub.slug}/revisions/1").get_data(as_text=True)
-    assert "60%" in old and "70%" not in text_of(old).split("Nội dung đính chính")[0]
+    assert "60%" in old and "70%" not in text_of(old).split("Nội dung cải chính")[0]
 
     home = client.get("/").get_data(as_text=True)
-    assert "Đã đính chính" in home and "70% khối lượng" in home
+    assert "Đã cải chính" in home and "70% khối lượng" in home
 
     for url in ("/feed.atom", "/feed.rss", "/units/AM-DHU/feed.atom", "/units/AM-DHU/feed.rss"):
         parsed = feedparser.parse(client.get(url).data)
         assert not parsed.bozo, (url, parsed.get("bozo_exception"))
         entry = parsed.entries[0]
-        assert entry.title.startswith("[Đính chính]"), url
+        assert entry.title.startswith("[Cải chính]"), url
         assert entry.id == entry_before.id, url
         assert "70%" in entry.description, url
     atom_after = feedparser.parse(client.get("/feed.atom").data).entries[0]

@@ -157,7 +157,7 @@ def report_data(district: dict[str, Any], make_unit: Callable[..., Any], make_us
             transferred_from: Any = None, extended: int = 0, subject: str | None = None) -> PressRequest:
         req = PressRequest(
             reference=f"T-{key}", unit_id=unit.id, type=rtype, channel=channel, state=state,
-            subject=subject or f"Hồ sơ {key}", questions="Câu hỏi.", received_at=received,
+            subject=subject or f"Yêu cầu {key}", questions="Câu hỏi.", received_at=received,
             clock_started_at=clock_started or received, due_at=due, rulebook_id=book.id,
             rule_id=rules[rtype].id, answered_at=answered, refused_at=refused,
             refusal_ground_id=grounds[ground].id if ground else None,

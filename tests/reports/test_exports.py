@@ -66,7 +66,7 @@ def test_xlsx_reads_back_with_formats(client, login, report_data):
     login(report_data.users["overseer"])
     wb = load_workbook(io.BytesIO(_download(client, "xlsx")))
     assert wb.sheetnames == ["Tổng hợp", "Theo loại", "Theo kênh", "Theo tháng", "Xếp hạng đơn vị", "Quá hạn",
-                             "Từ chối", "Chưa có người phát ngôn", "Danh sách hồ sơ"]
+                             "Từ chối", "Chưa có người phát ngôn", "Danh sách yêu cầu"]
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2", ws.title
         assert all(cell.font.bold for cell in ws[1]), ws.title
@@ -94,7 +94,7 @@ def test_xlsx_reads_back_with_formats(client, login, report_data):
                                                           ("AM-VHTT", 1, 1, 0)]
     assert [r[1] for r in wb["Quá hạn"].iter_rows(min_row=2, values_only=True)] == [1, 1, 2, 1]
 
-    listing = wb["Danh sách hồ sơ"]
+    listing = wb["Danh sách yêu cầu"]
     rows = {r[0].value: r for r in listing.iter_rows(min_row=2)}
     assert len(rows) == 20 and "T-R11" not in rows and "T-R13" not in rows
     r12 = rows["T-R12"]
@@ -107,7 +107,7 @@ def test_xlsx_reads_back_with_formats(client, login, report_data):
 def test_xlsx_stores_formula_like_text_as_text(client, login, poisoned):
     login(poisoned.users["overseer"])
     wb = load_workbook(io.BytesIO(_download(client, "xlsx")))
-    subjects = {r[0].value: r[13] for r in wb["Danh sách hồ sơ"].iter_rows(min_row=2)}
+    subjects = {r[0].value: r[13] for r in wb["Danh sách yêu cầu"].iter_rows(min_row=2)}
     for key, text in DANGEROUS.items():
         cell = subjects[f"T-{key}"]
         assert cell.data_type == "s", key
@@ -245,8 +245,8 @@ def test_xlsx_points_to_the_csv_list_when_the_period_is_too_big(client, login, r
     monkeypatch.setattr(exports, "XLSX_REQUEST_LIMIT", 19)
     login(report_data.users["overseer"])
     wb = load_workbook(io.BytesIO(_download(client, "xlsx")))
-    rows = list(wb["Danh sách hồ sơ"].iter_rows(values_only=True))
-    assert len(rows) == 2 and "20 yêu cầu" in rows[1][0] and "CSV (danh sách hồ sơ)" in rows[1][0]
+    rows = list(wb["Danh sách yêu cầu"].iter_rows(values_only=True))
+    assert len(rows) == 2 and "20 yêu cầu" in rows[1][0] and "CSV (danh sách yêu cầu)" in rows[1][0]
     summary = {r[0]: r[1] for r in wb["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
     assert summary["Tổng số yêu cầu tiếp nhận trong kỳ"] == 20  # the figures are all there
 

@@ -195,7 +195,7 @@ def test_drill_down_pages(app, client, login, report_data):
         seen += re.findall(r">(T-R\d+)<", page)
     assert len(seen) == len(set(seen)) == 20
     last = client.get(f"/staff/reports/requests?{Q1}&metric=received&page=9").get_data(as_text=True)
-    assert "Không có hồ sơ nào." in last
+    assert "Không có yêu cầu nào." in last
 
 
 @pytest.mark.parametrize("query", [

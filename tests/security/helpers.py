@@ -186,7 +186,7 @@ def _place(name: str, unit: Any, head: Any, spokesperson: Any, clerk: Any, slug:
     from spokes.publishing import services as pub_svc
     from spokes.units.models import Designation
 
-    subject = f"Hồ sơ mật {slug} về đền bù giải tỏa"
+    subject = f"Yêu cầu mật {slug} về đền bù giải tỏa"
     secret_email = f"pv.mat.{slug}@secret-press.vn"
     note = f"Ghi chú nội bộ {slug}: chưa trả lời trước khi có kết luận thanh tra."
     evidence_name = f"bien-ban-mat-{slug}.pdf"
@@ -211,7 +211,7 @@ def _place(name: str, unit: Any, head: Any, spokesperson: Any, clerk: Any, slug:
     publication = pub_svc.publish_answer(head, answered, data)
     db.session.flush()
     public_file = pub_svc.public_files(publication)[0]
-    corrected = pub_svc.PublicationData(title=publication.title, summary=f"Tóm tắt đã đính chính {slug}.",
+    corrected = pub_svc.PublicationData(title=publication.title, summary=f"Tóm tắt đã cải chính {slug}.",
                                         body=publication.body, speaker_name=publication.speaker_name,
                                         speaker_title=publication.speaker_title)
     pub_svc.correct(head, publication, corrected, "Sửa phần tóm tắt.")
@@ -226,7 +226,7 @@ def _place(name: str, unit: Any, head: Any, spokesperson: Any, clerk: Any, slug:
         next_due_on=date(2026, 6, 30)))
     reset_token = issue_reset_link(None, clerk)
     notification = Notification(user_id=head.id, request_id=secret.id, kind="assigned",
-                                message=f"Được giao hồ sơ {secret.reference}", link=f"/staff/requests/{secret.id}")
+                                message=f"Được giao yêu cầu {secret.reference}", link=f"/staff/requests/{secret.id}")
     db.session.add(notification)
     db.session.flush()
     return Place(

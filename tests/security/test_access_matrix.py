@@ -241,6 +241,8 @@ TABLE: dict[str, list[Probe]] = {
     "core.healthz": [get(fixed("/healthz"), PUBLIC)],
     "core.set_language": [get(fixed("/lang/vi"), same(302))],
     "dashboard.home": [get(fixed("/staff/"), ALL_STAFF)],
+    "handbook.public": [get(fixed("/handbook"), PUBLIC)],
+    "handbook.staff": [get(fixed("/staff/handbook"), ALL_STAFF)],
     # ------------------------------------------------------------------ deadlines (rulebooks are global)
     "deadlines.add_calendar_day": [post(fixed("/admin/calendar"), TOP_ADMIN_POST)],
     "deadlines.calculator": [get(fixed("/deadline"), PUBLIC),

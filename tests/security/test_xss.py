@@ -148,7 +148,7 @@ def _type_everything(t: Typed) -> None:
     pub = db.session.execute(select(Publication).where(Publication.request_id == asked.id)).scalar_one()
     t.ids.update(pub=pub.id, slug=pub.slug)
     _post(head, f"/staff/publications/{pub.id}/edit", {
-        "title": PAYLOAD + " (đính chính)", "summary": PAYLOAD, "body": MARKDOWN + "\n\nSửa.",
+        "title": PAYLOAD + " (cải chính)", "summary": PAYLOAD, "body": MARKDOWN + "\n\nSửa.",
         "speaker_name": PAYLOAD, "speaker_title": PAYLOAD, "correction_note": PAYLOAD})
     # A statement, then withdrawn with a public reason.
     _post(head, "/staff/publications/new", {
