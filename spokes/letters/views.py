@@ -150,7 +150,7 @@ def signed_copy(letter_id: int):  # type: ignore[no-untyped-def]
         abort(403)
     form = SignedCopyForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
         return redirect(url_for("letters.for_request", request_id=letter.request_id)), 303
     data = form.file.data.read(SIGNED_COPY_MAX_BYTES + 1)
     try:

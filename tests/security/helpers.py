@@ -150,6 +150,7 @@ class Place:
     duty: Any
     reset_token: str  # a password-reset link of the clerk
     notification: Any  # a notification of the unit's head
+    letter: Any  # an official letter issued for the answered request
     markers: tuple[str, ...] = ()  # secret text of this place
     contact_markers: tuple[str, ...] = ()  # the published request's journalist contact
     staff_markers: tuple[str, ...] = ()  # staff e-mails known to nobody under test
@@ -225,6 +226,10 @@ def _place(name: str, unit: Any, head: Any, spokesperson: Any, clerk: Any, slug:
         label=f"Họp báo định kỳ {slug}", publication_kind="press_conference_outcome", every_months=3,
         next_due_on=date(2026, 6, 30)))
     reset_token = issue_reset_link(None, clerk)
+    from spokes.letters import services as letters
+    from spokes.letters.models import LetterKind
+
+    letter = letters.issue(head, answered, letters.default_choices(answered, LetterKind.REPLY, head), send=False)
     notification = Notification(user_id=head.id, request_id=secret.id, kind="assigned",
                                 message=f"Được giao yêu cầu {secret.reference}", link=f"/staff/requests/{secret.id}")
     db.session.add(notification)
@@ -233,7 +238,7 @@ def _place(name: str, unit: Any, head: Any, spokesperson: Any, clerk: Any, slug:
         name=name, unit=unit, head=head, spokesperson=spokesperson, clerk=clerk, secret=secret, evidence=evidence,
         answered=answered, answered_token=answered_token, publication=publication, public_file=public_file,
         designation=designation, membership=membership, duty=duty, reset_token=reset_token,
-        notification=notification, markers=(subject, secret_email, note, evidence_name),
+        notification=notification, letter=letter, markers=(subject, secret_email, note, evidence_name),
         contact_markers=(contact_email, contact_name),
     )
 
@@ -401,6 +406,7 @@ def url_arguments(rule: Any, w: World, place: str = "own") -> dict[str, Any]:
         "notification_id": lambda: w.notifications["head"].id,
         "pub_id": lambda: p.publication.id,
         "duty_id": lambda: p.duty.id,
+        "letter_id": lambda: p.letter.id,
         "slug": lambda: p.publication.slug,
         "code": lambda: "vi" if endpoint == "core.set_language" else p.unit.code,
         "number": lambda: 1,

@@ -115,6 +115,10 @@ OK_DISTRICT = (OK, OK, 403)
 ALL_200 = (200, 200, 200)
 
 REQUEST_VIEW = row(L, OWN, OWN, OWN, DISTRICT, NOWHERE)
+SEEN_NOT_HEAD = (403, 404, 404)  # sees the unit's requests, lacks the head's right
+LETTER_ISSUE = row(L, SEEN_NOT_HEAD, SEEN_NOT_HEAD, (OK, 404, 404), (403, 403, 404), NOWHERE)
+LETTER_HEADING = row(L, SEEN_NOT_HEAD, SEEN_NOT_HEAD, (200, 404, 404), (403, 403, 404), (200, 200, 404))
+LETTER_HEADING_POST = row(L, SEEN_NOT_HEAD, SEEN_NOT_HEAD, (OK, 404, 404), (403, 403, 404), (OK, OK, 404))
 
 
 def request_action(verb: str, rights: set[str]) -> list[Probe]:
@@ -231,6 +235,22 @@ TABLE: dict[str, list[Probe]] = {
     "api.spokespersons": [placed("GET", lambda w, p, r: f"/api/v1/spokespersons?unit={p.unit.code}", same(ALL_200))],
     "api.unit": [placed("GET", lambda w, p, r: f"/api/v1/units/{p.unit.code}", same(ALL_200))],
     "api.units": [get(fixed("/api/v1/units"), PUBLIC)],
+    # ------------------------------------------------------------------ official letters
+    # Readers of a unit's register are those who see its requests; only its head issues.
+    "letters.download": [placed("GET", lambda w, p, r: f"/staff/letters/{p.letter.id}.docx", REQUEST_VIEW)],
+    "letters.download_pdf": [placed("GET", lambda w, p, r: f"/staff/letters/{p.letter.id}.pdf", REQUEST_VIEW)],
+    "letters.for_request": [
+        placed("GET", lambda w, p, r: f"/staff/letters/request/{p.answered.id}", REQUEST_VIEW),
+        placed("POST", lambda w, p, r: f"/staff/letters/request/{p.answered.id}", LETTER_ISSUE),
+    ],
+    "letters.heading": [
+        placed("GET", lambda w, p, r: f"/staff/letters/heading/{p.unit.code}", LETTER_HEADING),
+        placed("POST", lambda w, p, r: f"/staff/letters/heading/{p.unit.code}", LETTER_HEADING_POST),
+    ],
+    "letters.register": [get(fixed("/staff/letters/register"), row(L, 200, 200, 200, 200, 403))],
+    "letters.sample_template": [get(fixed("/staff/letters/template.docx"), row(L, 200, 200, 200, 200, 403))],
+    "letters.signed_copy": [placed("POST", lambda w, p, r: f"/staff/letters/{p.letter.id}/signed-copy",
+                                   LETTER_ISSUE)],
     # ------------------------------------------------------------------ signing in
     "auth.change_password": [get(fixed("/account/password"), ALL_STAFF),
                              post(fixed("/account/password"), only(set(ROLES), 400))],
