@@ -17,12 +17,13 @@ from spokes.extensions import db
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
     from spokes.admin.cli import register as register_admin
+    from spokes.deadlines.cli import register as register_deadlines
     from spokes.notifications.cli import register as register_notifications
     from spokes.reports.cli import register as register_reports
 
     for command in (seed_demo, create_user, deadline, audit_verify, backup, restore):
         app.cli.add_command(command)
-    for feature_register in (register_admin, register_notifications, register_reports):
+    for feature_register in (register_admin, register_deadlines, register_notifications, register_reports):
         feature_register(app)
 
 
@@ -109,7 +110,11 @@ def deadline(request_type: str, received_at: str, as_json: bool) -> None:
             "unit": explanation["unit"],
             "citation": explanation["citation"],
             "confidence": explanation["confidence"],
+            "statutory": explanation["statutory"],
             "skipped_days": explanation["skipped_days"],
+            "layers": [explanation["rulebook"]],
+            "estimated": explanation["estimated"],
+            "estimated_years": explanation["estimated_years"],
             "steps": explanation["steps"],
         }, ensure_ascii=False, indent=2))
         return

@@ -51,6 +51,10 @@ def init_jinja(app: Flask) -> None:
     app.jinja_env.filters["vn_datetime"] = vn_datetime
     app.jinja_env.filters["vn_date"] = vn_date
     app.jinja_env.filters["portal_time"] = portal_time
+    # What a journalist may see of a deadline: no confidence wording, no unverified citation.
+    from spokes.deadlines.rulebook import public_explanation
+
+    app.jinja_env.filters["public_explanation"] = public_explanation
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

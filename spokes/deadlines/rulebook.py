@@ -68,6 +68,8 @@ class RuleSpec:
     extension_reason_required: bool = True
     escalate_after_working_days: int = 2
     milestone: str = "main"
+    # True: a legal text sets this duty; False: an internal target of the unit.
+    statutory: bool = False
     # Shown to the unit once the request is overdue (ND 237 Điều 18(4)); empty when none.
     overdue_note_vi: str = ""
 
@@ -124,13 +126,68 @@ def evaluate(
     """Compute the deadline a rulebook sets for a request, with the rule in the explanation."""
     rule = rulebook.rule_for(request_type, milestone)
     result = compute_due(received_at, rule.amount, rule.unit, calendar)
-    rule_step = (
-        f"Áp dụng {rulebook.name}: {rule.label_vi} — {rule.amount} {rule.unit.label_vi} "
-        f"({rule.citation_source}; độ tin cậy {rule.confidence}: "
-        f"{CONFIDENCE_LABELS_VI[rule.confidence]})."
-    )
+    rule_step = rule_step_vi(rulebook.name, rule.label_vi, rule.amount, rule.unit.label_vi,
+                             rule.citation_source, rule.confidence, rule.statutory)
     steps = (result.steps[0], rule_step, *result.steps[1:])
     return dataclasses.replace(result, steps=steps)
+
+
+INTERNAL_TARGET_VI = "chỉ tiêu nội bộ của đơn vị"
+UNVERIFIED_SOURCE_VI = "mức mặc định, nguồn đang được đối chiếu"
+
+
+def is_public_statutory(statutory: bool, confidence: str) -> bool:
+    """Return True if a deadline may be called "thời hạn theo quy định" in public.
+
+    Only a statutory rule whose source was read (Q or S) qualifies; an unverified figure is
+    never presented to a journalist as the law.
+    """
+    return bool(statutory) and confidence in ("Q", "S")
+
+
+def rule_step_vi(book_name: str, label: str, amount: int, unit_label: str, source: str,
+                 confidence: str, statutory: bool) -> str:
+    """Return the explanation line naming the rule; safe to show in public (no U citation)."""
+    if not statutory:
+        basis = INTERNAL_TARGET_VI
+    elif confidence == "U":
+        basis = UNVERIFIED_SOURCE_VI
+    else:
+        basis = source
+    return f"Áp dụng {book_name}: {label} — {amount} {unit_label} ({basis})."
+
+
+def public_explanation(explanation: dict[str, Any]) -> dict[str, Any]:
+    """Return a stored deadline explanation as a journalist may see it.
+
+    Drops the confidence wording (staff only), drops an unverified (U) citation, and rewrites
+    the rule line, so explanations stored before these rules were kept are safe as well.
+    """
+    if not explanation:
+        return {}
+    confidence = explanation.get("confidence") or "U"
+    statutory = explanation.get("statutory")
+    if statutory is None:  # stored before the flag existed: only a read source counted as law
+        statutory = confidence in ("Q", "S")
+    public = {k: v for k, v in explanation.items() if k not in ("confidence", "confidence_label")}
+    public["statutory"] = is_public_statutory(statutory, confidence)
+    if confidence == "U":
+        public.pop("citation", None)
+    rule = explanation.get("rule") or {}
+    book = explanation.get("rulebook") or {}
+    steps = list(explanation.get("steps") or [])
+    try:
+        unit_label = TimeUnit(explanation.get("unit")).label_vi
+    except ValueError:
+        unit_label = ""
+    citation = explanation.get("citation") or {}
+    public["steps"] = [
+        rule_step_vi(book.get("name", ""), rule.get("label", ""), explanation.get("amount", 0), unit_label,
+                     citation.get("source", ""), confidence, bool(statutory))
+        if step.startswith("Áp dụng ") else step
+        for step in steps
+    ]
+    return public
 
 
 def validate_extension(

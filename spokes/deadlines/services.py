@@ -24,6 +24,7 @@ from spokes.deadlines.calendar import (
     public_makeup_working_days,
     to_vn,
 )
+from spokes.deadlines import shipped
 from spokes.deadlines.engine import DeadlineResult, TimeUnit, compute_due
 from spokes.deadlines.models import CalendarDay, CalendarDayKind, Confidence, RefusalGround, Rule, Rulebook
 from spokes.deadlines.rulebook import (
@@ -33,7 +34,6 @@ from spokes.deadlines.rulebook import (
     RuleSpec,
     UnknownRule,
     evaluate,
-    load_seed_json,
     select_rulebook,
 )
 from spokes.extensions import db
@@ -58,6 +58,7 @@ def rule_spec(rule: Rule) -> RuleSpec:
         extension_reason_required=rule.extension_reason_required,
         escalate_after_working_days=rule.escalate_after_working_days,
         milestone=rule.milestone,
+        statutory=bool(rule.statutory),
         overdue_note_vi=rule.overdue_note or "",
     )
 
@@ -79,12 +80,24 @@ def load_rulebooks() -> list[Rulebook]:
     )
 
 
+def _day_label(day: CalendarDay) -> str:
+    return f"{day.reason} ({day.document})" if day.document else day.reason
+
+
 def work_calendar() -> WorkCalendar:
-    """Build the working calendar from the package holidays and the admin's overrides."""
+    """Build the working calendar: the package holidays, the official swaps and the admin's overrides.
+
+    Years without an announced official schedule are flagged as estimates (dự kiến).
+    """
     days = db.session.execute(select(CalendarDay)).scalars().all()
+    official = shipped.load_calendar()
     return WorkCalendar(
-        extra_days_off={d.day: d.reason for d in days if d.kind == CalendarDayKind.DAY_OFF.value},
-        makeup_working_days={d.day: d.reason for d in days if d.kind == CalendarDayKind.WORKING_DAY.value},
+        extra_days_off={d.day: _day_label(d) for d in days if d.kind == CalendarDayKind.DAY_OFF.value},
+        makeup_working_days={d.day: _day_label(d) for d in days if d.kind == CalendarDayKind.WORKING_DAY.value},
+        cancelled_days_off={d.day: _day_label(d) for d in days
+                            if d.kind == CalendarDayKind.CANCELLED_DAY_OFF.value},
+        announced_years=shipped.announced_years(official),
+        day_notes=shipped.uncertain_day_notes(official),
     )
 
 
@@ -139,8 +152,11 @@ def explanation_dict(book: Rulebook, rule: Rule, result: DeadlineResult, *, note
         "citation": {"text": rule.citation_text, "source": rule.citation_source},
         "confidence": rule.confidence,
         "confidence_label": CONFIDENCE_LABELS_VI.get(rule.confidence, rule.confidence),
+        "statutory": bool(rule.statutory),
         "skipped_days": [{"date": d.date.isoformat(), "name": d.name} for d in result.skipped_days],
         "moved_from": result.moved_from.isoformat() if result.moved_from else None,
+        "estimated": result.estimated,
+        "estimated_years": list(result.estimated_years),
         "steps": list(result.steps),
         "note": note,
     }
@@ -156,43 +172,14 @@ def refusal_grounds_for(book_id: int) -> list[RefusalGround]:
 
 
 def seed_rulebooks() -> int:
-    """Load the two seeded rulebooks if they are not stored yet; return how many were added."""
-    data = load_seed_json()
-    existing = set(db.session.execute(select(Rulebook.code)).scalars())
-    added = 0
-    for raw in data["rulebooks"]:
-        if raw["code"] in existing:
-            continue
-        book = Rulebook(
-            code=raw["code"],
-            name=raw["name"],
-            valid_from=date.fromisoformat(raw["valid_from"]),
-            valid_to=date.fromisoformat(raw["valid_to"]) if raw.get("valid_to") else None,
-            press_conference_notice_hours=raw.get("press_conference_notice_hours"),
-            press_conference_notice_citation=raw.get("press_conference_notice_citation"),
-        )
-        for r in raw["rules"]:
-            book.rules.append(Rule(
-                request_type=r["request_type"], milestone=r.get("milestone", "main"), amount=r["amount"],
-                unit=r["unit"], label=r["label_vi"], citation_text=r["citation_text"],
-                citation_source=r["citation_source"], confidence=r["confidence"],
-                reminder_offsets=list(r.get("reminder_offsets", [3, 1])),
-                extension_allowed=r.get("extension_allowed", False),
-                extension_max_amount=r.get("extension_max_amount", 0),
-                extension_reason_required=r.get("extension_reason_required", True),
-                escalate_after_working_days=r.get("escalate_after_working_days", 2),
-                overdue_note=r.get("overdue_note_vi", ""),
-            ))
-        for g in raw.get("refusal_grounds", []):
-            book.refusal_grounds.append(RefusalGround(
-                code=g["code"], text=g["text_vi"], source=g["source"], confidence=g["confidence"],
-            ))
-        db.session.add(book)
-        db.session.flush()
-        audit.record("rulebook.seed", actor=None, obj_type="rulebook", obj_id=book.id,
-                     after={"code": book.code, "name": book.name, "rules": len(book.rules)})
-        added += 1
-    return added
+    """Install the shipped law (rulebooks and official calendar) through the same sync as `db upgrade`.
+
+    Idempotent, and keeps what an admin edited. Return how many rulebooks were added.
+    """
+    from spokes.deadlines.sync import sync
+
+    report = sync(actor=None)
+    return sum(1 for key in report.applied if key.startswith("rulebook:"))
 
 
 # --------------------------------------------------------------------------- the public calculator
@@ -281,6 +268,8 @@ def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: st
         "unit": result.unit.value,
         "skipped_days": [{"date": d.date.isoformat(), "name": d.name} for d in result.skipped_days],
         "moved_from": result.moved_from.isoformat() if result.moved_from else None,
+        "estimated": result.estimated,
+        "estimated_years": list(result.estimated_years),
         "steps": steps,
         "note": old.get("note"),
     })
@@ -391,6 +380,8 @@ class CalendarYear:
     holidays: list[tuple[date, str]]
     makeup_days: list[tuple[date, str]]
     overrides: list[CalendarDay]
+    estimated: bool = False  # no official schedule announced yet: the package's days are dự kiến
+    documents: list[dict[str, Any]] = field(default_factory=list)
 
 
 def check_year(year: int) -> None:
@@ -412,15 +403,20 @@ def calendar_year(year: int) -> CalendarYear:
         holidays=sorted(public_holidays(year).items()),
         makeup_days=sorted(public_makeup_working_days(year).items()),
         overrides=overrides,
+        estimated=year not in shipped.announced_years(shipped.load_calendar()),
+        documents=shipped.year_documents(shipped.load_calendar(), year),
     )
 
 
 def _kind_label(kind: str) -> str:
+    if kind == CalendarDayKind.CANCELLED_DAY_OFF.value:
+        return _("hủy ngày nghỉ")
     return _("ngày nghỉ") if kind == CalendarDayKind.DAY_OFF.value else _("ngày làm bù")
 
 
-def add_calendar_day(actor: Any, day: date, kind: str, reason: str) -> tuple[CalendarDay, int]:
-    """Add an extra day off or a make-up working day, then recount the open requests it affects.
+def add_calendar_day(actor: Any, day: date, kind: str, reason: str,
+                     document: str | None = None) -> tuple[CalendarDay, int]:
+    """Add an extra day off, a make-up working day or a cancelled day off, then recount open requests.
 
     Return the new row and how many open requests had their deadline moved.
     """
@@ -445,7 +441,15 @@ def add_calendar_day(actor: Any, day: date, kind: str, reason: str) -> tuple[Cal
     if kind == CalendarDayKind.WORKING_DAY.value and off_name is None:
         raise DomainError(_("Ngày %(day)s đã là ngày làm việc; chỉ thêm ngày làm bù vào ngày nghỉ.",
                             day=f"{day:%d/%m/%Y}"), status=400)
-    row = CalendarDay(day=day, kind=kind, reason=reason, created_by_id=getattr(actor, "id", None))
+    # A cancelled day off corrects the package: a weekday it assumed off that is in fact worked.
+    # A weekend worked in exchange is a make-up working day instead.
+    if kind == CalendarDayKind.CANCELLED_DAY_OFF.value and (off_name is None or day.weekday() >= 5):
+        raise DomainError(_("Chỉ hủy được ngày nghỉ lễ rơi vào ngày thường (thứ Hai – thứ Sáu); "
+                            "ngày %(day)s không phải ngày như vậy.", day=f"{day:%d/%m/%Y}"), status=400)
+    document = (document or "").strip() or None
+    if document is not None and len(document) > 255:
+        raise DomainError(_("Số, ngày văn bản dài tối đa 255 ký tự."), status=400)
+    row = CalendarDay(day=day, kind=kind, reason=reason, document=document, created_by_id=getattr(actor, "id", None))
     try:
         with db.session.begin_nested():
             db.session.add(row)
@@ -453,7 +457,7 @@ def add_calendar_day(actor: Any, day: date, kind: str, reason: str) -> tuple[Cal
         raise DomainError(_("Ngày %(day)s vừa được người khác điều chỉnh; vui lòng tải lại trang.",
                             day=f"{day:%d/%m/%Y}"), status=409) from err
     audit.record("calendar.day_added", actor=actor, obj_type="calendar_day", obj_id=row.id,
-                 after={"day": day, "kind": kind, "reason": reason})
+                 after={"day": day, "kind": kind, "reason": reason, "document": document})
     moved = recompute_open_deadlines(
         actor, _("Thêm %(kind)s %(day)s — %(reason)s", kind=_kind_label(kind), day=f"{day:%d/%m/%Y}", reason=reason),
         around=day,

@@ -112,7 +112,30 @@ def run_migrations_online():
             context.run_migrations()
 
 
+def install_shipped_law():
+    """Once the schema is at head, install the law shipped with the code (keeping local edits).
+
+    This is why `db upgrade` alone leaves a database that knows every shipped rulebook, rule,
+    refusal ground and official calendar day, and why a release that changes shipped law
+    updates it. A partial upgrade (to an older revision) installs nothing: the models expect
+    the head schema. Migration files themselves stay free of app code.
+    """
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with get_engine().connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != heads:
+        return
+    from spokes.deadlines.sync import install_if_needed
+
+    applied = install_if_needed()
+    logger.info('Shipped law: %d item(s) installed or updated.', applied)
+
+
 if context.is_offline_mode():
     run_migrations_offline()
 else:
     run_migrations_online()
+    install_shipped_law()

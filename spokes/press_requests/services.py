@@ -680,7 +680,8 @@ def _send(actor: User, req: PressRequest, answer: Answer, action: Action) -> Non
     public = {
         "answer_id": answer.id, "kind": answer.kind, "form": answer.form,
         "speaker": _public_person(db.session.get(User, answer.author_id)),
-        "refusal_ground": {"code": ground.code, "text": ground.text, "source": ground.source} if ground else None,
+        "refusal_ground": {"code": ground.code, "text": ground.text, "source": ground.source,
+                           "confidence": ground.confidence} if ground else None,
         "refusal_reason": answer.refusal_reason,
     }
     transition(actor, req, action, audit_after=public, public=True)

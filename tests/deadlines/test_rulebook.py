@@ -66,14 +66,15 @@ def test_overlapping_rulebooks_prefer_later_valid_from() -> None:
 def test_seed_json_shape() -> None:
     raw = load_seed_json()
     books = {b["code"]: b for b in raw["rulebooks"]}
-    assert books["qd1430-2017"]["name"] == "QĐ 1430/2017 — NĐ 09/2017 — Luật Báo chí 2016"
+    assert books["qd1430-2017"]["name"] == "NĐ 09/2017 — Luật Báo chí 2016"
     assert books["lbc2025-nd237"]["name"] == "Luật Báo chí 2025 — NĐ 237/2026"
     assert [g["code"] for g in books["qd1430-2017"]["refusal_grounds"]] == ["a", "b", "c", "d"]
     assert books["qd1430-2017"]["refusal_grounds"][3]["confidence"] == "U"
     assert [g["code"] for g in books["lbc2025-nd237"]["refusal_grounds"]] == ["a", "b", "c"]
     assert books["lbc2025-nd237"]["press_conference_notice_hours"] == 24
     assert "Điều 22 khoản 3" in books["lbc2025-nd237"]["press_conference_notice_citation"]
-    assert books["qd1430-2017"]["press_conference_notice_hours"] is None
+    assert books["qd1430-2017"]["press_conference_notice_hours"] == 24
+    assert "Điều 41" in books["qd1430-2017"]["press_conference_notice_citation"]
 
 
 def test_seeded_validity() -> None:
@@ -100,10 +101,10 @@ def test_every_request_type_has_a_main_rule(book: RulebookSpec, request_type: st
         (OLD, "forwarded_feedback", "main", 30, TimeUnit.CALENDAR_DAYS, "S"),
         (OLD, "forwarded_complaint", "main", 30, TimeUnit.CALENDAR_DAYS, "S"),
         (OLD, "emergency", "main", 24, TimeUnit.HOURS, "U"),
-        (NEW, "press_answer", "main", 30, TimeUnit.CALENDAR_DAYS, "Q"),
-        (NEW, "forwarded_feedback", "main", 15, TimeUnit.WORKING_DAYS, "Q"),
+        (NEW, "press_answer", "main", 30, TimeUnit.CALENDAR_DAYS, "S"),
+        (NEW, "forwarded_feedback", "main", 15, TimeUnit.WORKING_DAYS, "S"),
         (NEW, "forwarded_complaint", "main", 10, TimeUnit.CALENDAR_DAYS, "U"),
-        (NEW, "forwarded_complaint", "conclusion", 5, TimeUnit.WORKING_DAYS, "Q"),
+        (NEW, "forwarded_complaint", "conclusion", 5, TimeUnit.WORKING_DAYS, "S"),
         (NEW, "emergency", "main", 24, TimeUnit.HOURS, "U"),
     ],
 )
@@ -132,7 +133,8 @@ def test_evaluate_conclusion_milestone() -> None:
     # Conclusion recorded Fri 04/09/2026: 5 T7, 6 CN; 7–11/09 = 1–5 → Fri 11/09/2026.
     result = evaluate(NEW, "forwarded_complaint", datetime(2026, 9, 4, 15, 0), WorkCalendar(), "conclusion")
     assert result.due_date == date(2026, 9, 11)
-    assert "độ tin cậy Q" in result.steps[1]
+    assert "(NĐ 237/2026/NĐ-CP, Điều 18 khoản 2)" in result.steps[1]
+    assert "độ tin cậy" not in result.steps[1]
 
 
 def test_seeded_extension_policy() -> None:
