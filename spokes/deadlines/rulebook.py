@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -89,6 +89,9 @@ class RulebookSpec:
     valid_from: date
     valid_to: date | None
     rules: tuple[RuleSpec, ...]
+    # None: national. A code: a layer over the national rulebook for that unit and its subtree,
+    # holding only the rules that regulation (or the unit) sets.
+    scope_unit_code: str | None = None
 
     def is_valid_on(self, day: date) -> bool:
         """Return True if this rulebook applies to requests received on day."""
@@ -107,13 +110,40 @@ def select_rulebook(rulebooks: Iterable[RulebookSpec], received_at: datetime) ->
 
     The date is taken in Vietnamese time: 01/07/2026 00:10 in Vietnam is still 30/06 in UTC
     but falls under the new law. If several books overlap, the most recent valid_from wins.
-    Raise NoRulebook if none applies.
+    Raise NoRulebook if none applies. Layers (books with a scope unit) are never chosen here.
     """
     day = to_vn(received_at).date()
-    valid = [book for book in rulebooks if book.is_valid_on(day)]
+    valid = [book for book in rulebooks if book.scope_unit_code is None and book.is_valid_on(day)]
     if not valid:
         raise NoRulebook(f"Không có bộ quy tắc nào áp dụng cho ngày {day:%d/%m/%Y}.")
     return max(valid, key=lambda book: book.valid_from)
+
+
+def select_layers(
+    rulebooks: Iterable[RulebookSpec], received_at: datetime, unit_chain: Sequence[str]
+) -> list[RulebookSpec]:
+    """Return the layers in force for a unit on the Vietnamese date of receipt, least specific first.
+
+    ``unit_chain`` lists unit codes from the top of the tree down to the receiving unit; a layer
+    applies if its scope unit is in that chain. A deeper scope is more specific; at one depth
+    the later valid_from is.
+    """
+    day = to_vn(received_at).date()
+    depth = {code: i for i, code in enumerate(unit_chain)}
+    chosen = [b for b in rulebooks
+              if b.scope_unit_code is not None and b.scope_unit_code in depth and b.is_valid_on(day)]
+    return sorted(chosen, key=lambda b: (depth[b.scope_unit_code or ""], b.valid_from))
+
+
+def resolve_rule(
+    national: RulebookSpec, layers: Sequence[RulebookSpec], request_type: str, milestone: str = "main"
+) -> tuple[RulebookSpec, RuleSpec]:
+    """Return the book and rule that set a deadline: the most specific layer that has one, else national."""
+    for book in reversed(layers):
+        for rule in book.rules:
+            if rule.request_type == request_type and rule.milestone == milestone:
+                return book, rule
+    return national, national.rule_for(request_type, milestone)
 
 
 def evaluate(
@@ -122,13 +152,22 @@ def evaluate(
     received_at: datetime,
     calendar: WorkCalendar,
     milestone: str = "main",
+    layers: Sequence[RulebookSpec] = (),
 ) -> DeadlineResult:
-    """Compute the deadline a rulebook sets for a request, with the rule in the explanation."""
-    rule = rulebook.rule_for(request_type, milestone)
+    """Compute the deadline a rulebook (and its layers) sets for a request, naming the rule and every layer."""
+    book, rule = resolve_rule(rulebook, layers, request_type, milestone)
     result = compute_due(received_at, rule.amount, rule.unit, calendar)
-    rule_step = rule_step_vi(rulebook.name, rule.label_vi, rule.amount, rule.unit.label_vi,
+    rule_step = rule_step_vi(book.name, rule.label_vi, rule.amount, rule.unit.label_vi,
                              rule.citation_source, rule.confidence, rule.statutory)
-    steps = (result.steps[0], rule_step, *result.steps[1:])
+    extra: tuple[str, ...] = ()
+    if layers:
+        names = "; ".join(
+            f"{layer.name} (đơn vị {layer.scope_unit_code}; "
+            + ("đặt quy tắc này)" if layer is book else "không đặt quy tắc cho loại yêu cầu này)")
+            for layer in layers
+        )
+        extra = (f"Các lớp quy định áp dụng cho đơn vị, trên bộ quy tắc {rulebook.name}: {names}.",)
+    steps = (result.steps[0], rule_step, *extra, *result.steps[1:])
     return dataclasses.replace(result, steps=steps)
 
 
@@ -230,6 +269,7 @@ def rulebook_from_dict(book: dict[str, Any]) -> RulebookSpec:
         valid_from=date.fromisoformat(book["valid_from"]),
         valid_to=date.fromisoformat(book["valid_to"]) if book.get("valid_to") else None,
         rules=rules,
+        scope_unit_code=book.get("scope_unit_code"),
     )
 
 

@@ -34,6 +34,8 @@ from spokes.deadlines.rulebook import (
     RuleSpec,
     UnknownRule,
     evaluate,
+    resolve_rule,
+    select_layers,
     select_rulebook,
 )
 from spokes.extensions import db
@@ -67,8 +69,21 @@ def rulebook_spec(book: Rulebook) -> RulebookSpec:
     """Turn a stored rulebook into the pure core's RulebookSpec."""
     return RulebookSpec(
         code=book.code, name=book.name, valid_from=book.valid_from, valid_to=book.valid_to,
-        rules=tuple(rule_spec(r) for r in book.rules),
+        rules=tuple(rule_spec(r) for r in book.rules), scope_unit_code=book.scope_unit_code,
     )
+
+
+def unit_chain(unit: Any | None) -> list[str]:
+    """Return the unit codes from the top of the tree down to unit (empty for None)."""
+    if unit is None:
+        return []
+    from spokes.units.models import Unit
+
+    ids = [int(part) for part in (unit.path or "").strip("/").split("/") if part]
+    if unit.id not in ids:
+        ids.append(unit.id)
+    codes = {uid: code for uid, code in db.session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(ids)))}
+    return [codes[i] for i in ids if i in codes]
 
 
 def load_rulebooks() -> list[Rulebook]:
@@ -103,15 +118,20 @@ def work_calendar() -> WorkCalendar:
 
 @dataclass(frozen=True)
 class Deadline:
-    """A computed deadline with the stored rulebook and rule it came from."""
+    """A computed deadline with the stored rulebook and rule it came from.
+
+    ``rulebook`` is the national rulebook (its refusal grounds apply); ``rule`` may come from a
+    layer over it, listed in ``layers`` (least specific first).
+    """
 
     rulebook: Rulebook
     rule: Rule
     result: DeadlineResult
+    layers: tuple[Rulebook, ...] = ()
 
     def explanation(self, *, note: str | None = None) -> dict[str, Any]:
         """Return the JSON explanation stored with a request and shown wherever its due date is."""
-        return explanation_dict(self.rulebook, self.rule, self.result, note=note)
+        return explanation_dict(self.rulebook, self.rule, self.result, note=note, layers=self.layers)
 
 
 class DeadlineUnavailable(LookupError):
@@ -126,22 +146,33 @@ def compute(
     rulebook_for: datetime | None = None,
     calendar: WorkCalendar | None = None,
     books: list[Rulebook] | None = None,
+    unit: Any | None = None,
 ) -> Deadline:
-    """Compute a deadline. The rulebook is chosen by ``rulebook_for`` (default: ``start_at``)."""
+    """Compute a deadline for a request received by ``unit`` (None: national rules and shipped defaults).
+
+    The national rulebook and the unit's layers are chosen by the Vietnamese date of
+    ``rulebook_for`` (default: ``start_at``); the most specific layer with a rule wins.
+    """
     books = books if books is not None else load_rulebooks()
     specs = {b.code: b for b in books}
+    all_specs = [rulebook_spec(b) for b in books]
+    moment = rulebook_for or start_at
     try:
-        spec = select_rulebook([rulebook_spec(b) for b in books], rulebook_for or start_at)
-        result = evaluate(spec, request_type, start_at, calendar or work_calendar(), milestone)
+        spec = select_rulebook(all_specs, moment)
+        layers = select_layers(all_specs, moment, unit_chain(unit)) if unit is not None else []
+        result = evaluate(spec, request_type, start_at, calendar or work_calendar(), milestone, layers)
+        source, _rule = resolve_rule(spec, layers, request_type, milestone)
     except (LookupError, UnknownRule) as err:
         raise DeadlineUnavailable(str(err)) from err
-    book = specs[spec.code]
+    book = specs[source.code]
     rule = next(r for r in book.rules if r.request_type == request_type and r.milestone == milestone)
-    return Deadline(rulebook=book, rule=rule, result=result)
+    return Deadline(rulebook=specs[spec.code], rule=rule, result=result,
+                    layers=tuple(specs[layer.code] for layer in layers))
 
 
-def explanation_dict(book: Rulebook, rule: Rule, result: DeadlineResult, *, note: str | None = None) -> dict[str, Any]:
-    """Return a JSON-able explanation of a deadline."""
+def explanation_dict(book: Rulebook, rule: Rule, result: DeadlineResult, *, note: str | None = None,
+                     layers: Sequence[Rulebook] = ()) -> dict[str, Any]:
+    """Return a JSON-able explanation of a deadline; ``layers`` names every layer in force."""
     return {
         "start": to_vn(result.start).isoformat(),
         "due_at": result.due_at.isoformat(),
@@ -153,6 +184,9 @@ def explanation_dict(book: Rulebook, rule: Rule, result: DeadlineResult, *, note
         "confidence": rule.confidence,
         "confidence_label": CONFIDENCE_LABELS_VI.get(rule.confidence, rule.confidence),
         "statutory": bool(rule.statutory),
+        "layers": [{"code": book.code, "name": book.name, "scope_unit_code": None}] + [
+            {"code": layer.code, "name": layer.name, "scope_unit_code": layer.scope_unit_code} for layer in layers],
+        "rule_rulebook": rule.rulebook.code if rule.rulebook is not None else book.code,
         "skipped_days": [{"date": d.date.isoformat(), "name": d.name} for d in result.skipped_days],
         "moved_from": result.moved_from.isoformat() if result.moved_from else None,
         "estimated": result.estimated,
@@ -191,7 +225,7 @@ MAX_YEAR = 2040
 
 
 def _first_valid_from(books: Sequence[Rulebook]) -> date | None:
-    return min((b.valid_from for b in books), default=None)
+    return min((b.valid_from for b in books if b.scope_unit_code is None), default=None)
 
 
 def rulebook_on(day: date, books: Sequence[Rulebook] | None = None) -> Rulebook | None:
@@ -258,6 +292,8 @@ def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: st
     # cites the rule text the deadline was set under even if an admin has edited it since.
     if len(old_steps) > 1 and old_steps[1].startswith("Áp dụng "):
         steps.insert(1, old_steps[1])
+        if len(old_steps) > 2 and old_steps[2].startswith("Các lớp quy định"):
+            steps.insert(2, old_steps[2])
     steps.append(_("Tính lại ngày %(day)s do lịch làm việc thay đổi: %(reason)s",
                    day=f"{to_vn(now()):%d/%m/%Y}", reason=reason))
     new = dict(old)
@@ -661,7 +697,7 @@ def create_rulebook_version(
     if not name or len(name) > 255:
         raise DomainError(_("Tên bộ quy tắc dài từ 1 đến 255 ký tự."), status=400)
     check_year(valid_from.year)
-    books = load_rulebooks()
+    books = [b for b in load_rulebooks() if b.scope_unit_code is None]  # layers version on their own
     if any(b.code == code for b in books):
         raise DomainError(_("Mã “%(code)s” đã được dùng cho một bộ quy tắc khác.", code=code), status=400)
     if any(b.valid_from == valid_from for b in books):

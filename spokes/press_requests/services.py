@@ -257,7 +257,7 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     # An emergency counts from the event itself (ND 09 Điều 6), not from when it was logged.
     clock_start = data.event_at if data.type == "emergency" and data.event_at else received_at
     try:
-        deadline = deadlines.compute(data.type, clock_start, rulebook_for=received_at)
+        deadline = deadlines.compute(data.type, clock_start, rulebook_for=received_at, unit=unit)
     except deadlines.DeadlineUnavailable as err:
         raise DomainError(_("Không có quy tắc thời hạn áp dụng cho ngày tiếp nhận này."), status=400) from err
 
@@ -757,7 +757,7 @@ def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Tran
     moment = now()
     from_unit = req.unit
     try:
-        deadline = deadlines.compute(req.type, moment)
+        deadline = deadlines.compute(req.type, moment, unit=to_unit)
     except deadlines.DeadlineUnavailable as err:
         raise DomainError(_("Không có quy tắc thời hạn áp dụng cho ngày chuyển."), status=400) from err
     record = Transfer(request_id=req.id, from_unit_id=from_unit.id, to_unit_id=to_unit.id,

@@ -22,7 +22,8 @@ from spokes.deadlines.rulebook import (
     validate_extension,
 )
 
-BOOKS = load_seed_rulebooks()
+BOOKS = tuple(b for b in load_seed_rulebooks() if b.scope_unit_code is None)  # national books
+LAYERS = tuple(b for b in load_seed_rulebooks() if b.scope_unit_code is not None)
 OLD, NEW = (next(b for b in BOOKS if b.code == code) for code in ("qd1430-2017", "lbc2025-nd237"))
 
 
@@ -38,7 +39,7 @@ def _rule(**overrides: object) -> RuleSpec:
 @pytest.mark.parametrize(
     ("received", "code"),
     [
-        (datetime(2017, 7, 5, 0, 0), "qd1430-2017"),
+        (datetime(2017, 1, 1, 0, 0), "qd1430-2017"),
         (datetime(2026, 6, 30, 23, 30), "qd1430-2017"),
         (datetime(2026, 6, 30, 16, 59, 59, tzinfo=UTC), "qd1430-2017"),  # 23:59:59 VN on 30/06
         (datetime(2026, 6, 30, 17, 0, tzinfo=UTC), "lbc2025-nd237"),  # 00:00 VN on 01/07
@@ -50,11 +51,12 @@ def test_select_rulebook_by_vietnamese_date(received: datetime, code: str) -> No
     assert select_rulebook(BOOKS, received).code == code
 
 
-def test_no_rulebook_before_2017_07_05() -> None:
+def test_no_rulebook_before_2017_01_01() -> None:
+    """The national rulebook starts when Luật Báo chí 2016 took effect (01/01/2017)."""
     with pytest.raises(NoRulebook):
-        select_rulebook(BOOKS, datetime(2017, 7, 4, 23, 59))
-    # 04/07 17:00 UTC is 05/07 00:00 in Vietnam: covered.
-    assert select_rulebook(BOOKS, datetime(2017, 7, 4, 17, 0, tzinfo=UTC)).code == "qd1430-2017"
+        select_rulebook(BOOKS, datetime(2016, 12, 31, 23, 59))
+    # 31/12/2016 17:00 UTC is 01/01/2017 00:00 in Vietnam: covered.
+    assert select_rulebook(BOOKS, datetime(2016, 12, 31, 17, 0, tzinfo=UTC)).code == "qd1430-2017"
 
 
 def test_overlapping_rulebooks_prefer_later_valid_from() -> None:
@@ -78,7 +80,7 @@ def test_seed_json_shape() -> None:
 
 
 def test_seeded_validity() -> None:
-    assert (OLD.valid_from, OLD.valid_to) == (date(2017, 7, 5), date(2026, 6, 30))
+    assert (OLD.valid_from, OLD.valid_to) == (date(2017, 1, 1), date(2026, 6, 30))
     assert (NEW.valid_from, NEW.valid_to) == (date(2026, 7, 1), None)
 
 

@@ -139,7 +139,7 @@ def test_calculator_date_outside_any_rulebook_gives_a_clear_400(client, rulebook
     assert response.status_code == 400
     html = page(response)
     assert "Không có bộ quy tắc nào áp dụng cho ngày 01/01/2016." in html
-    assert "05/07/2017" in html
+    assert "01/01/2017" in html
 
 
 def test_calculator_conclusion_under_the_old_rulebook_gives_a_clear_400(client, rulebooks):
@@ -196,7 +196,7 @@ def test_rulebook_list_and_page(client, rulebooks, admin):
     html = page(client.get("/admin/rulebooks"))
     assert "NĐ 09/2017 — Luật Báo chí 2016" in html
     assert "Luật Báo chí 2025 — NĐ 237/2026" in html
-    assert "05/07/2017 – 30/06/2026" in html
+    assert "01/01/2017 – 30/06/2026" in html
     assert "01/07/2026 – nay" in html
     new_book = book("lbc2025-nd237")
     response = client.get(f"/admin/rulebooks/{new_book.id}")
