@@ -571,6 +571,7 @@ class DraftData:
     interview_at: datetime | None = None
     interview_place: str | None = None
     questions_received: bool = False
+    interviewee_consent: bool = False
     review_requested: bool = False
 
 
@@ -622,8 +623,10 @@ def _validate_draft(req: PressRequest, data: DraftData) -> None:
             raise DomainError(_("Vui lòng nêu lý do từ chối cụ thể."), status=400)
     elif not data.body.strip():
         raise DomainError(_("Nội dung trả lời không được để trống."), status=400)
-    if data.form == "interview" and req.type == "interview" and not data.questions_received:
-        raise DomainError(_("Phóng viên phải gửi trước câu hỏi phỏng vấn (Luật Báo chí 2025, Điều 33)."), status=400)
+    if (data.form == "interview" and req.type == "interview"
+            and not (data.questions_received or data.interviewee_consent)):
+        raise DomainError(_("Chỉ trả lời phỏng vấn khi phóng viên đã gửi trước câu hỏi hoặc người trả lời phỏng vấn "
+                            "đồng ý trả lời (Luật Báo chí 2025, Điều 33); hãy ghi nhận một trong hai."), status=400)
 
 
 def save_draft(actor: User, req: PressRequest, data: DraftData) -> Answer:
@@ -644,6 +647,7 @@ def save_draft(actor: User, req: PressRequest, data: DraftData) -> Answer:
     answer.interview_at = data.interview_at
     answer.interview_place = data.interview_place
     answer.questions_received = data.questions_received
+    answer.interviewee_consent = data.interviewee_consent
     answer.review_requested = data.review_requested
     answer.status = AnswerStatus.DRAFT.value
     answer.author_id = actor.id

@@ -3,7 +3,8 @@
 Adds what `rulebooks sync` needs to install the shipped rulebooks and the official working
 calendar without undoing an admin's edits: a snapshot table of what was last installed, the
 statutory/internal flag of each rule, the unit subtree of a provincial layer, and the
-document and source of each calendar day (with a new kind, a cancelled day off).
+document and source of each calendar day (with a new kind, a cancelled day off), and whether
+an interviewee consented to answer questions not sent in advance.
 
 The data itself is not written here: once the schema is at head, migrations/env.py runs the
 shipped-law sync, so `db upgrade` alone leaves a database with every shipped rulebook, rule,
@@ -38,6 +39,8 @@ def upgrade():
         batch_op.add_column(sa.Column('scope_unit_code', sa.String(length=40), nullable=True))
     with op.batch_alter_table('rules', schema=None) as batch_op:
         batch_op.add_column(sa.Column('statutory', sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table('answers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('interviewee_consent', sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table('calendar_days', schema=None) as batch_op:
         batch_op.add_column(sa.Column('document', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('source', sa.String(length=10), server_default='admin', nullable=False))
@@ -57,6 +60,7 @@ def downgrade():
         batch_op.drop_column('document')
     # Rules and rulebooks are referenced by stored requests: SQLite (3.35+) drops the column in
     # place rather than copying the table, which its foreign keys would refuse.
+    op.drop_column('answers', 'interviewee_consent')
     op.drop_column('rules', 'statutory')
     op.drop_column('rulebooks', 'scope_unit_code')
     op.drop_table('shipped_law_items')
