@@ -249,13 +249,3 @@ def sync(actor: Any | None = None, *, dry_run: bool = False) -> SyncReport:
         log.info("shipped law sync: %d applied, %d local edits kept", len(report.applied), kept)
     return report
 
-
-def install_if_needed() -> int:
-    """Run sync as part of `db upgrade` and commit; return how many items it applied.
-
-    Called by migrations/env.py once the schema is at head, so a database made by
-    `db upgrade` alone knows the shipped law.
-    """
-    report = sync(actor=None)
-    db.session.commit()
-    return len(report.applied)

@@ -128,10 +128,12 @@ def install_shipped_law():
         current = set(MigrationContext.configure(connection).get_current_heads())
     if current != heads:
         return
-    from spokes.deadlines.sync import install_if_needed
+    from spokes.deadlines.sync import sync
+    from spokes.extensions import db
 
-    applied = install_if_needed()
-    logger.info('Shipped law: %d item(s) installed or updated.', applied)
+    report = sync(actor=None)
+    db.session.commit()  # `db upgrade` is a command: it commits once, like any other
+    logger.info('Shipped law: %d item(s) installed or updated.', len(report.applied))
 
 
 if context.is_offline_mode():
