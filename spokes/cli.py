@@ -17,13 +17,15 @@ from spokes.extensions import db
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
     from spokes.admin.cli import register as register_admin
+    from spokes.deadlines.cli import register as register_deadlines
     from spokes.letters.cli import register as register_letters
     from spokes.notifications.cli import register as register_notifications
     from spokes.reports.cli import register as register_reports
 
     for command in (seed_demo, create_user, deadline, audit_verify, backup, restore):
         app.cli.add_command(command)
-    for feature_register in (register_admin, register_notifications, register_reports, register_letters):
+    for feature_register in (register_admin, register_deadlines, register_notifications, register_reports,
+                             register_letters):
         feature_register(app)
 
 
@@ -77,9 +79,13 @@ def create_user(email: str, name: str, unit_code: str, role: str, title: str | N
 @click.argument("request_type")
 @click.argument("received_at")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--unit", "unit_code", default=None, help="Receiving unit code: apply its provincial and local layers.")
 @with_appcontext
-def deadline(request_type: str, received_at: str, as_json: bool) -> None:
-    """Print the legal due time for TYPE received at RECEIVED_AT (ISO 8601; no offset = Vietnam time)."""
+def deadline(request_type: str, received_at: str, as_json: bool, unit_code: str | None) -> None:
+    """Print the due time for TYPE received at RECEIVED_AT (ISO 8601; no offset = Vietnam time).
+
+    Without --unit: the national rulebook and the shipped defaults; with --unit: that unit's layers too.
+    """
     from spokes.deadlines.services import DeadlineUnavailable, compute
     from spokes.press_requests.models import RequestType
 
@@ -92,8 +98,18 @@ def deadline(request_type: str, received_at: str, as_json: bool) -> None:
     except ValueError:
         click.echo(f"Lỗi: thời điểm '{received_at}' không đúng ISO 8601 (ví dụ 2026-07-01T09:30).", err=True)
         sys.exit(2)
+    unit = None
+    if unit_code:
+        from sqlalchemy import select
+
+        from spokes.units.models import Unit
+
+        unit = db.session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
+        if unit is None:
+            click.echo(f"Lỗi: không có đơn vị mã '{unit_code}'.", err=True)
+            sys.exit(2)
     try:
-        result = compute(request_type, moment)
+        result = compute(request_type, moment, unit=unit)
     except DeadlineUnavailable:
         click.echo(f"Lỗi: không có bộ quy tắc nào áp dụng cho thời điểm {received_at}.", err=True)
         sys.exit(2)
@@ -110,7 +126,11 @@ def deadline(request_type: str, received_at: str, as_json: bool) -> None:
             "unit": explanation["unit"],
             "citation": explanation["citation"],
             "confidence": explanation["confidence"],
+            "statutory": explanation["statutory"],
             "skipped_days": explanation["skipped_days"],
+            "layers": explanation["layers"],
+            "estimated": explanation["estimated"],
+            "estimated_years": explanation["estimated_years"],
             "steps": explanation["steps"],
         }, ensure_ascii=False, indent=2))
         return
@@ -118,6 +138,11 @@ def deadline(request_type: str, received_at: str, as_json: bool) -> None:
 
     click.echo(f"Hạn chót: {vn_datetime(result.result.due_at, '%H:%M:%S ngày %d/%m/%Y')} (giờ Việt Nam)")
     click.echo(f"Bộ quy tắc: {explanation['rulebook']['name']}")
+    for layer in explanation["layers"][1:]:
+        click.echo(f"Lớp quy định: {layer['name']} (đơn vị {layer['scope_unit_code']})")
+    if explanation["estimated"]:
+        click.echo("Lưu ý: lịch nghỉ dự kiến (chưa công bố chính thức) cho năm "
+                   + ", ".join(str(y) for y in explanation["estimated_years"]))
     click.echo(f"Quy tắc: {explanation['rule']['label']} — {explanation['citation']['source']} "
                f"(độ tin cậy {explanation['confidence']}: {explanation['confidence_label']})")
     click.echo(f"Trích dẫn: {explanation['citation']['text']}")

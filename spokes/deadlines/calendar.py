@@ -18,6 +18,8 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 WEEKEND_NAMES = {5: "Thứ Bảy", 6: "Chủ nhật"}
 MAKEUP_DAY_NAME = "Ngày làm bù"
+CANCELLED_DAY_OFF_NAME = "Không nghỉ (hủy ngày nghỉ)"
+ESTIMATED_LABEL = "dự kiến"
 
 # A calendar where every day is off would make the search loop forever; ten years of
 # consecutive days off can only be a data-entry mistake.
@@ -84,30 +86,60 @@ def _frozen(mapping: Mapping[date, str]) -> Mapping[date, str]:
 class WorkCalendar:
     """Which days are working days for a public body in Vietnam.
 
-    Precedence, strongest first: admin make-up working days, admin extra days off,
-    the package's make-up Saturdays, public holidays, then the Monday–Friday week.
-    Admin entries win over package data so an admin can correct the package.
+    Precedence, strongest first: make-up working days, extra days off, cancelled days off
+    (a weekday the package wrongly assumed off), the package's make-up Saturdays, public
+    holidays, then the Monday–Friday week. Official swaps and admin entries win over package
+    data so they can correct the package.
+
+    ``announced_years`` are the years whose official schedule is known; a date in any other
+    year depends on the package's estimate (dự kiến). None means "not tracked": no year is
+    flagged, as for a calendar built in a test from a provider alone.
     """
 
     extra_days_off: Mapping[date, str] = field(default_factory=dict)
     makeup_working_days: Mapping[date, str] = field(default_factory=dict)
     holiday_provider: HolidayProvider = public_holidays
     makeup_provider: HolidayProvider = public_makeup_working_days
+    cancelled_days_off: Mapping[date, str] = field(default_factory=dict)
+    announced_years: frozenset[int] | None = None
+    # Extra words after a holiday's name, e.g. "(chưa kiểm chứng)" for a doubtful package day.
+    day_notes: Mapping[date, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Copy into read-only views so a caller mutating its dict cannot change a frozen calendar.
         object.__setattr__(self, "extra_days_off", _frozen(self.extra_days_off))
         object.__setattr__(self, "makeup_working_days", _frozen(self.makeup_working_days))
+        object.__setattr__(self, "cancelled_days_off", _frozen(self.cancelled_days_off))
+        object.__setattr__(self, "day_notes", _frozen(self.day_notes))
+        if self.announced_years is not None:
+            object.__setattr__(self, "announced_years", frozenset(self.announced_years))
 
     def __hash__(self) -> int:
         return hash(
             (
                 frozenset(self.extra_days_off.items()),
                 frozenset(self.makeup_working_days.items()),
+                frozenset(self.cancelled_days_off.items()),
+                frozenset(self.day_notes.items()),
+                self.announced_years,
                 self.holiday_provider,
                 self.makeup_provider,
             )
         )
+
+    def is_estimated(self, year: int) -> bool:
+        """Return True if the days off of year are the package's estimate, not an announced schedule."""
+        return self.announced_years is not None and year not in self.announced_years
+
+    def estimated_years_in(self, start: date, end: date) -> tuple[int, ...]:
+        """Return the estimated years between start and end, both included."""
+        return tuple(y for y in range(start.year, end.year + 1) if self.is_estimated(y))
+
+    def cancelled_name(self, d: date) -> str | None:
+        """Return why a day the package assumed off is worked after all, or None."""
+        if d in self.cancelled_days_off and d not in self.extra_days_off:
+            return self.cancelled_days_off[d] or CANCELLED_DAY_OFF_NAME
+        return None
 
     @classmethod
     def holidays_only(cls, holiday_provider: HolidayProvider) -> WorkCalendar:
@@ -128,11 +160,14 @@ class WorkCalendar:
             return None
         if d in self.extra_days_off:
             return self.extra_days_off[d] or "Ngày nghỉ"
+        if d in self.cancelled_days_off and d.weekday() < 5:
+            return None
         if d in self.makeup_provider(d.year):
             return None
         holiday = self.holiday_provider(d.year).get(d)
         if holiday is not None:
-            return holiday
+            note = self.day_notes.get(d)
+            return f"{holiday} {note}" if note else holiday
         return WEEKEND_NAMES.get(d.weekday())
 
     def is_working_day(self, d: date) -> bool:

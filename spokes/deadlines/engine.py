@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from spokes.deadlines.calendar import VN_TZ, WorkCalendar, to_vn
+from spokes.deadlines.calendar import ESTIMATED_LABEL, VN_TZ, WorkCalendar, to_vn
 
 END_OF_DAY = time(23, 59, 59)
 
@@ -46,6 +46,13 @@ class DeadlineResult:
     skipped_days: tuple[SkippedDay, ...]
     moved_from: date | None
     steps: tuple[str, ...]
+    # Years in the counting window whose days off are the package's estimate (dự kiến).
+    estimated_years: tuple[int, ...] = ()
+
+    @property
+    def estimated(self) -> bool:
+        """Return True if the deadline depends on a year whose schedule is not yet announced."""
+        return bool(self.estimated_years)
 
     @property
     def due_date(self) -> date:
@@ -127,15 +134,22 @@ def compute_due(
             for d, name in calendar.days_off_in(last + timedelta(days=1), nxt - timedelta(days=1)):
                 skipped.append(SkippedDay(d, name))
                 steps.append(_skip_line(skipped[-1]))
-            makeup = calendar.makeup_name(nxt)
+            makeup = calendar.makeup_name(nxt) or calendar.cancelled_name(nxt)
             if makeup is not None:
                 steps.append(f"Tính {_d(nxt)} là ngày làm việc — {makeup}.")
             last = nxt
         steps.append(f"Ngày làm việc thứ {amount} là {_d(last)}.")
 
     due_at = _end_of_day(last)
+    estimated = calendar.estimated_years_in(received, last)
+    if estimated:
+        years = ", ".join(str(y) for y in estimated)
+        steps.append(
+            f"Lịch nghỉ năm {years} chưa được công bố chính thức: ngày nghỉ là {ESTIMATED_LABEL} "
+            "(theo thư viện holidays), hạn chót có thể thay đổi."
+        )
     steps.append(f"Hạn chót: 23:59:59 ngày {_d(last)}.")
-    return DeadlineResult(start, due_at, amount, unit, tuple(skipped), moved_from, tuple(steps))
+    return DeadlineResult(start, due_at, amount, unit, tuple(skipped), moved_from, tuple(steps), estimated)
 
 
 def add_working_days(start: date, n: int, calendar: WorkCalendar) -> date:

@@ -53,6 +53,7 @@ MILESTONE_LABELS = {
 CALENDAR_KIND_LABELS = {
     CalendarDayKind.DAY_OFF.value: _l("Ngày nghỉ thêm"),
     CalendarDayKind.WORKING_DAY.value: _l("Ngày làm bù (làm việc vào ngày nghỉ)"),
+    CalendarDayKind.CANCELLED_DAY_OFF.value: _l("Hủy ngày nghỉ (ngày thư viện coi là nghỉ nhưng thực tế làm việc)"),
 }
 
 _INVALID_CHOICE = _l("Lựa chọn không hợp lệ.")
@@ -260,4 +261,5 @@ class CalendarDayForm(FlaskForm):
                       validators=[InputRequired(_l("Vui lòng chọn loại điều chỉnh."))])
     reason = StringField(_l("Lý do (ví dụ: số văn bản thông báo nghỉ)"), validators=[
         DataRequired(_l("Vui lòng nêu lý do.")), Length(max=255)])
+    document = StringField(_l("Văn bản (số, ngày ban hành)"), validators=[Optional(), Length(max=255)])
     submit = SubmitField(_l("Thêm vào lịch"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spokes.core.clock import now
@@ -32,6 +32,9 @@ class Rulebook(db.Model):
     name: Mapped[str] = mapped_column(String(255))
     valid_from: Mapped[date] = mapped_column(Date, index=True)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    # None: national. Otherwise a provincial layer over the national rulebook, applying to the
+    # unit with this code and its subtree, and holding only the values that regulation sets.
+    scope_unit_code: Mapped[str | None] = mapped_column(String(40))
     press_conference_notice_hours: Mapped[int | None] = mapped_column(Integer)
     press_conference_notice_citation: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
@@ -67,6 +70,8 @@ class Rule(db.Model):
     citation_text: Mapped[str] = mapped_column(Text)
     citation_source: Mapped[str] = mapped_column(String(255))
     confidence: Mapped[str] = mapped_column(String(1))
+    # True: a duty a legal text sets ("thời hạn theo quy định"); False: the unit's internal target.
+    statutory: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=list)
     extension_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     extension_max_amount: Mapped[int] = mapped_column(Integer, default=0)
@@ -101,17 +106,43 @@ class CalendarDayKind(enum.StrEnum):
 
     DAY_OFF = "day_off"
     WORKING_DAY = "working_day"  # make-up working day (ngày làm bù)
+    CANCELLED_DAY_OFF = "cancelled_day_off"  # a day the package assumed off that is in fact worked
+
+
+class CalendarDaySource(enum.StrEnum):
+    """Who entered a calendar day: shipped with the code (the official schedule) or an admin."""
+
+    SHIPPED = "shipped"
+    ADMIN = "admin"
 
 
 class CalendarDay(db.Model):
-    """An admin-entered extra day off or make-up working day."""
+    """A change to the package calendar: an official swap shipped with the code, or an admin's entry."""
 
     __tablename__ = "calendar_days"
-    __table_args__ = (enum_check("kind", CalendarDayKind),)
+    __table_args__ = (enum_check("kind", CalendarDayKind), enum_check("source", CalendarDaySource))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(255))
+    # The document that set the day, e.g. "CV 12729/VPCP-KGVX ngày 25/12/2025".
+    document: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(10), default=CalendarDaySource.ADMIN.value, server_default="admin")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class ShippedLawItem(db.Model):
+    """The values of one shipped law item (rulebook, rule, ground, calendar day) as last installed.
+
+    Comparing a stored row with this snapshot tells an admin's local edit apart from a change
+    in a new release, so `rulebooks sync` can apply the release without undoing the edit.
+    """
+
+    __tablename__ = "shipped_law_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    values: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now, onupdate=now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -68,6 +68,8 @@ class RuleSpec:
     extension_reason_required: bool = True
     escalate_after_working_days: int = 2
     milestone: str = "main"
+    # True: a legal text sets this duty; False: an internal target of the unit.
+    statutory: bool = False
     # Shown to the unit once the request is overdue (ND 237 Điều 18(4)); empty when none.
     overdue_note_vi: str = ""
 
@@ -87,6 +89,9 @@ class RulebookSpec:
     valid_from: date
     valid_to: date | None
     rules: tuple[RuleSpec, ...]
+    # None: national. A code: a layer over the national rulebook for that unit and its subtree,
+    # holding only the rules that regulation (or the unit) sets.
+    scope_unit_code: str | None = None
 
     def is_valid_on(self, day: date) -> bool:
         """Return True if this rulebook applies to requests received on day."""
@@ -105,13 +110,40 @@ def select_rulebook(rulebooks: Iterable[RulebookSpec], received_at: datetime) ->
 
     The date is taken in Vietnamese time: 01/07/2026 00:10 in Vietnam is still 30/06 in UTC
     but falls under the new law. If several books overlap, the most recent valid_from wins.
-    Raise NoRulebook if none applies.
+    Raise NoRulebook if none applies. Layers (books with a scope unit) are never chosen here.
     """
     day = to_vn(received_at).date()
-    valid = [book for book in rulebooks if book.is_valid_on(day)]
+    valid = [book for book in rulebooks if book.scope_unit_code is None and book.is_valid_on(day)]
     if not valid:
         raise NoRulebook(f"Không có bộ quy tắc nào áp dụng cho ngày {day:%d/%m/%Y}.")
     return max(valid, key=lambda book: book.valid_from)
+
+
+def select_layers(
+    rulebooks: Iterable[RulebookSpec], received_at: datetime, unit_chain: Sequence[str]
+) -> list[RulebookSpec]:
+    """Return the layers in force for a unit on the Vietnamese date of receipt, least specific first.
+
+    ``unit_chain`` lists unit codes from the top of the tree down to the receiving unit; a layer
+    applies if its scope unit is in that chain. A deeper scope is more specific; at one depth
+    the later valid_from is.
+    """
+    day = to_vn(received_at).date()
+    depth = {code: i for i, code in enumerate(unit_chain)}
+    chosen = [b for b in rulebooks
+              if b.scope_unit_code is not None and b.scope_unit_code in depth and b.is_valid_on(day)]
+    return sorted(chosen, key=lambda b: (depth[b.scope_unit_code or ""], b.valid_from))
+
+
+def resolve_rule(
+    national: RulebookSpec, layers: Sequence[RulebookSpec], request_type: str, milestone: str = "main"
+) -> tuple[RulebookSpec, RuleSpec]:
+    """Return the book and rule that set a deadline: the most specific layer that has one, else national."""
+    for book in reversed(layers):
+        for rule in book.rules:
+            if rule.request_type == request_type and rule.milestone == milestone:
+                return book, rule
+    return national, national.rule_for(request_type, milestone)
 
 
 def evaluate(
@@ -120,17 +152,81 @@ def evaluate(
     received_at: datetime,
     calendar: WorkCalendar,
     milestone: str = "main",
+    layers: Sequence[RulebookSpec] = (),
 ) -> DeadlineResult:
-    """Compute the deadline a rulebook sets for a request, with the rule in the explanation."""
-    rule = rulebook.rule_for(request_type, milestone)
+    """Compute the deadline a rulebook (and its layers) sets for a request, naming the rule and every layer."""
+    book, rule = resolve_rule(rulebook, layers, request_type, milestone)
     result = compute_due(received_at, rule.amount, rule.unit, calendar)
-    rule_step = (
-        f"Áp dụng {rulebook.name}: {rule.label_vi} — {rule.amount} {rule.unit.label_vi} "
-        f"({rule.citation_source}; độ tin cậy {rule.confidence}: "
-        f"{CONFIDENCE_LABELS_VI[rule.confidence]})."
-    )
-    steps = (result.steps[0], rule_step, *result.steps[1:])
+    rule_step = rule_step_vi(book.name, rule.label_vi, rule.amount, rule.unit.label_vi,
+                             rule.citation_source, rule.confidence, rule.statutory)
+    extra: tuple[str, ...] = ()
+    if layers:
+        names = "; ".join(
+            f"{layer.name} (đơn vị {layer.scope_unit_code}; "
+            + ("đặt quy tắc này)" if layer is book else "không đặt quy tắc cho loại yêu cầu này)")
+            for layer in layers
+        )
+        extra = (f"Các lớp quy định áp dụng cho đơn vị, trên bộ quy tắc {rulebook.name}: {names}.",)
+    steps = (result.steps[0], rule_step, *extra, *result.steps[1:])
     return dataclasses.replace(result, steps=steps)
+
+
+INTERNAL_TARGET_VI = "chỉ tiêu nội bộ của đơn vị"
+UNVERIFIED_SOURCE_VI = "mức mặc định, nguồn đang được đối chiếu"
+
+
+def is_public_statutory(statutory: bool, confidence: str) -> bool:
+    """Return True if a deadline may be called "thời hạn theo quy định" in public.
+
+    Only a statutory rule whose source was read (Q or S) qualifies; an unverified figure is
+    never presented to a journalist as the law.
+    """
+    return bool(statutory) and confidence in ("Q", "S")
+
+
+def rule_step_vi(book_name: str, label: str, amount: int, unit_label: str, source: str,
+                 confidence: str, statutory: bool) -> str:
+    """Return the explanation line naming the rule; safe to show in public (no U citation)."""
+    if not statutory:
+        basis = INTERNAL_TARGET_VI
+    elif confidence == "U":
+        basis = UNVERIFIED_SOURCE_VI
+    else:
+        basis = source
+    return f"Áp dụng {book_name}: {label} — {amount} {unit_label} ({basis})."
+
+
+def public_explanation(explanation: dict[str, Any]) -> dict[str, Any]:
+    """Return a stored deadline explanation as a journalist may see it.
+
+    Drops the confidence wording (staff only), drops an unverified (U) citation, and rewrites
+    the rule line, so explanations stored before these rules were kept are safe as well.
+    """
+    if not explanation:
+        return {}
+    confidence = explanation.get("confidence") or "U"
+    statutory = explanation.get("statutory")
+    if statutory is None:  # stored before the flag existed: only a read source counted as law
+        statutory = confidence in ("Q", "S")
+    public = {k: v for k, v in explanation.items() if k not in ("confidence", "confidence_label")}
+    public["statutory"] = is_public_statutory(statutory, confidence)
+    if confidence == "U":
+        public.pop("citation", None)
+    rule = explanation.get("rule") or {}
+    book = explanation.get("rulebook") or {}
+    steps = list(explanation.get("steps") or [])
+    try:
+        unit_label = TimeUnit(explanation.get("unit")).label_vi
+    except ValueError:
+        unit_label = ""
+    citation = explanation.get("citation") or {}
+    public["steps"] = [
+        rule_step_vi(book.get("name", ""), rule.get("label", ""), explanation.get("amount", 0), unit_label,
+                     citation.get("source", ""), confidence, bool(statutory))
+        if step.startswith("Áp dụng ") else step
+        for step in steps
+    ]
+    return public
 
 
 def validate_extension(
@@ -173,6 +269,7 @@ def rulebook_from_dict(book: dict[str, Any]) -> RulebookSpec:
         valid_from=date.fromisoformat(book["valid_from"]),
         valid_to=date.fromisoformat(book["valid_to"]) if book.get("valid_to") else None,
         rules=rules,
+        scope_unit_code=book.get("scope_unit_code"),
     )
 
 

@@ -24,6 +24,7 @@ from spokes.deadlines.calendar import (
     public_makeup_working_days,
     to_vn,
 )
+from spokes.deadlines import shipped
 from spokes.deadlines.engine import DeadlineResult, TimeUnit, compute_due
 from spokes.deadlines.models import CalendarDay, CalendarDayKind, Confidence, RefusalGround, Rule, Rulebook
 from spokes.deadlines.rulebook import (
@@ -33,7 +34,8 @@ from spokes.deadlines.rulebook import (
     RuleSpec,
     UnknownRule,
     evaluate,
-    load_seed_json,
+    resolve_rule,
+    select_layers,
     select_rulebook,
 )
 from spokes.extensions import db
@@ -58,6 +60,7 @@ def rule_spec(rule: Rule) -> RuleSpec:
         extension_reason_required=rule.extension_reason_required,
         escalate_after_working_days=rule.escalate_after_working_days,
         milestone=rule.milestone,
+        statutory=bool(rule.statutory),
         overdue_note_vi=rule.overdue_note or "",
     )
 
@@ -66,8 +69,21 @@ def rulebook_spec(book: Rulebook) -> RulebookSpec:
     """Turn a stored rulebook into the pure core's RulebookSpec."""
     return RulebookSpec(
         code=book.code, name=book.name, valid_from=book.valid_from, valid_to=book.valid_to,
-        rules=tuple(rule_spec(r) for r in book.rules),
+        rules=tuple(rule_spec(r) for r in book.rules), scope_unit_code=book.scope_unit_code,
     )
+
+
+def unit_chain(unit: Any | None) -> list[str]:
+    """Return the unit codes from the top of the tree down to unit (empty for None)."""
+    if unit is None:
+        return []
+    from spokes.units.models import Unit
+
+    ids = [int(part) for part in (unit.path or "").strip("/").split("/") if part]
+    if unit.id not in ids:
+        ids.append(unit.id)
+    codes = {uid: code for uid, code in db.session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(ids)))}
+    return [codes[i] for i in ids if i in codes]
 
 
 def load_rulebooks() -> list[Rulebook]:
@@ -79,26 +95,43 @@ def load_rulebooks() -> list[Rulebook]:
     )
 
 
+def _day_label(day: CalendarDay) -> str:
+    return f"{day.reason} ({day.document})" if day.document else day.reason
+
+
 def work_calendar() -> WorkCalendar:
-    """Build the working calendar from the package holidays and the admin's overrides."""
+    """Build the working calendar: the package holidays, the official swaps and the admin's overrides.
+
+    Years without an announced official schedule are flagged as estimates (dự kiến).
+    """
     days = db.session.execute(select(CalendarDay)).scalars().all()
+    official = shipped.load_calendar()
     return WorkCalendar(
-        extra_days_off={d.day: d.reason for d in days if d.kind == CalendarDayKind.DAY_OFF.value},
-        makeup_working_days={d.day: d.reason for d in days if d.kind == CalendarDayKind.WORKING_DAY.value},
+        extra_days_off={d.day: _day_label(d) for d in days if d.kind == CalendarDayKind.DAY_OFF.value},
+        makeup_working_days={d.day: _day_label(d) for d in days if d.kind == CalendarDayKind.WORKING_DAY.value},
+        cancelled_days_off={d.day: _day_label(d) for d in days
+                            if d.kind == CalendarDayKind.CANCELLED_DAY_OFF.value},
+        announced_years=shipped.announced_years(official),
+        day_notes=shipped.uncertain_day_notes(official),
     )
 
 
 @dataclass(frozen=True)
 class Deadline:
-    """A computed deadline with the stored rulebook and rule it came from."""
+    """A computed deadline with the stored rulebook and rule it came from.
+
+    ``rulebook`` is the national rulebook (its refusal grounds apply); ``rule`` may come from a
+    layer over it, listed in ``layers`` (least specific first).
+    """
 
     rulebook: Rulebook
     rule: Rule
     result: DeadlineResult
+    layers: tuple[Rulebook, ...] = ()
 
     def explanation(self, *, note: str | None = None) -> dict[str, Any]:
         """Return the JSON explanation stored with a request and shown wherever its due date is."""
-        return explanation_dict(self.rulebook, self.rule, self.result, note=note)
+        return explanation_dict(self.rulebook, self.rule, self.result, note=note, layers=self.layers)
 
 
 class DeadlineUnavailable(LookupError):
@@ -113,22 +146,33 @@ def compute(
     rulebook_for: datetime | None = None,
     calendar: WorkCalendar | None = None,
     books: list[Rulebook] | None = None,
+    unit: Any | None = None,
 ) -> Deadline:
-    """Compute a deadline. The rulebook is chosen by ``rulebook_for`` (default: ``start_at``)."""
+    """Compute a deadline for a request received by ``unit`` (None: national rules and shipped defaults).
+
+    The national rulebook and the unit's layers are chosen by the Vietnamese date of
+    ``rulebook_for`` (default: ``start_at``); the most specific layer with a rule wins.
+    """
     books = books if books is not None else load_rulebooks()
     specs = {b.code: b for b in books}
+    all_specs = [rulebook_spec(b) for b in books]
+    moment = rulebook_for or start_at
     try:
-        spec = select_rulebook([rulebook_spec(b) for b in books], rulebook_for or start_at)
-        result = evaluate(spec, request_type, start_at, calendar or work_calendar(), milestone)
+        spec = select_rulebook(all_specs, moment)
+        layers = select_layers(all_specs, moment, unit_chain(unit)) if unit is not None else []
+        result = evaluate(spec, request_type, start_at, calendar or work_calendar(), milestone, layers)
+        source, _rule = resolve_rule(spec, layers, request_type, milestone)
     except (LookupError, UnknownRule) as err:
         raise DeadlineUnavailable(str(err)) from err
-    book = specs[spec.code]
+    book = specs[source.code]
     rule = next(r for r in book.rules if r.request_type == request_type and r.milestone == milestone)
-    return Deadline(rulebook=book, rule=rule, result=result)
+    return Deadline(rulebook=specs[spec.code], rule=rule, result=result,
+                    layers=tuple(specs[layer.code] for layer in layers))
 
 
-def explanation_dict(book: Rulebook, rule: Rule, result: DeadlineResult, *, note: str | None = None) -> dict[str, Any]:
-    """Return a JSON-able explanation of a deadline."""
+def explanation_dict(book: Rulebook, rule: Rule, result: DeadlineResult, *, note: str | None = None,
+                     layers: Sequence[Rulebook] = ()) -> dict[str, Any]:
+    """Return a JSON-able explanation of a deadline; ``layers`` names every layer in force."""
     return {
         "start": to_vn(result.start).isoformat(),
         "due_at": result.due_at.isoformat(),
@@ -139,8 +183,14 @@ def explanation_dict(book: Rulebook, rule: Rule, result: DeadlineResult, *, note
         "citation": {"text": rule.citation_text, "source": rule.citation_source},
         "confidence": rule.confidence,
         "confidence_label": CONFIDENCE_LABELS_VI.get(rule.confidence, rule.confidence),
+        "statutory": bool(rule.statutory),
+        "layers": [{"code": book.code, "name": book.name, "scope_unit_code": None}] + [
+            {"code": layer.code, "name": layer.name, "scope_unit_code": layer.scope_unit_code} for layer in layers],
+        "rule_rulebook": rule.rulebook.code if rule.rulebook is not None else book.code,
         "skipped_days": [{"date": d.date.isoformat(), "name": d.name} for d in result.skipped_days],
         "moved_from": result.moved_from.isoformat() if result.moved_from else None,
+        "estimated": result.estimated,
+        "estimated_years": list(result.estimated_years),
         "steps": list(result.steps),
         "note": note,
     }
@@ -156,43 +206,14 @@ def refusal_grounds_for(book_id: int) -> list[RefusalGround]:
 
 
 def seed_rulebooks() -> int:
-    """Load the two seeded rulebooks if they are not stored yet; return how many were added."""
-    data = load_seed_json()
-    existing = set(db.session.execute(select(Rulebook.code)).scalars())
-    added = 0
-    for raw in data["rulebooks"]:
-        if raw["code"] in existing:
-            continue
-        book = Rulebook(
-            code=raw["code"],
-            name=raw["name"],
-            valid_from=date.fromisoformat(raw["valid_from"]),
-            valid_to=date.fromisoformat(raw["valid_to"]) if raw.get("valid_to") else None,
-            press_conference_notice_hours=raw.get("press_conference_notice_hours"),
-            press_conference_notice_citation=raw.get("press_conference_notice_citation"),
-        )
-        for r in raw["rules"]:
-            book.rules.append(Rule(
-                request_type=r["request_type"], milestone=r.get("milestone", "main"), amount=r["amount"],
-                unit=r["unit"], label=r["label_vi"], citation_text=r["citation_text"],
-                citation_source=r["citation_source"], confidence=r["confidence"],
-                reminder_offsets=list(r.get("reminder_offsets", [3, 1])),
-                extension_allowed=r.get("extension_allowed", False),
-                extension_max_amount=r.get("extension_max_amount", 0),
-                extension_reason_required=r.get("extension_reason_required", True),
-                escalate_after_working_days=r.get("escalate_after_working_days", 2),
-                overdue_note=r.get("overdue_note_vi", ""),
-            ))
-        for g in raw.get("refusal_grounds", []):
-            book.refusal_grounds.append(RefusalGround(
-                code=g["code"], text=g["text_vi"], source=g["source"], confidence=g["confidence"],
-            ))
-        db.session.add(book)
-        db.session.flush()
-        audit.record("rulebook.seed", actor=None, obj_type="rulebook", obj_id=book.id,
-                     after={"code": book.code, "name": book.name, "rules": len(book.rules)})
-        added += 1
-    return added
+    """Install the shipped law (rulebooks and official calendar) through the same sync as `db upgrade`.
+
+    Idempotent, and keeps what an admin edited. Return how many rulebooks were added.
+    """
+    from spokes.deadlines.sync import sync
+
+    report = sync(actor=None)
+    return sum(1 for key in report.applied if key.startswith("rulebook:"))
 
 
 # --------------------------------------------------------------------------- the public calculator
@@ -204,7 +225,7 @@ MAX_YEAR = 2040
 
 
 def _first_valid_from(books: Sequence[Rulebook]) -> date | None:
-    return min((b.valid_from for b in books), default=None)
+    return min((b.valid_from for b in books if b.scope_unit_code is None), default=None)
 
 
 def rulebook_on(day: date, books: Sequence[Rulebook] | None = None) -> Rulebook | None:
@@ -271,6 +292,8 @@ def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: st
     # cites the rule text the deadline was set under even if an admin has edited it since.
     if len(old_steps) > 1 and old_steps[1].startswith("Áp dụng "):
         steps.insert(1, old_steps[1])
+        if len(old_steps) > 2 and old_steps[2].startswith("Các lớp quy định"):
+            steps.insert(2, old_steps[2])
     steps.append(_("Tính lại ngày %(day)s do lịch làm việc thay đổi: %(reason)s",
                    day=f"{to_vn(now()):%d/%m/%Y}", reason=reason))
     new = dict(old)
@@ -281,6 +304,8 @@ def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: st
         "unit": result.unit.value,
         "skipped_days": [{"date": d.date.isoformat(), "name": d.name} for d in result.skipped_days],
         "moved_from": result.moved_from.isoformat() if result.moved_from else None,
+        "estimated": result.estimated,
+        "estimated_years": list(result.estimated_years),
         "steps": steps,
         "note": old.get("note"),
     })
@@ -391,6 +416,8 @@ class CalendarYear:
     holidays: list[tuple[date, str]]
     makeup_days: list[tuple[date, str]]
     overrides: list[CalendarDay]
+    estimated: bool = False  # no official schedule announced yet: the package's days are dự kiến
+    documents: list[dict[str, Any]] = field(default_factory=list)
 
 
 def check_year(year: int) -> None:
@@ -412,15 +439,20 @@ def calendar_year(year: int) -> CalendarYear:
         holidays=sorted(public_holidays(year).items()),
         makeup_days=sorted(public_makeup_working_days(year).items()),
         overrides=overrides,
+        estimated=year not in shipped.announced_years(shipped.load_calendar()),
+        documents=shipped.year_documents(shipped.load_calendar(), year),
     )
 
 
 def _kind_label(kind: str) -> str:
+    if kind == CalendarDayKind.CANCELLED_DAY_OFF.value:
+        return _("hủy ngày nghỉ")
     return _("ngày nghỉ") if kind == CalendarDayKind.DAY_OFF.value else _("ngày làm bù")
 
 
-def add_calendar_day(actor: Any, day: date, kind: str, reason: str) -> tuple[CalendarDay, int]:
-    """Add an extra day off or a make-up working day, then recount the open requests it affects.
+def add_calendar_day(actor: Any, day: date, kind: str, reason: str,
+                     document: str | None = None) -> tuple[CalendarDay, int]:
+    """Add an extra day off, a make-up working day or a cancelled day off, then recount open requests.
 
     Return the new row and how many open requests had their deadline moved.
     """
@@ -445,7 +477,15 @@ def add_calendar_day(actor: Any, day: date, kind: str, reason: str) -> tuple[Cal
     if kind == CalendarDayKind.WORKING_DAY.value and off_name is None:
         raise DomainError(_("Ngày %(day)s đã là ngày làm việc; chỉ thêm ngày làm bù vào ngày nghỉ.",
                             day=f"{day:%d/%m/%Y}"), status=400)
-    row = CalendarDay(day=day, kind=kind, reason=reason, created_by_id=getattr(actor, "id", None))
+    # A cancelled day off corrects the package: a weekday it assumed off that is in fact worked.
+    # A weekend worked in exchange is a make-up working day instead.
+    if kind == CalendarDayKind.CANCELLED_DAY_OFF.value and (off_name is None or day.weekday() >= 5):
+        raise DomainError(_("Chỉ hủy được ngày nghỉ lễ rơi vào ngày thường (thứ Hai – thứ Sáu); "
+                            "ngày %(day)s không phải ngày như vậy.", day=f"{day:%d/%m/%Y}"), status=400)
+    document = (document or "").strip() or None
+    if document is not None and len(document) > 255:
+        raise DomainError(_("Số, ngày văn bản dài tối đa 255 ký tự."), status=400)
+    row = CalendarDay(day=day, kind=kind, reason=reason, document=document, created_by_id=getattr(actor, "id", None))
     try:
         with db.session.begin_nested():
             db.session.add(row)
@@ -453,7 +493,7 @@ def add_calendar_day(actor: Any, day: date, kind: str, reason: str) -> tuple[Cal
         raise DomainError(_("Ngày %(day)s vừa được người khác điều chỉnh; vui lòng tải lại trang.",
                             day=f"{day:%d/%m/%Y}"), status=409) from err
     audit.record("calendar.day_added", actor=actor, obj_type="calendar_day", obj_id=row.id,
-                 after={"day": day, "kind": kind, "reason": reason})
+                 after={"day": day, "kind": kind, "reason": reason, "document": document})
     moved = recompute_open_deadlines(
         actor, _("Thêm %(kind)s %(day)s — %(reason)s", kind=_kind_label(kind), day=f"{day:%d/%m/%Y}", reason=reason),
         around=day,
@@ -657,7 +697,7 @@ def create_rulebook_version(
     if not name or len(name) > 255:
         raise DomainError(_("Tên bộ quy tắc dài từ 1 đến 255 ký tự."), status=400)
     check_year(valid_from.year)
-    books = load_rulebooks()
+    books = [b for b in load_rulebooks() if b.scope_unit_code is None]  # layers version on their own
     if any(b.code == code for b in books):
         raise DomainError(_("Mã “%(code)s” đã được dùng cho một bộ quy tắc khác.", code=code), status=400)
     if any(b.valid_from == valid_from for b in books):

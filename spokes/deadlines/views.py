@@ -27,6 +27,7 @@ from spokes.deadlines.forms import (
     VersionForm,
 )
 from spokes.deadlines.models import CalendarDay, RefusalGround, Rule
+from spokes.deadlines.rulebook import public_explanation
 from spokes.extensions import db
 
 bp = Blueprint("deadlines", __name__)
@@ -88,7 +89,7 @@ def calculator():  # type: ignore[no-untyped-def]
             status = 400
     # The refusal grounds shown are those of the rulebook applied, else of today's rulebook.
     book = deadline.rulebook if deadline is not None else services.rulebook_on(today_vn())
-    explanation = deadline.explanation() if deadline else None
+    explanation = public_explanation(deadline.explanation()) if deadline else None
     return render_template(
         "deadlines/calculator.html",
         form=form,
@@ -245,7 +246,8 @@ def add_calendar_day():  # type: ignore[no-untyped-def]
     form = CalendarDayForm()
     if form.validate_on_submit():
         try:
-            row, moved = services.add_calendar_day(current_user, form.day.data, form.kind.data, form.reason.data)
+            row, moved = services.add_calendar_day(current_user, form.day.data, form.kind.data, form.reason.data,
+                                                  form.document.data)
         except DomainError as err:
             db.session.rollback()
             form.day.errors = [*form.day.errors, err.message]

@@ -112,7 +112,32 @@ def run_migrations_online():
             context.run_migrations()
 
 
+def install_shipped_law():
+    """Once the schema is at head, install the law shipped with the code (keeping local edits).
+
+    This is why `db upgrade` alone leaves a database that knows every shipped rulebook, rule,
+    refusal ground and official calendar day, and why a release that changes shipped law
+    updates it. A partial upgrade (to an older revision) installs nothing: the models expect
+    the head schema. Migration files themselves stay free of app code.
+    """
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with get_engine().connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != heads:
+        return
+    from spokes.deadlines.sync import sync
+    from spokes.extensions import db
+
+    report = sync(actor=None)
+    db.session.commit()  # `db upgrade` is a command: it commits once, like any other
+    logger.info('Shipped law: %d item(s) installed or updated.', len(report.applied))
+
+
 if context.is_offline_mode():
     run_migrations_offline()
 else:
     run_migrations_online()
+    install_shipped_law()

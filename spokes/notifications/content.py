@@ -200,6 +200,13 @@ def _journalist(req: Any, subject: str, body: Body, token: str | None = None) ->
 # --------------------------------------------------------------------------- journalists
 
 
+def _statutory(req: Any) -> bool:
+    """Return True if the request's deadline is a duty a verified text sets (not an internal target)."""
+    from spokes.deadlines.rulebook import public_explanation
+
+    return bool(public_explanation(req.deadline_explanation or {}).get("statutory"))
+
+
 def received_mail(req: Any, token: str) -> Mail:
     """Return the receipt: the reference, the lawful due date and the secret tracking link."""
     subject = ref_subject(req.reference, _("Đã tiếp nhận câu hỏi"), req.subject)
@@ -207,7 +214,9 @@ def received_mail(req: Any, token: str) -> Mail:
         title=_("Đã tiếp nhận yêu cầu của anh/chị"),
         paragraphs=[
             _("%(unit)s đã tiếp nhận yêu cầu của anh/chị với mã yêu cầu %(ref)s.", unit=req.unit.name, ref=req.reference),
-            _("Hạn trả lời theo quy định: %(due)s (giờ Việt Nam).", due=_due(req.due_at)),
+            (_("Hạn trả lời theo quy định: %(due)s (giờ Việt Nam).", due=_due(req.due_at))
+             if _statutory(req) else
+             _("Hạn trả lời (chỉ tiêu nội bộ của đơn vị): %(due)s (giờ Việt Nam).", due=_due(req.due_at))),
             _("Hãy giữ kín đường dẫn theo dõi bên dưới: ai có đường dẫn này đều xem được yêu cầu."),
         ],
     )
@@ -225,8 +234,9 @@ def closed_mail(req: Any, answer: Any) -> Mail:
             title=_("Thông báo từ chối cung cấp thông tin"),
             paragraphs=[
                 _("%(unit)s từ chối cung cấp thông tin theo yêu cầu của anh/chị.", unit=req.unit.name),
-                _("Căn cứ: %(ground)s (%(source)s)", ground=ground.text if ground else "",
-                  source=ground.source if ground else ""),
+                (_("Căn cứ: %(ground)s (%(source)s)", ground=ground.text, source=ground.source)
+                 if ground is not None and ground.confidence != "U" else
+                 _("Căn cứ: %(ground)s", ground=ground.text if ground else "")),
                 _("Lý do: %(reason)s", reason=req.refusal_reason or ""),
             ],
         )

@@ -364,7 +364,9 @@ def _entry_for(event: AuditEvent, messages: dict[int, Message]) -> TimelineEntry
         entry.kind = "refusal"
         ground = after.get("refusal_ground") if isinstance(after.get("refusal_ground"), dict) else {}
         ground_text = _text(ground.get("text"))
-        if ground.get("source"):
+        # An unverified (U) source never reaches the journalist; events logged before the
+        # confidence was recorded show no source rather than risk one.
+        if ground.get("source") and ground.get("confidence") in ("Q", "S"):
             ground_text = f"{ground_text} ({_text(ground.get('source'))})"
         entry.lines = [(_("Căn cứ"), ground_text), (_("Lý do"), _text(after.get("refusal_reason")))]
     elif action == "request.withdraw":
@@ -455,7 +457,7 @@ def public_outcome(req: PressRequest) -> PublicOutcome | None:
         return PublicOutcome(
             kind="refusal", body_html=render_markdown(answer.body) if answer.body.strip() else None,
             speaker=speaker_text, sent_at=answer.sent_at,
-            refusal_ground=ground.text if ground else None, refusal_source=ground.source if ground else None,
+            refusal_ground=ground.text if ground else None, refusal_source=ground.source if ground is not None and ground.confidence != "U" else None,
             refusal_reason=req.refusal_reason or answer.refusal_reason, files=files,
         )
     return PublicOutcome(kind="answer", body_html=render_markdown(answer.body), speaker=speaker_text,

@@ -291,6 +291,7 @@ class DraftForm(RequestActionForm):
     interview_at = VnDateTimeField(_l("Ngày giờ phỏng vấn"))
     interview_place = StringField(_l("Địa điểm phỏng vấn"), validators=[Optional(), _length(255)])
     questions_received = BooleanField(_l("Đã nhận trước câu hỏi phỏng vấn"))
+    interviewee_consent = BooleanField(_l("Người trả lời phỏng vấn đồng ý trả lời khi chưa nhận trước câu hỏi"))
     review_requested = BooleanField(_l("Người trả lời phỏng vấn đề nghị xem lại nội dung trước khi đăng"))
     attachments = MultipleFileField(_l("Tệp đính kèm dự thảo"))
     submit = SubmitField(_l("Lưu dự thảo"))

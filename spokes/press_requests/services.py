@@ -301,7 +301,7 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     # An emergency counts from the event itself (ND 09 Điều 6), not from when it was logged.
     clock_start = data.event_at if data.type == "emergency" and data.event_at else received_at
     try:
-        deadline = deadlines.compute(data.type, clock_start, rulebook_for=received_at)
+        deadline = deadlines.compute(data.type, clock_start, rulebook_for=received_at, unit=unit)
     except deadlines.DeadlineUnavailable as err:
         raise DomainError(_("Không có quy tắc thời hạn áp dụng cho ngày tiếp nhận này."), status=400) from err
 
@@ -687,6 +687,7 @@ class DraftData:
     interview_at: datetime | None = None
     interview_place: str | None = None
     questions_received: bool = False
+    interviewee_consent: bool = False
     review_requested: bool = False
 
 
@@ -738,8 +739,10 @@ def _validate_draft(req: PressRequest, data: DraftData) -> None:
             raise DomainError(_("Vui lòng nêu lý do từ chối cụ thể."), status=400)
     elif not data.body.strip():
         raise DomainError(_("Nội dung trả lời không được để trống."), status=400)
-    if data.form == "interview" and req.type == "interview" and not data.questions_received:
-        raise DomainError(_("Phóng viên phải gửi trước câu hỏi phỏng vấn (Luật Báo chí 2025, Điều 33)."), status=400)
+    if (data.form == "interview" and req.type == "interview"
+            and not (data.questions_received or data.interviewee_consent)):
+        raise DomainError(_("Chỉ trả lời phỏng vấn khi phóng viên đã gửi trước câu hỏi hoặc người trả lời phỏng vấn "
+                            "đồng ý trả lời (Luật Báo chí 2025, Điều 33); hãy ghi nhận một trong hai."), status=400)
 
 
 def save_draft(actor: User, req: PressRequest, data: DraftData) -> Answer:
@@ -760,6 +763,7 @@ def save_draft(actor: User, req: PressRequest, data: DraftData) -> Answer:
     answer.interview_at = data.interview_at
     answer.interview_place = data.interview_place
     answer.questions_received = data.questions_received
+    answer.interviewee_consent = data.interviewee_consent
     answer.review_requested = data.review_requested
     answer.status = AnswerStatus.DRAFT.value
     answer.author_id = actor.id
@@ -796,7 +800,8 @@ def _send(actor: User, req: PressRequest, answer: Answer, action: Action) -> Non
     public = {
         "answer_id": answer.id, "kind": answer.kind, "form": answer.form,
         "speaker": _public_person(db.session.get(User, answer.author_id)),
-        "refusal_ground": {"code": ground.code, "text": ground.text, "source": ground.source} if ground else None,
+        "refusal_ground": {"code": ground.code, "text": ground.text, "source": ground.source,
+                           "confidence": ground.confidence} if ground else None,
         "refusal_reason": answer.refusal_reason,
     }
     transition(actor, req, action, audit_after=public, public=True)
@@ -872,7 +877,7 @@ def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Tran
     moment = now()
     from_unit = req.unit
     try:
-        deadline = deadlines.compute(req.type, moment)
+        deadline = deadlines.compute(req.type, moment, unit=to_unit)
     except deadlines.DeadlineUnavailable as err:
         raise DomainError(_("Không có quy tắc thời hạn áp dụng cho ngày chuyển."), status=400) from err
     record = Transfer(request_id=req.id, from_unit_id=from_unit.id, to_unit_id=to_unit.id,

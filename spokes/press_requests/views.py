@@ -556,6 +556,7 @@ def _build_form(verb: Verb, req: PressRequest, *, bound: bool = True, prefill: A
             form.interview_at.data = prefill.interview_at
             form.interview_place.data = prefill.interview_place
             form.questions_received.data = prefill.questions_received
+            form.interviewee_consent.data = prefill.interviewee_consent
             form.review_requested.data = prefill.review_requested
     elif verb is Verb.TRANSFER:
         units = db.session.execute(
@@ -790,7 +791,8 @@ def _save_draft(req: PressRequest, form: forms.DraftForm) -> None:
         refusal_ground_id=form.refusal_ground.data if refusal else None,
         refusal_reason=form.refusal_reason.data if refusal else None,
         interview_at=form.interview_at.data, interview_place=form.interview_place.data or None,
-        questions_received=form.questions_received.data, review_requested=form.review_requested.data,
+        questions_received=form.questions_received.data, interviewee_consent=form.interviewee_consent.data,
+        review_requested=form.review_requested.data,
     ))
     _store_all(uploads, purpose="answer", request_id=req.id, answer_id=answer.id)
 

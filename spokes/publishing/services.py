@@ -163,8 +163,9 @@ def _duration_text(delta: timedelta) -> str:
 def notice_warning(conference_at: datetime | None, notice_at: datetime, books: list[Any] | None = None) -> str | None:
     """Return a warning when a press-conference notice comes later than the rulebook requires.
 
-    The rulebook in force on the conference date decides: only the 2025 law (ND 237/2026
-    Điều 22) sets the notice, 24 hours. This warns and never blocks.
+    The rulebook in force on the conference date decides: both the 2016 law (Điều 41) and the
+    2025 law with ND 237/2026 (Điều 22) require a written notice 24 hours ahead to the state
+    press regulator. This warns and never blocks.
     """
     if conference_at is None:
         return None
@@ -178,7 +179,7 @@ def notice_warning(conference_at: datetime | None, notice_at: datetime, books: l
     if conference_at - notice_at >= required:
         return None
     return _(
-        "Lưu ý: theo “%(book)s”, đơn vị tổ chức họp báo phải thông báo bằng văn bản cho Ủy ban nhân dân cấp tỉnh "
+        "Lưu ý: theo “%(book)s”, đơn vị tổ chức họp báo phải thông báo bằng văn bản cho cơ quan quản lý nhà nước về báo chí "
         "ít nhất %(hours)d giờ trước khi họp báo; thông báo này chỉ trước %(left)s.",
         book=book.name, hours=book.press_conference_notice_hours, left=_duration_text(conference_at - notice_at),
     )

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spokes.core.clock import now
@@ -73,6 +73,9 @@ class Answer(db.Model):
     interview_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     interview_place: Mapped[str | None] = mapped_column(String(255))
     questions_received: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An interview answer may go out when the questions came in advance OR the interviewee
+    # consents to answer without them; which one is recorded.
+    interviewee_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     review_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     return_comment: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -20,9 +20,9 @@ def test_json_output_has_every_field(runner, rulebooks):
     assert data["due_at"] == "2026-05-08T23:59:59+07:00"
     assert data["due_at"].endswith("+07:00")
     assert data["received_at"] == "2026-04-29T09:30:00+07:00"
-    assert data["rulebook"] == "QĐ 1430/2017 — NĐ 09/2017 — Luật Báo chí 2016"
+    assert data["rulebook"] == "NĐ 09/2017 — Luật Báo chí 2016"
     assert data["rule"] == "Cung cấp thông tin, tài liệu cho báo chí"
-    assert data["citation"]["source"] == "Chỉ tiêu nội bộ" and data["citation"]["text"]
+    assert data["citation"]["source"] == "Chỉ tiêu nội bộ của đơn vị" and data["citation"]["text"]
     assert data["confidence"] == "U"
     assert data["skipped_days"] == [
         {"date": "2026-04-30", "name": "Ngày Chiến thắng"},
@@ -38,7 +38,7 @@ def test_json_reads_an_offset_and_picks_the_rulebook_by_vietnamese_date(runner, 
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["rulebook_code"] == "lbc2025-nd237"
-    assert data["confidence"] == "Q"
+    assert data["confidence"] == "S" and data["statutory"] is True
     assert data["citation"]["source"] == "NĐ 237/2026/NĐ-CP, Điều 18 khoản 3"
     # 15 working days from Wed 01/07/2026 (no holiday in July): Thu 02/07 … Wed 22/07.
     assert data["due_at"] == "2026-07-22T23:59:59+07:00"
@@ -50,7 +50,7 @@ def test_readable_output_explains_in_vietnamese(runner, rulebooks):
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Hạn chót: 23:59:59 ngày 04/05/2026" in out
-    assert "Bộ quy tắc: QĐ 1430/2017 — NĐ 09/2017 — Luật Báo chí 2016" in out
+    assert "Bộ quy tắc: NĐ 09/2017 — Luật Báo chí 2016" in out
     assert "Luật Báo chí 103/2016/QH13, Điều 39" in out
     assert "độ tin cậy S" in out
     assert "Bỏ qua 01/05/2026 — Ngày Quốc tế Lao động." in out

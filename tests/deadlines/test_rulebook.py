@@ -22,7 +22,8 @@ from spokes.deadlines.rulebook import (
     validate_extension,
 )
 
-BOOKS = load_seed_rulebooks()
+BOOKS = tuple(b for b in load_seed_rulebooks() if b.scope_unit_code is None)  # national books
+LAYERS = tuple(b for b in load_seed_rulebooks() if b.scope_unit_code is not None)
 OLD, NEW = (next(b for b in BOOKS if b.code == code) for code in ("qd1430-2017", "lbc2025-nd237"))
 
 
@@ -38,7 +39,7 @@ def _rule(**overrides: object) -> RuleSpec:
 @pytest.mark.parametrize(
     ("received", "code"),
     [
-        (datetime(2017, 7, 5, 0, 0), "qd1430-2017"),
+        (datetime(2017, 1, 1, 0, 0), "qd1430-2017"),
         (datetime(2026, 6, 30, 23, 30), "qd1430-2017"),
         (datetime(2026, 6, 30, 16, 59, 59, tzinfo=UTC), "qd1430-2017"),  # 23:59:59 VN on 30/06
         (datetime(2026, 6, 30, 17, 0, tzinfo=UTC), "lbc2025-nd237"),  # 00:00 VN on 01/07
@@ -50,11 +51,12 @@ def test_select_rulebook_by_vietnamese_date(received: datetime, code: str) -> No
     assert select_rulebook(BOOKS, received).code == code
 
 
-def test_no_rulebook_before_2017_07_05() -> None:
+def test_no_rulebook_before_2017_01_01() -> None:
+    """The national rulebook starts when Luật Báo chí 2016 took effect (01/01/2017)."""
     with pytest.raises(NoRulebook):
-        select_rulebook(BOOKS, datetime(2017, 7, 4, 23, 59))
-    # 04/07 17:00 UTC is 05/07 00:00 in Vietnam: covered.
-    assert select_rulebook(BOOKS, datetime(2017, 7, 4, 17, 0, tzinfo=UTC)).code == "qd1430-2017"
+        select_rulebook(BOOKS, datetime(2016, 12, 31, 23, 59))
+    # 31/12/2016 17:00 UTC is 01/01/2017 00:00 in Vietnam: covered.
+    assert select_rulebook(BOOKS, datetime(2016, 12, 31, 17, 0, tzinfo=UTC)).code == "qd1430-2017"
 
 
 def test_overlapping_rulebooks_prefer_later_valid_from() -> None:
@@ -66,18 +68,19 @@ def test_overlapping_rulebooks_prefer_later_valid_from() -> None:
 def test_seed_json_shape() -> None:
     raw = load_seed_json()
     books = {b["code"]: b for b in raw["rulebooks"]}
-    assert books["qd1430-2017"]["name"] == "QĐ 1430/2017 — NĐ 09/2017 — Luật Báo chí 2016"
+    assert books["qd1430-2017"]["name"] == "NĐ 09/2017 — Luật Báo chí 2016"
     assert books["lbc2025-nd237"]["name"] == "Luật Báo chí 2025 — NĐ 237/2026"
     assert [g["code"] for g in books["qd1430-2017"]["refusal_grounds"]] == ["a", "b", "c", "d"]
     assert books["qd1430-2017"]["refusal_grounds"][3]["confidence"] == "U"
     assert [g["code"] for g in books["lbc2025-nd237"]["refusal_grounds"]] == ["a", "b", "c"]
     assert books["lbc2025-nd237"]["press_conference_notice_hours"] == 24
     assert "Điều 22 khoản 3" in books["lbc2025-nd237"]["press_conference_notice_citation"]
-    assert books["qd1430-2017"]["press_conference_notice_hours"] is None
+    assert books["qd1430-2017"]["press_conference_notice_hours"] == 24
+    assert "Điều 41" in books["qd1430-2017"]["press_conference_notice_citation"]
 
 
 def test_seeded_validity() -> None:
-    assert (OLD.valid_from, OLD.valid_to) == (date(2017, 7, 5), date(2026, 6, 30))
+    assert (OLD.valid_from, OLD.valid_to) == (date(2017, 1, 1), date(2026, 6, 30))
     assert (NEW.valid_from, NEW.valid_to) == (date(2026, 7, 1), None)
 
 
@@ -100,10 +103,10 @@ def test_every_request_type_has_a_main_rule(book: RulebookSpec, request_type: st
         (OLD, "forwarded_feedback", "main", 30, TimeUnit.CALENDAR_DAYS, "S"),
         (OLD, "forwarded_complaint", "main", 30, TimeUnit.CALENDAR_DAYS, "S"),
         (OLD, "emergency", "main", 24, TimeUnit.HOURS, "U"),
-        (NEW, "press_answer", "main", 30, TimeUnit.CALENDAR_DAYS, "Q"),
-        (NEW, "forwarded_feedback", "main", 15, TimeUnit.WORKING_DAYS, "Q"),
+        (NEW, "press_answer", "main", 30, TimeUnit.CALENDAR_DAYS, "S"),
+        (NEW, "forwarded_feedback", "main", 15, TimeUnit.WORKING_DAYS, "S"),
         (NEW, "forwarded_complaint", "main", 10, TimeUnit.CALENDAR_DAYS, "U"),
-        (NEW, "forwarded_complaint", "conclusion", 5, TimeUnit.WORKING_DAYS, "Q"),
+        (NEW, "forwarded_complaint", "conclusion", 5, TimeUnit.WORKING_DAYS, "S"),
         (NEW, "emergency", "main", 24, TimeUnit.HOURS, "U"),
     ],
 )
@@ -132,7 +135,8 @@ def test_evaluate_conclusion_milestone() -> None:
     # Conclusion recorded Fri 04/09/2026: 5 T7, 6 CN; 7–11/09 = 1–5 → Fri 11/09/2026.
     result = evaluate(NEW, "forwarded_complaint", datetime(2026, 9, 4, 15, 0), WorkCalendar(), "conclusion")
     assert result.due_date == date(2026, 9, 11)
-    assert "độ tin cậy Q" in result.steps[1]
+    assert "(NĐ 237/2026/NĐ-CP, Điều 18 khoản 2)" in result.steps[1]
+    assert "độ tin cậy" not in result.steps[1]
 
 
 def test_seeded_extension_policy() -> None:

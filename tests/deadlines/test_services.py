@@ -434,11 +434,11 @@ def test_extension_needs_a_reason(now, district, make_user, make_request):
 
 def test_calculate_explains_why_no_deadline_applies(rulebooks):
     with pytest.raises(services.DeadlineUnavailable) as err:
-        services.calculate("information", datetime(2017, 7, 4, 9, 0))
-    assert "04/07/2017" in str(err.value) and "05/07/2017" in str(err.value)
+        services.calculate("information", datetime(2016, 12, 30, 9, 0))
+    assert "30/12/2016" in str(err.value) and "01/01/2017" in str(err.value)
     with pytest.raises(services.DeadlineUnavailable) as err:
         services.calculate("forwarded_complaint", datetime(2026, 6, 30, 9, 0), milestone="conclusion")
-    assert "QĐ 1430/2017" in str(err.value)
+    assert "NĐ 09/2017 — Luật Báo chí 2016" in str(err.value)
     # From 01/07/2026 the conclusion milestone exists: 5 working days from Fri 10/07 → Fri 17/07.
     result = services.calculate("forwarded_complaint", datetime(2026, 7, 10, 9, 30), milestone="conclusion")
     assert result.result.due_at == vn_end(2026, 7, 17)

@@ -54,7 +54,9 @@ def test_calculator_form_lists_all_types_and_current_refusal_grounds(client, rul
                   "Khiếu nại, tố cáo do báo chí chuyển đến", "Phát ngôn khi có sự kiện đột xuất, bất thường"):
         assert label in html
     assert 'value="10/03/2026"' in html  # today in Vietnam, prefilled
-    assert "Dự thảo chính sách, đề án chưa được phê duyệt để công bố." in html  # ground d of QĐ 1430
+    # Ground d is unverified (U): its text is listed, never a citation or confidence wording.
+    assert "Văn bản chính sách, đề án đang soạn thảo mà theo quy định của pháp luật chưa được phép công bố." in html
+    assert "chưa đối chiếu được toàn văn" not in html and "quản trị viên" not in html
     assert "Hạn chót" not in html
 
 
@@ -65,17 +67,17 @@ def test_calculator_explains_a_calendar_day_period_moved_by_a_holiday(client, ru
     html = page(response)
     # 30 days from Wed 01/04/2026 → Fri 01/05 (Labour Day), Sat, Sun → end of Mon 04/05.
     assert "04/05/2026 23:59:59" in html
-    assert "QĐ 1430/2017 — NĐ 09/2017 — Luật Báo chí 2016" in html
+    assert "NĐ 09/2017 — Luật Báo chí 2016" in html
     assert "Trả lời trên báo chí theo yêu cầu của người đứng đầu cơ quan báo chí" in html
     assert "Luật Báo chí 103/2016/QH13, Điều 39" in html
     assert "Trong thời hạn 30 ngày kể từ ngày nhận được yêu cầu" in html
-    # A public page: the confidence in plain words, no code and no admin wording (issue 16).
-    assert "diễn giải từ nguồn tổng hợp" in html and "Độ tin cậy" not in html
+    assert "Thời hạn theo quy định" in html
+    assert "Độ tin cậy" not in html and "diễn giải từ nguồn thứ cấp" not in html  # staff wording stays on staff pages
     for skipped in ("01/05/2026 — Ngày Quốc tế Lao động", "02/05/2026 — Thứ Bảy", "03/05/2026 — Chủ nhật"):
         assert skipped in html
     assert "BLDS 2015, Điều 148" in html
     assert "Không được gia hạn." in html
-    assert "Dự thảo chính sách, đề án chưa được phê duyệt để công bố." in html
+    assert "Văn bản chính sách, đề án đang soạn thảo" in html
 
 
 def test_calculator_accepts_an_html_date_and_uses_the_2025_rulebook(client, rulebooks):
@@ -88,7 +90,7 @@ def test_calculator_accepts_an_html_date_and_uses_the_2025_rulebook(client, rule
     assert "NĐ 237/2026/NĐ-CP, Điều 18 khoản 3" in html
     assert "cơ quan báo chí có quyền kiến nghị" in html  # the overdue note (Điều 18 khoản 4)
     # The 2025 grounds replace ground d of the old rulebook.
-    assert "Dự thảo chính sách" not in html
+    assert "Văn bản chính sách, đề án" not in html
     assert "bí mật cá nhân, bí mật gia đình" in html
 
 
@@ -137,7 +139,7 @@ def test_calculator_date_outside_any_rulebook_gives_a_clear_400(client, rulebook
     assert response.status_code == 400
     html = page(response)
     assert "Không có bộ quy tắc nào áp dụng cho ngày 01/01/2016." in html
-    assert "05/07/2017" in html
+    assert "01/01/2017" in html
 
 
 def test_calculator_conclusion_under_the_old_rulebook_gives_a_clear_400(client, rulebooks):
@@ -184,7 +186,7 @@ def test_admin_pages_refuse_other_staff(client, rulebooks, district, make_user, 
     assert rule_of("qd1430-2017", "information").amount == 5
     assert client.post("/admin/calendar", data={"day": "12/03/2026", "kind": "day_off",
                                                 "reason": "x"}).status_code == 403
-    assert db.session.execute(select(CalendarDay)).first() is None
+    assert db.session.execute(select(CalendarDay).where(CalendarDay.source == "admin")).first() is None
 
 
 # --------------------------------------------------------------------------- rulebooks
@@ -192,16 +194,16 @@ def test_admin_pages_refuse_other_staff(client, rulebooks, district, make_user, 
 
 def test_rulebook_list_and_page(client, rulebooks, admin):
     html = page(client.get("/admin/rulebooks"))
-    assert "QĐ 1430/2017 — NĐ 09/2017 — Luật Báo chí 2016" in html
+    assert "NĐ 09/2017 — Luật Báo chí 2016" in html
     assert "Luật Báo chí 2025 — NĐ 237/2026" in html
-    assert "05/07/2017 – 30/06/2026" in html
+    assert "01/01/2017 – 30/06/2026" in html
     assert "01/07/2026 – nay" in html
     new_book = book("lbc2025-nd237")
     response = client.get(f"/admin/rulebooks/{new_book.id}")
     assert response.status_code == 200
     html = page(response)
     assert "NĐ 237/2026/NĐ-CP, Điều 18 khoản 3" in html
-    assert "Độ tin cậy Q" in html and "Độ tin cậy U" in html
+    assert "Độ tin cậy S" in html and "Độ tin cậy U" in html
     assert "Gửi kết luận giải quyết khiếu nại, tố cáo cho cơ quan báo chí (tính từ ngày có kết luận)" in html
     assert "Luật Báo chí 126/2025/QH15, Điều 31 khoản 2" in html
     assert "3, 1 ngày làm việc" in html
@@ -245,7 +247,7 @@ def test_edit_rule_is_audited_and_leaves_stored_requests_alone(client, now, dist
         7, "S", [3, 1], "Công văn 12/UBND")
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "rulebook.rule_edit")).scalar_one()
     assert event.actor_id == admin.id
-    assert event.before == {"amount": 5, "citation_source": "Chỉ tiêu nội bộ", "confidence": "U"}
+    assert event.before == {"amount": 5, "citation_source": "Chỉ tiêu nội bộ của đơn vị", "confidence": "U"}
     assert event.after["amount"] == 7
     req = db.session.get(PressRequest, req.id)
     assert (req.due_at, req.rule_id, req.deadline_explanation) == stored
@@ -338,7 +340,7 @@ def test_adding_and_removing_a_day_off_recomputes_and_tells_the_admin(client, no
     db.session.expire_all()
     assert db.session.get(PressRequest, req.id).due_at == datetime.combine(
         date(2026, 3, 18), time(23, 59, 59), tzinfo=VN_TZ)
-    row = db.session.execute(select(CalendarDay)).scalar_one()
+    row = db.session.execute(select(CalendarDay).where(CalendarDay.source == "admin")).scalar_one()
     assert row.created_by_id == admin.id
 
     response = client.post(f"/admin/calendar/{row.id}/delete")
@@ -347,7 +349,7 @@ def test_adding_and_removing_a_day_off_recomputes_and_tells_the_admin(client, no
     db.session.expire_all()
     assert db.session.get(PressRequest, req.id).due_at == datetime.combine(
         date(2026, 3, 17), time(23, 59, 59), tzinfo=VN_TZ)
-    assert db.session.execute(select(CalendarDay)).first() is None
+    assert db.session.execute(select(CalendarDay).where(CalendarDay.source == "admin")).first() is None
     assert client.post(f"/admin/calendar/{row.id}/delete").status_code == 404
 
 
@@ -366,7 +368,7 @@ def test_calendar_bad_input_is_400_with_inline_errors(client, now, rulebooks, ad
     response = client.post("/admin/calendar", data=data)
     assert response.status_code == 400
     assert message in page(response)
-    assert db.session.execute(select(CalendarDay)).first() is None
+    assert db.session.execute(select(CalendarDay).where(CalendarDay.source == "admin")).first() is None
 
 
 def test_only_an_admin_at_the_top_of_the_tree_manages_rulebooks_and_the_calendar(

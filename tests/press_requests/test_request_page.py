@@ -90,6 +90,20 @@ def test_interview_draft_records_schedule_and_review(world, make_request, client
     assert "15/12/2026 09:00" in page and "người trả lời đề nghị xem lại trước khi đăng" in page
 
 
+def test_interview_answer_may_go_out_when_the_interviewee_consents(world, make_request, client_for):
+    """Questions in advance OR the interviewee's consent (issue 15, item 9); which one is recorded."""
+    req = make_request(world["dhu"], type="interview")
+    client = client_for(world["chair"])
+    response = client.post(f"/staff/requests/{req.id}/draft", data={
+        "draft-kind": "answer", "draft-form": "interview", "draft-body": "Nội dung phỏng vấn.",
+        "draft-interviewee_consent": "y"})
+    assert response.status_code == 302
+    answer = svc.current_draft(req)
+    assert answer.interviewee_consent and not answer.questions_received
+    page = client.get(f"/staff/requests/{req.id}").get_data(as_text=True)
+    assert "Chưa nhận trước câu hỏi" in page and "người trả lời phỏng vấn đồng ý trả lời" in page
+
+
 def test_draft_attachments_are_stored_with_the_answer(world, make_request, client_for):
     req = make_request(world["dhu"])
     response = client_for(world["chair"]).post(f"/staff/requests/{req.id}/draft", data={

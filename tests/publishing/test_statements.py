@@ -98,14 +98,17 @@ def test_notice_under_the_2025_law_warns_when_late(world, client_for, clock):
     assert "ít nhất 24 giờ" in staff.get("/staff/publications").get_data(as_text=True)
 
 
-def test_notice_in_time_or_under_the_old_rules_gives_no_warning(world, client_for, clock):
+def test_notice_in_time_gives_no_warning_and_both_laws_require_24_hours(world, client_for, clock):
     clock(datetime(2026, 7, 10, 1, 0, tzinfo=UTC))
     staff = client_for(world["chair"])
     assert _post(staff, world["dhu"], "press_conference_notice", conference_at="2026-07-11T09:00").status_code == 302
     assert services.warnings_for(_latest()) == []
-    clock(NOW)  # March 2026: the 2017 rules set no notice period
-    assert _post(staff, world["dhu"], "press_conference_notice", conference_at="2026-03-10T15:00").status_code == 302
+    clock(NOW)  # March 2026: Luật Báo chí 2016, Điều 41 already required 24 hours' notice
+    assert _post(staff, world["dhu"], "press_conference_notice", conference_at="2026-03-12T15:00").status_code == 302
     assert services.warnings_for(_latest()) == []
+    assert _post(staff, world["dhu"], "press_conference_notice", conference_at="2026-03-10T15:00").status_code == 302
+    [warning] = services.warnings_for(_latest())
+    assert "NĐ 09/2017 — Luật Báo chí 2016" in warning and "cơ quan quản lý nhà nước về báo chí" in warning
 
 
 def test_notice_needs_a_future_conference_and_outcome_a_past_one(world, client_for):

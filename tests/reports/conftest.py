@@ -70,9 +70,10 @@ EXPECTED_AM = {
     "refused_by_ground": {"a": 1, "c": 1},
     "withdrawn": 1,
     "transferred": 3,
-    # Working days per answer: 0,0,0,2,3,5,5,6,6,7,9 (see the rows): median 5, p90 (rank 10 of 11) 7.
-    "answer_days": {0: 3, 2: 1, 3: 1, 5: 2, 6: 2, 7: 1, 9: 1},
-    "median": 5.0,
+    # Working days per answer: 0,0,0,2,4,4,5,6,6,7,10 (see the rows; the official 2026 calendar
+    # has Fri 02/01 off and Sat 10/01 worked, CV 12729/VPCP-KGVX): median 4, p90 (rank 10 of 11) 7.
+    "answer_days": {0: 3, 2: 1, 4: 2, 5: 1, 6: 2, 7: 1, 10: 1},
+    "median": 4.0,
     "p90": 7,
     "published": 2,
     "without_spokesperson": ["AM-VK", "AM-VHTT"],
@@ -173,11 +174,11 @@ def report_data(district: dict[str, Any], make_unit: Callable[..., Any], make_us
     sp = users["dhu_sp"]
     # ---- AM-DHU (12 received in Q1) -------------------------------------------------------
     # R1 information, received Fri 09/01, due Fri 16/01; answered Wed 14/01 06:00 (= 13/01 23:00 UTC,
-    # so a UTC date would give 2): on time, 3 working days (12, 13, 14/01).
+    # so a UTC date would give 3): on time, 4 working days (Sat 10/01 worked under CV 12729, 12, 13, 14/01).
     add("R1", dhu, "information", "phone", vn(2026, 1, 9), end_of(2026, 1, 16), "answered",
         answered=vn(2026, 1, 14, 6, 0))
     # R2 information, received Mon 05/01, due Mon 12/01; answered SATURDAY 17/01: late;
-    # 9 working days (06–09/01, 12–16/01); the Saturday itself adds nothing.
+    # 10 working days (06–09/01, Sat 10/01 worked under CV 12729, 12–16/01); Sat 17/01 adds nothing.
     add("R2", dhu, "information", "email", vn(2026, 1, 5), end_of(2026, 1, 12), "answered",
         answered=vn(2026, 1, 17, 10, 0))
     # R3 interview, received Fri 13/02, due Fri 27/02 (Tết 16–20/02 skipped); answered on the
@@ -210,7 +211,8 @@ def report_data(district: dict[str, Any], make_unit: Callable[..., Any], make_us
     add("R11", dhu, "information", "phone", vn(2025, 12, 31, 23, 30), end_of(2026, 1, 8), "answered",
         answered=vn(2026, 1, 5))
     # R12 information, received 01/01 00:30 (= 31/12/2025 17:30 UTC, but 2026 in Vietnam): IN the period.
-    # Received on a holiday; due Thu 08/01; answered 08/01 23:00: on time; 5 working days (2, 5–8/01).
+    # Received on a holiday; due Thu 08/01; answered 08/01 23:00: on time; 4 working days (5–8/01;
+    # Fri 02/01 is off under CV 12729/VPCP-KGVX).
     add("R12", dhu, "information", "phone", vn(2026, 1, 1, 0, 30), end_of(2026, 1, 8), "answered",
         answered=vn(2026, 1, 8, 23, 0))
     # R13 received 01/04 00:10: OUTSIDE the period (open, so it must not leak into "open" either).

@@ -80,7 +80,7 @@ def test_xlsx_reads_back_with_formats(client, login, report_data):
     assert summary["Tỷ lệ trả lời đúng hạn"].number_format == "0.0%"
     assert summary["Từ ngày"].value == datetime(2026, 1, 1)  # a real date, not text
     assert summary["Từ ngày"].number_format == "dd/mm/yyyy"
-    assert summary["Thời gian trả lời, trung vị (ngày làm việc)"].value == 5
+    assert summary["Thời gian trả lời, trung vị (ngày làm việc)"].value == 4
     assert summary["Đơn vị chưa công bố người phát ngôn"].value == 2
     assert wb["Tổng hợp"].column_dimensions["A"].width == 58
 
@@ -100,7 +100,7 @@ def test_xlsx_reads_back_with_formats(client, login, report_data):
     r12 = rows["T-R12"]
     assert r12[6].value == datetime(2026, 1, 1, 0, 30)  # Vietnamese wall-clock time
     assert r12[6].number_format == "dd/mm/yyyy hh:mm"
-    assert r12[10].value == 5  # working days
+    assert r12[10].value == 4  # working days (Fri 02/01/2026 off under CV 12729/VPCP-KGVX)
     assert rows["T-R5"][11].value == "Có"  # extended
 
 
@@ -178,7 +178,7 @@ def test_docx_has_the_administrative_parts(client, login, report_data):
     assert "BÁO CÁO\nCông tác phát ngôn và cung cấp thông tin cho báo chí" in body
     assert "(Từ ngày 01/01/2026 đến ngày 31/03/2026)" in body
     assert "tiếp nhận 20 yêu cầu" in body and "8 yêu cầu đúng hạn (72,7%)" in body
-    assert "trung vị 5 ngày" in body
+    assert "trung vị 4 ngày" in body
     type_table = _cell_texts(doc.tables[1])
     assert type_table[0] == ["STT", "Loại yêu cầu", "Số lượng", "Tỷ lệ"]
     assert type_table[1][1:3] == ["Cung cấp thông tin, tài liệu", "10"]
