@@ -4,7 +4,7 @@ The 2025 reform abolished districts and towns. Merged units keep their kind, so 
 list of kinds gains "town" beside "district"; the CHECK constraint follows the model.
 
 Revision ID: 0006demo
-Revises: 0004journalistunique
+Revises: 0005law
 Create Date: 2026-12-03 16:30:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006demo'
-down_revision = '0004journalistunique'
+down_revision = '0005law'
 branch_labels = None
 depends_on = None
 

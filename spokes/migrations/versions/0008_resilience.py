@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008resilience'
-down_revision = '0004journalistunique'
+down_revision = '0006demo'
 branch_labels = None
 depends_on = None
 
