@@ -199,7 +199,7 @@ def restore(file: str, yes: bool) -> None:
         floors = reference_floors()
     except Exception as err:  # noqa: BLE001 - a broken or empty database has nothing to protect
         db.session.rollback()
-        click.echo(f"(số hồ sơ hiện tại không đọc được / current references unreadable: {err.__class__.__name__})")
+        click.echo(f"(mã yêu cầu hiện tại không đọc được / current references unreadable: {err.__class__.__name__})")
         floors = {}
     try:
         run(file)
@@ -209,8 +209,8 @@ def restore(file: str, yes: bool) -> None:
     raised = raise_reference_counters(floors)
     db.session.commit()
     for prefix, year, old, new in raised:
-        click.echo(f"Bộ đếm số hồ sơ / reference counter {prefix}-{year}: {old} → {new}")
+        click.echo(f"Bộ đếm mã yêu cầu / reference counter {prefix}-{year}: {old} → {new}")
     if not raised:
-        click.echo("Bộ đếm số hồ sơ đã đúng / reference counters already past every reference")
+        click.echo("Bộ đếm mã yêu cầu đã đúng / reference counters already past every reference")
     pagecache.invalidate()
     click.echo("Đã làm mới bộ nhớ đệm trang công khai / public page cache turned over")

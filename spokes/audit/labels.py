@@ -17,6 +17,8 @@ ACTION_LABELS: dict[str, Any] = {
     "duty.create": _l("Tạo nghĩa vụ cung cấp thông tin định kỳ"),
     "duty.update": _l("Sửa nghĩa vụ cung cấp thông tin định kỳ"),
     "duty.fulfil": _l("Thực hiện nghĩa vụ cung cấp thông tin định kỳ"),
+    "law.installed": _l("Cài đặt quy định theo phiên bản phần mềm"),
+    "law.updated": _l("Cập nhật quy định theo phiên bản phần mềm"),
     "letter.settings_changed": _l("Sửa thể thức văn bản của đơn vị"),
     "letter.template_changed": _l("Đổi mẫu văn bản của đơn vị"),
     "membership.add": _l("Thêm vai trò"),

@@ -114,7 +114,7 @@ def database_unavailable():  # type: ignore[no-untyped-def]
     else:
         message = _("Cơ sở dữ liệu tạm thời không truy cập được, nên chúng tôi không xác nhận được nội dung "
                     "bạn gửi đã được lưu hay chưa. Nếu đã gửi câu hỏi, vui lòng kiểm tra hộp thư điện tử "
-                    "(thư xác nhận có mã hồ sơ); nếu không có, vui lòng gửi lại sau ít phút.")
+                    "(thư xác nhận có mã yêu cầu); nếu không có, vui lòng gửi lại sau ít phút.")
     body, status = render_error(503, message)
     response = make_response(body, status)
     response.headers["Retry-After"] = str(current_app.config.get("DB_UNAVAILABLE_RETRY_AFTER", 30))

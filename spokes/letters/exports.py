@@ -16,7 +16,7 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 REGISTER_COLUMNS = ("Số, ký hiệu", "Ngày văn bản", "Tên loại và trích yếu nội dung", "Người ký", "Nơi nhận",
-                    "Hồ sơ", "Thay thế văn bản", "Ghi chú")
+                    "Yêu cầu", "Thay thế văn bản", "Ghi chú")
 
 
 def _slug(text: str) -> str:

@@ -200,7 +200,7 @@ def compose(req: PressRequest, choices: LetterChoices, *, number_and_symbol: str
     """Return the full text of a letter of the request."""
     facts = facts_for(req)
     if choices.kind not in wording.available_kinds(facts):
-        raise DomainError(_("Hồ sơ chưa có đủ dữ liệu cho loại văn bản này (ví dụ: chưa có câu trả lời đã gửi, "
+        raise DomainError(_("Yêu cầu chưa có đủ dữ liệu cho loại văn bản này (ví dụ: chưa có câu trả lời đã gửi, "
                             "hoặc chưa có căn cứ từ chối)."), 409)
     heading = heading_for(req.unit)
     position = wording.upper(choices.position.strip())
@@ -239,7 +239,7 @@ def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: L
     if choices.signer.id not in {u.id for u in signers_for(req.unit)}:
         raise DomainError(_("Người ký phải là người đứng đầu hoặc người phát ngôn của đơn vị."), 400)
     if replaces is not None and (replaces.request_id != req.id or replaces.unit_id != req.unit_id):
-        raise DomainError(_("Văn bản được thay thế không thuộc hồ sơ này."), 400)
+        raise DomainError(_("Văn bản được thay thế không thuộc yêu cầu này."), 400)
     issued_on = today_vn()
     heading = heading_for(req.unit)
     # Compose first: a letter the records cannot support takes no number.

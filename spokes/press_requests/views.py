@@ -754,7 +754,7 @@ def _change_label(action: str) -> str:
     try:
         return svc.action_label(svc.Action(code))
     except ValueError:
-        return _("cập nhật hồ sơ") if code != "received" else _("tiếp nhận")
+        return _("cập nhật yêu cầu") if code != "received" else _("tiếp nhận")
 
 
 def _user_choice(user_id: int) -> User:

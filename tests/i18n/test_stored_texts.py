@@ -50,6 +50,7 @@ def test_every_audit_action_has_words():
     codes = set()
     for path in root.rglob("*.py"):
         codes |= set(re.findall(r"\"((?:request|unit|user|designation|publication|rulebook|calendar|duty|membership|"
-                                r"message|auth)\.[a-z_]+)\"", path.read_text(encoding="utf-8")))
+                                r"message|auth|law|letter)\.[a-z_]+)\"", path.read_text(encoding="utf-8")))
+    codes -= {c for c in codes if c.rsplit(".", 1)[1] in ("json", "csv", "py", "html")}  # file names, not actions
     missing = sorted(c for c in codes if c not in ACTION_LABELS)
     assert not missing, missing

@@ -175,7 +175,7 @@ def test_cli_writes_a_numbered_letter(world, answered, runner, tmp_path):
     assert draft.exit_code == 0 and "DỰ THẢO" in docx_text(out.read_bytes())
     assert db.session.execute(select(func.count()).select_from(Letter)).scalar_one() == 2
     refused = runner.invoke(args=["letter", answered.reference, "--kind", "refusal", "--output", str(out)])
-    assert refused.exit_code == 1 and "Hồ sơ chưa có đủ dữ liệu" in refused.output
+    assert refused.exit_code == 1 and "Yêu cầu chưa có đủ dữ liệu" in refused.output
     assert runner.invoke(args=["letter", "NOPE", "--kind", "reply", "--output", str(out)]).exit_code == 1
 
 
