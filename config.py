@@ -38,6 +38,8 @@ class Config:
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     PUBLIC_FORM_RATE_LIMIT = "20 per hour"
     TRACK_RATE_LIMIT = "30 per minute"
+    # Fresh tracking links mailed from the look-up form, per address and per reference.
+    TRACK_LOOKUP_RATE_LIMIT = "3 per hour;10 per day"
 
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     STAFF_UPLOAD_MAX_BYTES = 20 * 1024 * 1024

@@ -214,6 +214,21 @@ def received_mail(req: Any, token: str) -> Mail:
     return _journalist(req, subject, body, token)
 
 
+def new_link_mail(req: Any, token: str) -> Mail:
+    """Return the fresh tracking link the journalist asked for; the previous link no longer works."""
+    subject = ref_subject(req.reference, _("Đường dẫn theo dõi mới"), req.subject)
+    body = Body(
+        title=_("Đường dẫn theo dõi mới cho yêu cầu của anh/chị"),
+        paragraphs=[
+            _("Có người vừa yêu cầu đường dẫn theo dõi mới cho hồ sơ %(ref)s bằng địa chỉ thư điện tử này.",
+              ref=req.reference),
+            _("Đường dẫn cũ không còn dùng được. Nếu không phải anh/chị yêu cầu, anh/chị có thể bỏ qua thư này."),
+            _("Hãy giữ kín đường dẫn theo dõi bên dưới: ai có đường dẫn này đều xem được yêu cầu."),
+        ],
+    )
+    return _journalist(req, subject, body, token)
+
+
 def closed_mail(req: Any, answer: Any) -> Mail:
     """Return the answer, or the refusal with its legal ground and reason."""
     from spokes.core.markdown import plain_text, render_markdown

@@ -209,7 +209,7 @@ class TrackForm(FlaskForm):
     email = EmailField(_l("Thư điện tử đã dùng khi gửi"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")),
         Length(max=254, message=_l("Địa chỉ thư điện tử tối đa %(max)d ký tự."))])
-    submit = SubmitField(_l("Tra cứu"))
+    submit = SubmitField(_l("Gửi đường dẫn theo dõi mới"))
 
 
 class FollowUpForm(FlaskForm):

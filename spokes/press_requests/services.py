@@ -881,6 +881,20 @@ def find_by_token(token: str) -> PressRequest | None:
     ).scalar_one_or_none()
 
 
+def renew_tracking_link(req: PressRequest) -> str:
+    """Give the request a new secret tracking link, revoking the old one, and mail it to the journalist."""
+    token, token_hash = new_token()
+    req.token_hash = token_hash
+    db.session.flush()
+    audit.record("request.link_renewed", actor=None, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
+                 actor_label="journalist")
+    log.info("request %s: tracking link renewed on the journalist's demand", req.reference)
+    from spokes.notifications import events as notify
+
+    notify.tracking_link_renewed(req, token=token)
+    return token
+
+
 def find_by_reference_and_email(reference: str, email: str) -> PressRequest | None:
     """Return the request with this reference whose journalist has this e-mail, or None."""
     reference = (reference or "").strip().upper()
