@@ -188,7 +188,8 @@ def _journalist_notes() -> list[str]:
 
 
 def _journalist(req: Any, subject: str, body: Body, token: str | None = None) -> Mail:
-    name = req.journalist.name if req.journalist else ""
+    contact = getattr(req, "contact", None)
+    name = contact.name if contact is not None else ""
     body.greeting = _("Kính gửi %(name)s,", name=name) if name else _("Kính gửi anh/chị,")
     body.facts = body.facts or _request_facts(req)
     body.actions.append((_("Theo dõi yêu cầu (nhập số hồ sơ và địa chỉ thư điện tử)") if token is None

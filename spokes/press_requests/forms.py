@@ -169,6 +169,7 @@ class IntakeForm(FlaskForm):
     phone = StringField(_l("Điện thoại"), validators=[Optional(), _length(40)])
     press_card_number = StringField(_l("Số thẻ nhà báo"), validators=[Optional(), _length(40)])
     press_card_expiry = VnDateField(_l("Thẻ nhà báo có giá trị đến"), validators=[Optional()])
+    consent_publish_name = BooleanField(_l("Phóng viên đồng ý công bố họ tên khi đăng câu trả lời"))
     letter = FileField(_l("Giấy giới thiệu (nếu không có thẻ nhà báo)"))
     type = VnSelectField(_l("Loại yêu cầu"), choices=_choices(TYPE_LABELS), validators=[InputRequired(REQUIRED)])
     channel = VnSelectField(_l("Kênh tiếp nhận"), choices=_choices(CHANNEL_LABELS), default=Channel.PHONE.value,

@@ -299,20 +299,23 @@ def _journalist_data(form: forms.IntakeForm, picked: Journalist | None) -> svc.J
         value = f.data
         return value.strip() if isinstance(value, str) else value
 
+    consent = bool(form.consent_publish_name.data)  # given per request, never carried over
     if picked is not None:
+        # The request links to the picked record (same e-mail and name); details typed here are
+        # the request's own and do not change the record (that is "update_journalist").
         return svc.JournalistData(
             name=picked.name,
             agency=typed(form.agency) or (picked.agency.name if picked.agency else None),
-            email=typed(form.email) or picked.email,
+            email=picked.email,
             phone=typed(form.phone) or picked.phone,
             press_card_number=typed(form.press_card_number) or picked.press_card_number,
             press_card_expiry=form.press_card_expiry.data or picked.press_card_expiry,
-            consent_publish_name=picked.consent_publish_name,
+            consent_publish_name=consent,
         )
     return svc.JournalistData(
         name=typed(form.journalist_name), agency=typed(form.agency) or None, email=typed(form.email) or None,
         phone=typed(form.phone) or None, press_card_number=typed(form.press_card_number) or None,
-        press_card_expiry=form.press_card_expiry.data,
+        press_card_expiry=form.press_card_expiry.data, consent_publish_name=consent,
     )
 
 
@@ -617,7 +620,7 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
     context = {
         "req": req,
         "assignee": req.assignee,
-        "journalist": req.journalist,
+        "journalist": req.contact,
         "draft": draft,
         "final": final,
         "draft_html": render_markdown(draft.body) if draft and draft.kind == AnswerKind.ANSWER.value else None,

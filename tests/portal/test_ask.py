@@ -127,7 +127,10 @@ def test_happy_path_for_each_type(client, commune, type_):
     # The journalist's details.
     journalist = req.journalist
     assert (journalist.name, journalist.email, journalist.phone) == ("Nguyễn Thị Phóng Viên", "pv.nguyen@baokg.vn", "0912 345 678")
-    assert journalist.agency.name == "Báo Kiên Giang" and journalist.consent_publish_name is True
+    assert journalist.agency.name == "Báo Kiên Giang"
+    # The request keeps the details and the consent given with it (issue 17).
+    assert (req.contact_name, req.contact_agency, req.contact_phone, req.consent_publish_name) == (
+        "Nguyễn Thị Phóng Viên", "Báo Kiên Giang", "0912 345 678", True)
     assert req.article_url == "https://baokg.vn/bai-viet/123"
     if type_ == "interview":
         # 20/03/2026 09:30 in Vietnam is 02:30 UTC.
