@@ -70,8 +70,14 @@ class User(UserMixin, db.Model):
 
     @property
     def session_stamp(self) -> str:
-        """Return a short digest of the password hash: it changes whenever the password does."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """Return a short digest of the password hash and the session generation.
+
+        It changes whenever the password does, and whenever the user signs out (logout or
+        "sign out everywhere" raise the generation), so copied session and remember-me
+        cookies stop working server-side.
+        """
+        material = f"{self.password_hash}:{self.session_generation or 0}"
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
 
     def get_id(self) -> str:
         """Return what the session and the remember-me cookie keep: the id and the session stamp.

@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import TextInput
 
+from spokes.core.forms import check_date_range
 from spokes.deadlines.models import CalendarDayKind
 from spokes.deadlines.services import MAX_YEAR, MIN_YEAR
 from spokes.press_requests.labels import TYPE_LABELS
@@ -81,10 +82,12 @@ class VNDateField(Field):
         if len(text) <= 20:
             for fmt in _DATE_FORMATS:
                 try:
-                    self.data = datetime.strptime(text, fmt).date()
-                    return
+                    parsed = datetime.strptime(text, fmt).date()
                 except ValueError:
                     continue
+                check_date_range(parsed)
+                self.data = parsed
+                return
         raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm, ví dụ 01/07/2026."))
 
 

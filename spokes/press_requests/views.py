@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.sql import Select
 from werkzeug.datastructures import FileStorage
 
+from spokes.core.params import id_or_none
 from spokes.audit.models import AuditEvent
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
@@ -262,10 +263,11 @@ def _journalist_matches(user: Any, query: str | None) -> list[Journalist]:
 
 def _picked_journalist(user: Any, raw: str | None) -> Journalist | None:
     """Return the picked journalist if the user may see them, else None."""
-    if not raw or not raw.strip().isdigit():
+    journalist_id = id_or_none(raw) if raw else None
+    if journalist_id is None:
         return None
     return db.session.execute(
-        select(Journalist).where(Journalist.id == int(raw), Journalist.id.in_(_known_journalists(user)))
+        select(Journalist).where(Journalist.id == journalist_id, Journalist.id.in_(_known_journalists(user)))
     ).unique().scalar_one_or_none()
 
 

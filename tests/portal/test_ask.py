@@ -483,3 +483,15 @@ def test_form_requires_csrf_when_enabled(other_app, commune):
     assert 'name="csrf_token"' in c.get("/ask").get_data(as_text=True)
     assert c.post("/ask", data=data).status_code == 400
     assert _count(PressRequest) == 0
+
+
+# --------------------------------------------------------------------------- issue 17: bounds at the edge
+
+
+@pytest.mark.parametrize("day, time", [("0001-01-01", "00:00"), ("9999-12-31", "23:59"), ("31/12/9999", "23:59")])
+def test_interview_dates_outside_2000_2100_are_refused_with_a_message(client, commune, day, time):
+    data = form_data(commune["dhu"], type="interview", interview_date=day, interview_time=time,
+                     interview_place="Trụ sở UBND xã")
+    response = client.post("/ask", data=data)
+    assert response.status_code == 400
+    assert "Ngày phải nằm trong khoảng từ năm 2000 đến năm 2100." in response.get_data(as_text=True)
