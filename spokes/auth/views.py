@@ -43,12 +43,33 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    """Sign out (POST with a CSRF token, so a link elsewhere cannot sign you out)."""
+    """Sign out (POST with a CSRF token, so a link elsewhere cannot sign you out).
+
+    The session ends server-side too: the user's session generation goes up, so a copy of
+    this session cookie or of the remember-me cookie no longer signs anyone in.
+    """
     form = EmptyForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.end_sessions(current_user._get_current_object(), reason="logout")
+            db.session.commit()
         logout_user()
         flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("publishing.home"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():  # type: ignore[no-untyped-def]
+    """End every session and remember-me cookie of this account, on every device."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.end_sessions(current_user._get_current_object(), reason="everywhere")
+        db.session.commit()
+        logout_user()
+        flash(_("Đã đăng xuất khỏi mọi nơi. Vui lòng đăng nhập lại."), "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.change_password"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -62,7 +83,7 @@ def change_password():  # type: ignore[no-untyped-def]
         except DomainError as err:
             db.session.rollback()
             form.current.errors.append(err.message)
-            return render_template("auth/change_password.html", form=form), 400
+            return render_template("auth/change_password.html", form=form, sessions_form=EmptyForm()), 400
         db.session.commit()
         # This browser carries the new stamp (and keeps "remember me" if it had it); the others end.
         login_user(current_user._get_current_object(),
@@ -70,4 +91,4 @@ def change_password():  # type: ignore[no-untyped-def]
         flash(_("Đã đổi mật khẩu."), "success")
         return redirect(url_for("dashboard.home"))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/change_password.html", form=form), status
+    return render_template("auth/change_password.html", form=form, sessions_form=EmptyForm()), status
