@@ -37,6 +37,13 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    # Failed sign-ins per (account, client address): longer waits the more it fails, but the
+    # owner signing in from another address is never held back (no lockout of the account).
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;20 per hour;60 per day"
+    PASSWORD_CHANGE_RATE_LIMIT = "5 per 15 minutes;20 per day"  # wrong current passwords, per account
+    # Number of reverse proxies in front of the app (e.g. 1 for nginx). Only when set is
+    # X-Forwarded-For/-Proto trusted (Werkzeug's ProxyFix), for that many hops and no more.
+    SPOKES_TRUSTED_PROXIES = 0
     PUBLIC_FORM_RATE_LIMIT = "20 per hour"
     TRACK_RATE_LIMIT = "30 per minute"
     # Fresh tracking links mailed from the look-up form, per address and per reference.
@@ -121,6 +128,7 @@ ENV_KEYS = (
     "MAIL_DEFAULT_SENDER",
     "PUBLIC_BASE_URL",
     "PAGE_CACHE_URL",
+    "SPOKES_TRUSTED_PROXIES",
 )
 
 

@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
 
     _finish_config(app)
+    _trust_proxies(app)
 
     from spokes.core import setup as core_setup
 
@@ -46,6 +47,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     core_setup.register_cli(app)
     core_setup.init_page_cache(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Read the client address and scheme from SPOKES_TRUSTED_PROXIES proxies, and only then.
+
+    Without it, X-Forwarded-For is ignored: anyone could otherwise pick the address that rate
+    limits key on. The Host header is never taken from the proxy (links use PUBLIC_BASE_URL).
+    """
+    raw = str(app.config.get("SPOKES_TRUSTED_PROXIES") or "0").strip()
+    if not raw.isdigit() or int(raw) > 5:
+        raise RuntimeError(f"SPOKES_TRUSTED_PROXIES must be a number of proxies from 0 to 5, not {raw!r}")
+    hops = int(raw)
+    app.config["SPOKES_TRUSTED_PROXIES"] = hops
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _finish_config(app: Flask) -> None:

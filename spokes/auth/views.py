@@ -19,8 +19,33 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _password_change_limit() -> str:
+    return current_app.config["PASSWORD_CHANGE_RATE_LIMIT"]
+
+
+def _account_and_address() -> str:
+    """Key the per-account throttle on the e-mail typed and the client address (after ProxyFix)."""
+    email = services.normalise_email(request.form.get("email", ""))[:255]
+    return f"{email}|{request.remote_addr or 'unknown'}"
+
+
+def _signed_in_user() -> str:
+    return f"user:{current_user.id if current_user.is_authenticated else request.remote_addr}"
+
+
+def _failed(response) -> bool:  # type: ignore[no-untyped-def]
+    """Count only failures against a throttle: a successful sign-in or change redirects."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_account_and_address, methods=["POST"], deduct_when=_failed,
+               scope="login-account")
 def login():  # type: ignore[no-untyped-def]
     """Sign a staff member in; failures say only that the e-mail or password is wrong."""
     if current_user.is_authenticated:
@@ -74,6 +99,8 @@ def sign_out_everywhere():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_password_change_limit, key_func=_signed_in_user, methods=["POST"], deduct_when=_failed,
+               scope="password-change")
 def change_password():  # type: ignore[no-untyped-def]
     """Let a signed-in user change their password."""
     form = ChangePasswordForm()
