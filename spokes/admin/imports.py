@@ -39,6 +39,7 @@ from spokes.audit import services as audit
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission, Role
 from spokes.core.clock import now
+from spokes.core.spreadsheet import csv_bytes, neutralise, restore
 from spokes.core.text import fold
 from spokes.core.uploads import UploadRejected, sniff
 from spokes.extensions import db
@@ -56,8 +57,6 @@ MAX_SHARED_STRINGS = 300_000  # 20,000 rows × 12 columns, each cell a distinct 
 _SCAN_CHUNK = 1024 * 1024
 _SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
 _ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
-# A leading character that makes a spreadsheet treat a cell as a formula (CSV/formula injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 UNIT_COLUMNS = ["code", "name", "kind", "parent_code", "reference_prefix", "approval_required", "phone", "email",
                 "address", "portal_url", "intake_overseer_code", "active"]
@@ -115,15 +114,12 @@ Row = tuple[int, dict[str, str]]
 
 def guard_cell(value: Any) -> str:
     """Return a cell as text that no spreadsheet will run as a formula (prefix ' when risky)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return neutralise("" if value is None else str(value))
 
 
 def unguard_cell(text: str) -> str:
     """Undo ``guard_cell`` so an exported file imports back unchanged."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "".join(FORMULA_PREFIXES):
-        return text[1:]
-    return text
+    return restore(text)
 
 
 def _cell_text(value: Any) -> str:
@@ -245,12 +241,8 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple[Any, ...]]]:
 
 def to_csv(columns: list[str], rows: Iterable[list[Any]]) -> bytes:
     """Return a UTF-8 CSV with a byte-order mark (so Excel reads Vietnamese), formula-guarded."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([guard_cell(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
+    # csv_bytes guards every cell itself (guard_cell's rule): pass the plain text, not guarded twice.
+    return csv_bytes(columns, (["" if v is None else str(v) for v in row] for row in rows))
 
 
 def to_xlsx(columns: list[str], rows: Iterable[list[Any]], title: str) -> bytes:
