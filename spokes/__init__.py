@@ -66,6 +66,24 @@ def _trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
+def _check_public_base_url(app: Flask) -> None:
+    """In production, require PUBLIC_BASE_URL: absolute links (e-mails, feeds, API) never come from Host."""
+    from urllib.parse import urlsplit
+
+    base = (app.config.get("PUBLIC_BASE_URL") or "").strip()
+    if base:
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise RuntimeError(f"PUBLIC_BASE_URL must be an absolute http(s) address such as "
+                               f"https://spokes.example.gov.vn, not {base!r}")
+        app.config["PUBLIC_BASE_URL"] = base.rstrip("/")
+    elif app.config.get("ENV_NAME") == "production":
+        raise RuntimeError(
+            "PUBLIC_BASE_URL is not set. In production, links in e-mails, feeds and the API are built "
+            "from it, never from the Host header of a request; set it, e.g. https://spokes.example.gov.vn."
+        )
+
+
 def _finish_config(app: Flask) -> None:
     """Derive settings that depend on others, and refuse unsafe production settings."""
     if not app.config.get("SECRET_KEY"):
@@ -82,6 +100,7 @@ def _finish_config(app: Flask) -> None:
     if uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    _check_public_base_url(app)
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         connect_args = dict(options.get("connect_args") or {})

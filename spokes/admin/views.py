@@ -606,7 +606,9 @@ def user_reset_link(user_id: int):  # type: ignore[no-untyped-def]
     hours = int(current_app.config.get("PASSWORD_RESET_TTL_HOURS", 24))
     token = admin_svc.issue_reset_link(current_user, user, ttl=timedelta(hours=hours))
     db.session.commit()
-    link = url_for("admin.reset_password", token=token, _external=True)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    link = (base + url_for("admin.reset_password", token=token)) if base \
+        else url_for("admin.reset_password", token=token, _external=True)
     return render_template("admin/secret.html", user=user, password=None, link=link, hours=hours)
 
 

@@ -19,6 +19,9 @@ def init_app(app: Flask) -> None:
     from spokes.core.security import init_security
     from spokes.extensions import db
 
+    from spokes.core import redact
+
+    redact.install()  # tracking links never reach an access log in clear
     import_models()
     init_db(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True,

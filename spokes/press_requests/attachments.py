@@ -33,7 +33,8 @@ def store(
     data, sniffed = read_upload(stream, max_bytes=max_bytes, allowed=allowed)
     name = storage_name(sniffed)
     path = upload_root() / name
-    with open(path, "xb") as fh:  # "x": never overwrite, the name is random
+    # O_EXCL: never overwrite (the name is random); 0640: no other account reads uploads.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640), "wb") as fh:
         fh.write(data)
     display = safe_display_name(filename)
     if not display.lower().endswith("." + sniffed.extension):
