@@ -5,8 +5,8 @@ clerk sees the request in the unit's queue; the chair (to whom it went automatic
 unit's head speaker) hands it to the deputy, who drafts the answer and submits it; the chair
 approves and publishes it; the journalist's tracking page and the Atom feed then show it.
 Then a second question is refused on a legal ground with a reason, approved by the chair,
-and the journalist, looking it up on /track by reference and e-mail from another phone,
-reads the ground and the reason.
+and the journalist, asking /track for a new link by reference and e-mail from another phone
+and opening the link that reaches the mailbox, reads the ground and the reason.
 
 Every step leaves a screenshot in ci-output/e2e/NN-step.png.
 """
