@@ -93,7 +93,7 @@ def sign_out_everywhere():  # type: ignore[no-untyped-def]
         db.session.commit()
         logout_user()
         flash(_("Đã đăng xuất khỏi mọi nơi. Vui lòng đăng nhập lại."), "info")
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("publishing.home"))
     return redirect(url_for("auth.change_password"))
 
 

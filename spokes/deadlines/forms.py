@@ -22,7 +22,6 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import TextInput
 
-from spokes.core.forms import check_date_range
 from spokes.deadlines.models import CalendarDayKind
 from spokes.deadlines.services import MAX_YEAR, MIN_YEAR
 from spokes.press_requests.labels import TYPE_LABELS
@@ -81,13 +80,13 @@ class VNDateField(Field):
             return
         if len(text) <= 20:
             for fmt in _DATE_FORMATS:
+                # No 2000–2100 bound here: every use of this field checks its own years
+                # (year_between), with a message naming them.
                 try:
-                    parsed = datetime.strptime(text, fmt).date()
+                    self.data = datetime.strptime(text, fmt).date()
+                    return
                 except ValueError:
                     continue
-                check_date_range(parsed)
-                self.data = parsed
-                return
         raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm, ví dụ 01/07/2026."))
 
 

@@ -236,7 +236,10 @@ TABLE: dict[str, list[Probe]] = {
                              post(fixed("/account/password"), only(set(ROLES), 400))],
     "auth.login": [get(fixed("/login"), row(200, 302, 302, 302, 302, 302)),
                    post(fixed("/login"), row(400, 302, 302, 302, 302, 302))],
-    "auth.logout": [post(fixed("/logout"), same(302))],
+    # Allowed actions (run as dry runs): signing out raises the user's session generation, and
+    # a real run would end the sessions of the users the other probes sign in with.
+    "auth.logout": [post(fixed("/logout"), same(OK))],
+    "auth.sign_out_everywhere": [post(fixed("/account/sign-out-everywhere"), only(set(ROLES), OK, L))],
     # ------------------------------------------------------------------ cross-cutting
     "core.healthz": [get(fixed("/healthz"), PUBLIC)],
     "core.set_language": [get(fixed("/lang/vi"), same(302))],
