@@ -29,6 +29,7 @@ from spokes.core.params import id_or_none
 from spokes.audit.models import AuditEvent
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
+from spokes.auth.forms import EmptyForm
 from spokes.auth.policies import permission_required, roles_of, scope_paths
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
@@ -652,6 +653,7 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         "answer_status_labels": ANSWER_STATUS_LABELS,
         "purpose_labels": PURPOSE_LABELS,
         "time_units": TIME_UNITS,
+        "journalist_update_form": EmptyForm() if policies.can_update_journalist(user, req) else None,
     }
     return render_template("press_requests/detail.html", **context), status
 
@@ -828,6 +830,24 @@ def reopen(request_id: int):  # type: ignore[no-untyped-def]
 def withdraw(request_id: int):  # type: ignore[no-untyped-def]
     """Record that the journalist withdrew the request (by phone, in writing…)."""
     return _act(request_id, Verb.WITHDRAW, lambda req, form: svc.withdraw(current_user, req, form.reason.data))
+
+
+@bp.post("/<int:request_id>/journalist")
+@login_required
+def update_journalist(request_id: int):  # type: ignore[no-untyped-def]
+    """Copy the details given with this request into the journalist record staff hold (audited)."""
+    req = _load(request_id)
+    if not policies.can_update_journalist(current_user, req):
+        abort(403)
+    form = EmptyForm()
+    if form.validate_on_submit() and req.journalist is not None and req.contact is not None:
+        contact = req.contact
+        svc.update_journalist(current_user, req.journalist, svc.JournalistData(
+            name=contact.name, agency=contact.agency, phone=contact.phone,
+            press_card_number=contact.press_card_number, press_card_expiry=contact.press_card_expiry))
+        db.session.commit()
+        flash(_("Đã cập nhật hồ sơ phóng viên theo thông tin của yêu cầu này."), "success")
+    return redirect(url_for(".detail", request_id=request_id))
 
 
 @bp.post("/<int:request_id>/note")

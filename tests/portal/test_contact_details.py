@@ -82,3 +82,22 @@ def test_staff_change_of_held_details_is_explicit_and_audited(client, commune):
     assert event.before["phone"] == "0912 345 678" and event.after["phone"] == "0911 000 111"
     # The request keeps what was given with it.
     assert db.session.get(PressRequest, req.id).contact_phone == "0912 345 678"
+
+
+def test_staff_copy_a_requests_details_into_the_record_on_purpose(app, client, commune, login):
+    client.post("/ask", data=form_data(commune["dhu"]))
+    client.post("/ask", data=form_data(commune["dhu"], phone="0900 777 888", subject="Câu hỏi thứ hai",
+                                       questions="Nội dung khác hẳn câu trước."))
+    _earlier, later = _requests()
+    db.session.commit()
+    staff = app.test_client()
+    login(commune["chair"], target=staff)
+    page = staff.get(f"/staff/requests/{later.id}").get_data(as_text=True)
+    assert "Cập nhật hồ sơ phóng viên theo thông tin này" in page
+    response = staff.post(f"/staff/requests/{later.id}/journalist")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Journalist, later.journalist_id).phone == "0900 777 888"
+    assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "journalist.update")).scalar_one()
+    # Anonymous visitors cannot do it.
+    assert app.test_client().post(f"/staff/requests/{later.id}/journalist").status_code == 302

@@ -299,6 +299,7 @@ TABLE: dict[str, list[Probe]] = {
         post(fixed("/staff/requests/new"), only({"clerk", "spokesperson", "head"}, OK)),
     ],
     "press_requests.note": request_action("note", {"clerk", "spokesperson", "head"}),
+    "press_requests.update_journalist": request_action("journalist", {"clerk", "spokesperson", "head"}),
     "press_requests.queue": [
         get(fixed("/staff/requests/?state=all"), only({"clerk", "spokesperson", "head", "overseer"}, 200)),
         get(fixed("/staff/requests/?state=all&tab=unit"), only({"clerk", "spokesperson", "head", "overseer"}, 200)),
