@@ -31,6 +31,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600  # "remember me" lasts 30 days; logout revokes it server-side
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -44,8 +45,17 @@ class Config:
     # a hung Redis costs this once, then the circuit breakers step around it.
     REDIS_TIMEOUT_SECONDS = 0.5
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    # Failed sign-ins per (account, client address): longer waits the more it fails, but the
+    # owner signing in from another address is never held back (no lockout of the account).
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;20 per hour;60 per day"
+    PASSWORD_CHANGE_RATE_LIMIT = "5 per 15 minutes;20 per day"  # wrong current passwords, per account
+    # Number of reverse proxies in front of the app (e.g. 1 for nginx). Only when set is
+    # X-Forwarded-For/-Proto trusted (Werkzeug's ProxyFix), for that many hops and no more.
+    SPOKES_TRUSTED_PROXIES = 0
     PUBLIC_FORM_RATE_LIMIT = "20 per hour"
     TRACK_RATE_LIMIT = "30 per minute"
+    # Fresh tracking links mailed from the look-up form, per address and per reference.
+    TRACK_LOOKUP_RATE_LIMIT = "3 per hour;10 per day"
 
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     STAFF_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
@@ -147,6 +157,7 @@ ENV_KEYS = (
     "LOG_LEVEL",
     "LOG_FORMAT",
     "LOG_FILE",
+    "SPOKES_TRUSTED_PROXIES",
 )
 
 

@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
 
     _finish_config(app)
+    _trust_proxies(app)
 
     from spokes.core import setup as core_setup
 
@@ -46,6 +47,41 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     core_setup.register_cli(app)
     core_setup.init_page_cache(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Read the client address and scheme from SPOKES_TRUSTED_PROXIES proxies, and only then.
+
+    Without it, X-Forwarded-For is ignored: anyone could otherwise pick the address that rate
+    limits key on. The Host header is never taken from the proxy (links use PUBLIC_BASE_URL).
+    """
+    raw = str(app.config.get("SPOKES_TRUSTED_PROXIES") or "0").strip()
+    if not raw.isdigit() or int(raw) > 5:
+        raise RuntimeError(f"SPOKES_TRUSTED_PROXIES must be a number of proxies from 0 to 5, not {raw!r}")
+    hops = int(raw)
+    app.config["SPOKES_TRUSTED_PROXIES"] = hops
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+def _check_public_base_url(app: Flask) -> None:
+    """In production, require PUBLIC_BASE_URL: absolute links (e-mails, feeds, API) never come from Host."""
+    from urllib.parse import urlsplit
+
+    base = (app.config.get("PUBLIC_BASE_URL") or "").strip()
+    if base:
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise RuntimeError(f"PUBLIC_BASE_URL must be an absolute http(s) address such as "
+                               f"https://spokes.example.gov.vn, not {base!r}")
+        app.config["PUBLIC_BASE_URL"] = base.rstrip("/")
+    elif app.config.get("ENV_NAME") == "production":
+        raise RuntimeError(
+            "PUBLIC_BASE_URL is not set. In production, links in e-mails, feeds and the API are built "
+            "from it, never from the Host header of a request; set it, e.g. https://spokes.example.gov.vn."
+        )
 
 
 def _finish_config(app: Flask) -> None:
@@ -71,6 +107,7 @@ def _finish_config(app: Flask) -> None:
         storage_options.setdefault("socket_connect_timeout", timeout)
         storage_options.setdefault("socket_timeout", timeout)
         app.config["RATELIMIT_STORAGE_OPTIONS"] = storage_options
+    _check_public_base_url(app)
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         connect_args = dict(options.get("connect_args") or {})

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -24,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from spokes.auth.forms import MIN_PASSWORD
+from spokes.core.forms import BoundedDateField
 from spokes.auth.permissions import ROLE_LABELS, Role
 from spokes.units.models import HISTORICAL_KINDS, DesignationKind, UnitKind
 from spokes.units.services import PREFIX_RE, is_web_url
@@ -161,9 +161,9 @@ class DesignationForm(FlaskForm):
         Optional(), Length(max=255), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
     document_number = StringField(_l("Số, ký hiệu"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập số văn bản.")), Length(max=80)])
-    document_date = DateField(_l("Ngày văn bản"), validators=[DataRequired(_l("Vui lòng nhập ngày văn bản."))])
-    valid_from = DateField(_l("Hiệu lực từ ngày"), validators=[DataRequired(_l("Vui lòng nhập ngày bắt đầu hiệu lực."))])
-    valid_to = DateField(_l("Hiệu lực đến hết ngày"), validators=[Optional()])
+    document_date = BoundedDateField(_l("Ngày văn bản"), validators=[DataRequired(_l("Vui lòng nhập ngày văn bản."))])
+    valid_from = BoundedDateField(_l("Hiệu lực từ ngày"), validators=[DataRequired(_l("Vui lòng nhập ngày bắt đầu hiệu lực."))])
+    valid_to = BoundedDateField(_l("Hiệu lực đến hết ngày"), validators=[Optional()])
     topic = StringField(_l("Vụ việc, chủ đề được ủy quyền"), filters=[_strip], validators=[Optional(), Length(max=255)])
     case_reference = StringField(_l("Mã yêu cầu được ủy quyền (nếu có)"), filters=[_strip], validators=[Optional(), Length(max=40)])
     scan = FileField(_l("Bản chụp văn bản (PDF, JPG, PNG)"))
@@ -222,7 +222,7 @@ class MergeForm(FlaskForm):
     new_parent_id = SelectField(_l("Cấp trên của đơn vị mới"), coerce=int)
     new_prefix = StringField(_l("Tiền tố mã yêu cầu của đơn vị mới"), filters=[_strip, lambda v: v.upper() if isinstance(v, str) else v],
                              validators=[Optional(), Length(max=20)])
-    merge_date = DateField(_l("Ngày hợp nhất (có hiệu lực)"), validators=[DataRequired(_l("Vui lòng nhập ngày hợp nhất."))])
+    merge_date = BoundedDateField(_l("Ngày hợp nhất (có hiệu lực)"), validators=[DataRequired(_l("Vui lòng nhập ngày hợp nhất."))])
     move_memberships = BooleanField(_l("Chuyển tài khoản cán bộ của các đơn vị cũ sang đơn vị sau hợp nhất"), default=True)
     preview = SubmitField(_l("Xem trước"))
     confirm = SubmitField(_l("Xác nhận hợp nhất"))
@@ -274,8 +274,8 @@ class AuditFilterForm(FlaskForm):
     object_type = SelectField(_l("Loại đối tượng"), validators=[Optional()])
     object_id = IntegerField(_l("Mã số đối tượng"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     action = SelectField(_l("Hành động"), validators=[Optional()])
-    date_from = DateField(_l("Từ ngày"), validators=[Optional()])
-    date_to = DateField(_l("Đến ngày"), validators=[Optional()])
+    date_from = BoundedDateField(_l("Từ ngày"), validators=[Optional()])
+    date_to = BoundedDateField(_l("Đến ngày"), validators=[Optional()])
     submit = SubmitField(_l("Lọc"))
 
     def validate_date_to(self, field: Any) -> None:

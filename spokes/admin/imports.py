@@ -5,6 +5,17 @@ number and column, with nothing applied. Only then are the rows applied, in the 
 transaction (the caller commits, or rolls back for a dry run or on a database error).
 Units are matched by code and people by e-mail, so importing the same file twice changes
 nothing the second time.
+
+Limits, checked before any parser runs (issue 17: a 208 KB workbook with 5 million shared
+strings once took 87 s and 490 MB):
+
+* the upload itself: ``IMPORT_MAX_BYTES`` (5 MB, in the view);
+* a CSV: ``MAX_ROWS`` data rows, read as a stream;
+* an XLSX: at most ``MAX_XLSX_MEMBERS`` files in the package, ``MAX_XLSX_UNCOMPRESSED``
+  bytes uncompressed in all (as the ZIP directory declares them, and as read: a reader
+  never reads past a member's declared size), ``MAX_SHARED_STRINGS`` shared strings and
+  ``MAX_ROWS`` rows in the first sheet, counted by streaming the XML in chunks with no parser;
+  then openpyxl reads the rows one at a time (read-only mode).
 """
 
 from __future__ import annotations
@@ -12,7 +23,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Callable, Iterable
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +39,7 @@ from spokes.audit import services as audit
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission, Role
 from spokes.core.clock import now
+from spokes.core.spreadsheet import csv_bytes, neutralise, restore
 from spokes.core.text import fold
 from spokes.core.uploads import UploadRejected, sniff
 from spokes.extensions import db
@@ -36,8 +51,12 @@ from spokes.units.services import UnitData, default_prefix, set_parent, unit_fie
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 20_000
-# A leading character that makes a spreadsheet treat a cell as a formula (CSV/formula injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MAX_XLSX_UNCOMPRESSED = 50 * 1024 * 1024  # 20,000 rows of a dozen columns need about 10 MB
+MAX_XLSX_MEMBERS = 200
+MAX_SHARED_STRINGS = 300_000  # 20,000 rows × 12 columns, each cell a distinct text, and some room
+_SCAN_CHUNK = 1024 * 1024
+_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 
 UNIT_COLUMNS = ["code", "name", "kind", "parent_code", "reference_prefix", "approval_required", "phone", "email",
                 "address", "portal_url", "intake_overseer_code", "active"]
@@ -95,15 +114,12 @@ Row = tuple[int, dict[str, str]]
 
 def guard_cell(value: Any) -> str:
     """Return a cell as text that no spreadsheet will run as a formula (prefix ' when risky)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return neutralise("" if value is None else str(value))
 
 
 def unguard_cell(text: str) -> str:
     """Undo ``guard_cell`` so an exported file imports back unchanged."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "".join(FORMULA_PREFIXES):
-        return text[1:]
-    return text
+    return restore(text)
 
 
 def _cell_text(value: Any) -> str:
@@ -126,6 +142,7 @@ def read_table(data: bytes) -> tuple[list[str], list[Row]]:
             sniff(data, ("xlsx",))
         except UploadRejected as err:
             raise TableError(_("Tệp Excel không hợp lệ; chỉ nhận tệp .xlsx không chứa macro.")) from err
+        check_xlsx_limits(data)
         raw_rows = _xlsx_rows(data)
     else:
         try:
@@ -154,31 +171,78 @@ def read_table(data: bytes) -> tuple[list[str], list[Row]]:
     return [h for h in header if h], rows
 
 
-def _xlsx_rows(data: bytes) -> Iterable[tuple[int, tuple[Any, ...]]]:
+def _count_tags(archive: zipfile.ZipFile, info: zipfile.ZipInfo, pattern: re.Pattern[bytes], limit: int) -> int:
+    """Count a tag in a member by streaming it in chunks; stop as soon as the count passes ``limit``."""
+    count = 0
+    tail = b""
+    with archive.open(info) as part:
+        while chunk := part.read(_SCAN_CHUNK):
+            window = tail + chunk
+            # A tag cut by the chunk edge is counted in the next window: keep a short tail.
+            cut = max(len(window) - 64, 0)
+            count += len(pattern.findall(window, 0, cut)) if cut else 0
+            tail = window[cut:]
+            if count > limit:
+                return count
+    return count + len(pattern.findall(tail))
+
+
+def check_xlsx_limits(data: bytes) -> None:
+    """Refuse a workbook past the documented limits before openpyxl sees it (a decompression bomb).
+
+    Reads only the ZIP directory and, as a stream, the shared strings and the first sheet.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_XLSX_MEMBERS:
+                raise TableError(_("Tệp Excel có quá nhiều thành phần; vui lòng lưu lại tệp hoặc dùng tệp CSV."))
+            if sum(i.file_size for i in infos) > MAX_XLSX_UNCOMPRESSED:
+                raise TableError(_("Tệp Excel khi giải nén vượt quá %(n)d MB; hãy chia nhỏ tệp.",
+                                   n=MAX_XLSX_UNCOMPRESSED // (1024 * 1024)))
+            by_name = {i.filename.lower(): i for i in infos}
+            strings = by_name.get("xl/sharedstrings.xml")
+            if strings is not None and _count_tags(archive, strings, _SHARED_STRING, MAX_SHARED_STRINGS) > MAX_SHARED_STRINGS:
+                raise TableError(_("Tệp Excel có quá %(n)d chuỗi văn bản; hãy chia nhỏ tệp.", n=MAX_SHARED_STRINGS))
+            sheets = sorted(n for n in by_name if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+            for name in sheets:
+                if _count_tags(archive, by_name[name], _ROW, MAX_ROWS + 1) > MAX_ROWS + 1:
+                    raise TableError(_("Tệp có quá %(n)d dòng; hãy chia nhỏ tệp.", n=MAX_ROWS))
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError, EOFError, RuntimeError,
+            NotImplementedError) as err:
+        if isinstance(err, TableError):
+            raise
+        raise TableError(_("Không đọc được tệp Excel.")) from err
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Yield the first sheet's rows one at a time (openpyxl's read-only mode streams them)."""
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
         raise TableError(_("Không đọc được tệp Excel.")) from err
-    sheet = book.worksheets[0]
-    rows = []
-    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-        rows.append((number, cells))
-        if number > MAX_ROWS + 10:
-            break
-    book.close()
-    return rows
+    try:
+        rows = enumerate(book.worksheets[0].iter_rows(values_only=True), start=1)
+        while True:
+            try:
+                number, cells = next(rows)
+            except StopIteration:
+                return
+            except Exception as err:  # noqa: BLE001 - a broken sheet fails mid-way, in many ways
+                raise TableError(_("Không đọc được tệp Excel.")) from err
+            yield number, cells
+            if number > MAX_ROWS + 10:
+                return
+    finally:
+        book.close()
 
 
 def to_csv(columns: list[str], rows: Iterable[list[Any]]) -> bytes:
     """Return a UTF-8 CSV with a byte-order mark (so Excel reads Vietnamese), formula-guarded."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([guard_cell(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
+    # csv_bytes guards every cell itself (guard_cell's rule): pass the plain text, not guarded twice.
+    return csv_bytes(columns, (["" if v is None else str(v) for v in row] for row in rows))
 
 
 def to_xlsx(columns: list[str], rows: Iterable[list[Any]], title: str) -> bytes:

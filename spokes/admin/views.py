@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from spokes.core.params import MAX_ID, id_arg, page_arg
 from spokes.admin import imports
 from spokes.admin import services as admin_svc
 from spokes.admin.forms import (
@@ -101,7 +102,7 @@ def designation_kind_label(code: str | None) -> Any:
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_arg()
 
 
 def _domain_error_to_form(form: Any, field_name: str, err: DomainError) -> None:
@@ -203,7 +204,7 @@ def unit_new():  # type: ignore[no-untyped-def]
     _fill_unit_form(form, None)
     if request.method == "GET":
         form.approval_required.data = True
-        form.parent_id.data = request.args.get("parent", NO_UNIT, type=int)
+        form.parent_id.data = id_arg("parent") or NO_UNIT
         form.intake_overseer_id.data = NO_UNIT
     if form.validate_on_submit():
         try:
@@ -437,7 +438,7 @@ def designation_scan(designation_id: int):  # type: ignore[no-untyped-def]
 def users():  # type: ignore[no-untyped-def]
     """List the people in reach, with search and a unit filter."""
     query = (request.args.get("q") or "").strip()[:100]
-    unit_id = request.args.get("unit", type=int)
+    unit_id = id_arg("unit")
     stmt = admin_svc.people_query(current_user, query=query, unit_id=unit_id)
     page = db.paginate(stmt, page=_page(), per_page=current_app.config.get("PAGE_SIZE", 25), error_out=False)
     return render_template("admin/users.html", page=page, query=query, unit_id=unit_id,
@@ -455,8 +456,8 @@ def user_new():  # type: ignore[no-untyped-def]
     """Create an account with its first role; a temporary password is shown once."""
     form = NewPersonForm()
     _membership_choices(form)
-    if request.method == "GET" and request.args.get("unit", type=int):
-        form.unit_id.data = request.args.get("unit", type=int)
+    if request.method == "GET" and id_arg("unit"):
+        form.unit_id.data = id_arg("unit")
     if form.validate_on_submit():
         unit = _load_unit(form.unit_id.data)
         data = admin_svc.PersonData(email=form.email.data, name=form.name.data, title=form.title.data,
@@ -608,7 +609,9 @@ def user_reset_link(user_id: int):  # type: ignore[no-untyped-def]
     hours = int(current_app.config.get("PASSWORD_RESET_TTL_HOURS", 24))
     token = admin_svc.issue_reset_link(current_user, user, ttl=timedelta(hours=hours))
     db.session.commit()
-    link = url_for("admin.reset_password", token=token, _external=True)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    link = (base + url_for("admin.reset_password", token=token)) if base \
+        else url_for("admin.reset_password", token=token, _external=True)
     return render_template("admin/secret.html", user=user, password=None, link=link, hours=hours)
 
 
@@ -694,7 +697,7 @@ def merge():  # type: ignore[no-untyped-def]
     form.new_parent_id.choices = _unit_choices(units, root_label)
     if request.method == "GET":
         form.merge_date.data = today_vn()
-        form.sources.data = [i for i in request.args.getlist("source", type=int)]
+        form.sources.data = [i for i in request.args.getlist("source", type=int) if 1 <= i <= MAX_ID]
     plan = None
     status = 200
     if form.validate_on_submit():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from spokes.core.params import MAX_PAGE
 from spokes.publishing.models import PublicationKind
 
 ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00$"
@@ -102,7 +103,7 @@ SCHEMAS: dict[str, Any] = {
     }),
     "ItemList": _object({
         "items": {"type": "array", "items": _ref("ItemSummary")},
-        "page": {"type": "integer", "minimum": 1},
+        "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
         "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
         "total": {"type": "integer", "minimum": 0},
     }),
@@ -191,7 +192,8 @@ def _param(name: str, where: str, description: str, schema: dict[str, Any], requ
     return {"name": name, "in": where, "required": required, "description": description, "schema": schema}
 
 
-PAGE = _param("page", "query", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1})
+PAGE = _param("page", "query", f"Page number, from 1 to {MAX_PAGE}.",
+              {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1})
 PER_PAGE = _param("per_page", "query", "Items per page (at most 100).",
                   {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from spokes.core.params import MAX_PAGE as PARAM_MAX_PAGE
 from spokes.audit.models import AuditEvent
 from spokes.core.errors import DomainError
 from spokes.extensions import db
@@ -18,6 +19,7 @@ from spokes.publishing.models import Publication, PublicationKind
 from spokes.publishing.services import NewsFilter, unit_by_code
 
 MAX_PER_PAGE = 100
+MAX_PAGE = PARAM_MAX_PAGE  # the same ceiling as every HTML list; the OpenAPI document declares it
 DEFAULT_PER_PAGE = 20
 MAX_QUERY = 200
 
@@ -65,8 +67,8 @@ class Paging:
 
 
 def paging(args: MultiDict[str, str]) -> Paging:
-    """Read ``page`` (≥ 1) and ``per_page`` (1–100); raise 400 on anything else."""
-    return Paging(page=_int(args, "page", 1, 1, None),
+    """Read ``page`` (1–MAX_PAGE) and ``per_page`` (1–100); raise 400 on anything else."""
+    return Paging(page=_int(args, "page", 1, 1, MAX_PAGE),
                   per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE))
 
 

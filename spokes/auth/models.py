@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,6 +56,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Raised by logout and "sign out everywhere": every session and remember-me cookie that
+    # carries an older generation stops working (checked by the user loader through get_id).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -67,8 +70,14 @@ class User(UserMixin, db.Model):
 
     @property
     def session_stamp(self) -> str:
-        """Return a short digest of the password hash: it changes whenever the password does."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """Return a short digest of the password hash and the session generation.
+
+        It changes whenever the password does, and whenever the user signs out (logout or
+        "sign out everywhere" raise the generation), so copied session and remember-me
+        cookies stop working server-side.
+        """
+        material = f"{self.password_hash}:{self.session_generation or 0}"
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
 
     def get_id(self) -> str:
         """Return what the session and the remember-me cookie keep: the id and the session stamp.

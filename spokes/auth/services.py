@@ -71,6 +71,18 @@ def create_user(
     return user
 
 
+def end_sessions(user: User, *, reason: str) -> None:
+    """Revoke every session and remember-me cookie of the user (logout, or "sign out everywhere").
+
+    The user loader compares the stamp in the cookie with ``User.session_stamp``, which
+    includes the generation raised here, so older cookies stop working on every server.
+    """
+    user.session_generation = (user.session_generation or 0) + 1
+    db.session.flush()
+    audit.record("user.sessions_ended", actor=user, obj_type="user", obj_id=user.id, after={"reason": reason})
+    log.info("user %s: sessions ended (%s)", user.id, reason)
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """Change a user's password after checking the current one."""
     if not user.check_password(current):

@@ -19,8 +19,33 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _password_change_limit() -> str:
+    return current_app.config["PASSWORD_CHANGE_RATE_LIMIT"]
+
+
+def _account_and_address() -> str:
+    """Key the per-account throttle on the e-mail typed and the client address (after ProxyFix)."""
+    email = services.normalise_email(request.form.get("email", ""))[:255]
+    return f"{email}|{request.remote_addr or 'unknown'}"
+
+
+def _signed_in_user() -> str:
+    return f"user:{current_user.id if current_user.is_authenticated else request.remote_addr}"
+
+
+def _failed(response) -> bool:  # type: ignore[no-untyped-def]
+    """Count only failures against a throttle: a successful sign-in or change redirects."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_account_and_address, methods=["POST"], deduct_when=_failed,
+               scope="login-account")
 def login():  # type: ignore[no-untyped-def]
     """Sign a staff member in; failures say only that the e-mail or password is wrong."""
     if current_user.is_authenticated:
@@ -43,16 +68,39 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    """Sign out (POST with a CSRF token, so a link elsewhere cannot sign you out)."""
+    """Sign out (POST with a CSRF token, so a link elsewhere cannot sign you out).
+
+    The session ends server-side too: the user's session generation goes up, so a copy of
+    this session cookie or of the remember-me cookie no longer signs anyone in.
+    """
     form = EmptyForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.end_sessions(current_user._get_current_object(), reason="logout")
+            db.session.commit()
         logout_user()
         flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("publishing.home"))
 
 
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():  # type: ignore[no-untyped-def]
+    """End every session and remember-me cookie of this account, on every device."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.end_sessions(current_user._get_current_object(), reason="everywhere")
+        db.session.commit()
+        logout_user()
+        flash(_("Đã đăng xuất khỏi mọi nơi. Vui lòng đăng nhập lại."), "info")
+        return redirect(url_for("publishing.home"))
+    return redirect(url_for("auth.change_password"))
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_password_change_limit, key_func=_signed_in_user, methods=["POST"], deduct_when=_failed,
+               scope="password-change")
 def change_password():  # type: ignore[no-untyped-def]
     """Let a signed-in user change their password."""
     form = ChangePasswordForm()
@@ -62,7 +110,7 @@ def change_password():  # type: ignore[no-untyped-def]
         except DomainError as err:
             db.session.rollback()
             form.current.errors.append(err.message)
-            return render_template("auth/change_password.html", form=form), 400
+            return render_template("auth/change_password.html", form=form, sessions_form=EmptyForm()), 400
         db.session.commit()
         # This browser carries the new stamp (and keeps "remember me" if it had it); the others end.
         login_user(current_user._get_current_object(),
@@ -70,4 +118,4 @@ def change_password():  # type: ignore[no-untyped-def]
         flash(_("Đã đổi mật khẩu."), "success")
         return redirect(url_for("dashboard.home"))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/change_password.html", form=form), status
+    return render_template("auth/change_password.html", form=form, sessions_form=EmptyForm()), status

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import contextvars
 import logging
 
@@ -72,6 +74,16 @@ def _remove_session_quietly(_exc: BaseException | None = None) -> None:
         except Exception:  # noqa: BLE001 - nothing more can be released
             log.debug("session already discarded", exc_info=True)
 
+def _owner_only(database_files: list[str]) -> None:
+    """Make the SQLite database and its WAL files readable by the owner only (0600), not 0644."""
+    for main in database_files:
+        for path in (main, main + "-wal", main + "-shm"):
+            try:
+                if os.path.exists(path) and (os.stat(path).st_mode & 0o077):
+                    os.chmod(path, 0o600)
+            except OSError:  # another user's file, or it vanished: nothing we may change
+                continue
+
 
 def _install_sqlite_hooks(engine: Engine, busy_ms: int) -> None:
     """Turn on WAL, foreign keys and a busy timeout; let us issue BEGIN ourselves."""
@@ -84,7 +96,9 @@ def _install_sqlite_hooks(engine: Engine, busy_ms: int) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.execute("PRAGMA synchronous=NORMAL")
+        files = [row[2] for row in cur.execute("PRAGMA database_list") if row[2]]
         cur.close()
+        _owner_only(files)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -10,6 +10,26 @@ from wtforms import DateField, DateTimeLocalField
 from wtforms.validators import Optional
 
 from spokes.core.clock import VN_TZ
+from spokes.core.params import date_in_range
+
+OUT_OF_RANGE = _l("Ngày phải nằm trong khoảng từ năm 2000 đến năm 2100.")
+
+
+def check_date_range(value: date | datetime | None) -> None:
+    """Raise the field error for a date outside 2000–2100 (date arithmetic past that overflows)."""
+    if not date_in_range(value):
+        raise ValueError(OUT_OF_RANGE)
+
+
+class BoundedDateField(DateField):
+    """WTForms' DateField, refusing dates outside 2000–2100 with a Vietnamese message."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the date, then check its range."""
+        super().process_formdata(valuelist)
+        if not date_in_range(self.data):
+            self.data = None
+            raise ValueError(OUT_OF_RANGE)
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # the HTML date input sends ISO; a plain text box gets dd/mm/yyyy
 # The HTML datetime-local input sends the first two; people typing get the Vietnamese one.
@@ -31,10 +51,12 @@ class VnDateField(DateField):
             return
         for fmt in DATE_FORMATS:
             try:
-                self.data = datetime.strptime(text, fmt).date()
-                return
+                parsed = datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
+            check_date_range(parsed)
+            self.data = parsed
+            return
         raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng dd/mm/yyyy."))
 
 
@@ -68,6 +90,7 @@ class VnDateTimeField(DateTimeLocalField):
                     local = datetime.strptime(text, fmt)
                 except ValueError:
                     continue
+                check_date_range(local)
                 self.data = local.replace(tzinfo=VN_TZ).astimezone(UTC)
                 return
         raise ValueError(_l("Ngày giờ không hợp lệ; hãy nhập theo dạng dd/mm/yyyy HH:MM."))

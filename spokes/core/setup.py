@@ -21,6 +21,9 @@ def init_app(app: Flask) -> None:
     from spokes.extensions import db
 
     init_logging(app)
+    from spokes.core import redact
+
+    redact.install()  # tracking links never reach an access log in clear
     import_models()
     init_db(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True,
@@ -95,7 +98,7 @@ def _init_login(app: Flask) -> None:
     def _load_user(session_id: str) -> User | None:
         # "id:stamp" (User.get_id): a session opened before the password changed no longer loads.
         user_id, _sep, stamp = session_id.partition(":")
-        if not user_id.isdigit() or not stamp:
+        if not user_id.isdigit() or not stamp or len(user_id) > 10:
             return None
         user = db.session.get(User, int(user_id))
         if user is None or not hmac.compare_digest(user.session_stamp, stamp):
@@ -126,6 +129,10 @@ def _init_template_context(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Import and register each feature's blueprint."""
+    from spokes.core.params import IdConverter
+
+    # Before any rule is added: every <int:…> in a URL is bounded, so a huge id is a 404.
+    app.url_map.converters["int"] = IdConverter
     from spokes.admin.views import bp as admin_bp
     from spokes.api.views import bp as api_bp
     from spokes.auth.views import bp as auth_bp

@@ -81,6 +81,8 @@ class VNDateField(Field):
             return
         if len(text) <= 20:
             for fmt in _DATE_FORMATS:
+                # No 2000–2100 bound here: every use of this field checks its own years
+                # (year_between), with a message naming them.
                 try:
                     self.data = datetime.strptime(text, fmt).date()
                     return

@@ -188,7 +188,8 @@ def _journalist_notes() -> list[str]:
 
 
 def _journalist(req: Any, subject: str, body: Body, token: str | None = None) -> Mail:
-    name = req.journalist.name if req.journalist else ""
+    contact = getattr(req, "contact", None)
+    name = contact.name if contact is not None else ""
     body.greeting = _("Kính gửi %(name)s,", name=name) if name else _("Kính gửi anh/chị,")
     body.facts = body.facts or _request_facts(req)
     body.actions.append((_("Theo dõi yêu cầu (nhập mã yêu cầu và địa chỉ thư điện tử)") if token is None
@@ -217,6 +218,21 @@ def received_mail(req: Any, token: str) -> Mail:
             (_("Hạn trả lời theo quy định: %(due)s (giờ Việt Nam).", due=_due(req.due_at))
              if _statutory(req) else
              _("Hạn trả lời (chỉ tiêu nội bộ của đơn vị): %(due)s (giờ Việt Nam).", due=_due(req.due_at))),
+            _("Hãy giữ kín đường dẫn theo dõi bên dưới: ai có đường dẫn này đều xem được yêu cầu."),
+        ],
+    )
+    return _journalist(req, subject, body, token)
+
+
+def new_link_mail(req: Any, token: str) -> Mail:
+    """Return the fresh tracking link the journalist asked for; the previous link no longer works."""
+    subject = ref_subject(req.reference, _("Đường dẫn theo dõi mới"), req.subject)
+    body = Body(
+        title=_("Đường dẫn theo dõi mới cho yêu cầu của anh/chị"),
+        paragraphs=[
+            _("Có người vừa yêu cầu đường dẫn theo dõi mới cho hồ sơ %(ref)s bằng địa chỉ thư điện tử này.",
+              ref=req.reference),
+            _("Đường dẫn cũ không còn dùng được. Nếu không phải anh/chị yêu cầu, anh/chị có thể bỏ qua thư này."),
             _("Hãy giữ kín đường dẫn theo dõi bên dưới: ai có đường dẫn này đều xem được yêu cầu."),
         ],
     )

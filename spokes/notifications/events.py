@@ -100,6 +100,11 @@ def request_received(req: Any, *, token: str, actor: Any) -> None:
                                         due=vn_datetime(req.due_at)), actor=actor)
 
 
+def tracking_link_renewed(req: Any, *, token: str) -> None:
+    """Send the journalist the fresh tracking link they asked for on the look-up page."""
+    _journalist_mail(req, "new_link", _vi(content.new_link_mail, req, token))
+
+
 def request_assigned(req: Any, user: User, *, actor: Any) -> None:
     """Tell the new assignee."""
     _staff_notice(user, req, "assigned",

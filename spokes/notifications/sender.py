@@ -218,7 +218,8 @@ class FileTransport:
             self.directory.mkdir(parents=True, exist_ok=True)
             target = self.directory / self.file_name(mail)
             temporary = self.directory / f".{target.name}.{uuid.uuid4().hex}.tmp"
-            with open(temporary, "wb") as fh:
+            # 0600: a mail may carry a tracking link, which opens a journalist's request.
+            with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
                 fh.write(message.as_bytes(policy=UNFOLDED))
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -321,15 +322,18 @@ def finish(mail: Claimed, token: str, outcome: AttemptOutcome, error: str | None
         values.update(status=MailStatus.SENT.value, sent_at=moment, body_text=redact_tracking_links(mail.body_text),
                       body_html=redact_tracking_links(mail.body_html))
     elif outcome is AttemptOutcome.FAILED:
-        values.update(status=MailStatus.FAILED.value, last_error=error)
+        # Given up: no one will send it, so no one needs the link; the admin sees the rest.
+        values.update(status=MailStatus.FAILED.value, last_error=redact_tracking_links(error),
+                      body_text=redact_tracking_links(mail.body_text), body_html=redact_tracking_links(mail.body_html))
     else:
-        values.update(last_error=error, next_attempt_at=moment + backoff(attempts))
+        values.update(last_error=redact_tracking_links(error), next_attempt_at=moment + backoff(attempts))
     kept = db.session.execute(
         update(OutboxMail).where(OutboxMail.id == mail.id, OutboxMail.claim_token == token).values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.add(MailAttempt(mail_id=mail.id, number=attempts, started_at=started, finished_at=moment,
-                               outcome=outcome.value, error=error, transport=transport, worker=WORKER))
+                               outcome=outcome.value, error=redact_tracking_links(error), transport=transport,
+                               worker=WORKER))
     db.session.commit()
     if not kept:
         log.warning("outbox mail %s: claim %s was lost before the result was recorded", mail.id, token)

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from spokes.core.params import page_arg
 from spokes.auth.forms import EmptyForm
 from spokes.auth.safe_redirect import safe_next
 from spokes.extensions import db
@@ -65,7 +66,7 @@ def index():  # type: ignore[no-untyped-def]
     """List the signed-in user's notices, newest first, with the unread ones marked."""
     unread_only = request.args.get("show") == "unread"
     page = db.paginate(services.notifications_query(current_user, unread_only=unread_only),
-                       page=request.args.get("page", 1, type=int),
+                       page=page_arg(),
                        per_page=current_app.config.get("PAGE_SIZE", 25), error_out=False)
     return render_template("notifications/index.html", page=page, unread_only=unread_only,
                            unread=_cached_unread(), form=EmptyForm(), kind_label=kind_label)

@@ -17,7 +17,6 @@ from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     RadioField,
     SelectChoice,
@@ -31,6 +30,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from spokes.core.clock import VN_TZ, now, today_vn
+from spokes.core.forms import BoundedDateField
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.portal.services import PUBLIC_TYPES, card_problem
 from spokes.press_requests.attachments import PUBLIC_KINDS
@@ -88,7 +88,7 @@ class AskForm(FlaskForm):
     )
     card_number = StringField(_l("Số thẻ nhà báo"), filters=[_strip], validators=[
         Optional(), Length(max=40, message=_l("Số thẻ tối đa %(max)d ký tự."))])
-    card_expiry = DateField(_l("Ngày hết hạn của thẻ"), format=DATE_FORMATS, validators=[Optional()],
+    card_expiry = BoundedDateField(_l("Ngày hết hạn của thẻ"), format=DATE_FORMATS, validators=[Optional()],
                             invalid_value_message=_l("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm."))
     letter = FileField(_l("Giấy giới thiệu (PDF, JPG hoặc PNG, tối đa 10 MB)"),
                        render_kw={"accept": "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"})
@@ -114,7 +114,7 @@ class AskForm(FlaskForm):
     article_url = URLField(_l("Đường dẫn bài báo liên quan (nếu có)"), filters=[_strip], validators=[
         Optional(), Length(max=1000, message=_l("Đường dẫn tối đa %(max)d ký tự.")), _http_url])
 
-    interview_date = DateField(_l("Ngày mong muốn phỏng vấn"), format=DATE_FORMATS, validators=[Optional()],
+    interview_date = BoundedDateField(_l("Ngày mong muốn phỏng vấn"), format=DATE_FORMATS, validators=[Optional()],
                                invalid_value_message=_l("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm."))
     interview_time = TimeField(_l("Giờ mong muốn"), validators=[Optional()],
                                invalid_value_message=_l("Giờ không hợp lệ; hãy nhập theo dạng giờ:phút, ví dụ 14:30."))
@@ -209,7 +209,7 @@ class TrackForm(FlaskForm):
     email = EmailField(_l("Thư điện tử đã dùng khi gửi"), filters=[_strip], validators=[
         DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")),
         Length(max=254, message=_l("Địa chỉ thư điện tử tối đa %(max)d ký tự."))])
-    submit = SubmitField(_l("Tra cứu"))
+    submit = SubmitField(_l("Gửi đường dẫn theo dõi mới"))
 
 
 class FollowUpForm(FlaskForm):

@@ -13,10 +13,11 @@ Decisions recorded here (see also the report of issue 5):
   still caught (the window is 10 to 20 minutes). A repeat shows the first request's
   confirmation again, without the tracking link: only the token's hash is stored, so the link
   cannot be shown twice; it was e-mailed with the first confirmation.
-* Access to a request on the portal is proven by the secret token or by reference + e-mail.
-  Proven request ids are kept in the signed session cookie (at most ``MAX_TRACKED`` of them);
-  follow-up and withdrawal check that list, so one request's token or session never opens
-  another.
+* Access to a request on the portal is proven only by the secret token (issue 17): reference +
+  e-mail merely mails a fresh link to that address, which revokes the old one. Opened requests
+  are kept in the signed session cookie with a digest of the link's hash (at most
+  ``MAX_TRACKED`` of them); follow-up, withdrawal and downloads check that the digest still
+  matches, so one request's token never opens another and a revoked link opens nothing.
 """
 
 from __future__ import annotations
@@ -267,16 +268,43 @@ def speaker_of(unit: Unit) -> Speaker | None:
 # --------------------------------------------------------------------------- tracking access
 
 
-def grant_access(session: MutableMapping[str, Any], request_id: int) -> None:
-    """Remember in the (signed) session that this browser proved access to a request."""
-    ids = [i for i in session.get(SESSION_KEY, []) if isinstance(i, int) and i != request_id]
-    ids.append(request_id)
-    session[SESSION_KEY] = ids[-MAX_TRACKED:]
+def grant_access(session: MutableMapping[str, Any], req: PressRequest) -> None:
+    """Remember in the (signed) session that this browser opened a request with its current link.
+
+    The session keeps the request id with a digest of the link's hash, so a link the journalist
+    has since replaced (a new one revokes the old) no longer opens anything, even in a browser
+    that used it before.
+    """
+    entries = [e for e in session.get(SESSION_KEY, [])
+               if isinstance(e, list) and len(e) == 2 and e[0] != req.id]
+    entries.append([req.id, _link_digest(req)])
+    session[SESSION_KEY] = entries[-MAX_TRACKED:]
 
 
-def has_access(session: MutableMapping[str, Any], request_id: int) -> bool:
-    """Return whether this browser proved access to the request (token or reference + e-mail)."""
-    return request_id in session.get(SESSION_KEY, [])
+def _link_digest(req: PressRequest) -> str:
+    return (req.token_hash or "")[:16]
+
+
+def has_access(session: MutableMapping[str, Any], req: PressRequest) -> bool:
+    """Return whether this browser opened the request with the link that is valid now."""
+    if not req.token_hash:
+        return False
+    digest = _link_digest(req)
+    return any(isinstance(e, list) and len(e) == 2 and e[0] == req.id and e[1] == digest
+               for e in session.get(SESSION_KEY, []))
+
+
+def send_new_link(reference: str, email: str) -> bool:
+    """Mail a fresh tracking link to the journalist if the reference and e-mail match; revoke the old.
+
+    Returns whether a link was sent; the view must answer the same either way, so that
+    reference + e-mail proves nothing to whoever typed them: only the mailbox gets the link.
+    """
+    req = requests_svc.find_by_reference_and_email(reference, email)
+    if req is None:
+        return False
+    requests_svc.renew_tracking_link(req)
+    return True
 
 
 def request_by_reference(reference: str) -> PressRequest | None:

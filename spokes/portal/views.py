@@ -43,6 +43,20 @@ def _track_limit() -> str:
     return current_app.config["TRACK_RATE_LIMIT"]
 
 
+def _lookup_limit() -> str:
+    return current_app.config["TRACK_LOOKUP_RATE_LIMIT"]
+
+
+def _lookup_email_key() -> str:
+    """Key the look-up limit on the address typed, whoever types it (a new link per address is rare)."""
+    return "email:" + (request.form.get("email") or "").strip().lower()[:255]
+
+
+def _lookup_reference_key() -> str:
+    """Key the look-up limit on the reference typed, so one request's address cannot be guessed fast."""
+    return "ref:" + (request.form.get("reference") or "").strip().upper()[:40]
+
+
 def _private(response):  # type: ignore[no-untyped-def]
     """Keep a page that shows a tracking link or a request out of referrers (and caches)."""
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -111,6 +125,8 @@ def ask():  # type: ignore[no-untyped-def]
         # The confirmation is rendered before the commit and sent after it: once the question is
         # committed, nothing may need the database any more, so a connection lost right after the
         # commit cannot replace the confirmation with an error.
+        if not submission.duplicate:
+            services.grant_access(session, req)
         page = render_template(
             "portal/confirmation.html", req=req, duplicate=submission.duplicate,
             tracking_link=_tracking_link(submission.token) if submission.token else None,
@@ -134,9 +150,9 @@ def _not_found():  # type: ignore[no-untyped-def]
 
 
 def _tracked(reference: str) -> PressRequest | None:
-    """Return the request if this browser proved access to it, else None (no difference shown)."""
+    """Return the request if this browser opened it with its current secret link, else None."""
     req = services.request_by_reference(reference)
-    if req is None or not services.has_access(session, req.id):
+    if req is None or not services.has_access(session, req):
         return None
     return req
 
@@ -163,15 +179,21 @@ def _track_page(req: PressRequest, *, follow_form: FollowUpForm | None = None,
 
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.shared_limit(_track_limit, scope=TRACK_SCOPE, methods=["POST"])
+@limiter.limit(_lookup_limit, key_func=_lookup_email_key, methods=["POST"], scope="portal-lookup-email")
+@limiter.limit(_lookup_limit, key_func=_lookup_reference_key, methods=["POST"], scope="portal-lookup-reference")
 def track():  # type: ignore[no-untyped-def]
-    """Look a request up by reference and e-mail; a miss is the same 404 whatever was wrong."""
+    """Mail a fresh tracking link when reference and e-mail match; open nothing, answer the same either way.
+
+    Only the secret link opens a request. Whoever types a reference and an address learns
+    nothing here: the new link (which revokes the old one) goes to the mailbox on file.
+    """
     form = TrackForm()
     if form.validate_on_submit():
-        req = requests_svc.find_by_reference_and_email(form.reference.data, form.email.data)
-        if req is None:
-            return _not_found()
-        services.grant_access(session, req.id)
-        return redirect(url_for("portal.track_view", reference=req.reference), 303)
+        services.send_new_link(form.reference.data, form.email.data)
+        db.session.commit()
+        page = render_template("portal/track_lookup.html", form=TrackForm(formdata=None), not_found=False,
+                               link_sent=True)
+        return _private(make_response(page, 200))
     status = 400 if form.is_submitted() else 200
     return _private(make_response(render_template("portal/track_lookup.html", form=form, not_found=False), status))
 
@@ -183,16 +205,16 @@ def track_token(token: str):  # type: ignore[no-untyped-def]
     req = requests_svc.find_by_token(token)
     if req is None:
         return _not_found()
-    services.grant_access(session, req.id)
+    services.grant_access(session, req)
     return _track_page(req)
 
 
 @bp.get("/track/request/<reference>")
 def track_view(reference: str):  # type: ignore[no-untyped-def]
-    """Show a request this browser has already opened (by link or by reference + e-mail)."""
+    """Show a request this browser has already opened with its current secret link."""
     req = _tracked(reference)
     if req is None:
-        flash(_("Vui lòng nhập mã yêu cầu và thư điện tử, hoặc mở đường dẫn theo dõi trong thư xác nhận."), "info")
+        flash(_("Vui lòng mở đường dẫn theo dõi trong thư xác nhận, hoặc nhập mã yêu cầu và thư điện tử để nhận đường dẫn mới."), "info")
         return redirect(url_for("portal.track"))
     return _track_page(req)
 

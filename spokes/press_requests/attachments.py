@@ -60,7 +60,8 @@ def write_file(name: str, data: bytes) -> Path:
     path = None
     try:
         path = upload_root() / name
-        with open(path, "xb") as fh:  # "x": never overwrite, the name is random
+        # O_EXCL: never overwrite (the name is random); 0640: no other account reads uploads.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640), "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

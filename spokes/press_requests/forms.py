@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import Select
 
+from spokes.core.params import MAX_ID, id_or_none
 from spokes.core.forms import VnDateField, VnDateTimeField
 from spokes.press_requests.labels import CHANNEL_LABELS, STATE_LABELS, TYPE_LABELS
 from spokes.press_requests.models import Channel, RequestType
@@ -125,7 +126,10 @@ UNIT_SCOPES = [choice("unit", _l("Chỉ đơn vị đã chọn")), choice("subtr
 def _optional_int(value: Any) -> int | None:
     if value in (None, ""):
         return None
-    return int(value)
+    number = int(value)
+    if not 1 <= number <= MAX_ID:  # an id past the column's range is no row: refuse it here, not in SQL
+        raise ValueError("out of range")
+    return number
 
 
 class QueueFilterForm(FlaskForm):
@@ -169,6 +173,7 @@ class IntakeForm(FlaskForm):
     phone = StringField(_l("Điện thoại"), validators=[Optional(), _length(40)])
     press_card_number = StringField(_l("Số thẻ nhà báo"), validators=[Optional(), _length(40)])
     press_card_expiry = VnDateField(_l("Thẻ nhà báo có giá trị đến"), validators=[Optional()])
+    consent_publish_name = BooleanField(_l("Phóng viên đồng ý công bố họ tên khi đăng câu trả lời"))
     letter = FileField(_l("Giấy giới thiệu (nếu không có thẻ nhà báo)"))
     type = VnSelectField(_l("Loại yêu cầu"), choices=_choices(TYPE_LABELS), validators=[InputRequired(REQUIRED)])
     channel = VnSelectField(_l("Kênh tiếp nhận"), choices=_choices(CHANNEL_LABELS), default=Channel.PHONE.value,
@@ -194,7 +199,7 @@ class IntakeForm(FlaskForm):
     def validate_journalist_id(self, field: HiddenField) -> None:
         """Accept only a number (the view checks the journalist is one the user may see)."""
         value = (field.data or "").strip()
-        if value and not value.isdigit():
+        if value and id_or_none(value) is None:
             raise ValidationError(_l("Phóng viên đã chọn không hợp lệ."))
 
     def validate_article_url(self, field: URLField) -> None:

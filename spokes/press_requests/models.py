@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spokes.core.clock import now
@@ -148,6 +150,16 @@ class PressRequest(db.Model):
     interview_place: Mapped[str | None] = mapped_column(String(255))
     event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # emergency: time of the event
     journalist_id: Mapped[int | None] = mapped_column(ForeignKey("journalists.id"), index=True)
+    # The contact details given with this request belong to it (issue 17): a later submission
+    # under the same name and e-mail never changes them, and consent to publish the name is
+    # given per request.
+    contact_name: Mapped[str | None] = mapped_column(String(255))
+    contact_agency: Mapped[str | None] = mapped_column(String(255))
+    contact_email: Mapped[str | None] = mapped_column(String(255))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_card_number: Mapped[str | None] = mapped_column(String(40))
+    contact_card_expiry: Mapped[date | None] = mapped_column(Date)
+    consent_publish_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -189,6 +201,31 @@ class PressRequest(db.Model):
     def is_open(self) -> bool:
         """Return whether the request still waits for an answer or a refusal."""
         return self.state in {s.value for s in OPEN_STATES}
+
+    @property
+    def contact(self) -> Contact | None:
+        """Return the journalist's details as given with this request (older rows: the journalist's)."""
+        if self.contact_name is not None:
+            return Contact(self.contact_name, self.contact_agency, self.contact_email, self.contact_phone,
+                           self.contact_card_number, self.contact_card_expiry, bool(self.consent_publish_name))
+        j = self.journalist
+        if j is None:
+            return None
+        return Contact(j.name, j.agency.name if j.agency else None, j.email, j.phone, j.press_card_number,
+                       j.press_card_expiry, bool(self.consent_publish_name))
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The journalist's name and contact details as given with one request (staff-only)."""
+
+    name: str
+    agency: str | None
+    email: str | None
+    phone: str | None
+    press_card_number: str | None
+    press_card_expiry: date | None
+    consent_publish_name: bool
 
 
 class Assignment(db.Model):

@@ -181,6 +181,15 @@ def can_act(user: Any, req: PressRequest, verb: Verb | str, *, draft: Answer | N
     return decide(user, req, verb, draft=draft).allowed
 
 
+def can_update_journalist(user: Any, req: PressRequest) -> bool:
+    """Return whether the user may copy this request's contact details into the journalist record.
+
+    Those who log requests for the unit hold the journalist records it uses (issue 17: a change
+    of what staff hold is an explicit staff action, never a side effect of a form).
+    """
+    return req.journalist_id is not None and Permission.LOG_REQUEST in permissions_in(user, req.unit)
+
+
 def has_right(user: Any, req: PressRequest, verb: Verb | str) -> bool:
     """Return whether the user holds the right for the verb in the request's unit, whatever its state.
 

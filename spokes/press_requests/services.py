@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -173,35 +174,84 @@ class JournalistData:
     consent_publish_name: bool = False
 
 
+def normalise_name(name: str | None) -> str:
+    """Return a person's name as stored and matched: NFC, single spaces (an NFD name joins the NFC one)."""
+    return " ".join(unicodedata.normalize("NFC", name or "").split())
+
+
+def normalise_contact(data: JournalistData) -> JournalistData:
+    """Return the details with the name in NFC, the e-mail trimmed and lower-case, blanks as None."""
+    def text(value: str | None) -> str | None:
+        value = unicodedata.normalize("NFC", value).strip() if value else None
+        return value or None
+
+    return JournalistData(
+        name=normalise_name(data.name), agency=text(data.agency), email=(text(data.email) or "").lower() or None,
+        phone=text(data.phone), press_card_number=text(data.press_card_number),
+        press_card_expiry=data.press_card_expiry, consent_publish_name=bool(data.consent_publish_name),
+    )
+
+
 def _journalist(email: str | None, name: str) -> Journalist | None:
     return db.session.execute(
         select(Journalist).where(Journalist.email == email, Journalist.name == name)
     ).scalar_one_or_none()
 
 
-def upsert_journalist(data: JournalistData) -> Journalist:
-    """Reuse the journalist with the same e-mail and name, updating their details; else create one."""
+def link_journalist(data: JournalistData) -> Journalist:
+    """Return the journalist record with this normalised e-mail and NFC name, creating it if new.
+
+    An existing record is never changed here: whatever an anonymous form or an intake says
+    about phone, agency, card or consent is stored on the request itself. Changing the
+    details staff hold is ``update_journalist``, an explicit and audited staff action.
+    """
+    data = normalise_contact(data)
+    journalist = _journalist(data.email, data.name) if data.email else None
+    if journalist is not None:
+        return journalist
     agency = get_or_create_agency(data.agency)
-    email = (data.email or "").strip().lower() or None
-    name = data.name.strip()
-    journalist = _journalist(email, name) if email else None
-    if journalist is None:
-        try:
-            # A savepoint, as for agencies: another server may insert the same journalist at the
-            # same moment; the unique (e-mail, name) then refuses ours and we take theirs.
-            with db.session.begin_nested():
-                journalist = Journalist(name=name, email=email)
-                db.session.add(journalist)
-        except IntegrityError:
-            journalist = _journalist(email, name)
-            if journalist is None:
-                raise
-    journalist.agency_id = agency.id if agency else None
-    journalist.phone = data.phone or journalist.phone
-    journalist.press_card_number = data.press_card_number or journalist.press_card_number
-    journalist.press_card_expiry = data.press_card_expiry or journalist.press_card_expiry
-    journalist.consent_publish_name = data.consent_publish_name
+    try:
+        # A savepoint, as for agencies: another server may insert the same journalist at the
+        # same moment; the unique (e-mail, name) then refuses ours and we take theirs.
+        with db.session.begin_nested():
+            journalist = Journalist(name=data.name, email=data.email, agency_id=agency.id if agency else None,
+                                    phone=data.phone, press_card_number=data.press_card_number,
+                                    press_card_expiry=data.press_card_expiry)
+            db.session.add(journalist)
+    except IntegrityError:
+        journalist = _journalist(data.email, data.name)
+        if journalist is None:
+            raise
     db.session.flush()
+    return journalist
+
+
+# Kept for callers written before issue 17; it no longer updates an existing record.
+upsert_journalist = link_journalist
+
+
+def update_journalist(actor: User, journalist: Journalist, data: JournalistData) -> Journalist:
+    """Change the details staff hold on a journalist: an explicit staff action, audited before/after.
+
+    The name and e-mail are the record's identity and stay as they are; requests keep the
+    details given with them.
+    """
+    data = normalise_contact(data)
+    fields = ("phone", "press_card_number", "press_card_expiry")
+    before = {f: getattr(journalist, f) for f in fields}
+    before["agency"] = journalist.agency.name if journalist.agency else None
+    agency = get_or_create_agency(data.agency)
+    journalist.agency_id = agency.id if agency else None
+    journalist.agency = agency
+    journalist.phone = data.phone
+    journalist.press_card_number = data.press_card_number
+    journalist.press_card_expiry = data.press_card_expiry
+    db.session.flush()
+    after = {f: getattr(journalist, f) for f in fields}
+    after["agency"] = agency.name if agency else None
+    audit.record("journalist.update", actor=actor, obj_type="journalist", obj_id=journalist.id,
+                 before=before, after=after)
+    log.info("journalist %s: details changed by user %s", journalist.id, actor.id)
     return journalist
 
 
@@ -251,12 +301,12 @@ def _snapshot(req: PressRequest) -> dict[str, Any]:
 
 
 def _reindex(req: PressRequest) -> None:
-    journalist = req.journalist
-    agency = journalist.agency.name if journalist and journalist.agency else None
+    contact = req.contact
     index_object(
         SEARCH_TYPE,
         req.id,
-        [req.reference, req.subject, req.questions, journalist.name if journalist else None, agency],
+        [req.reference, req.subject, req.questions, contact.name if contact else None,
+         contact.agency if contact else None],
     )
 
 
@@ -305,7 +355,8 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     except deadlines.DeadlineUnavailable as err:
         raise DomainError(_("Không có quy tắc thời hạn áp dụng cho ngày tiếp nhận này."), status=400) from err
 
-    journalist = upsert_journalist(data.journalist) if data.journalist else None
+    contact = normalise_contact(data.journalist) if data.journalist else None
+    journalist = link_journalist(contact) if contact else None
     token, token_hash = new_token()
     req = PressRequest(
         reference=next_reference(unit, received_at),
@@ -322,6 +373,13 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
         interview_place=data.interview_place or None,
         event_at=data.event_at,
         journalist_id=journalist.id if journalist else None,
+        contact_name=contact.name if contact else None,
+        contact_agency=contact.agency if contact else None,
+        contact_email=contact.email if contact else None,
+        contact_phone=contact.phone if contact else None,
+        contact_card_number=contact.press_card_number if contact else None,
+        contact_card_expiry=contact.press_card_expiry if contact else None,
+        consent_publish_name=bool(contact and contact.consent_publish_name),
         created_by_id=actor.id if actor else None,
         received_at=received_at,
         received_at_reason=(data.received_at_reason or "").strip() or None,
@@ -1002,6 +1060,20 @@ def find_by_token(token: str) -> PressRequest | None:
     return db.session.execute(
         select(PressRequest).where(PressRequest.token_hash == hash_token(token))
     ).scalar_one_or_none()
+
+
+def renew_tracking_link(req: PressRequest) -> str:
+    """Give the request a new secret tracking link, revoking the old one, and mail it to the journalist."""
+    token, token_hash = new_token()
+    req.token_hash = token_hash
+    db.session.flush()
+    audit.record("request.link_renewed", actor=None, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
+                 actor_label="journalist")
+    log.info("request %s: tracking link renewed on the journalist's demand", req.reference)
+    from spokes.notifications import events as notify
+
+    notify.tracking_link_renewed(req, token=token)
+    return token
 
 
 def find_by_reference_and_email(reference: str, email: str) -> PressRequest | None:

@@ -26,9 +26,11 @@ from sqlalchemy.sql import Select
 from werkzeug.datastructures import FileStorage
 
 from spokes.audit.labels import ACTION_LABELS
+from spokes.core.params import id_or_none
 from spokes.audit.models import AuditEvent
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
+from spokes.auth.forms import EmptyForm
 from spokes.auth.policies import permission_required, roles_of, scope_paths
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
@@ -264,10 +266,11 @@ def _journalist_matches(user: Any, query: str | None) -> list[Journalist]:
 
 def _picked_journalist(user: Any, raw: str | None) -> Journalist | None:
     """Return the picked journalist if the user may see them, else None."""
-    if not raw or not raw.strip().isdigit():
+    journalist_id = id_or_none(raw) if raw else None
+    if journalist_id is None:
         return None
     return db.session.execute(
-        select(Journalist).where(Journalist.id == int(raw), Journalist.id.in_(_known_journalists(user)))
+        select(Journalist).where(Journalist.id == journalist_id, Journalist.id.in_(_known_journalists(user)))
     ).unique().scalar_one_or_none()
 
 
@@ -311,20 +314,23 @@ def _journalist_data(form: forms.IntakeForm, picked: Journalist | None) -> svc.J
         value = f.data
         return value.strip() if isinstance(value, str) else value
 
+    consent = bool(form.consent_publish_name.data)  # given per request, never carried over
     if picked is not None:
+        # The request links to the picked record (same e-mail and name); details typed here are
+        # the request's own and do not change the record (that is "update_journalist").
         return svc.JournalistData(
             name=picked.name,
             agency=typed(form.agency) or (picked.agency.name if picked.agency else None),
-            email=typed(form.email) or picked.email,
+            email=picked.email,
             phone=typed(form.phone) or picked.phone,
             press_card_number=typed(form.press_card_number) or picked.press_card_number,
             press_card_expiry=form.press_card_expiry.data or picked.press_card_expiry,
-            consent_publish_name=picked.consent_publish_name,
+            consent_publish_name=consent,
         )
     return svc.JournalistData(
         name=typed(form.journalist_name), agency=typed(form.agency) or None, email=typed(form.email) or None,
         phone=typed(form.phone) or None, press_card_number=typed(form.press_card_number) or None,
-        press_card_expiry=form.press_card_expiry.data,
+        press_card_expiry=form.press_card_expiry.data, consent_publish_name=consent,
     )
 
 
@@ -621,7 +627,7 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
     context = {
         "req": req,
         "assignee": req.assignee,
-        "journalist": req.journalist,
+        "journalist": req.contact,
         "draft": draft,
         "final": final,
         "draft_html": render_markdown(draft.body) if draft and draft.kind == AnswerKind.ANSWER.value else None,
@@ -651,6 +657,7 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         "answer_status_labels": ANSWER_STATUS_LABELS,
         "purpose_labels": PURPOSE_LABELS,
         "time_units": TIME_UNITS,
+        "journalist_update_form": EmptyForm() if policies.can_update_journalist(user, req) else None,
     }
     return render_template("press_requests/detail.html", **context), status
 
@@ -865,6 +872,24 @@ def reopen(request_id: int):  # type: ignore[no-untyped-def]
 def withdraw(request_id: int):  # type: ignore[no-untyped-def]
     """Record that the journalist withdrew the request (by phone, in writing…)."""
     return _act(request_id, Verb.WITHDRAW, lambda req, form: svc.withdraw(current_user, req, form.reason.data))
+
+
+@bp.post("/<int:request_id>/journalist")
+@login_required
+def update_journalist(request_id: int):  # type: ignore[no-untyped-def]
+    """Copy the details given with this request into the journalist record staff hold (audited)."""
+    req = _load(request_id)
+    if not policies.can_update_journalist(current_user, req):
+        abort(403)
+    form = EmptyForm()
+    if form.validate_on_submit() and req.journalist is not None and req.contact is not None:
+        contact = req.contact
+        svc.update_journalist(current_user, req.journalist, svc.JournalistData(
+            name=contact.name, agency=contact.agency, phone=contact.phone,
+            press_card_number=contact.press_card_number, press_card_expiry=contact.press_card_expiry))
+        db.session.commit()
+        flash(_("Đã cập nhật hồ sơ phóng viên theo thông tin của yêu cầu này."), "success")
+    return redirect(url_for(".detail", request_id=request_id))
 
 
 @bp.post("/<int:request_id>/note")

@@ -24,7 +24,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from spokes.core.forms import VnDateTimeField
+from spokes.core.forms import OUT_OF_RANGE, VnDateTimeField
+from spokes.core.params import date_in_range
 from spokes.publishing.labels import KIND_LABELS
 from spokes.publishing.models import PublicationKind
 from spokes.publishing.services import MAX_EVERY_MONTHS, STATEMENT_KINDS, PublicationData
@@ -58,6 +59,9 @@ class VietnamDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError as err:
             raise ValueError(_l("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy.")) from err
+        if not date_in_range(self.data):
+            self.data = None
+            raise ValueError(OUT_OF_RANGE)
 
 
 def _kind_choices(kinds: tuple[PublicationKind, ...]) -> list[SelectChoice]:

@@ -83,9 +83,9 @@ class Question:
 
 def question_of(req: PressRequest) -> Question:
     """Return the publishable facts of a request's question (never the journalist's contacts)."""
-    journalist = req.journalist
-    agency = journalist.agency.name if journalist is not None and journalist.agency is not None else None
-    name = journalist.name if journalist is not None and journalist.consent_publish_name else None
+    contact = req.contact  # the details and consent given with this request, not a later one's
+    agency = contact.agency if contact is not None else None
+    name = contact.name if contact is not None and contact.consent_publish_name else None
     return Question(subject=req.subject, agency=agency, journalist=name)
 
 

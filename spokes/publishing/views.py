@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 
+from spokes.core.params import id_arg, page_arg
 from spokes.core import pagecache
 from spokes.core.errors import DomainError
 from spokes.core.markdown import render_markdown
@@ -58,8 +59,7 @@ def _staff_pages_are_private(response: Response) -> Response:
 
 
 def _page() -> int:
-    page = request.args.get("page", 1, type=int) or 1
-    return max(page, 1)
+    return page_arg()
 
 
 def _load(slug: str) -> Publication:
@@ -226,7 +226,7 @@ def staff_list():  # type: ignore[no-untyped-def]
     units = policies.publish_units(current_user)
     if not units:
         abort(403)
-    unit_id = request.args.get("unit", type=int)
+    unit_id = id_arg("unit")
     shown = [u for u in units if u.id == unit_id] or units
     pagination = db.paginate(services.staff_query(shown), page=_page(),
                              per_page=current_app.config["PAGE_SIZE"], error_out=False)
@@ -250,7 +250,10 @@ def _upload(form: Any) -> services.Upload | None:
 @login_required
 def new():  # type: ignore[no-untyped-def]
     """Publish the answer to a request (?request_id=N) or a statement made without a request."""
-    request_id = request.args.get("request_id", type=int)
+    raw_request_id = request.args.get("request_id")
+    request_id = id_arg("request_id")
+    if raw_request_id is not None and request_id is None:
+        abort(404)
     if request_id is not None:
         return _new_answer(request_id)
     return _new_statement()

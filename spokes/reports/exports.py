@@ -1,15 +1,15 @@
 """Spreadsheet exports of a report: XLSX (openpyxl) and CSV (UTF-8 with BOM).
 
 Both are guarded against formula injection (CSV/DDE injection): any text cell that starts
-with ``= + - @``, a tab or a carriage return could be run as a formula by a spreadsheet.
-In CSV such a cell gets a leading apostrophe; in XLSX it is stored as a text cell with the
+with ``= + - @``, a tab or a carriage return, or holds one after a ``;`` or ``,``, could be
+run as a formula by a spreadsheet. CSV goes through the one writer of every export
+(``spokes.core.spreadsheet``): every field quoted, such a cell with a leading apostrophe; in XLSX it is stored as a text cell with the
 "quote prefix" style, so Excel shows it as typed and never evaluates it. Numbers are
 written as numbers and are never touched.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,28 +23,21 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from spokes.core.spreadsheet import FORMULA_PREFIXES, csv_bytes, csv_chunks, is_formula_like, neutralise  # noqa: F401 - FORMULA_PREFIXES re-exported for callers
 from spokes.core.text import slugify
 from spokes.deadlines.calendar import VN_TZ
 from spokes.press_requests.labels import channel_label, state_label, type_label
 from spokes.press_requests.models import Channel, RequestState, RequestType
 from spokes.reports.services import Report, request_rows
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Above this many requests the workbook holds the figures only and points to the streamed CSV
 # list: 20,000 rows take ~2.5 s of CPU to write (openpyxl), about what one web request should cost.
 XLSX_REQUEST_LIMIT = 20_000
 
 
-def is_formula_like(value: Any) -> bool:
-    """Return whether a text value could be taken for a formula by a spreadsheet."""
-    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
-
-
 def csv_safe(value: Any) -> Any:
     """Return a CSV cell value: text that looks like a formula gets a leading apostrophe."""
-    if is_formula_like(value):
-        return "'" + value
-    return value
+    return neutralise(value)
 
 
 def _clean(text: str) -> str:
@@ -286,12 +279,7 @@ def _request_values(report: Report, *, for_csv: bool, limit: int | None = None) 
 
 def _csv_bytes(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
     """Return CSV text as UTF-8 with a BOM (so Excel reads the Vietnamese letters), every cell guarded."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([csv_safe(h) for h in header])
-    for row in rows:
-        writer.writerow(["" if v is None else csv_safe(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(header, rows)
 
 
 def _csv_value(value: Any, kind: str) -> Any:
@@ -342,18 +330,8 @@ def report_csv(report: Report) -> bytes:
 
 def requests_csv_chunks(report: Report, *, rows_per_chunk: int = 2000) -> Iterator[bytes]:
     """Yield the request list as UTF-8 CSV (BOM first) in chunks, so any size streams in little memory."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([csv_safe(c.header) for c in _request_cols()])
-    first = True
-    for count, row in enumerate(_request_values(report, for_csv=True), start=1):
-        writer.writerow(["" if v is None else csv_safe(v) for v in row])
-        if count % rows_per_chunk == 0:
-            yield (("\ufeff" if first else "") + out.getvalue()).encode("utf-8")
-            first = False
-            out.seek(0)
-            out.truncate()
-    yield (("\ufeff" if first else "") + out.getvalue()).encode("utf-8")
+    yield from csv_chunks([c.header for c in _request_cols()], _request_values(report, for_csv=True),
+                          rows_per_chunk=rows_per_chunk)
 
 
 def requests_csv(report: Report) -> bytes:

@@ -231,3 +231,72 @@ def test_import_page_rejects_a_non_utf8_or_fake_xlsx(client, root_admin):
     assert latin.status_code == 400 and "UTF-8" in latin.get_data(as_text=True)
     fake = _upload(client, b"PK\x03\x04garbage", name="x.xlsx")
     assert fake.status_code == 400 and "Excel" in fake.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- issue 17: import bombs
+
+
+def _workbook_with_shared_strings(count: int, *, rows: int = 1) -> bytes:
+    """Return a real XLSX whose sharedStrings.xml holds ``count`` strings (a decompression bomb)."""
+    import zipfile
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["code", "name", "kind", "parent_code"])
+    plain = io.BytesIO()
+    book.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
+        for info in source.infolist():
+            if info.filename in ("xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"):
+                continue
+            content = source.read(info.filename)
+            if info.filename == "[Content_Types].xml" and b"sharedStrings" not in content:
+                content = content.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+                                          b'application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings'
+                                          b'+xml"/></Types>')
+            bomb.writestr(info.filename, content)
+        with bomb.open("xl/sharedStrings.xml", "w") as part:
+            part.write(f'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                       f'count="{count}" uniqueCount="{count}">'.encode())
+            chunk = b"<si><t>a</t></si>" * 10_000
+            for _ in range(count // 10_000):
+                part.write(chunk)
+            part.write(b"</sst>")
+        with bomb.open("xl/worksheets/sheet1.xml", "w") as part:
+            part.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                       b"<sheetData>")
+            for n in range(1, rows + 1):
+                part.write(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>'.encode())
+            part.write(b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
+def test_the_shared_string_bomb_is_refused_in_under_a_second(client, make_unit, make_user, login):
+    """The review's bomb: about 200 KB, 5 million shared strings, dry-run by a commune's admin."""
+    import time
+
+    district = make_unit("AM", "Huyện An Minh", kind="district")
+    commune = make_unit("AM-VK", "Xã Vân Khánh", parent=district)
+    login(make_user("admin", commune, email="quantri.xa@test.vn"))
+    bomb = _workbook_with_shared_strings(5_000_000)
+    assert len(bomb) < 400_000, len(bomb)
+    started = time.perf_counter()
+    response = _upload(client, bomb, dry_run=True, name="bomb.xlsx")
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 400 and "vượt quá" in response.get_data(as_text=True)
+    assert elapsed < 1.0, elapsed
+
+
+def test_too_many_shared_strings_or_rows_are_refused_before_parsing(monkeypatch):
+    small_but_many = _workbook_with_shared_strings(imports.MAX_SHARED_STRINGS + 10_000)
+    with pytest.raises(imports.TableError, match="chuỗi văn bản"):
+        imports.read_table(small_but_many)
+    monkeypatch.setattr(imports, "MAX_ROWS", 50)
+    many_rows = _workbook_with_shared_strings(10_000, rows=60)
+    with pytest.raises(imports.TableError, match="quá 50 dòng"):
+        imports.read_table(many_rows)
+    # Under the limits, the same kind of file reads normally (streamed rows).
+    columns, rows = imports.read_table(_workbook_with_shared_strings(10_000, rows=3))
+    assert columns == ["a"] and len(rows) == 2

@@ -58,7 +58,7 @@ def test_document_lists_exactly_the_served_routes(app, client, world):
 def scene(world, answered, clock, make_request):
     """Every shape of data: a corrected answer with a consenting journalist, an emergency, a withdrawn item."""
     req = answered(subject="Tiến độ dự án đê biển", journalist_name="Ngô Thị Hạnh")
-    req.journalist.consent_publish_name = True
+    req.consent_publish_name = True  # consent is given per request (issue 17)
     db.session.commit()
     pub = publish(world["deputy"], req)
     clock(later(20))

@@ -79,5 +79,6 @@ def test_journalist_created_by_another_server_meanwhile_is_reused(app: Flask, ma
     journalist, theirs = _while_another_server_inserts(
         make_app, lambda: Journalist(name="Lê Văn Nhanh", email="nhanh@baochi.vn"),
         lambda: upsert_journalist(JournalistData(name="Lê Văn Nhanh", email="Nhanh@BaoChi.vn", phone="0900")))
-    assert journalist.id == theirs and journalist.phone == "0900"  # theirs, with our details
+    # Theirs, unchanged: details given with a request stay on the request (issue 17).
+    assert journalist.id == theirs and journalist.phone is None
     assert db.session.execute(select(func.count()).select_from(Journalist)).scalar_one() == 1

@@ -22,7 +22,8 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 def test_production_starts_with_secret_and_sends_hsts(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
-    application = create_app({"ENV_NAME": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    application = create_app({"ENV_NAME": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                              "PUBLIC_BASE_URL": "https://spokes.example.gov.vn"})
     assert application.config["SECRET_KEY"] == "a-real-secret-from-the-environment"
     assert application.config["SESSION_COOKIE_SECURE"] is True
     response = application.test_client().get("/healthz")

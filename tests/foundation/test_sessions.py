@@ -63,3 +63,58 @@ def test_a_session_from_before_the_stamp_or_forged_is_refused(app, district, mak
         session.clear()
         session.update(real)
     assert _signed_in(client)  # the same session with its true stamp still works
+
+
+# --------------------------------------------------------------------------- issue 17: logout ends the session
+
+
+def _copy(browser, app):  # type: ignore[no-untyped-def]
+    """Return a new client carrying copies of the browser's session and remember-me cookies."""
+    thief = app.test_client()
+    for name in ("session", "remember_token"):
+        cookie = browser.get_cookie(name)
+        if cookie is not None:
+            thief.set_cookie(name, cookie.value)
+    return thief
+
+
+def test_logout_revokes_a_copied_session_cookie_and_the_remember_me_cookie(app, district, make_user):
+    user = make_user("clerk", district["dhu"])
+    browser = app.test_client()
+    assert browser.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}).status_code == 302
+    copied = _copy(browser, app)
+    only_remember = app.test_client()
+    only_remember.set_cookie("remember_token", browser.get_cookie("remember_token").value)
+    assert _signed_in(copied) and _signed_in(only_remember)
+    copied, only_remember = _copy(browser, app), app.test_client()
+    only_remember.set_cookie("remember_token", browser.get_cookie("remember_token").value)
+    assert browser.post("/logout").status_code == 302
+    assert not _signed_in(browser)
+    assert not _signed_in(copied), "a copy of the session cookie still works after logout"
+    assert not _signed_in(only_remember), "the remember-me cookie still works after logout"
+    # Signing in again works, with a fresh stamp.
+    assert browser.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    assert _signed_in(browser)
+
+
+def test_remember_me_lasts_30_days(app, district, make_user):
+    user = make_user("clerk", district["dhu"])
+    browser = app.test_client()
+    response = browser.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token="))
+    assert "Max-Age=2592000" in header or "Expires=" in header
+    assert app.config["REMEMBER_COOKIE_DURATION"] == 30 * 24 * 3600
+
+
+def test_sign_out_everywhere_ends_every_device(app, district, make_user, login):
+    user = make_user("clerk", district["dhu"])
+    laptop, phone = app.test_client(), app.test_client()
+    login(user, target=laptop)
+    assert phone.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}).status_code == 302
+    page = laptop.get("/account/password").get_data(as_text=True)
+    assert "Đăng xuất khỏi mọi nơi" in page
+    response = laptop.post("/account/sign-out-everywhere")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert not _signed_in(laptop) and not _signed_in(phone)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).session_generation == 1

@@ -33,7 +33,7 @@ PAGES = [
               "Interview request", "Preferred interview date", "Publish my name"],
      ["Gửi câu hỏi cho người phát ngôn", "Thông tin phóng viên", "Cơ quan báo chí", "Tôi có thẻ nhà báo còn hạn",
       "Đề nghị phỏng vấn", "Ngày mong muốn phỏng vấn", "Công bố họ tên"]),
-    ("/track", ["Track a request", "Reference number", "Email used when submitting", "Look up"],
+    ("/track", ["Track a request", "Reference number", "Email used when submitting", "Send a new tracking link"],
      ["Tra cứu yêu cầu", "Mã yêu cầu", "Thư điện tử đã dùng khi gửi"]),
     ("/spokespersons", ["Spokesperson directory", "Search by unit name (with or without diacritics)", "Search"],
      ["Danh bạ người phát ngôn", "Tìm theo tên đơn vị"]),

@@ -133,7 +133,10 @@ def test_happy_path_for_each_type(client, commune, type_):
     # The journalist's details.
     journalist = req.journalist
     assert (journalist.name, journalist.email, journalist.phone) == ("Nguyễn Thị Phóng Viên", "pv.nguyen@baokg.vn", "0912 345 678")
-    assert journalist.agency.name == "Báo Kiên Giang" and journalist.consent_publish_name is True
+    assert journalist.agency.name == "Báo Kiên Giang"
+    # The request keeps the details and the consent given with it (issue 17).
+    assert (req.contact_name, req.contact_agency, req.contact_phone, req.consent_publish_name) == (
+        "Nguyễn Thị Phóng Viên", "Báo Kiên Giang", "0912 345 678", True)
     assert req.article_url == "https://baokg.vn/bai-viet/123"
     if type_ == "interview":
         # 20/03/2026 09:30 in Vietnam is 02:30 UTC.
@@ -486,3 +489,15 @@ def test_form_requires_csrf_when_enabled(other_app, commune):
     assert 'name="csrf_token"' in c.get("/ask").get_data(as_text=True)
     assert c.post("/ask", data=data).status_code == 400
     assert _count(PressRequest) == 0
+
+
+# --------------------------------------------------------------------------- issue 17: bounds at the edge
+
+
+@pytest.mark.parametrize("day, time", [("0001-01-01", "00:00"), ("9999-12-31", "23:59"), ("31/12/9999", "23:59")])
+def test_interview_dates_outside_2000_2100_are_refused_with_a_message(client, commune, day, time):
+    data = form_data(commune["dhu"], type="interview", interview_date=day, interview_time=time,
+                     interview_place="Trụ sở UBND xã")
+    response = client.post("/ask", data=data)
+    assert response.status_code == 400
+    assert "Ngày phải nằm trong khoảng từ năm 2000 đến năm 2100." in response.get_data(as_text=True)

@@ -89,30 +89,82 @@ def test_a_browser_without_proof_gets_nothing(app, asked):
 # --------------------------------------------------------------------------- reference + e-mail
 
 
-def test_lookup_by_reference_and_email_opens_the_request(app, asked):
+def _outbox_links(to_address: str) -> list[str]:
+    from spokes.notifications.models import OutboxMail
+
+    rows = db.session.execute(select(OutboxMail).where(OutboxMail.to_address == to_address)
+                              .order_by(OutboxMail.id)).scalars()
+    return [token_from(row.body_text) for row in rows if "/track/" in row.body_text]
+
+
+def test_lookup_by_reference_and_email_opens_nothing_and_mails_a_new_link(app, asked):
+    """Issue 17: reference + e-mail grants this browser nothing; the new link goes to the mailbox."""
     c = _fresh_client(app)
     ref = asked["req"].reference
     response = c.post("/track", data={"reference": ref.lower(), "email": "PV.Nguyen@BaoKG.vn"})
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/track/request/{ref}")
-    page = c.get(response.headers["Location"])
-    assert page.status_code == 200 and ref in page.get_data(as_text=True)
+    assert response.status_code == 200 and "đường dẫn theo dõi mới" in response.get_data(as_text=True)
+    assert ref not in response.get_data(as_text=True)
+    # Nothing opened: no page, no message, no withdrawal from this browser.
+    assert c.get(f"/track/request/{ref}").status_code == 302
+    assert c.post(f"/track/request/{ref}/message", data={"followup-body": "x"}).status_code == 404
+    assert c.post(f"/track/request/{ref}/withdraw", data={"withdraw-confirm": "y"}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(PressRequest, asked["req"].id).state == "assigned"
+    links = _outbox_links("pv.nguyen@baokg.vn")
+    assert len(links) == 2 and links[0] == asked["token"]
+    # The new link opens the request; the old one is revoked, even in a browser that used it.
+    old_browser = _fresh_client(app)
+    db.session.commit()
+    assert _fresh_client(app).get(f"/track/{links[1]}").status_code == 200
+    assert old_browser.get(f"/track/{asked['token']}").status_code == 404
+
+
+def test_a_revoked_link_closes_the_browser_that_opened_it(app, asked):
+    c = _fresh_client(app)
+    assert c.get(f"/track/{asked['token']}").status_code == 200
+    ref = asked["req"].reference
+    assert c.get(f"/track/request/{ref}").status_code == 200
+    _fresh_client(app).post("/track", data={"reference": ref, "email": "pv.nguyen@baokg.vn"})
+    assert c.get(f"/track/request/{ref}").status_code == 302
+    assert c.post(f"/track/request/{ref}/withdraw", data={"withdraw-confirm": "y"}).status_code == 404
 
 
 def test_track_cannot_be_enumerated(app, asked, make_request):
     make_request(asked["vk"], journalist_email="khac@baochi.vn")
     ref = asked["req"].reference
     c = _fresh_client(app)
+    right = c.post("/track", data={"reference": ref, "email": "pv.nguyen@baokg.vn"})
     wrong_email = c.post("/track", data={"reference": ref, "email": "khac@baochi.vn"})
     wrong_ref = c.post("/track", data={"reference": "AM-DHU-2026-09999", "email": "pv.nguyen@baokg.vn"})
     nothing_right = c.post("/track", data={"reference": "XX-1", "email": "ai@do.vn"})
-    assert wrong_email.status_code == wrong_ref.status_code == nothing_right.status_code == 404
-    assert wrong_email.get_data() == wrong_ref.get_data() == nothing_right.get_data()
-    assert "Không tìm thấy yêu cầu phù hợp" in wrong_ref.get_data(as_text=True)
+    assert right.status_code == wrong_email.status_code == wrong_ref.status_code == nothing_right.status_code == 200
+    assert right.get_data() == wrong_email.get_data() == wrong_ref.get_data() == nothing_right.get_data()
     # Nothing typed is echoed back, so the bodies cannot differ by it.
     assert ref not in wrong_email.get_data(as_text=True)
     bad_token = c.get("/track/" + "A" * 32)
     assert bad_token.status_code == 404 and "Không tìm thấy yêu cầu phù hợp" in bad_token.get_data(as_text=True)
+
+
+def test_lookup_is_limited_per_address_and_per_reference(other_app, asked):
+    limited = other_app(RATELIMIT_ENABLED=True, TRACK_LOOKUP_RATE_LIMIT="2 per hour")
+    ref = asked["req"].reference
+    db.session.commit()
+    # Per address, whichever reference and whichever client address.
+    for n in range(2):
+        r = limited.test_client().post("/track", data={"reference": f"X-{n}", "email": "pv.nguyen@baokg.vn"},
+                                       environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
+        assert r.status_code == 200
+    r = limited.test_client().post("/track", data={"reference": "X-9", "email": "pv.nguyen@baokg.vn"},
+                                   environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert r.status_code == 429
+    # Per reference, whichever address is tried.
+    for n in range(2):
+        r = limited.test_client().post("/track", data={"reference": ref, "email": f"guess{n}@baochi.vn"},
+                                       environ_base={"REMOTE_ADDR": f"10.0.1.{n}"})
+        assert r.status_code == 200
+    r = limited.test_client().post("/track", data={"reference": ref, "email": "guess9@baochi.vn"},
+                                   environ_base={"REMOTE_ADDR": "10.0.1.9"})
+    assert r.status_code == 429
 
 
 def test_track_form_errors_are_inline(client, commune):
@@ -127,7 +179,7 @@ def test_track_is_rate_limited(other_app, asked):
     c = limited.test_client()
     ref = asked["req"].reference
     db.session.commit()
-    assert c.post("/track", data={"reference": ref, "email": "x@y.vn"}).status_code == 404
+    assert c.post("/track", data={"reference": ref, "email": "x@y.vn"}).status_code == 200
     assert c.get("/track/" + "B" * 32).status_code == 404  # the link and the form share one limit
     response = c.post("/track", data={"reference": ref, "email": "pv.nguyen@baokg.vn"})
     assert response.status_code == 429
@@ -234,7 +286,7 @@ def test_empty_or_long_follow_up_is_refused_inline(app, asked):
 
 def test_withdraw_needs_confirmation_then_closes_the_request(app, asked):
     c = _fresh_client(app)
-    c.post("/track", data={"reference": asked["req"].reference, "email": "pv.nguyen@baokg.vn"})
+    c.get(f"/track/{asked['token']}")
     ref = asked["req"].reference
     response = c.post(f"/track/request/{ref}/withdraw", data={"withdraw-reason": "Đã có thông tin khác"})
     assert response.status_code == 400

@@ -23,7 +23,7 @@ def _count() -> int:
 def test_prefill_names_the_journalist_only_with_consent(world, answered, client_for):
     hidden = answered(journalist_name="Trần Văn Kín", agency="Báo Tuổi Trẻ")
     shown = answered(journalist_name="Ngô Thị Hạnh", agency="Đài PT-TH Kiên Giang", subject="Mô hình tôm lúa")
-    shown.journalist.consent_publish_name = True
+    shown.consent_publish_name = True  # consent is given per request (issue 17)
     db.session.commit()
     staff = client_for(world["deputy"])
 

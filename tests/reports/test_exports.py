@@ -263,3 +263,30 @@ def test_csv_list_streams_in_chunks(report_data):
     assert chunks[0].startswith(b"\xef\xbb\xbf") and not any(c.startswith(b"\xef\xbb\xbf") for c in chunks[1:])
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
     assert len(rows) == 21
+
+
+# --------------------------------------------------------------------------- issue 17: one writer, separators
+
+
+@pytest.mark.parametrize("cell", ["abc;=2+3;x", "abc,=2+3", "a; +1", "x;@SUM(A1)", 'a;"=1', "a,-2"])
+def test_a_formula_after_a_separator_is_neutralised_and_the_cell_quoted(cell):
+    import csv as csv_module
+    import io as io_module
+
+    from spokes.admin.imports import to_csv
+    from spokes.core.spreadsheet import csv_bytes, restore
+
+    for data in (csv_bytes(["h"], [[cell]]), to_csv(["h"], [[cell]])):
+        text = data.decode("utf-8-sig")
+        assert f'"\'{cell}"'.replace('"=1', '""=1') in text, text  # quoted, with the apostrophe inside
+        # Read back as Excel with ";" as the separator would: still one cell, never a formula.
+        for delimiter in (",", ";"):
+            (value,) = list(csv_module.reader(io_module.StringIO(text), delimiter=delimiter))[1]
+            assert value.startswith("'") and restore(value) == cell
+
+
+def test_ordinary_text_and_numbers_are_left_alone_by_the_one_writer():
+    from spokes.core.spreadsheet import csv_bytes
+
+    text = csv_bytes(["a", "b", "c"], [["Tiến độ = 50%", -5, None]]).decode("utf-8-sig")
+    assert text.splitlines()[1] == '"Tiến độ = 50%","-5",""'

@@ -256,7 +256,10 @@ TABLE: dict[str, list[Probe]] = {
                              post(fixed("/account/password"), only(set(ROLES), 400))],
     "auth.login": [get(fixed("/login"), row(200, 302, 302, 302, 302, 302)),
                    post(fixed("/login"), row(400, 302, 302, 302, 302, 302))],
-    "auth.logout": [post(fixed("/logout"), same(302))],
+    # Allowed actions (run as dry runs): signing out raises the user's session generation, and
+    # a real run would end the sessions of the users the other probes sign in with.
+    "auth.logout": [post(fixed("/logout"), same(OK))],
+    "auth.sign_out_everywhere": [post(fixed("/account/sign-out-everywhere"), only(set(ROLES), OK, L))],
     # ------------------------------------------------------------------ cross-cutting
     "core.healthz": [get(fixed("/healthz"), PUBLIC)],
     "core.set_language": [get(fixed("/lang/vi"), same(302))],
@@ -318,6 +321,7 @@ TABLE: dict[str, list[Probe]] = {
         post(fixed("/staff/requests/new"), only({"clerk", "spokesperson", "head"}, OK)),
     ],
     "press_requests.note": request_action("note", {"clerk", "spokesperson", "head"}),
+    "press_requests.update_journalist": request_action("journalist", {"clerk", "spokesperson", "head"}),
     "press_requests.queue": [
         get(fixed("/staff/requests/?state=all"), only({"clerk", "spokesperson", "head", "overseer"}, 200)),
         get(fixed("/staff/requests/?state=all&tab=unit"), only({"clerk", "spokesperson", "head", "overseer"}, 200)),

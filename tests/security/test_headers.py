@@ -112,7 +112,7 @@ def test_hsts_only_in_production(other_app: Callable[..., Flask], app: Flask, wo
     """Production answers with HSTS (a year, subdomains); the testing config does not."""
     assert "Strict-Transport-Security" not in app.test_client().get("/").headers
     db.session.rollback()  # no transaction of this session may hold SQLite's lock during the other app's requests
-    production = other_app(ENV_NAME="production", SECRET_KEY="x" * 32)
+    production = other_app(ENV_NAME="production", SECRET_KEY="x" * 32, PUBLIC_BASE_URL="https://spokes.example.vn")
     client = production.test_client()
     for url in ("/", "/login", "/api/v1/items", "/no-such-page", "/static/css/spokes.css"):
         response = client.get(url, base_url="https://localhost")
@@ -147,7 +147,8 @@ def test_cookie_flags(env: str, other_app: Callable[..., Flask], app: Flask, wor
     """Session and remember-me cookies are HttpOnly and SameSite=Lax; Secure in production."""
     email = world.actors["head"].email
     db.session.rollback()  # see test_hsts_only_in_production
-    target = app if env == "testing" else other_app(ENV_NAME="production", SECRET_KEY="x" * 32)
+    target = app if env == "testing" else other_app(ENV_NAME="production", SECRET_KEY="x" * 32,
+                                                    PUBLIC_BASE_URL="https://spokes.example.vn")
     base_url = "http://localhost" if env == "testing" else "https://localhost"
     response = _sign_in_remembered(target, email, base_url)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]

@@ -4,7 +4,7 @@ Every workflow change bumps it; action forms carry the version their page showed
 action taken on a page that another person's change made stale is refused with 409.
 
 Revision ID: 0008resilience
-Revises: 0004journalistunique
+Revises: 0007trust
 Create Date: 2026-12-03 16:30:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008resilience'
-down_revision = '0006demo'
+down_revision = '0007trust'
 branch_labels = None
 depends_on = None
 

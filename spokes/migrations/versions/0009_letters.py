@@ -3,7 +3,7 @@
 A counter per (unit, year) gives letter numbers; each issued letter keeps its DOCX.
 
 Revision ID: 0009letters
-Revises: 0004journalistunique
+Revises: 0008resilience
 Create Date: 2026-12-03 16:30:09.602708
 
 """
