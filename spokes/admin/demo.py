@@ -359,6 +359,24 @@ def _publish_answered(reqs: list[PressRequest]) -> int:
     return added
 
 
+def _issue_letters(reqs: list[PressRequest], limit: int = 3) -> int:
+    """Issue the official letter of a few answered requests, two hours after the answer, so the register lives."""
+    from spokes.letters import services as letters
+    from spokes.letters.models import LetterKind
+
+    issued = 0
+    for req in reqs:
+        if issued >= limit or req.state != "answered":
+            continue
+        issuers = [u for u in letters.signers_for(req.unit) if letters.can_issue(u, req.unit)]
+        if not issuers or LetterKind.REPLY not in letters.available_kinds(req):
+            continue
+        with _at((req.answered_at or now()) + timedelta(hours=2)):
+            letters.issue(issuers[0], req, letters.default_choices(req, LetterKind.REPLY, issuers[0]), send=False)
+        issued += 1
+    return issued
+
+
 def _merge_history() -> int:
     """Merge the 2020 units into their successors on 01/07/2025 (once); return how many were merged."""
     from spokes.admin.services import MergeData, merge_units
@@ -397,6 +415,7 @@ def seed_requests() -> int:
     for n, (received, spec) in enumerate(sorted(timed, key=lambda pair: pair[0]), start=len(HISTORY_REQUESTS)):
         current.append(_walk(spec, n, received))
     _publish_answered(current)
+    _issue_letters(current)
     db.session.flush()
     return len(history) + len(current)
 

@@ -60,8 +60,18 @@ def default_place_name(unit_name: str, parent_name: str | None) -> str:
 
 
 def default_symbol(unit_name: str, reference_prefix: str) -> str:
-    """Return the symbol after the number: UBND-VP for a People's Committee, else the unit's prefix."""
-    return "UBND-VP" if is_peoples_committee(unit_name) else f"{reference_prefix.upper()}-VP"
+    """Return the symbol after the number: UBND-VP for a People's Committee; for a department the
+    initials of its name, as offices write them (Sở Văn hóa, Thể thao và Du lịch → SVHTTDL-VP)."""
+    if is_peoples_committee(unit_name):
+        return "UBND-VP"
+    words = [w for w in re.split(r"[\s,;.()-]+", unit_name) if w and w.lower() != "và"]
+    initials = "".join(_ascii_initial(w) for w in words)
+    return f"{initials or reference_prefix.upper()}-VP"
+
+
+def _ascii_initial(word: str) -> str:
+    first = unicodedata.normalize("NFD", word[0].replace("đ", "d").replace("Đ", "D"))[0]
+    return first.upper() if first.isalnum() else ""
 
 
 def position_from_title(title: str | None) -> str:

@@ -37,7 +37,9 @@ def test_a_department_heads_under_its_parent() -> None:
     parent, body = wording.heading("Sở Văn hóa, Thể thao và Du lịch", "Ủy ban nhân dân tỉnh An Giang")
     assert parent == "UBND TỈNH AN GIANG" and body == ["SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"]
     assert wording.default_place_name("Sở Văn hóa, Thể thao và Du lịch", "Ủy ban nhân dân tỉnh An Giang") == "An Giang"
-    assert wording.default_symbol("Sở Văn hóa, Thể thao và Du lịch", "svhttdl") == "SVHTTDL-VP"
+    assert wording.default_symbol("Sở Văn hóa, Thể thao và Du lịch", "AG-VHTTDL") == "SVHTTDL-VP"
+    assert wording.default_symbol("Sở Nội vụ", "AG-SNV") == "SNV-VP"
+    assert wording.default_symbol("Văn phòng UBND tỉnh", "AG-VP") == "VPUT-VP"
 
 
 @pytest.mark.parametrize(("unit", "title", "position", "authority"), [
