@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, Any] = {
     "publication.correct": _l("Cải chính tin"),
     "publication.withdraw": _l("Gỡ tin"),
     "request.received": _l("Tiếp nhận yêu cầu"),
+    "request.link_renewed": _l("Gửi đường dẫn theo dõi mới cho phóng viên"),
     "request.letter_issued": _l("Ban hành văn bản (công văn)"),
     "request.letter_signed_copy": _l("Lưu bản văn bản đã ký số"),
     "request.assign": _l("Giao xử lý"),
@@ -66,6 +67,7 @@ ACTION_LABELS: dict[str, Any] = {
     "user.password_change": _l("Đổi mật khẩu"),
     "user.password_reset": _l("Đặt lại mật khẩu"),
     "user.reset_link": _l("Gửi liên kết đặt lại mật khẩu"),
+    "user.sessions_ended": _l("Đăng xuất mọi thiết bị"),
     "user.temporary_password": _l("Cấp mật khẩu tạm"),
     "user.preferences": _l("Đổi tùy chọn thông báo"),
 }

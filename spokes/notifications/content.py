@@ -230,7 +230,7 @@ def new_link_mail(req: Any, token: str) -> Mail:
     body = Body(
         title=_("Đường dẫn theo dõi mới cho yêu cầu của anh/chị"),
         paragraphs=[
-            _("Có người vừa yêu cầu đường dẫn theo dõi mới cho hồ sơ %(ref)s bằng địa chỉ thư điện tử này.",
+            _("Có người vừa yêu cầu đường dẫn theo dõi mới cho yêu cầu %(ref)s bằng địa chỉ thư điện tử này.",
               ref=req.reference),
             _("Đường dẫn cũ không còn dùng được. Nếu không phải anh/chị yêu cầu, anh/chị có thể bỏ qua thư này."),
             _("Hãy giữ kín đường dẫn theo dõi bên dưới: ai có đường dẫn này đều xem được yêu cầu."),

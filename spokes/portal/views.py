@@ -132,10 +132,7 @@ def ask():  # type: ignore[no-untyped-def]
             tracking_link=_tracking_link(submission.token) if submission.token else None,
             speaker=services.speaker_of(req.unit), explanation=req.deadline_explanation or {},
         )
-        request_id = req.id
         db.session.commit()
-        if not submission.duplicate:
-            services.grant_access(session, request_id)
         return _private(make_response(page, 200))
     return _ask_page(form, 400 if form.is_submitted() else 200)
 

@@ -888,7 +888,7 @@ def update_journalist(request_id: int):  # type: ignore[no-untyped-def]
             name=contact.name, agency=contact.agency, phone=contact.phone,
             press_card_number=contact.press_card_number, press_card_expiry=contact.press_card_expiry))
         db.session.commit()
-        flash(_("Đã cập nhật hồ sơ phóng viên theo thông tin của yêu cầu này."), "success")
+        flash(_("Đã cập nhật thông tin phóng viên đã lưu theo yêu cầu này."), "success")
     return redirect(url_for(".detail", request_id=request_id))
 
 

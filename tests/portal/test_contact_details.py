@@ -93,7 +93,7 @@ def test_staff_copy_a_requests_details_into_the_record_on_purpose(app, client, c
     staff = app.test_client()
     login(commune["chair"], target=staff)
     page = staff.get(f"/staff/requests/{later.id}").get_data(as_text=True)
-    assert "Cập nhật hồ sơ phóng viên theo thông tin này" in page
+    assert "Cập nhật thông tin phóng viên đã lưu theo yêu cầu này" in page
     response = staff.post(f"/staff/requests/{later.id}/journalist")
     assert response.status_code == 302
     db.session.expire_all()
