@@ -117,13 +117,19 @@ def for_request(request_id: int):  # type: ignore[no-untyped-def]
                            kinds=kinds, signers=signers, checks=checks, upload_form=SignedCopyForm()), status
 
 
+def _readable_letter(letter_id: int) -> Letter:
+    """Load a letter of a register the user may read; 404 otherwise, so other units' ids reveal nothing."""
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or not _may_read_register(letter.unit):
+        abort(404)
+    return letter
+
+
 @bp.get("/<int:letter_id>.docx")
 @login_required
 def download(letter_id: int):  # type: ignore[no-untyped-def]
     """Download an issued letter exactly as it was issued."""
-    letter = db.session.get(Letter, letter_id)
-    if letter is None or not _may_read_register(letter.unit):
-        abort(404)
+    letter = _readable_letter(letter_id)
     return send_file(io.BytesIO(letter.docx), mimetype=exports.DOCX_MIME, as_attachment=True,
                      download_name=exports.file_name(letter))
 
@@ -132,8 +138,8 @@ def download(letter_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def download_pdf(letter_id: int):  # type: ignore[no-untyped-def]
     """Download the issued letter as PDF (the signed copy when there is one)."""
-    letter = db.session.get(Letter, letter_id)
-    if letter is None or not _may_read_register(letter.unit) or letter.pdf is None:
+    letter = _readable_letter(letter_id)
+    if letter.pdf is None:
         abort(404)
     return send_file(io.BytesIO(letter.pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=exports.file_name(letter).removesuffix(".docx") + ".pdf")
@@ -143,9 +149,7 @@ def download_pdf(letter_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def signed_copy(letter_id: int):  # type: ignore[no-untyped-def]
     """Keep a copy of the letter signed elsewhere (the unit's token), once its signature is checked."""
-    letter = db.session.get(Letter, letter_id)
-    if letter is None or not _may_read_register(letter.unit):
-        abort(404)
+    letter = _readable_letter(letter_id)
     if not services.can_issue(current_user, letter.unit):
         abort(403)
     form = SignedCopyForm()

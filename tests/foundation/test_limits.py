@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 
 from spokes.extensions import db
 from tests.conftest import PASSWORD
 
 
 @pytest.fixture()
-def limited(make_app: Any, _schema: None) -> Iterator[Any]:
-    """Return a factory of apps with rate limits on (own engines, disposed afterwards)."""
-    made: list[Flask] = []
-
-    def build(**overrides: Any) -> Flask:
-        application = make_app(RATELIMIT_ENABLED=True, **overrides)
-        made.append(application)
-        return application
-
-    yield build
-    for application in made:
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
+def limited(other_app: Any, _schema: None) -> Any:
+    """Return a factory of apps with rate limits on (other_app's: own engines, disposed afterwards)."""
+    return lambda **overrides: other_app(RATELIMIT_ENABLED=True, **overrides)
 
 
 def _login(client: Any, email: str, password: str, address: str | None = None) -> int:
