@@ -1,13 +1,28 @@
-"""Shared fixtures: an app per test session, a clean database per test, and factories.
+"""Shared fixtures: an app per test, a transaction per test, and factories.
 
 The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL is set
-(``.ci/run`` does both). The schema is created once per session; after each test every
-table is emptied, so views that commit behave exactly as in production.
+(``.ci/run`` does both). The schema is created once per session (per xdist worker: each
+worker has a database of its own).
+
+Each test runs inside one outer transaction on one connection, rolled back at the end. Every
+``db.session`` of the test (the default app's, and those of apps made with ``other_app``
+on the same database) is bound to that connection with ``join_transaction_mode=
+"create_savepoint"``: the app's own ``db.session.commit()`` releases a savepoint, its
+rollbacks roll back to one, so views that commit behave as in production while the test
+leaves nothing behind. (On SQLite this relies on the app issuing BEGIN itself,
+``spokes/core/db.py``: pysqlite's own transaction handling would break savepoints.)
+
+Tests that need real commits — other connections, threads, processes (servers, ``flask``
+commands, workers), backups, row locks seen from two sessions — say so with
+``@pytest.mark.real_commits``: their data is committed and every table is emptied after the
+test, as before. Using the shared connection from another thread fails loudly, so a test
+that forgets the mark cannot pass by accident.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +37,7 @@ from sqlalchemy import text
 from spokes import create_app
 from spokes.core import clock
 from spokes.extensions import db, limiter
+from tests.transactions import share_connection, unshare_connection
 
 # --shift-days / --clock-at: the whole run on another day (CI proves the suite holds then).
 pytest_plugins = ["tests.timeshift"]
@@ -32,6 +48,13 @@ hypothesis_settings.register_profile("spokes", deadline=None, suppress_health_ch
 hypothesis_settings.load_profile("spokes")
 
 PASSWORD = "correct-horse-battery"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the opt-out marker of the transaction-per-test fixture."""
+    config.addinivalue_line(
+        "markers", "real_commits: the test commits for real (threads, processes, other connections, backups); "
+                   "every table is emptied afterwards instead of rolling back")
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +72,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from sqlalchemy.engine import make_url
 
     base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1).replace("postgres://", "postgresql+psycopg://", 1))
-    name = f"{base.database or 'test'}_run_{os.getpid()}"
+    # One database per process: per run, and per xdist worker (each worker is a process).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = f"{base.database or 'test'}_run_{os.getpid()}{'_' + worker if worker else ''}"
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -120,16 +145,25 @@ def empty_tables() -> None:
 
 
 @pytest.fixture()
-def app(make_app: Callable[..., Flask], _schema: None) -> Iterator[Flask]:
-    """Return the default test app (CSRF and rate limits off) with an empty database."""
+def app(make_app: Callable[..., Flask], _schema: None, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """Return the default test app (CSRF and rate limits off) with an empty database.
+
+    The test runs in a transaction rolled back at its end, unless marked ``real_commits``.
+    """
     application = make_app()
+    real_commits = request.node.get_closest_marker("real_commits") is not None
     with application.app_context():
-        yield application
-        db.session.rollback()
-        db.session.remove()
-        empty_tables()
-        db.session.remove()
-        db.engine.dispose()
+        connection = None if real_commits else share_connection(db.engine)
+        try:
+            yield application
+        finally:
+            db.session.remove()
+            if connection is not None:
+                unshare_connection(connection)
+            else:
+                empty_tables()
+                db.session.remove()
+            db.engine.dispose()
     clock.freeze(None)
     try:
         limiter.reset()

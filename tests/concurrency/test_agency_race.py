@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -21,6 +22,9 @@ from spokes.core.text import fold
 from spokes.extensions import db
 from spokes.press_requests.models import Journalist, PressAgency
 from spokes.press_requests.services import JournalistData, get_or_create_agency, upsert_journalist
+
+# Another server (own engine, own thread) must see our committed rows and wait on our locks.
+pytestmark = pytest.mark.real_commits
 
 NAME = "Tạp chí Đua Nhau"
 

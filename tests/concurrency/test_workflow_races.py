@@ -33,6 +33,9 @@ from spokes.responses.models import Answer, AnswerStatus
 from tests.concurrency.live import PROJECT
 from tests.conftest import PASSWORD
 
+# Two servers in threads race on committed rows: real commits, real connections.
+pytestmark = pytest.mark.real_commits
+
 RACES = int(os.environ.get("SPOKES_RACES") or 10)
 JOURNALIST = "pv@baochi.vn"
 OUTPUT = PROJECT / "ci-output" / "concurrency"

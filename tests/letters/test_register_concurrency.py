@@ -7,10 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from spokes.extensions import db
 from spokes.letters.models import Letter
+
+# Processes issue letters from what the test committed.
+pytestmark = pytest.mark.real_commits
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from spokes.extensions import db
@@ -53,6 +54,7 @@ def test_resend_needs_ids_or_all(runner):
     assert runner.invoke(args=["outbox-resend"]).exit_code == 2
 
 
+@pytest.mark.real_commits  # the worker is a process with its own connection
 def test_worker_stops_gracefully_on_sigterm(app, database_url, tmp_path):
     instance = tmp_path / "instance"
     instance.mkdir()

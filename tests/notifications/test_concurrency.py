@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 
 from spokes.auth.models import User
@@ -21,6 +22,9 @@ from spokes.notifications.models import MailAttempt, Notification, OutboxMail
 from spokes.press_requests.models import PressRequest
 
 from .conftest import vn
+
+# Ticks in threads and in processes read what the test committed.
+pytestmark = pytest.mark.real_commits
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import select, update
 
 from spokes.core import clock
@@ -120,6 +121,7 @@ def test_immediate_users_are_not_digested(commune, make_request, frozen_clock):
     assert {m.kind for m in immediate} == {"staff.new_request", "staff.awaiting_approval", "staff.overdue"}
 
 
+@pytest.mark.real_commits  # two runs in threads, each on its own connection
 def test_two_digest_runs_at_once_send_one_digest(app, other_app, commune, make_request, frozen_clock):
     _head_world(commune, make_request, frozen_clock)
     frozen_clock(vn(2026, 12, 1, 8, 0))

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from sqlalchemy import select
 
 from spokes.audit.services import verify_chain
 from spokes.extensions import db
 from spokes.press_requests.models import PressRequest
+
+# Backups copy (SQLite) or dump (PostgreSQL) the committed database.
+pytestmark = pytest.mark.real_commits
 
 
 def _fingerprint() -> dict[str, tuple[int, str]]:

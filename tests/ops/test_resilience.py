@@ -190,6 +190,7 @@ def test_redis_paused_costs_at_most_one_short_timeout(redis_app, redis_server, c
 # --------------------------------------------------------------------------- the database
 
 
+@pytest.mark.real_commits  # the commit itself must reach the server before the kill
 @pytest.mark.skipif(not (os.environ.get("DATABASE_URL") or "").startswith("postgres"),
                     reason="pg_terminate_backend is PostgreSQL's")
 def test_connection_terminated_after_commit_still_confirms(app, client, commune, database_url):
@@ -278,6 +279,7 @@ def test_full_disk_on_upload_stores_nothing_and_keeps_the_form(app, client, comm
     assert list(folder.iterdir()) == []  # the partial file is gone
 
 
+@pytest.mark.real_commits  # clients in threads, a restarted server
 @pytest.mark.slow
 @pytest.mark.skipif(not (os.environ.get("DATABASE_URL") or "").startswith("postgres"),
                     reason="terminates PostgreSQL backends")

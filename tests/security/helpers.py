@@ -37,7 +37,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from spokes.extensions import db
-from tests.conftest import empty_tables
+from tests.transactions import share_connection, unshare_connection
 
 PASSWORD = "correct-horse-battery"
 
@@ -301,16 +301,19 @@ def build_world() -> World:
 
 @contextmanager
 def module_world(make_app: Any) -> Iterator[tuple[Flask, World]]:
-    """Build the world once in an app context of its own; empty the database afterwards.
+    """Build the world once in an app context of its own, in a transaction rolled back afterwards.
 
     For modules whose tests only read the world (or leave it as they found it): building it
-    for every test would cost more than the tests themselves.
+    for every test would cost more than the tests themselves. Every session of the module is
+    bound to one connection (``tests/conftest.py``); what the module's tests commit stays
+    until the module ends, then nothing is left.
     """
     from spokes.core import clock
 
     app = forget_user_between_requests(make_app())
     ctx = app.app_context()
     ctx.push()
+    connection = share_connection(db.engine)
     clock.freeze(NOW)
     try:
         with fast_passwords():
@@ -318,10 +321,8 @@ def module_world(make_app: Any) -> Iterator[tuple[Flask, World]]:
         yield app, world
     finally:
         clock.freeze(None)
-        db.session.rollback()
         db.session.remove()
-        empty_tables()
-        db.session.remove()
+        unshare_connection(connection)
         db.engine.dispose()
         ctx.pop()
 
