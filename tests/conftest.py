@@ -50,13 +50,6 @@ hypothesis_settings.load_profile("spokes")
 PASSWORD = "correct-horse-battery"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the opt-out marker of the transaction-per-test fixture."""
-    config.addinivalue_line(
-        "markers", "real_commits: the test commits for real (threads, processes, other connections, backups); "
-                   "every table is emptied afterwards instead of rolling back")
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Return the database URL of this test session.
@@ -311,3 +304,62 @@ def district(make_unit: Callable[..., Any]) -> dict[str, Any]:
     vhtt = make_unit("AM-VHTT", "Phòng Văn hóa và Thông tin huyện An Minh", parent=am, kind="department")
     other = make_unit("HT", "Ủy ban nhân dân huyện Hòn Đất", parent=province, kind="district")
     return {"province": province, "district": am, "dhu": dhu, "vk": vk, "vhtt": vhtt, "other_district": other}
+
+
+@pytest.fixture()
+def world_options() -> dict[str, Any]:
+    """Choices of the ``world`` fixture; a folder overrides this fixture to change them.
+
+    ``deputy_speaks``: Đông Hưng's deputy holds a "designated" spokesperson designation, so new
+    requests go to her and she speaks for the commune in public (publishing, API); otherwise
+    the commune's head is its only speaker and receives new requests (request pages, letters).
+    """
+    return {"deputy_speaks": False}
+
+
+@pytest.fixture()
+def world(district: dict[str, Any], make_user: Callable[..., Any], rulebooks: None,
+          world_options: dict[str, Any]) -> dict[str, Any]:
+    """Return the district tree with one user per role in Đông Hưng ("own") and Vân Khánh ("other").
+
+    Overseers and admins sit above the communes: the district office for "own", the other
+    district for "other"; the admin of "own" sits at the province. ``users[(role, place)]``
+    holds everyone; the people tests name most also have keys of their own: chair, deputy,
+    clerk, office, admin (of "own") and other_chair (head of Vân Khánh).
+    """
+    d = district
+    deputy_speaks = world_options.get("deputy_speaks", False)
+    users = {
+        ("head", "own"): make_user("head", d["dhu"], designate="head", name="Nguyễn Văn Hải", email="chair@dhu.vn",
+                                   title="Chủ tịch UBND xã Đông Hưng"),
+        ("clerk", "own"): make_user("clerk", d["dhu"], name="Lê Thị Thu", email="clerk@dhu.vn"),
+        ("spokesperson", "own"): make_user("spokesperson", d["dhu"], name="Trương Thị Mai", email="deputy@dhu.vn",
+                                           title="Phó Chủ tịch UBND xã Đông Hưng",
+                                           designate="designated" if deputy_speaks else None),
+        ("overseer", "own"): make_user("overseer", d["district"], name="Đặng Quốc Bảo", email="office@am.vn"),
+        ("admin", "own"): make_user("admin", d["province"], name="Trần Minh Quân", email="admin@kg.vn"),
+        ("head", "other"): make_user("head", d["vk"], designate="head", name="Huỳnh Văn Phúc", email="chair@vk.vn",
+                                     title="Chủ tịch UBND xã Vân Khánh"),
+        ("clerk", "other"): make_user("clerk", d["vk"], email="clerk@vk.vn"),
+        ("spokesperson", "other"): make_user("spokesperson", d["vk"], email="deputy@vk.vn"),
+        ("overseer", "other"): make_user("overseer", d["other_district"], email="office@ht.vn"),
+        ("admin", "other"): make_user("admin", d["other_district"], email="admin@ht.vn"),
+    }
+    return {**d, "users": users, "chair": users[("head", "own")], "clerk": users[("clerk", "own")],
+            "deputy": users[("spokesperson", "own")], "office": users[("overseer", "own")],
+            "admin": users[("admin", "own")], "other_chair": users[("head", "other")]}
+
+
+@pytest.fixture()
+def client_for(app: Flask, login: Callable[..., Any]) -> Callable[[Any], FlaskClient]:
+    """Return a function giving each user a signed-in client of their own."""
+    clients: dict[int, FlaskClient] = {}
+
+    def get(user: Any) -> FlaskClient:
+        if user.id not in clients:
+            c = app.test_client()
+            login(user, target=c)
+            clients[user.id] = c
+        return clients[user.id]
+
+    return get

@@ -3,7 +3,6 @@
 from tests.publishing.helpers import (  # noqa: F401
     _empty_feed_cache,
     answered,
-    client_for,
     clock,
-    world,
+    world_options,
 )

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from spokes.core.clock import VN_TZ
-from tests.press_requests.conftest import bring, client_for, world  # noqa: F401 - fixtures shared
+from tests.press_requests.conftest import bring  # noqa: F401 - a fixture shared
 
 DAY = datetime(2026, 12, 3, 9, 0, tzinfo=VN_TZ)
 

@@ -1,5 +1,5 @@
-"""Fixtures for the staff request pages: one user per role, here and elsewhere, and helpers
-that walk a request to a given state through the real services."""
+"""Fixtures for the staff request pages (the ``world`` of ``tests/conftest.py``: one user per
+role, here and elsewhere) and helpers that walk a request to a given state through the real services."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from jinja2.bccache import BytecodeCache, Bucket
 from sqlalchemy import func, select
 
@@ -43,45 +42,6 @@ _TEMPLATES = _MemoryBytecodeCache()
 def _shared_template_cache(app: Flask) -> None:
     """Compile each template once per session instead of once per test (the suite is large)."""
     app.jinja_env.bytecode_cache = _TEMPLATES
-
-
-@pytest.fixture()
-def world(district: dict[str, Any], make_user: Callable[..., Any], rulebooks: None) -> dict[str, Any]:
-    """Return the district tree with one user per role "own" (Đông Hưng) and "other" (Vân Khánh).
-
-    Overseers and admins sit above the commune: the district office for "own", the other
-    district for "other"; the admin of "own" sits at the province.
-    """
-    d = district
-    users = {
-        ("head", "own"): make_user("head", d["dhu"], designate="head", name="Nguyễn Văn Hải", email="chair@dhu.vn"),
-        ("clerk", "own"): make_user("clerk", d["dhu"], name="Lê Thị Thu", email="clerk@dhu.vn"),
-        ("spokesperson", "own"): make_user("spokesperson", d["dhu"], name="Trương Thị Mai", email="deputy@dhu.vn"),
-        ("overseer", "own"): make_user("overseer", d["district"], name="Đặng Quốc Bảo", email="office@am.vn"),
-        ("admin", "own"): make_user("admin", d["province"], name="Trần Minh Quân", email="admin@kg.vn"),
-        ("head", "other"): make_user("head", d["vk"], designate="head", email="chair@vk.vn"),
-        ("clerk", "other"): make_user("clerk", d["vk"], email="clerk@vk.vn"),
-        ("spokesperson", "other"): make_user("spokesperson", d["vk"], email="deputy@vk.vn"),
-        ("overseer", "other"): make_user("overseer", d["other_district"], email="office@ht.vn"),
-        ("admin", "other"): make_user("admin", d["other_district"], email="admin@ht.vn"),
-    }
-    return {**d, "users": users, "chair": users[("head", "own")], "clerk": users[("clerk", "own")],
-            "deputy": users[("spokesperson", "own")], "office": users[("overseer", "own")]}
-
-
-@pytest.fixture()
-def client_for(app: Flask, login: Callable[..., Any]) -> Callable[[Any], FlaskClient]:
-    """Return a function giving each user a signed-in client of their own."""
-    clients: dict[int, FlaskClient] = {}
-
-    def get(user: Any) -> FlaskClient:
-        if user.id not in clients:
-            c = app.test_client()
-            login(user, target=c)
-            clients[user.id] = c
-        return clients[user.id]
-
-    return get
 
 
 @pytest.fixture()

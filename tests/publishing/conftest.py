@@ -1,3 +1,3 @@
 """Fixtures of the publishing tests (shared with the API tests through helpers.py)."""
 
-from .helpers import _empty_feed_cache, answered, client_for, clock, world  # noqa: F401
+from .helpers import _empty_feed_cache, answered, clock, world_options  # noqa: F401

@@ -12,8 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from spokes.extensions import db
@@ -43,37 +41,10 @@ def clock(frozen_clock: Callable[[datetime], None]) -> Callable[[datetime], None
 
 
 @pytest.fixture()
-def world(district: dict[str, Any], make_user: Callable[..., Any], rulebooks: None, clock: Any) -> dict[str, Any]:
-    """Return the district tree with the people of Đông Hưng (own) and a head of Vân Khánh (other)."""
-    d = district
-    chair = make_user("head", d["dhu"], designate="head", name="Nguyễn Văn Hải", email="chair@dhu.vn",
-                      title="Chủ tịch UBND xã Đông Hưng")
-    deputy = make_user("spokesperson", d["dhu"], designate="designated", name="Trương Thị Mai",
-                       email="deputy@dhu.vn", title="Phó Chủ tịch UBND xã Đông Hưng")
-    return {
-        **d,
-        "chair": chair,
-        "deputy": deputy,
-        "clerk": make_user("clerk", d["dhu"], name="Lê Thị Thu", email="clerk@dhu.vn"),
-        "office": make_user("overseer", d["district"], name="Đặng Quốc Bảo", email="office@am.vn"),
-        "admin": make_user("admin", d["province"], name="Trần Minh Quân", email="admin@kg.vn"),
-        "other_chair": make_user("head", d["vk"], designate="head", name="Huỳnh Văn Phúc", email="chair@vk.vn"),
-    }
-
-
-@pytest.fixture()
-def client_for(app: Flask, login: Callable[..., Any]) -> Callable[[Any], FlaskClient]:
-    """Return a function giving each user a signed-in client of their own."""
-    clients: dict[int, FlaskClient] = {}
-
-    def get(user: Any) -> FlaskClient:
-        if user.id not in clients:
-            c = app.test_client()
-            login(user, target=c)
-            clients[user.id] = c
-        return clients[user.id]
-
-    return get
+def world_options(clock: Any) -> dict[str, Any]:
+    """The shared ``world`` (tests/conftest.py) with Đông Hưng's deputy as its designated
+    spokesperson, built on the fixed day NOW (asking for ``clock`` pins it first)."""
+    return {"deputy_speaks": True}
 
 
 def answer(req: Any, author: Any, head: Any | None = None, body: str = ANSWER_BODY) -> Any:

@@ -50,12 +50,21 @@ def target_offset(shift_days: int | None, clock_at: str | None, real_now: dateti
     return None
 
 
+def _real_time() -> float:
+    """Return the real clock's time: an xdist worker, a child of the moved run, was already
+    moved as it started (sitecustomize), and must measure from the real clock all the same."""
+    import time_machine
+
+    hatch = time_machine.escape_hatch
+    return hatch.time.time() if hatch.is_travelling() else time.time()
+
+
 def start(offset: float) -> None:
     """Move this process's clock by ``offset`` seconds and arrange the same for its children."""
     global _traveller
     import time_machine
 
-    _traveller = time_machine.travel(time.time() + offset, tick=True)
+    _traveller = time_machine.travel(_real_time() + offset, tick=True)  # replaces a move made at start
     _traveller.start()
     os.environ[OFFSET_ENV] = repr(offset)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE_DIR), os.environ.get("PYTHONPATH")]))
@@ -71,7 +80,8 @@ def stop() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Start the move before any test module is imported."""
-    offset = target_offset(config.getoption("shift_days"), config.getoption("clock_at"), datetime.now(UTC))
+    offset = target_offset(config.getoption("shift_days"), config.getoption("clock_at"),
+                           datetime.fromtimestamp(_real_time(), UTC))
     if offset is not None:
         start(offset)
 
