@@ -165,9 +165,12 @@ def app(make_app: Callable[..., Flask], _schema: None, request: pytest.FixtureRe
 
 
 @pytest.fixture()
-def other_app(make_app: Callable[..., Flask]) -> Iterator[Callable[..., Flask]]:
+def other_app(make_app: Callable[..., Flask], app: Flask) -> Iterator[Callable[..., Flask]]:
     """Return a factory of extra apps on the test database (own engine, as another server or
-    worker would have); their pools are closed afterwards, not at garbage collection."""
+    worker would have); their pools are closed afterwards, not at garbage collection.
+
+    It comes with the default ``app``, so what the extra apps write is rolled back with the
+    test (or, under ``real_commits``, emptied): nothing outlives the test."""
     made: list[Flask] = []
 
     def build(**overrides: Any) -> Flask:
