@@ -44,9 +44,10 @@ from spokes.admin.forms import (
     unit_kind_choices,
 )
 from spokes.admin.policies import can_manage_user, can_view_audit, sees_unitless_events
+from spokes.audit.history import action_choice_label
 from spokes.audit.labels import ACTION_LABELS, action_label
 from spokes.audit import services as audit_svc
-from spokes.auth.forms import EmptyForm
+from spokes.core.forms import EmptyForm
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import has_permission, permission_required, scope_paths
@@ -744,7 +745,7 @@ def _audit_form() -> tuple[AuditFilterForm, audit_svc.AuditFilter, bool]:
     form.object_type.choices = [SelectChoice("", _("(Tất cả)"))] + [
         SelectChoice(v) for v in audit_svc.distinct_values("object_type")]
     form.action.choices = [SelectChoice("", _("(Tất cả)"))] + [
-        SelectChoice(v, f"{action_label(v)} ({v})") for v in audit_svc.distinct_values("action")]
+        SelectChoice(v, action_choice_label(v)) for v in audit_svc.distinct_values("action")]
     valid = form.validate() if request.args else True
     if not valid:
         return form, audit_svc.AuditFilter(), False
@@ -780,9 +781,11 @@ def audit_export():  # type: ignore[no-untyped-def]
 
     from spokes.core.jinja import vn_datetime
 
-    columns = ["seq", "created_at", "actor", "action", "object_type", "object_id", "unit_id", "public", "before", "after", "hash"]
+    columns = ["seq", "created_at", "actor", "action", "action_label", "object_type", "object_id", "unit_id", "public",
+               "before", "after", "hash"]
     rows = (
-        [e.seq, vn_datetime(e.created_at, "%d/%m/%Y %H:%M:%S"), e.actor_label, e.action, e.object_type,
+        [e.seq, vn_datetime(e.created_at, "%d/%m/%Y %H:%M:%S"), e.actor_label, e.action, str(action_label(e.action)),
+         e.object_type,
          e.object_id or "", e.unit_id or "", "1" if e.public else "0",
          json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
          json.dumps(e.after, ensure_ascii=False) if e.after is not None else "", e.hash]

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from spokes.audit.history import public_event
 from spokes.audit.models import AuditEvent
 from spokes.core.clock import VN_TZ
 from spokes.core.markdown import render_markdown
@@ -137,29 +138,12 @@ def speaker_doc(speaker: PublicSpeaker) -> dict[str, Any]:
 
 
 # Public audit actions → (event code, Vietnamese title). Only these codes ever reach the API.
-TIMELINE_EVENTS: dict[str, tuple[str, Any]] = {
-    "request.received": ("received", _l("Đã tiếp nhận yêu cầu")),
-    "request.assign": ("assigned", _l("Đã giao cho người phát ngôn")),
-    "request.extend": ("extended", _l("Gia hạn thời hạn trả lời")),
-    "request.transfer": ("transferred", _l("Chuyển đến đơn vị có thẩm quyền")),
-    "request.answer": ("answered", _l("Đã trả lời")),
-    "request.approve": ("answered", _l("Đã trả lời")),
-    "request.refuse": ("refused", _l("Từ chối cung cấp thông tin")),
-    "request.approve_refusal": ("refused", _l("Từ chối cung cấp thông tin")),
-    "request.withdraw": ("withdrawn", _l("Đã rút yêu cầu")),
-    "request.reopen": ("reopened", _l("Mở lại yêu cầu")),
-    "request.published": ("published", _l("Câu trả lời đã được đăng trên trang tin")),
-    "message.from_journalist": ("message_from_journalist", _l("Phóng viên gửi thêm tin nhắn")),
-    "message.to_journalist": ("message_to_journalist", _l("Tin nhắn từ đơn vị")),
-}
-
-
 def timeline_entry(event: AuditEvent) -> dict[str, Any] | None:
     """Return one public timeline entry: the event code, its time and title, and a link when published.
 
     Nothing else of the audit record is copied: no actor, no reason, no message body.
     """
-    known = TIMELINE_EVENTS.get(event.action)
+    known = public_event(event.action)
     if known is None:
         return None
     code, title = known

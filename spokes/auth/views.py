@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from spokes.auth import services
-from spokes.auth.forms import ChangePasswordForm, EmptyForm, LoginForm
-from spokes.auth.safe_redirect import safe_next
+from spokes.auth.forms import ChangePasswordForm, LoginForm
+from spokes.core.forms import EmptyForm
+from spokes.core.safe_redirect import safe_next
 from spokes.core.errors import DomainError
 from spokes.extensions import db, limiter
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
 from spokes.audit import services as audit
+from spokes.core import events
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
 from spokes.deadlines.calendar import (
@@ -400,6 +401,7 @@ def recompute_open_deadlines(
                     "request.deadline_recomputed", actor=actor, obj_type="request", obj_id=req.id,
                     unit_id=req.unit_id, before=before, after={**after, "reason": reason}, public=True,
                 )
+                events.deadline_recomputed.send(req, before=before, after=after, actor=actor)
         db.session.flush()
     log.info("recomputed %d open request ids around %s; %d deadlines moved", len(ids), around, moved)
     return moved

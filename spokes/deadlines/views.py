@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from spokes.auth.forms import EmptyForm
+from spokes.core.forms import EmptyForm
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import permission_required
 from spokes.core.clock import today_vn

@@ -21,8 +21,8 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from spokes.core.params import page_arg
-from spokes.auth.forms import EmptyForm
-from spokes.auth.safe_redirect import safe_next
+from spokes.core.forms import EmptyForm
+from spokes.core.safe_redirect import safe_next
 from spokes.extensions import db
 from spokes.notifications import services
 from spokes.notifications.content import kind_label

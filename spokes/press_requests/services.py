@@ -26,6 +26,7 @@ from spokes.auth.policies import permissions_in
 from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.i18n import stored_in_vietnamese
+from spokes.core import events
 from spokes.core.search import index_object
 from spokes.core.text import fold
 from spokes.deadlines import services as deadlines
@@ -407,9 +408,7 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
         _assign(req, speaker, by=actor, reason=reason,
                 designation=designation, automatic=True)
     log.info("request %s received for %s (due %s)", req.reference, unit.code, req.due_at.isoformat())
-    from spokes.notifications import events as notify
-
-    notify.request_received(req, token=token, actor=actor)
+    events.request_received.send(req, token=token, actor=actor)
     return req, token
 
 
@@ -593,9 +592,7 @@ def _assign(
         before=before, public=True, actor_label=None if by else "system",
         after={**_snapshot(req), "assignee": _public_person(user), "reason": reason, "automatic": automatic},
     )
-    from spokes.notifications import events as notify
-
-    notify.request_assigned(req, user, actor=by)
+    events.request_assigned.send(req, user=user, actor=by)
 
 
 def eligible_assignees(unit: Unit) -> list[User]:
@@ -838,9 +835,7 @@ def submit_draft(actor: User, req: PressRequest) -> Answer:
     answer.status = AnswerStatus.SUBMITTED.value
     answer.submitted_at = now()
     db.session.flush()
-    from spokes.notifications import events as notify
-
-    notify.draft_submitted(req, answer, actor=actor)
+    events.draft_submitted.send(req, answer=answer, actor=actor)
     return answer
 
 
@@ -866,9 +861,7 @@ def _send(actor: User, req: PressRequest, answer: Answer, action: Action) -> Non
     answer.status = AnswerStatus.SENT.value
     answer.sent_at = moment
     db.session.flush()
-    from spokes.notifications import events as notify
-
-    notify.request_closed(req, answer, actor=actor)
+    events.request_answered.send(req, answer=answer, actor=actor)
 
 
 def approve(actor: User, req: PressRequest) -> Answer:
@@ -892,9 +885,7 @@ def return_draft(actor: User, req: PressRequest, comment: str) -> Answer:
     answer.status = AnswerStatus.RETURNED.value
     answer.return_comment = comment.strip()
     db.session.flush()
-    from spokes.notifications import events as notify
-
-    notify.draft_returned(req, answer, actor=actor)
+    events.draft_returned.send(req, answer=answer, actor=actor)
     return answer
 
 
@@ -917,9 +908,7 @@ def withdraw(actor: User | None, req: PressRequest, reason: str | None = None) -
     """Withdraw the request: by the journalist (actor None) or recorded by staff."""
     transition(actor, req, Action.WITHDRAW, journalist=actor is None, public=True,
                audit_after={"reason": (reason or "").strip() or None})
-    from spokes.notifications import events as notify
-
-    notify.request_withdrawn(req, actor=actor)
+    events.request_withdrawn.send(req, actor=actor)
 
 
 def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Transfer:
@@ -970,9 +959,7 @@ def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Tran
             reason = _("Giao tự động cho người phát ngôn của đơn vị nhận.")
         _assign(req, speaker, by=None, reason=reason,
                 designation=designation, automatic=True)
-    from spokes.notifications import events as notify
-
-    notify.request_transferred(req, record, actor=actor)
+    events.request_transferred.send(req, record=record, actor=actor)
     return record
 
 
@@ -1003,9 +990,7 @@ def extend(actor: User, req: PressRequest, amount: int, reason: str) -> Extensio
     req.deadline_explanation = explanation
     transition(actor, req, Action.EXTEND, public=True, audit_after={
         "amount": amount, "unit": unit, "reason": reason.strip(), "old_due_at": old_due, "new_due_at": req.due_at})
-    from spokes.notifications import events as notify
-
-    notify.request_extended(req, record, actor=actor)
+    events.request_extended.send(req, record=record, actor=actor)
     return record
 
 
@@ -1047,9 +1032,7 @@ def add_message(actor: User | None, req: PressRequest, kind: MessageKind, body: 
         public=kind is not MessageKind.INTERNAL_NOTE, actor_label=None if actor else "journalist",
         after={"message_id": message.id, "kind": kind.value},
     )
-    from spokes.notifications import events as notify
-
-    notify.message_added(req, message, actor=actor)
+    events.message_added.send(req, message=message, actor=actor)
     return message
 
 
@@ -1070,9 +1053,7 @@ def renew_tracking_link(req: PressRequest) -> str:
     audit.record("request.link_renewed", actor=None, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
                  actor_label="journalist")
     log.info("request %s: tracking link renewed on the journalist's demand", req.reference)
-    from spokes.notifications import events as notify
-
-    notify.tracking_link_renewed(req, token=token)
+    events.tracking_link_renewed.send(req, token=token)
     return token
 
 

@@ -25,12 +25,12 @@ from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.sql import Select
 from werkzeug.datastructures import FileStorage
 
-from spokes.audit.labels import ACTION_LABELS
+from spokes.audit import history
 from spokes.core.params import id_or_none
 from spokes.audit.models import AuditEvent
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
-from spokes.auth.forms import EmptyForm
+from spokes.core.forms import EmptyForm
 from spokes.auth.policies import permission_required, roles_of, scope_paths
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
@@ -398,66 +398,6 @@ def new():  # type: ignore[no-untyped-def]
 
 # --------------------------------------------------------------------------- the request page
 
-AUDIT_LABELS = ACTION_LABELS  # one list of words for audit actions (spokes/audit/labels.py)
-ACTOR_LABELS = {"journalist": _l("Phóng viên"), "system": _l("Hệ thống")}
-
-
-@dataclass
-class TimelineEntry:
-    """One line of the request's history, ready to show."""
-
-    at: datetime
-    actor: Any
-    label: Any
-    details: list[tuple[Any, str]] = field(default_factory=list)
-    public: bool = False
-
-
-def _as_time(value: Any) -> str:
-    if not value:
-        return ""
-    try:
-        return vn_datetime(datetime.fromisoformat(str(value)))
-    except ValueError:
-        return str(value)
-
-
-def _timeline(events: list[AuditEvent]) -> list[TimelineEntry]:
-    """Turn the request's audit events into readable lines."""
-    entries = []
-    for e in events:
-        before, after = e.before or {}, e.after or {}
-        details: list[tuple[Any, str]] = []
-        if before.get("state") and after.get("state") and before["state"] != after["state"]:
-            details.append((_l("Trạng thái"), f"{state_label(before['state'])} → {state_label(after['state'])}"))
-        if e.action == "request.received":
-            details.append((_l("Đơn vị"), str(after.get("unit") or "")))
-            details.append((_l("Hạn trả lời"), _as_time(after.get("due_at"))))
-        if isinstance(after.get("assignee"), dict):
-            details.append((_l("Người được giao"), str(after["assignee"].get("name") or "")))
-        if after.get("from_unit"):
-            details.append((_l("Chuyển"), f"{after['from_unit']} → {after.get('to_unit')}"))
-        new_due = after.get("new_due_at") or (after.get("due_at") if e.action == "request.transfer" else None)
-        if new_due:
-            details.append((_l("Hạn mới"), _as_time(new_due)))
-        if after.get("amount"):
-            details.append((_l("Gia hạn thêm"), str(after["amount"])))
-        if isinstance(after.get("refusal_ground"), dict):
-            ground = after["refusal_ground"]
-            details.append((_l("Căn cứ từ chối"), f"{ground.get('text')} ({ground.get('source')})"))
-        if after.get("refusal_reason"):
-            details.append((_l("Lý do từ chối"), str(after["refusal_reason"])))
-        if after.get("comment"):
-            details.append((_l("Ý kiến"), str(after["comment"])))
-        if after.get("reason"):
-            details.append((_l("Lý do"), stored_text(str(after["reason"]))))
-        entries.append(TimelineEntry(
-            at=e.created_at, actor=ACTOR_LABELS.get(e.actor_label, e.actor_label),
-            label=AUDIT_LABELS.get(e.action, e.action), details=details, public=bool(e.public),
-        ))
-    return entries
-
-
 ANSWER_STATUS_LABELS = {
     AnswerStatus.DRAFT.value: _l("Đang soạn"),
     AnswerStatus.SUBMITTED.value: _l("Đã trình, chờ duyệt"),
@@ -641,7 +581,7 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         "can_publish": can_publish_request(user, req, final),
         "allowed": allowed,
         "forms": action_forms,
-        "timeline": _timeline(events),
+        "timeline": history.staff_history(events, state_label),
         "assignments": assignments,
         "unit_names": unit_names,
         "notes": [m for m in messages if m.kind == MessageKind.INTERNAL_NOTE.value],

@@ -24,6 +24,7 @@ from spokes.auth.models import User
 from spokes.core.clock import VN_TZ, now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.markdown import plain_text
+from spokes.core import events
 from spokes.core.search import index_object, matching_ids
 from spokes.core.text import slugify
 from spokes.extensions import db
@@ -309,9 +310,7 @@ def publish_answer(actor: User, req: PressRequest, data: PublicationData, *,
     _attach_upload(actor, pub, upload)
     audit.record("request.published", actor=actor, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
                  public=True, after={"publication_slug": pub.slug, "title": pub.title})
-    from spokes.notifications import events as notify
-
-    notify.publication_published(req, pub, actor=actor)
+    events.request_published.send(req, publication=pub, actor=actor)
     return pub
 
 
