@@ -22,9 +22,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from spokes.core.params import MAX_ID, id_arg, page_arg
-from spokes.admin import imports
 from spokes.admin import services as admin_svc
+from spokes.admin import imports
 from spokes.admin.forms import (
     DESIGNATION_KIND_LABELS,
     NO_UNIT,
@@ -44,25 +43,23 @@ from spokes.admin.forms import (
     unit_kind_choices,
 )
 from spokes.admin.policies import can_manage_user, can_view_audit, sees_unitless_events
+from spokes.audit import services as audit_svc
 from spokes.audit.history import action_choice_label
 from spokes.audit.labels import ACTION_LABELS, action_label
-from spokes.audit import services as audit_svc
-from spokes.core.forms import EmptyForm
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import has_permission, permission_required, scope_paths
 from spokes.core.clock import today_vn
 from spokes.core.errors import DomainError
+from spokes.core.forms import EmptyForm
+from spokes.core.params import MAX_ID, id_arg, page_arg
 from spokes.core.uploads import UploadRejected
 from spokes.extensions import db
+from spokes.press_requests.attachments import servable_path
+from spokes.press_requests.models import Attachment
 from spokes.units import services as units_svc
 from spokes.units.models import Designation, Unit
-from spokes.units.policies import (
-    can_create_root_unit,
-    can_manage_unit,
-    can_manage_unit_designations,
-    units_in_scope,
-)
+from spokes.units.policies import can_create_root_unit, can_manage_unit, can_manage_unit_designations, units_in_scope
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -415,8 +412,6 @@ def designation_revoke(designation_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def designation_scan(designation_id: int):  # type: ignore[no-untyped-def]
     """Download the scan of a designation document."""
-    from spokes.press_requests.attachments import servable_path
-    from spokes.press_requests.models import Attachment
 
     designation = db.session.get(Designation, designation_id)
     if designation is None or designation.scan_attachment_id is None:

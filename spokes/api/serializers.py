@@ -21,8 +21,8 @@ from spokes.press_requests.models import Attachment, PressRequest
 from spokes.publishing.feeds import absolute
 from spokes.publishing.labels import kind_label
 from spokes.publishing.models import Publication
-from spokes.publishing.services import PublicSpeaker
 from spokes.units.models import Unit
+from spokes.units.services import PublicSpeaker
 
 
 def iso(value: datetime | None) -> str | None:

@@ -18,6 +18,7 @@ from spokes.extensions import db, limiter
 from spokes.publishing import services as publishing
 from spokes.publishing.feeds import absolute
 from spokes.units.models import Unit
+from spokes.units.services import current_speakers
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -121,7 +122,7 @@ def unit(code: str):  # type: ignore[no-untyped-def]
         raise api.not_found(_("Không có đơn vị mã “%(code)s”.", code=code[:40]))
     doc = serializers.unit_doc(found, found.parent.code if found.parent is not None else None,
                                found.merged_into.code if found.merged_into is not None else None)
-    doc["spokespersons"] = [serializers.speaker_doc(s) for s in publishing.current_speakers(found)]
+    doc["spokespersons"] = [serializers.speaker_doc(s) for s in current_speakers(found)]
     doc["latest_items"] = [serializers.item_summary(p) for p in publishing.latest(UNIT_LATEST, unit=found)]
     return jsonify(doc)
 
@@ -135,7 +136,7 @@ def spokespersons():  # type: ignore[no-untyped-def]
         found = publishing.unit_by_code(code)
         if found is None:
             raise api.bad_request(_("Không có đơn vị mã “%(code)s”.", code=code[:40]))
-    return jsonify({"spokespersons": [serializers.speaker_doc(s) for s in publishing.current_speakers(found)]})
+    return jsonify({"spokespersons": [serializers.speaker_doc(s) for s in current_speakers(found)]})
 
 
 @bp.get("/requests/<reference>")

@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from spokes.audit.models import AuditChainHead, AuditEvent
+from spokes.auth.models import User
 from spokes.core.clock import now
 from spokes.extensions import db
+from spokes.units.models import Unit
 
 log = logging.getLogger(__name__)
 
@@ -242,9 +244,7 @@ def events_query(
     """
     from sqlalchemy import false, or_
 
-    from spokes.auth.models import User
     from spokes.core.clock import VN_TZ
-    from spokes.units.models import Unit
 
     scope: list[Any] = []
     if unit_ids:

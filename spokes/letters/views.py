@@ -25,6 +25,7 @@ from spokes.letters.models import Letter, LetterKind
 from spokes.press_requests import policies as request_policies
 from spokes.press_requests.models import PressRequest
 from spokes.units.models import Unit
+from spokes.units.policies import units_in_scope
 
 bp = Blueprint("letters", __name__, url_prefix="/staff/letters")
 
@@ -177,7 +178,6 @@ def _may_read_register(unit: Unit) -> bool:
 
 def _register_units() -> list[Unit]:
     """Return the units whose register the user may read (their own units, and subtrees they watch)."""
-    from spokes.units.policies import units_in_scope
 
     return list(db.session.execute(units_in_scope(current_user, Permission.VIEW_REQUESTS)).scalars())
 

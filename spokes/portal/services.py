@@ -59,7 +59,7 @@ from spokes.press_requests.services import IntakeData, JournalistData
 from spokes.publishing.models import Publication
 from spokes.responses.models import Answer, AnswerKind
 from spokes.units.models import Designation, DesignationKind, Unit
-from spokes.units.services import current_designation_filter
+from spokes.units.services import PublicSpeaker, current_designation_filter
 
 log = logging.getLogger(__name__)
 
@@ -327,12 +327,12 @@ def public_timeline(req: PressRequest) -> list[HistoryEntry]:
         .where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id, AuditEvent.public.is_(True))
         .order_by(AuditEvent.seq)
     ).scalars().all()
-    messages = dict(db.session.execute(
+    messages = {message_id: body for message_id, body in db.session.execute(
         select(Message.id, Message.body).where(
             Message.request_id == req.id,
             Message.kind.in_([MessageKind.FROM_JOURNALIST.value, MessageKind.TO_JOURNALIST.value]),
         )
-    ).tuples().all())
+    )}
     return public_history(events, messages, lambda slug: url_for("publishing.item", slug=slug))
 
 
@@ -399,29 +399,13 @@ def public_file(req: PressRequest, attachment_id: int) -> Attachment | None:
 
 
 @dataclass
-class DirectoryPerson:
-    """A published spokesperson designation, as the public sees it (SP-07)."""
-
-    kind: str
-    name: str
-    title: str
-    phone: str | None
-    email: str | None
-    document_number: str
-    document_date: date
-    valid_from: date
-    valid_to: date | None
-    topic: str | None
-
-
-@dataclass
 class DirectoryEntry:
     """A unit in the directory with its current speakers."""
 
     unit: Unit
-    heads: list[DirectoryPerson] = field(default_factory=list)
-    designated: list[DirectoryPerson] = field(default_factory=list)
-    authorised: list[DirectoryPerson] = field(default_factory=list)
+    heads: list[PublicSpeaker] = field(default_factory=list)
+    designated: list[PublicSpeaker] = field(default_factory=list)
+    authorised: list[PublicSpeaker] = field(default_factory=list)
     children: list[DirectoryEntry] = field(default_factory=list)
     ancestors: list[str] = field(default_factory=list)
 
@@ -465,11 +449,7 @@ def directory(query: str | None = None, on: date | None = None) -> list[Director
         entry = entries.get(d.unit_id)
         if entry is None:
             continue
-        person = DirectoryPerson(
-            kind=d.kind, name=d.user.name, title=d.title or d.user.title or "", phone=d.public_phone,
-            email=d.public_email, document_number=d.document_number, document_date=d.document_date,
-            valid_from=d.valid_from, valid_to=d.valid_to, topic=d.topic,
-        )
+        person = PublicSpeaker.of(d)
         {DesignationKind.HEAD.value: entry.heads, DesignationKind.DESIGNATED.value: entry.designated,
          DesignationKind.AUTHORISED.value: entry.authorised}[d.kind].append(person)
     if shown_ids is not None:

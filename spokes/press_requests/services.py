@@ -20,13 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from spokes.audit import services as audit
+from spokes.audit.models import AuditEvent
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission, Role
 from spokes.auth.policies import permissions_in
+from spokes.core import events
 from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.i18n import stored_in_vietnamese
-from spokes.core import events
 from spokes.core.search import index_object
 from spokes.core.text import fold
 from spokes.deadlines import services as deadlines
@@ -36,6 +37,7 @@ from spokes.deadlines.models import RefusalGround
 from spokes.deadlines.rulebook import ExtensionNotAllowed, validate_extension
 from spokes.extensions import db
 from spokes.press_requests import workflow
+from spokes.press_requests.actions import ACTION_WORDS
 from spokes.press_requests.models import (
     Assignment,
     Extension,
@@ -48,9 +50,11 @@ from spokes.press_requests.models import (
     RequestState,
     Transfer,
 )
+from spokes.press_requests.receipt import receipt_problem
 from spokes.press_requests.workflow import Action
 from spokes.responses.models import Answer, AnswerKind, AnswerStatus
 from spokes.units.models import Designation, DesignationKind, Unit
+from spokes.units.policies import may_pass_on_speaking
 from spokes.units.services import current_designation_filter
 
 log = logging.getLogger(__name__)
@@ -345,10 +349,9 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
         raise DomainError(_("Đơn vị này đã ngừng hoạt động; vui lòng chọn đơn vị đang hoạt động."), status=400)
     moment = now()
     received_at = data.received_at or moment
-    if received_at > moment:
-        raise DomainError(_("Thời điểm tiếp nhận không thể ở tương lai."), status=400)
-    if data.received_at is not None and (moment - received_at).total_seconds() > 3600 and not (data.received_at_reason or "").strip():
-        raise DomainError(_("Khi ghi thời điểm tiếp nhận sớm hơn hiện tại, vui lòng nêu lý do."), status=400)
+    problem = receipt_problem(data.received_at, data.received_at_reason, moment)
+    if problem is not None:
+        raise DomainError(str(problem), status=400)
     # An emergency counts from the event itself (ND 09 Điều 6), not from when it was logged.
     clock_start = data.event_at if data.type == "emergency" and data.event_at else received_at
     try:
@@ -453,7 +456,6 @@ def lock_request(request_id: int) -> PressRequest | None:
 
 def last_change(req: PressRequest) -> Any | None:
     """Return the latest audit event of the request (who changed it last, how and when)."""
-    from spokes.audit.models import AuditEvent
 
     return db.session.execute(
         select(AuditEvent).where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id)
@@ -492,22 +494,8 @@ def _refusal_message(reason: str | None, action: Action, state: str) -> str:
 
 
 def action_label(action: Action) -> str:
-    """Return the Vietnamese label of a workflow action."""
-    labels = {
-        Action.ASSIGN: _("giao xử lý"),
-        Action.DRAFT: _("soạn dự thảo"),
-        Action.SUBMIT: _("trình duyệt"),
-        Action.APPROVE: _("duyệt trả lời"),
-        Action.APPROVE_REFUSAL: _("duyệt từ chối"),
-        Action.RETURN: _("trả lại dự thảo"),
-        Action.ANSWER: _("trả lời"),
-        Action.REFUSE: _("từ chối cung cấp thông tin"),
-        Action.WITHDRAW: _("rút yêu cầu"),
-        Action.TRANSFER: _("chuyển đơn vị"),
-        Action.EXTEND: _("gia hạn"),
-        Action.REOPEN: _("mở lại"),
-    }
-    return labels[action]
+    """Return the words for a workflow action (spokes/press_requests/actions.py), in the reader's language."""
+    return str(ACTION_WORDS[action])
 
 
 def check_transition(actor: User | None, req: PressRequest, action: Action, *, journalist: bool = False) -> workflow.State:
@@ -659,7 +647,7 @@ def authorise_for_case(actor: User, req: PressRequest, data: CaseAuthorisation) 
         raise NotAllowed(_("Chỉ người đứng đầu đơn vị mới được ủy quyền phát ngôn."))
     if not req.is_open:
         raise DomainError(_("Yêu cầu đã đóng; không thể ủy quyền phát ngôn."), status=409)
-    if _is_authorised_only(actor, req.unit):
+    if not may_pass_on_speaking(actor, req.unit_id):
         raise DomainError(_("Người được ủy quyền phát ngôn không được ủy quyền tiếp cho người khác."), status=409)
     today = today_vn()
     if data.valid_to < today:
@@ -686,12 +674,6 @@ def authorise_for_case(actor: User, req: PressRequest, data: CaseAuthorisation) 
                                               doc=designation.document_number, end=data.valid_to.strftime("%d/%m/%Y")),
             designation=designation)
     return designation
-
-
-def _is_authorised_only(user: User, unit: Unit) -> bool:
-    """Return whether the user speaks for the unit only by a case authorisation."""
-    roles = {m.role for m in user.memberships if m.unit_id == unit.id}
-    return Role.HEAD.value not in roles
 
 
 def expire_case_authorisations(on: date | None = None) -> int:
@@ -974,9 +956,8 @@ def extend(actor: User, req: PressRequest, amount: int, reason: str) -> Extensio
     total = req.extended_amount + amount
     # The period the request was given when it was received (or transferred), not the rule as it
     # reads today: an admin's later edit of the rule must never move a stored deadline.
-    stored = req.deadline_explanation or {}
-    base = int(stored.get("amount", req.rule.amount + req.extended_amount)) - req.extended_amount
-    unit = stored.get("unit", req.rule.unit)
+    stored_amount, unit = deadlines.stored_period(req)
+    base = stored_amount - req.extended_amount
     extended = compute_due(req.clock_started_at, base + total, unit, deadlines.work_calendar())
     old_due = req.due_at
     record = Extension(request_id=req.id, amount=amount, reason=reason.strip(), old_due_at=old_due,

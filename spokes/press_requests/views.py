@@ -20,7 +20,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.sql import Select
 from werkzeug.datastructures import FileStorage
@@ -31,7 +31,7 @@ from spokes.audit.models import AuditEvent
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
 from spokes.core.forms import EmptyForm
-from spokes.auth.policies import permission_required, roles_of, scope_paths
+from spokes.auth.policies import permission_required, roles_of
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
 from spokes.core.explain_text import stored_text
@@ -57,11 +57,12 @@ from spokes.press_requests.models import (
     PressRequest,
     Transfer,
 )
-from spokes.press_requests.policies import Verb
+from spokes.press_requests.actions import VERBS, Verb
 from spokes.press_requests.queries import due_soon_cutoff, visible_requests, with_list_options
 from spokes.publishing.policies import can_publish_request
 from spokes.responses.models import AnswerKind, AnswerStatus
 from spokes.units.models import Unit
+from spokes.units.policies import scope_condition
 
 log = logging.getLogger(__name__)
 
@@ -104,19 +105,12 @@ def _tabs_for(user: Any) -> list[str]:
     return tabs
 
 
-def _scope_condition(user: Any, permission: Permission, unit_cls: Any = Unit) -> Any:
-    ids, prefixes = scope_paths(user, permission)
-    conditions = [unit_cls.id.in_(ids)] if ids else []
-    conditions += [unit_cls.path.startswith(p) for p in prefixes]
-    return or_(*conditions) if conditions else false()
-
-
 def _transferred_out(user: Any) -> Select:
     """Return a SELECT of requests that left one of the user's units (read-only there)."""
     left = (
         select(Transfer.request_id)
         .join(Unit, Unit.id == Transfer.from_unit_id)
-        .where(_scope_condition(user, Permission.VIEW_REQUESTS))
+        .where(scope_condition(user, Permission.VIEW_REQUESTS))
     )
     return select(PressRequest).join(Unit, PressRequest.unit_id == Unit.id).where(PressRequest.id.in_(left))
 
@@ -124,7 +118,7 @@ def _transferred_out(user: Any) -> Select:
 def _scope_units(user: Any) -> list[Any]:
     """Return (id, name) rows of the units the user sees, for the filter; no ORM objects to build."""
     return list(db.session.execute(
-        select(Unit.id, Unit.name).where(_scope_condition(user, Permission.VIEW_REQUESTS)).order_by(Unit.path)
+        select(Unit.id, Unit.name).where(scope_condition(user, Permission.VIEW_REQUESTS)).order_by(Unit.path)
     ))
 
 
@@ -224,7 +218,7 @@ def queue():  # type: ignore[no-untyped-def]
 def _units_with(user: Any, permission: Permission) -> list[Unit]:
     """Return the active units where the user holds a permission."""
     return list(db.session.execute(
-        select(Unit).where(Unit.is_active.is_(True), _scope_condition(user, permission)).order_by(Unit.path)
+        select(Unit).where(Unit.is_active.is_(True), scope_condition(user, permission)).order_by(Unit.path)
     ).scalars())
 
 
@@ -433,21 +427,8 @@ def _skipped_days(explanation: dict[str, Any]) -> list[tuple[str, str]]:
     return days
 
 
-FORM_CLASSES: dict[Verb, type] = {
-    Verb.REASSIGN: forms.ReassignForm,
-    Verb.AUTHORISE: forms.AuthoriseForm,
-    Verb.DRAFT: forms.DraftForm,
-    Verb.SUBMIT: forms.SubmitDraftForm,
-    Verb.APPROVE: forms.ApproveForm,
-    Verb.RETURN: forms.ReturnForm,
-    Verb.SEND: forms.SendForm,
-    Verb.TRANSFER: forms.TransferForm,
-    Verb.EXTEND: forms.ExtendForm,
-    Verb.REOPEN: forms.ReopenForm,
-    Verb.WITHDRAW: forms.WithdrawForm,
-    Verb.NOTE: forms.NoteForm,
-    Verb.MESSAGE: forms.MessageForm,
-}
+# The form each verb posts, from the action registry (spokes/press_requests/actions.py).
+FORM_CLASSES: dict[Verb, type] = {verb: spec.form for verb, spec in VERBS.items()}
 
 
 def _distinct(users: Any) -> list[User]:

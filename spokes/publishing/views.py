@@ -9,14 +9,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 
-from spokes.core.params import id_arg, page_arg
 from spokes.core import pagecache
 from spokes.core.errors import DomainError
 from spokes.core.markdown import render_markdown
 from spokes.core.pagecache import public_page
+from spokes.core.params import id_arg, page_arg
 from spokes.core.uploads import UploadRejected
+from spokes.deadlines.services import load_rulebooks
 from spokes.extensions import db
+from spokes.press_requests.attachments import servable_path
 from spokes.press_requests.models import Attachment, PressRequest
+from spokes.press_requests.services import final_answer
 from spokes.publishing import feeds, policies, services
 from spokes.publishing.forms import (
     AnswerPublicationForm,
@@ -29,7 +32,7 @@ from spokes.publishing.forms import (
 from spokes.publishing.labels import KIND_HELP, KIND_LABELS, kind_label
 from spokes.publishing.models import Publication, PublicationKind, PublicationRevision, RecurringDuty
 from spokes.units.models import Unit
-from spokes.units.services import resolve_unit
+from spokes.units.services import current_speakers, resolve_unit
 
 bp = Blueprint("publishing", __name__)
 bp.add_app_template_filter(kind_label, "kind_label")
@@ -145,7 +148,6 @@ def revision(slug: str, number: int):  # type: ignore[no-untyped-def]
 @bp.get("/news/<slug>/files/<int:attachment_id>")
 def file(slug: str, attachment_id: int):  # type: ignore[no-untyped-def]
     """Download a public file of an item."""
-    from spokes.press_requests.attachments import servable_path
 
     pub = _load(slug)
     attachment = next((a for a in services.public_files(pub) if a.id == attachment_id), None)
@@ -164,7 +166,7 @@ def unit_page(code: str):  # type: ignore[no-untyped-def]
                              per_page=current_app.config["PAGE_SIZE"], error_out=False)
     widget_url = feeds.absolute("publishing.widget", code=unit.code)
     return render_template("publishing/unit.html", unit=unit, pagination=pagination,
-                           speakers=services.current_speakers(unit), widget_url=widget_url)
+                           speakers=current_speakers(unit), widget_url=widget_url)
 
 
 @bp.get("/units/<code>/widget")
@@ -230,7 +232,6 @@ def staff_list():  # type: ignore[no-untyped-def]
     shown = [u for u in units if u.id == unit_id] or units
     pagination = db.paginate(services.staff_query(shown), page=_page(),
                              per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    from spokes.deadlines.services import load_rulebooks
 
     books = load_rulebooks()
     warnings = {pub.id: services.warnings_for(pub, books) for pub in pagination.items}
@@ -260,7 +261,6 @@ def new():  # type: ignore[no-untyped-def]
 
 
 def _new_answer(request_id: int):  # type: ignore[no-untyped-def]
-    from spokes.press_requests.services import final_answer
 
     req = db.get_or_404(PressRequest, request_id)
     if not policies.can_publish_in(current_user, req.unit):
