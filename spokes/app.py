@@ -93,6 +93,7 @@ def import_models() -> None:
     import spokes.deadlines.models  # noqa: F401
     import spokes.letters.models  # noqa: F401
     import spokes.notifications.models  # noqa: F401
+    import spokes.attachments.models  # noqa: F401
     import spokes.press_requests.models  # noqa: F401
     import spokes.publishing.models  # noqa: F401
     import spokes.responses.models  # noqa: F401

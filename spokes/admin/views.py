@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -43,6 +42,8 @@ from spokes.admin.forms import (
     unit_kind_choices,
 )
 from spokes.admin.policies import can_manage_user, can_view_audit, sees_unitless_events
+from spokes.attachments.models import Attachment
+from spokes.attachments.store import send_attachment
 from spokes.audit import services as audit_svc
 from spokes.audit.history import action_choice_label
 from spokes.audit.labels import ACTION_LABELS, action_label
@@ -55,8 +56,6 @@ from spokes.core.forms import EmptyForm
 from spokes.core.params import MAX_ID, id_arg, page_arg
 from spokes.core.uploads import UploadRejected
 from spokes.extensions import db
-from spokes.press_requests.attachments import servable_path
-from spokes.press_requests.models import Attachment
 from spokes.units import services as units_svc
 from spokes.units.models import Designation, Unit
 from spokes.units.policies import can_create_root_unit, can_manage_unit, can_manage_unit_designations, units_in_scope
@@ -418,12 +417,10 @@ def designation_scan(designation_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     if not can_manage_unit_designations(current_user, designation.unit):
         abort(403)
-    attachment = db.session.get(Attachment, designation.scan_attachment_id)
-    path = servable_path(attachment) if attachment is not None else None
-    if path is None:
+    response = send_attachment(db.session.get(Attachment, designation.scan_attachment_id))
+    if response is None:
         abort(404)
-    return send_file(path, mimetype=attachment.mime_type, as_attachment=True,
-                     download_name=attachment.display_name)
+    return response
 
 
 # --------------------------------------------------------------------------- people

@@ -12,12 +12,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from spokes.attachments.models import Attachment
 from spokes.audit.history import public_event
 from spokes.audit.models import AuditEvent
 from spokes.core.clock import VN_TZ
 from spokes.core.markdown import render_markdown
 from spokes.press_requests.labels import state_label, type_label
-from spokes.press_requests.models import Attachment, PressRequest
+from spokes.press_requests.models import PressRequest
 from spokes.publishing.feeds import absolute
 from spokes.publishing.labels import kind_label
 from spokes.publishing.models import Publication

@@ -98,7 +98,8 @@ def as_datetime(value: Any) -> datetime | None:
     return None
 
 
-def _when(value: Any) -> str:
+def as_time(value: Any) -> str:
+    """Show a stored moment (ISO string) as a Vietnamese date and time; other text as it is."""
     moment = as_datetime(value)
     return vn_datetime(moment) if moment else ("" if not value else str(value))
 
@@ -134,7 +135,7 @@ def staff_history(events: Iterable[AuditEvent], state_label: Callable[[str], Any
             lines.append((_l("Trạng thái"), f"{state_label(before['state'])} → {state_label(after['state'])}"))
         if e.action == A.REQUEST_RECEIVED:
             lines.append((_l("Đơn vị"), str(after.get("unit") or "")))
-            lines.append((_l("Hạn trả lời"), _when(after.get("due_at"))))
+            lines.append((_l("Hạn trả lời"), as_time(after.get("due_at"))))
         if isinstance(after.get("assignee"), dict):
             lines.append((_l("Người được giao"), str(after["assignee"].get("name") or "")))
         if after.get("from_unit"):
@@ -142,7 +143,7 @@ def staff_history(events: Iterable[AuditEvent], state_label: Callable[[str], Any
         new_due = after.get("new_due_at") or (after.get("due_at") if e.action in (
             A.REQUEST_TRANSFER, A.REQUEST_DEADLINE_RECOMPUTED) else None)
         if new_due:
-            lines.append((_l("Hạn mới"), _when(new_due)))
+            lines.append((_l("Hạn mới"), as_time(new_due)))
         if after.get("amount"):
             lines.append((_l("Gia hạn thêm"), str(after["amount"])))
         if isinstance(after.get("refusal_ground"), dict):
@@ -183,16 +184,16 @@ def public_entry(event: AuditEvent, messages: Mapping[int, str],
     entry = HistoryEntry(at=event.created_at, action=action, label=known[1] if known else _("Yêu cầu được cập nhật"),
                          kind=PUBLIC_KINDS.get(action, "event"), public=True)
     if action == A.REQUEST_RECEIVED:
-        entry.lines = [(_("Đơn vị"), _text(after.get("unit"))), (_("Hạn trả lời"), _when(after.get("due_at")))]
+        entry.lines = [(_("Đơn vị"), _text(after.get("unit"))), (_("Hạn trả lời"), as_time(after.get("due_at")))]
     elif action == A.REQUEST_ASSIGN:
         # The reason of a manual reassignment may be internal ("on leave"…): never shown.
         entry.lines = [(_("Người phát ngôn"), _person(after.get("assignee")))]
     elif action == A.REQUEST_EXTEND:
-        entry.lines = [(_("Hạn mới"), _when(after.get("new_due_at"))), (_("Lý do"), _text(after.get("reason")))]
+        entry.lines = [(_("Hạn mới"), as_time(after.get("new_due_at"))), (_("Lý do"), _text(after.get("reason")))]
     elif action == A.REQUEST_TRANSFER:
         entry.lines = [
             (_("Từ"), _text(after.get("from_unit"))), (_("Đến"), _text(after.get("to_unit"))),
-            (_("Lý do"), _text(after.get("reason"))), (_("Hạn trả lời mới"), _when(after.get("due_at"))),
+            (_("Lý do"), _text(after.get("reason"))), (_("Hạn trả lời mới"), as_time(after.get("due_at"))),
         ]
     elif action in (A.REQUEST_ANSWER, A.REQUEST_APPROVE):
         entry.lines = [(_("Người phát ngôn"), _person(after.get("speaker")))]
@@ -212,7 +213,7 @@ def public_entry(event: AuditEvent, messages: Mapping[int, str],
         if slug:
             entry.link = (_("Xem tin đã đăng"), publication_url(slug))
     elif action == A.REQUEST_DEADLINE_RECOMPUTED:
-        entry.lines = [(_("Hạn mới"), _when(after.get("due_at")))]
+        entry.lines = [(_("Hạn mới"), as_time(after.get("due_at")))]
     elif action == A.REQUEST_UNIT_MERGED:
         entry.lines = [(_("Từ"), _text(after.get("from_unit"))), (_("Đến"), _text(after.get("to_unit")))]
     elif action == A.REQUEST_REOPEN:

@@ -36,6 +36,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from spokes.attachments import store as attachments
+from spokes.attachments.models import Attachment
 from spokes.audit.history import HistoryEntry, public_history
 from spokes.audit.models import AuditEvent
 from spokes.auth.models import User
@@ -45,16 +47,8 @@ from spokes.core.jinja import vn_datetime
 from spokes.core.markdown import render_markdown
 from spokes.core.text import fold
 from spokes.extensions import db
-from spokes.press_requests import attachments
 from spokes.press_requests import services as requests_svc
-from spokes.press_requests.models import (
-    Attachment,
-    Channel,
-    Message,
-    MessageKind,
-    PressRequest,
-    RequestType,
-)
+from spokes.press_requests.models import Channel, Message, MessageKind, PressRequest, RequestType
 from spokes.press_requests.services import IntakeData, JournalistData
 from spokes.publishing.models import Publication
 from spokes.responses.models import Answer, AnswerKind

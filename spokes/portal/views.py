@@ -12,18 +12,17 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from spokes.attachments import store as attachments
 from spokes.core.uploads import UploadRejected
 from spokes.extensions import db, limiter
 from spokes.portal import services
 from spokes.portal.forms import AskForm, FollowUpForm, TrackForm, WithdrawForm
-from spokes.press_requests import attachments
 from spokes.press_requests import services as requests_svc
 from spokes.press_requests.labels import TYPE_HELP
 from spokes.press_requests.models import MessageKind, PressRequest
@@ -255,12 +254,9 @@ def track_withdraw(reference: str):  # type: ignore[no-untyped-def]
 def track_file(reference: str, attachment_id: int):  # type: ignore[no-untyped-def]
     """Download a public file of the answer, under its display name."""
     req = _tracked(reference)
-    attachment = services.public_file(req, attachment_id) if req is not None else None
-    path = attachments.servable_path(attachment) if attachment is not None else None
-    if path is None:
+    response = attachments.send_attachment(services.public_file(req, attachment_id) if req is not None else None)
+    if response is None:
         return _not_found()
-    response = send_file(path, mimetype=attachment.mime_type, as_attachment=True,
-                         download_name=attachment.display_name)
     return _private(response)
 
 

@@ -25,31 +25,32 @@ from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.sql import Select
 from werkzeug.datastructures import FileStorage
 
+from spokes.attachments import store as files
+from spokes.attachments.models import Attachment
 from spokes.audit import history
-from spokes.core.params import id_or_none
 from spokes.audit.models import AuditEvent
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
-from spokes.core.forms import EmptyForm
 from spokes.auth.policies import permission_required, roles_of
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
 from spokes.core.explain_text import stored_text
+from spokes.core.forms import EmptyForm
 from spokes.core.jinja import VN_TZ, vn_datetime
 from spokes.core.markdown import render_markdown
+from spokes.core.params import id_or_none
 from spokes.core.search import matching_ids
 from spokes.core.text import fold
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.deadlines.services import refusal_grounds_for
 from spokes.extensions import db
-from spokes.press_requests import attachments as files
-from spokes.press_requests import forms, policies
 from spokes.press_requests import services as svc
+from spokes.press_requests import forms, policies
+from spokes.press_requests.actions import VERBS, Verb
 from spokes.press_requests.labels import due_status, state_label
 from spokes.press_requests.models import (
     OPEN_STATES,
     Assignment,
-    Attachment,
     Extension,
     Journalist,
     Message,
@@ -57,7 +58,6 @@ from spokes.press_requests.models import (
     PressRequest,
     Transfer,
 )
-from spokes.press_requests.actions import VERBS, Verb
 from spokes.press_requests.queries import due_soon_cutoff, visible_requests, with_list_options
 from spokes.publishing.policies import can_publish_request
 from spokes.responses.models import AnswerKind, AnswerStatus
@@ -572,7 +572,7 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         "attachments": attachment_rows,
         "Verb": Verb,
         "article_link": _web_link(req.article_url),
-        "deadline_start": _as_time((req.deadline_explanation or {}).get("start")),
+        "deadline_start": history.as_time((req.deadline_explanation or {}).get("start")),
         "skipped_days": _skipped_days(req.deadline_explanation or {}),
         "form_labels": {k.value: v for k, v in forms.FORM_LABELS.items()},
         "answer_status_labels": ANSWER_STATUS_LABELS,

@@ -19,6 +19,8 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
+from spokes.attachments import store as attachments
+from spokes.attachments.models import Attachment
 from spokes.audit import services as audit
 from spokes.auth.models import User
 from spokes.core import events
@@ -31,8 +33,7 @@ from spokes.deadlines import services as deadlines
 from spokes.deadlines.calendar import to_vn
 from spokes.deadlines.services import rulebook_on
 from spokes.extensions import db
-from spokes.press_requests import attachments
-from spokes.press_requests.models import Attachment, PressRequest, RequestState
+from spokes.press_requests.models import PressRequest, RequestState
 from spokes.press_requests.services import final_answer
 from spokes.publishing import policies
 from spokes.publishing.models import Publication, PublicationKind, PublicationRevision, RecurringDuty

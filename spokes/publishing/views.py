@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 
+from spokes.attachments.models import Attachment
+from spokes.attachments.store import send_attachment
 from spokes.core import pagecache
 from spokes.core.errors import DomainError
 from spokes.core.markdown import render_markdown
@@ -17,8 +19,7 @@ from spokes.core.params import id_arg, page_arg
 from spokes.core.uploads import UploadRejected
 from spokes.deadlines.services import load_rulebooks
 from spokes.extensions import db
-from spokes.press_requests.attachments import servable_path
-from spokes.press_requests.models import Attachment, PressRequest
+from spokes.press_requests.models import PressRequest
 from spokes.press_requests.services import final_answer
 from spokes.publishing import feeds, policies, services
 from spokes.publishing.forms import (
@@ -150,12 +151,10 @@ def file(slug: str, attachment_id: int):  # type: ignore[no-untyped-def]
     """Download a public file of an item."""
 
     pub = _load(slug)
-    attachment = next((a for a in services.public_files(pub) if a.id == attachment_id), None)
-    path = servable_path(attachment) if attachment is not None else None
-    if path is None:
+    response = send_attachment(next((a for a in services.public_files(pub) if a.id == attachment_id), None))
+    if response is None:
         abort(404)
-    return send_file(path, mimetype=attachment.mime_type, as_attachment=True,
-                     download_name=attachment.display_name)
+    return response
 
 
 @bp.get("/units/<code>")

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from spokes.attachments.store import PUBLIC_KINDS, store
 from spokes.audit import services as audit
 from spokes.auth.models import User
 from spokes.auth.permissions import Permission
@@ -23,15 +24,9 @@ from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.text import fold
 from spokes.extensions import db
-from spokes.press_requests.attachments import PUBLIC_KINDS, store
 from spokes.press_requests.models import OPEN_STATES, PressRequest
 from spokes.units.models import HISTORICAL_KINDS, Designation, DesignationKind, Unit, UnitKind
-from spokes.units.policies import (
-    can_create_root_unit,
-    can_manage_unit,
-    can_manage_unit_designations,
-    scope_condition,
-)
+from spokes.units.policies import can_create_root_unit, can_manage_unit, can_manage_unit_designations, scope_condition
 
 log = logging.getLogger(__name__)
 

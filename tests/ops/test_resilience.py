@@ -30,7 +30,8 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 from spokes.extensions import db
-from spokes.press_requests.models import Attachment, PressRequest
+from spokes.attachments.models import Attachment
+from spokes.press_requests.models import PressRequest
 from tests.concurrency.live import free_port
 from tests.conftest import PASSWORD
 
@@ -256,7 +257,7 @@ def test_generic_error_page_does_not_claim_nothing_changed(app):
 
 
 def test_full_disk_on_upload_stores_nothing_and_keeps_the_form(app, client, commune, monkeypatch, tmp_path):
-    from spokes.press_requests import attachments
+    from spokes.attachments import store as attachments
 
     folder = tmp_path / "uploads"
     app.config["UPLOAD_FOLDER"] = str(folder)

@@ -16,8 +16,9 @@ from spokes.audit.models import AuditEvent
 from spokes.audit.services import verify_chain
 from spokes.extensions import db
 from spokes.notifications.models import OutboxMail
-from spokes.press_requests.attachments import upload_root
-from spokes.press_requests.models import Attachment, Journalist, PressRequest
+from spokes.attachments.store import upload_root
+from spokes.attachments.models import Attachment
+from spokes.press_requests.models import Journalist, PressRequest
 
 from .helpers import NOW, PDF, PNG, form_data, is_checked, kept, token_from
 
