@@ -78,7 +78,7 @@ def _register_label_filters(app: Flask) -> None:
     app.jinja_env.globals["endpoints"] = app.view_functions
 
 
-def _migrations_dir():  # type: ignore[no-untyped-def]
+def _migrations_dir():
     from pathlib import Path
 
     return Path(__file__).resolve().parent / "migrations"

@@ -129,7 +129,7 @@ def _load_unit(unit_id: int) -> Unit:
 
 @bp.get("/")
 @permission_required(Permission.MANAGE_UNITS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     """Show counts, compliance warnings and the way to every admin screen."""
     links = {name: name in current_app.view_functions and has_permission(current_user, perm)
              for name, perm in (("deadlines.rulebooks", Permission.MANAGE_RULEBOOKS),
@@ -141,7 +141,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/designations")
 @login_required
-def designations_home():  # type: ignore[no-untyped-def]
+def designations_home():
     """Send a head to their unit's designations (or list their units); admins go to the tree."""
     if has_permission(current_user, Permission.MANAGE_UNITS):
         return redirect(url_for("admin.units"))
@@ -159,7 +159,7 @@ def designations_home():  # type: ignore[no-untyped-def]
 
 @bp.get("/units")
 @permission_required(Permission.MANAGE_UNITS)
-def units():  # type: ignore[no-untyped-def]
+def units():
     """Show the unit tree (collapsible, works without JavaScript), or the units matching a search."""
     query = (request.args.get("q") or "").strip()[:100]
     show_inactive = request.args.get("inactive") == "1"
@@ -195,7 +195,7 @@ def _unit_data(form: UnitForm, code: str) -> units_svc.UnitData:
 
 @bp.route("/units/new", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_UNITS)
-def unit_new():  # type: ignore[no-untyped-def]
+def unit_new():
     """Create a unit."""
     form = UnitForm()
     _fill_unit_form(form, None)
@@ -219,7 +219,7 @@ def unit_new():  # type: ignore[no-untyped-def]
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_UNITS)
-def unit_edit(unit_id: int):  # type: ignore[no-untyped-def]
+def unit_edit(unit_id: int):
     """Edit a unit's settings; the page also offers move, deactivate and the unit's people."""
     unit = _load_unit(unit_id)
     if not can_manage_unit(current_user, unit):
@@ -253,7 +253,7 @@ def unit_edit(unit_id: int):  # type: ignore[no-untyped-def]
     return _render_unit_page(unit, form, MoveForm(formdata=None), status)
 
 
-def _render_unit_page(unit: Unit, form: UnitForm, move_form: MoveForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_unit_page(unit: Unit, form: UnitForm, move_form: MoveForm, status: int = 200):
     managed = [u for u in admin_svc.units_for_choices(current_user) if not u.path.startswith(unit.path)]
     root_label = _("(Không có — đơn vị cấp cao nhất)") if can_create_root_unit(current_user) else None
     move_form.parent_id.choices = _unit_choices(managed, root_label)
@@ -268,7 +268,7 @@ def _render_unit_page(unit: Unit, form: UnitForm, move_form: MoveForm, status: i
 
 @bp.post("/units/<int:unit_id>/move")
 @permission_required(Permission.MANAGE_UNITS)
-def unit_move(unit_id: int):  # type: ignore[no-untyped-def]
+def unit_move(unit_id: int):
     """Move a unit (and its subtree) under another parent."""
     unit = _load_unit(unit_id)
     if not can_manage_unit(current_user, unit):
@@ -297,7 +297,7 @@ def unit_move(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/units/<int:unit_id>/deactivate")
 @permission_required(Permission.MANAGE_UNITS)
-def unit_deactivate(unit_id: int):  # type: ignore[no-untyped-def]
+def unit_deactivate(unit_id: int):
     """Deactivate a unit (never deleted; its history stays)."""
     unit = _load_unit(unit_id)
     if not can_manage_unit(current_user, unit):
@@ -312,7 +312,7 @@ def unit_deactivate(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/units/<int:unit_id>/reactivate")
 @permission_required(Permission.MANAGE_UNITS)
-def unit_reactivate(unit_id: int):  # type: ignore[no-untyped-def]
+def unit_reactivate(unit_id: int):
     """Bring a deactivated unit back."""
     unit = _load_unit(unit_id)
     if not can_manage_unit(current_user, unit):
@@ -330,7 +330,7 @@ def unit_reactivate(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/units/<int:unit_id>/designations", methods=["GET", "POST"])
 @login_required
-def unit_designations(unit_id: int):  # type: ignore[no-untyped-def]
+def unit_designations(unit_id: int):
     """List a unit's designations (current and past) and record a new one."""
     unit = _load_unit(unit_id)
     if not can_manage_unit_designations(current_user, unit):
@@ -384,7 +384,7 @@ def unit_designations(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/designations/<int:designation_id>/revoke", methods=["GET", "POST"])
 @login_required
-def designation_revoke(designation_id: int):  # type: ignore[no-untyped-def]
+def designation_revoke(designation_id: int):
     """Revoke a designation with a reason; it stays in the history."""
     designation = db.session.get(Designation, designation_id)
     if designation is None:
@@ -409,7 +409,7 @@ def designation_revoke(designation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/designations/<int:designation_id>/scan")
 @login_required
-def designation_scan(designation_id: int):  # type: ignore[no-untyped-def]
+def designation_scan(designation_id: int):
     """Download the scan of a designation document."""
 
     designation = db.session.get(Designation, designation_id)
@@ -428,7 +428,7 @@ def designation_scan(designation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/users")
 @permission_required(Permission.MANAGE_USERS)
-def users():  # type: ignore[no-untyped-def]
+def users():
     """List the people in reach, with search and a unit filter."""
     query = (request.args.get("q") or "").strip()[:100]
     unit_id = id_arg("unit")
@@ -445,7 +445,7 @@ def _membership_choices(form: Any) -> None:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_USERS)
-def user_new():  # type: ignore[no-untyped-def]
+def user_new():
     """Create an account with its first role; a temporary password is shown once."""
     form = NewPersonForm()
     _membership_choices(form)
@@ -481,7 +481,7 @@ def _load_user(user_id: int) -> User:
     return user
 
 
-def _render_user_page(user: User, form: PersonForm, membership_form: MembershipForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_user_page(user: User, form: PersonForm, membership_form: MembershipForm, status: int = 200):
     _membership_choices(membership_form)
     return render_template("admin/user_edit.html", user=user, form=form, membership_form=membership_form,
                            action_form=EmptyForm(), is_self=user.id == current_user.id), status
@@ -489,7 +489,7 @@ def _render_user_page(user: User, form: PersonForm, membership_form: MembershipF
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_USERS)
-def user_edit(user_id: int):  # type: ignore[no-untyped-def]
+def user_edit(user_id: int):
     """Edit a person; the page also lists their roles and the password and lock actions."""
     user = _load_user(user_id)
     form = PersonForm(obj=user if request.method == "GET" else None)
@@ -515,7 +515,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/memberships")
 @permission_required(Permission.MANAGE_USERS)
-def membership_add(user_id: int):  # type: ignore[no-untyped-def]
+def membership_add(user_id: int):
     """Give a person another role in a unit."""
     user = _load_user(user_id)
     membership_form = MembershipForm()
@@ -537,7 +537,7 @@ def membership_add(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/memberships/<int:membership_id>/remove")
 @permission_required(Permission.MANAGE_USERS)
-def membership_remove(membership_id: int):  # type: ignore[no-untyped-def]
+def membership_remove(membership_id: int):
     """End a person's role in a unit."""
     membership = db.session.get(Membership, membership_id)
     if membership is None:
@@ -553,7 +553,7 @@ def membership_remove(membership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/deactivate")
 @permission_required(Permission.MANAGE_USERS)
-def user_deactivate(user_id: int):  # type: ignore[no-untyped-def]
+def user_deactivate(user_id: int):
     """Lock an account and revoke its designations."""
     user = _load_user(user_id)
     if not EmptyForm().validate_on_submit():
@@ -569,7 +569,7 @@ def user_deactivate(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/reactivate")
 @permission_required(Permission.MANAGE_USERS)
-def user_reactivate(user_id: int):  # type: ignore[no-untyped-def]
+def user_reactivate(user_id: int):
     """Unlock an account."""
     user = _load_user(user_id)
     if not EmptyForm().validate_on_submit():
@@ -582,7 +582,7 @@ def user_reactivate(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/temporary-password")
 @permission_required(Permission.MANAGE_USERS)
-def user_temporary_password(user_id: int):  # type: ignore[no-untyped-def]
+def user_temporary_password(user_id: int):
     """Set a temporary password (to change at next sign-in) and show it once."""
     user = _load_user(user_id)
     if not EmptyForm().validate_on_submit():
@@ -594,7 +594,7 @@ def user_temporary_password(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/reset-link")
 @permission_required(Permission.MANAGE_USERS)
-def user_reset_link(user_id: int):  # type: ignore[no-untyped-def]
+def user_reset_link(user_id: int):
     """Create a one-time password reset link and show it once."""
     user = _load_user(user_id)
     if not EmptyForm().validate_on_submit():
@@ -609,7 +609,7 @@ def user_reset_link(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str):
     """Let a person set a new password through a one-time link (no sign-in needed)."""
     record = admin_svc.find_reset_token(token)
     if record is None:
@@ -636,7 +636,7 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/import", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_UNITS)
-def import_data():  # type: ignore[no-untyped-def]
+def import_data():
     """Import units or people from CSV/XLSX: all rows or none, errors listed row by row."""
     form = ImportForm()
     if form.kind.data == "users" and request.method == "POST" and not has_permission(current_user, Permission.MANAGE_USERS):
@@ -661,7 +661,7 @@ def import_data():  # type: ignore[no-untyped-def]
 
 @bp.get("/export/<any(units, users):kind>.<any(csv, xlsx):fmt>")
 @permission_required(Permission.MANAGE_UNITS)
-def export(kind: str, fmt: str):  # type: ignore[no-untyped-def]
+def export(kind: str, fmt: str):
     """Download the units or people in reach as CSV (UTF-8 with BOM) or XLSX, in the import's columns."""
     if kind == "users" and not has_permission(current_user, Permission.MANAGE_USERS):
         abort(403)
@@ -680,7 +680,7 @@ def export(kind: str, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/units/merge", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_UNITS)
-def merge():  # type: ignore[no-untyped-def]
+def merge():
     """Merge units into a new or existing unit: preview what moves, then confirm."""
     form = MergeForm()
     units = admin_svc.units_for_choices(current_user)
@@ -749,7 +749,7 @@ def _audit_form() -> tuple[AuditFilterForm, audit_svc.AuditFilter, bool]:
 
 @bp.get("/audit")
 @permission_required(Permission.VIEW_AUDIT)
-def audit():  # type: ignore[no-untyped-def]
+def audit():
     """Browse the audit log of one's subtree: filter, paginate, export."""
     form, filters, valid = _audit_form()
     stmt = audit_svc.events_query(filters=filters, **_audit_scope())
@@ -763,7 +763,7 @@ def audit():  # type: ignore[no-untyped-def]
 
 @bp.get("/audit.csv")
 @permission_required(Permission.VIEW_AUDIT)
-def audit_export():  # type: ignore[no-untyped-def]
+def audit_export():
     """Download the filtered audit events as CSV (UTF-8 with BOM, formula-guarded)."""
     form, filters, valid = _audit_form()
     if not valid:

@@ -14,7 +14,7 @@ HEALTH_CHECKS = "spokes.health_checks"
 
 
 @bp.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz():
     """Report the database, Redis and the outbox separately.
 
     200 while the database answers, with ``status`` "degraded" and the parts named when Redis
@@ -63,7 +63,7 @@ def _redis_health() -> str:
 
 
 @bp.get("/lang/<code>")
-def set_language(code: str):  # type: ignore[no-untyped-def]
+def set_language(code: str):
     """Remember the chosen language in the session and go back."""
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code

@@ -182,7 +182,7 @@ def _apply_filters(stmt: Select, form: forms.QueueFilterForm) -> Select:
 @bp.get("/")
 @login_required
 @permission_required(Permission.VIEW_REQUESTS)
-def queue():  # type: ignore[no-untyped-def]
+def queue():
     """List the requests the user works on, with filters, search, sorting and pages."""
     user = current_user
     tabs = _tabs_for(user)
@@ -331,7 +331,7 @@ def _journalist_data(form: forms.IntakeForm, picked: Journalist | None) -> svc.J
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @permission_required(Permission.LOG_REQUEST)
-def new():  # type: ignore[no-untyped-def]
+def new():
     """Log a request that reached the unit by any channel."""
     user = current_user
     units = _units_with(user, Permission.LOG_REQUEST)
@@ -346,7 +346,7 @@ def new():  # type: ignore[no-untyped-def]
         if len(units) == 1:
             form.unit.data = units[0].id
 
-    def page(status: int):  # type: ignore[no-untyped-def]
+    def page(status: int):
         return render_template("press_requests/new.html", form=form, search=search, matches=matches,
                                picked=picked), status
 
@@ -503,7 +503,7 @@ def _load(request_id: int) -> PressRequest:
     return req
 
 
-def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any] | None = None):  # type: ignore[no-untyped-def]
+def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any] | None = None):
     """Render the request page; ``failed`` holds a submitted form to show with its errors."""
     user = current_user
     draft, final = svc.answers_on_file(req)
@@ -585,14 +585,14 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
 
 @bp.get("/<int:request_id>")
 @login_required
-def detail(request_id: int):  # type: ignore[no-untyped-def]
+def detail(request_id: int):
     """Show a request: deadline and its explanation, answer, notes, history and actions."""
     return _render_detail(_load(request_id))
 
 
 @bp.get("/<int:request_id>/attachments/<int:attachment_id>")
 @login_required
-def attachment(request_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def attachment(request_id: int, attachment_id: int):
     """Send an attachment of a request the user may view."""
     req = _load(request_id)
     att = db.session.get(Attachment, attachment_id)
@@ -631,7 +631,7 @@ SUCCESS = {
 UNVERSIONED = frozenset({Verb.NOTE, Verb.MESSAGE})
 
 
-def _act(request_id: int, verb: Verb, run: Callable[[PressRequest, Any], None]):  # type: ignore[no-untyped-def]
+def _act(request_id: int, verb: Verb, run: Callable[[PressRequest, Any], None]):
     """Run one action: lock and load (404), authorise (403), validate (400), call the service, commit.
 
     The request row is locked first (``lock_request``), so whoever comes second waits for the
@@ -663,7 +663,7 @@ def _act(request_id: int, verb: Verb, run: Callable[[PressRequest, Any], None]):
     return redirect(url_for(".detail", request_id=request_id))
 
 
-def _conflict(request_id: int, err: DomainError):  # type: ignore[no-untyped-def]
+def _conflict(request_id: int, err: DomainError):
     """Render the 409 page: why the action was refused, who changed the request last, and a reload link."""
     req = db.session.get(PressRequest, request_id)
     change = getattr(err, "change", None)
@@ -694,7 +694,7 @@ def _user_choice(user_id: int) -> User:
 
 @bp.post("/<int:request_id>/reassign")
 @login_required
-def reassign(request_id: int):  # type: ignore[no-untyped-def]
+def reassign(request_id: int):
     """Give the request to another spokesperson, with a reason."""
     return _act(request_id, Verb.REASSIGN, lambda req, form: svc.reassign(
         current_user, req, _user_choice(form.assignee.data), form.reason.data))
@@ -702,7 +702,7 @@ def reassign(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/authorise")
 @login_required
-def authorise(request_id: int):  # type: ignore[no-untyped-def]
+def authorise(request_id: int):
     """Authorise a deputy to speak on this case until an end date."""
     return _act(request_id, Verb.AUTHORISE, lambda req, form: svc.authorise_for_case(current_user, req, svc.CaseAuthorisation(
         user=_user_choice(form.user.data), title=form.title.data, document_number=form.document_number.data,
@@ -727,35 +727,35 @@ def _save_draft(req: PressRequest, form: forms.DraftForm) -> None:
 
 @bp.post("/<int:request_id>/draft")
 @login_required
-def draft(request_id: int):  # type: ignore[no-untyped-def]
+def draft(request_id: int):
     """Save the draft answer or proposed refusal."""
     return _act(request_id, Verb.DRAFT, _save_draft)
 
 
 @bp.post("/<int:request_id>/submit")
 @login_required
-def submit(request_id: int):  # type: ignore[no-untyped-def]
+def submit(request_id: int):
     """Send the draft to the head for approval."""
     return _act(request_id, Verb.SUBMIT, lambda req, form: svc.submit_draft(current_user, req))
 
 
 @bp.post("/<int:request_id>/approve")
 @login_required
-def approve(request_id: int):  # type: ignore[no-untyped-def]
+def approve(request_id: int):
     """Approve the submitted draft; the answer or refusal goes to the journalist."""
     return _act(request_id, Verb.APPROVE, lambda req, form: svc.approve(current_user, req))
 
 
 @bp.post("/<int:request_id>/return")
 @login_required
-def return_draft(request_id: int):  # type: ignore[no-untyped-def]
+def return_draft(request_id: int):
     """Return the submitted draft with a comment."""
     return _act(request_id, Verb.RETURN, lambda req, form: svc.return_draft(current_user, req, form.comment.data))
 
 
 @bp.post("/<int:request_id>/send")
 @login_required
-def send(request_id: int):  # type: ignore[no-untyped-def]
+def send(request_id: int):
     """Send the draft without approval (approval off, or the head sends it)."""
     return _act(request_id, Verb.SEND, lambda req, form: svc.send_directly(current_user, req))
 
@@ -769,35 +769,35 @@ def _transfer(req: PressRequest, form: forms.TransferForm) -> None:
 
 @bp.post("/<int:request_id>/transfer")
 @login_required
-def transfer(request_id: int):  # type: ignore[no-untyped-def]
+def transfer(request_id: int):
     """Transfer the request to the competent unit, with a reason."""
     return _act(request_id, Verb.TRANSFER, _transfer)
 
 
 @bp.post("/<int:request_id>/extend")
 @login_required
-def extend(request_id: int):  # type: ignore[no-untyped-def]
+def extend(request_id: int):
     """Extend the deadline where the rule allows it."""
     return _act(request_id, Verb.EXTEND, lambda req, form: svc.extend(current_user, req, form.amount.data, form.reason.data))
 
 
 @bp.post("/<int:request_id>/reopen")
 @login_required
-def reopen(request_id: int):  # type: ignore[no-untyped-def]
+def reopen(request_id: int):
     """Reopen an answered or refused request, with a reason."""
     return _act(request_id, Verb.REOPEN, lambda req, form: svc.reopen(current_user, req, form.reason.data))
 
 
 @bp.post("/<int:request_id>/withdraw")
 @login_required
-def withdraw(request_id: int):  # type: ignore[no-untyped-def]
+def withdraw(request_id: int):
     """Record that the journalist withdrew the request (by phone, in writing…)."""
     return _act(request_id, Verb.WITHDRAW, lambda req, form: svc.withdraw(current_user, req, form.reason.data))
 
 
 @bp.post("/<int:request_id>/journalist")
 @login_required
-def update_journalist(request_id: int):  # type: ignore[no-untyped-def]
+def update_journalist(request_id: int):
     """Copy the details given with this request into the journalist record staff hold (audited)."""
     req = _load(request_id)
     if not policies.can_update_journalist(current_user, req):
@@ -815,7 +815,7 @@ def update_journalist(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/note")
 @login_required
-def note(request_id: int):  # type: ignore[no-untyped-def]
+def note(request_id: int):
     """Add an internal note, which never reaches the journalist."""
     return _act(request_id, Verb.NOTE, lambda req, form: svc.add_message(
         current_user, req, MessageKind.INTERNAL_NOTE, form.body.data))
@@ -823,7 +823,7 @@ def note(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/message")
 @login_required
-def message(request_id: int):  # type: ignore[no-untyped-def]
+def message(request_id: int):
     """Send a message to the journalist."""
     return _act(request_id, Verb.MESSAGE, lambda req, form: svc.add_message(
         current_user, req, MessageKind.TO_JOURNALIST, form.body.data))

@@ -24,7 +24,7 @@ T0 = vn(2026, 12, 3, 9, 0)
 TOKEN = "Zq3hT0kenAbcdefghijklmnopqrstu"
 
 
-def _mode(path) -> int:  # type: ignore[no-untyped-def]
+def _mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 

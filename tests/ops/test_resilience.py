@@ -125,7 +125,7 @@ def redis_server(tmp_path) -> Iterator[RedisProcess]:
 
 
 @pytest.fixture()
-def redis_app(app, commune, other_app, redis_server):  # type: ignore[no-untyped-def]
+def redis_app(app, commune, other_app, redis_server):
     """Return an app whose rate limits and page cache live in the private Redis.
 
     Built after the default app: the limiter is one object, bound to the app made last.
@@ -139,7 +139,7 @@ def redis_app(app, commune, other_app, redis_server):  # type: ignore[no-untyped
     limiter._storage_dead = False  # the limiter is one object for every app of the test session
 
 
-def _login(client, email: str):  # type: ignore[no-untyped-def]
+def _login(client, email: str):
     return client.post("/login", data={"email": email, "password": PASSWORD})
 
 
@@ -225,7 +225,7 @@ def test_connection_terminated_after_commit_still_confirms(app, client, commune,
 
 
 @pytest.fixture()
-def dead_database_app(other_app):  # type: ignore[no-untyped-def]
+def dead_database_app(other_app):
     """Return an app whose database server does not answer (nothing listens on its port)."""
     return other_app(SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone",
                      SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}})

@@ -27,7 +27,7 @@ def asked(client, commune) -> dict[str, Any]:
     return {"req": req, "token": token_from(body), **commune}
 
 
-def _fresh_client(app):  # type: ignore[no-untyped-def]
+def _fresh_client(app):
     return app.test_client()
 
 
