@@ -40,12 +40,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _finish_config(app)
     _trust_proxies(app)
 
-    from spokes.core import setup as core_setup
+    from spokes import app as root
 
-    core_setup.init_app(app)
-    core_setup.register_blueprints(app)
-    core_setup.register_cli(app)
-    core_setup.init_page_cache(app)
+    root.init_app(app)
+    root.register_blueprints(app)
+    root.register_cli(app)
+    root.register_subscribers(app)
+    root.register_health_checks(app)
+    root.init_page_cache(app)
     return app
 
 

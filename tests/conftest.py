@@ -192,7 +192,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture()
-def runner(app: Flask):  # type: ignore[no-untyped-def]
+def runner(app: Flask):
     """Return a CLI runner of the default app."""
     return app.test_cli_runner()
 

@@ -24,7 +24,7 @@ def _run(kind: str, path: str, dry_run: bool) -> None:
 
     data = Path(path).read_bytes()
 
-    def progress(total: int):  # type: ignore[no-untyped-def]
+    def progress(total: int):
         return click.progressbar(length=total, label="Đang nhập / importing", file=sys.stderr)
 
     try:

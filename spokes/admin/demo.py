@@ -30,9 +30,20 @@ from spokes.core.clock import VN_TZ, now, pinned
 from spokes.deadlines.models import RefusalGround
 from spokes.deadlines.services import seed_rulebooks
 from spokes.extensions import db
+from spokes.letters import services as letters
+from spokes.letters.models import LetterKind
 from spokes.press_requests import services as requests_svc
 from spokes.press_requests.models import PressRequest
 from spokes.press_requests.services import DraftData, IntakeData, JournalistData
+from spokes.publishing.models import Publication, PublicationKind, RecurringDuty
+from spokes.publishing.services import (
+    DutyData,
+    PublicationData,
+    prefill_from_request,
+    publish_answer,
+    publish_statement,
+    save_duty,
+)
 from spokes.units.models import Designation, DesignationKind, Unit
 from spokes.units.services import read_units_csv, upsert_units
 
@@ -346,7 +357,6 @@ def _walk(spec: DemoRequest, n: int, moment: datetime) -> PressRequest:
 
 def _publish_answered(reqs: list[PressRequest]) -> int:
     """Publish the answers of the answered requests, an hour after they were sent."""
-    from spokes.publishing.services import prefill_from_request, publish_answer
 
     added = 0
     for req in reqs:
@@ -361,8 +371,6 @@ def _publish_answered(reqs: list[PressRequest]) -> int:
 
 def _issue_letters(reqs: list[PressRequest], limit: int = 3) -> int:
     """Issue the official letter of a few answered requests, two hours after the answer, so the register lives."""
-    from spokes.letters import services as letters
-    from spokes.letters.models import LetterKind
 
     issued = 0
     for req in reqs:
@@ -426,8 +434,6 @@ def seed_publications() -> int:
     Answers are published as the requests are walked. The notice is public on the news feed, where
     Sở Văn hóa, Thể thao và Du lịch (the press regulator) and the provincial office see it.
     """
-    from spokes.publishing.models import Publication, PublicationKind, RecurringDuty
-    from spokes.publishing.services import DutyData, PublicationData, publish_statement, save_duty
 
     notices = select(func.count()).select_from(Publication).where(
         Publication.kind == PublicationKind.PRESS_CONFERENCE_NOTICE.value)
@@ -465,7 +471,6 @@ def seed_demo() -> dict[str, object]:
     units_created, _updated = seed_units()
     accounts = seed_accounts()
     designations = seed_designations()
-    from spokes.publishing.models import Publication
 
     def count_publications() -> int:
         return db.session.execute(select(func.count()).select_from(Publication)).scalar_one()

@@ -26,6 +26,7 @@ from spokes.auth.forms import MIN_PASSWORD
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission, Role
 from spokes.auth.services import normalise_email
+from spokes.core import events
 from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.text import fold
@@ -606,6 +607,8 @@ def merge_units(actor: Any, data: MergeData) -> Unit:
         "designations_ended": designations_ended, "designations_revoked": designations_revoked,
         "memberships": "moved" if data.move_memberships else "ended",
     })
+    events.unit_merged.send(target, merged=list(plan.sources), request_ids=[req_id for req_id, _ref, _unit in moved],
+                            actor=actor)
     log.info("merged units %s into %s (%d requests)", ids, target.code, requests_moved)
     return target
 

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,9 +21,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from spokes.core.params import MAX_ID, id_arg, page_arg
-from spokes.admin import imports
 from spokes.admin import services as admin_svc
+from spokes.admin import imports
 from spokes.admin.forms import (
     DESIGNATION_KIND_LABELS,
     NO_UNIT,
@@ -44,24 +42,23 @@ from spokes.admin.forms import (
     unit_kind_choices,
 )
 from spokes.admin.policies import can_manage_user, can_view_audit, sees_unitless_events
-from spokes.audit.labels import ACTION_LABELS, action_label
+from spokes.attachments.models import Attachment
+from spokes.attachments.store import send_attachment
 from spokes.audit import services as audit_svc
-from spokes.auth.forms import EmptyForm
+from spokes.audit.history import action_choice_label
+from spokes.audit.labels import ACTION_LABELS, action_label
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import has_permission, permission_required, scope_paths
 from spokes.core.clock import today_vn
 from spokes.core.errors import DomainError
+from spokes.core.forms import EmptyForm
+from spokes.core.params import MAX_ID, id_arg, page_arg
 from spokes.core.uploads import UploadRejected
 from spokes.extensions import db
 from spokes.units import services as units_svc
 from spokes.units.models import Designation, Unit
-from spokes.units.policies import (
-    can_create_root_unit,
-    can_manage_unit,
-    can_manage_unit_designations,
-    units_in_scope,
-)
+from spokes.units.policies import can_create_root_unit, can_manage_unit, can_manage_unit_designations, units_in_scope
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -132,7 +129,7 @@ def _load_unit(unit_id: int) -> Unit:
 
 @bp.get("/")
 @permission_required(Permission.MANAGE_UNITS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     """Show counts, compliance warnings and the way to every admin screen."""
     links = {name: name in current_app.view_functions and has_permission(current_user, perm)
              for name, perm in (("deadlines.rulebooks", Permission.MANAGE_RULEBOOKS),
@@ -144,7 +141,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/designations")
 @login_required
-def designations_home():  # type: ignore[no-untyped-def]
+def designations_home():
     """Send a head to their unit's designations (or list their units); admins go to the tree."""
     if has_permission(current_user, Permission.MANAGE_UNITS):
         return redirect(url_for("admin.units"))
@@ -162,7 +159,7 @@ def designations_home():  # type: ignore[no-untyped-def]
 
 @bp.get("/units")
 @permission_required(Permission.MANAGE_UNITS)
-def units():  # type: ignore[no-untyped-def]
+def units():
     """Show the unit tree (collapsible, works without JavaScript), or the units matching a search."""
     query = (request.args.get("q") or "").strip()[:100]
     show_inactive = request.args.get("inactive") == "1"
@@ -198,7 +195,7 @@ def _unit_data(form: UnitForm, code: str) -> units_svc.UnitData:
 
 @bp.route("/units/new", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_UNITS)
-def unit_new():  # type: ignore[no-untyped-def]
+def unit_new():
     """Create a unit."""
     form = UnitForm()
     _fill_unit_form(form, None)
@@ -222,7 +219,7 @@ def unit_new():  # type: ignore[no-untyped-def]
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_UNITS)
-def unit_edit(unit_id: int):  # type: ignore[no-untyped-def]
+def unit_edit(unit_id: int):
     """Edit a unit's settings; the page also offers move, deactivate and the unit's people."""
     unit = _load_unit(unit_id)
     if not can_manage_unit(current_user, unit):
@@ -256,7 +253,7 @@ def unit_edit(unit_id: int):  # type: ignore[no-untyped-def]
     return _render_unit_page(unit, form, MoveForm(formdata=None), status)
 
 
-def _render_unit_page(unit: Unit, form: UnitForm, move_form: MoveForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_unit_page(unit: Unit, form: UnitForm, move_form: MoveForm, status: int = 200):
     managed = [u for u in admin_svc.units_for_choices(current_user) if not u.path.startswith(unit.path)]
     root_label = _("(Không có — đơn vị cấp cao nhất)") if can_create_root_unit(current_user) else None
     move_form.parent_id.choices = _unit_choices(managed, root_label)
@@ -271,7 +268,7 @@ def _render_unit_page(unit: Unit, form: UnitForm, move_form: MoveForm, status: i
 
 @bp.post("/units/<int:unit_id>/move")
 @permission_required(Permission.MANAGE_UNITS)
-def unit_move(unit_id: int):  # type: ignore[no-untyped-def]
+def unit_move(unit_id: int):
     """Move a unit (and its subtree) under another parent."""
     unit = _load_unit(unit_id)
     if not can_manage_unit(current_user, unit):
@@ -300,7 +297,7 @@ def unit_move(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/units/<int:unit_id>/deactivate")
 @permission_required(Permission.MANAGE_UNITS)
-def unit_deactivate(unit_id: int):  # type: ignore[no-untyped-def]
+def unit_deactivate(unit_id: int):
     """Deactivate a unit (never deleted; its history stays)."""
     unit = _load_unit(unit_id)
     if not can_manage_unit(current_user, unit):
@@ -315,7 +312,7 @@ def unit_deactivate(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/units/<int:unit_id>/reactivate")
 @permission_required(Permission.MANAGE_UNITS)
-def unit_reactivate(unit_id: int):  # type: ignore[no-untyped-def]
+def unit_reactivate(unit_id: int):
     """Bring a deactivated unit back."""
     unit = _load_unit(unit_id)
     if not can_manage_unit(current_user, unit):
@@ -333,7 +330,7 @@ def unit_reactivate(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/units/<int:unit_id>/designations", methods=["GET", "POST"])
 @login_required
-def unit_designations(unit_id: int):  # type: ignore[no-untyped-def]
+def unit_designations(unit_id: int):
     """List a unit's designations (current and past) and record a new one."""
     unit = _load_unit(unit_id)
     if not can_manage_unit_designations(current_user, unit):
@@ -387,7 +384,7 @@ def unit_designations(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/designations/<int:designation_id>/revoke", methods=["GET", "POST"])
 @login_required
-def designation_revoke(designation_id: int):  # type: ignore[no-untyped-def]
+def designation_revoke(designation_id: int):
     """Revoke a designation with a reason; it stays in the history."""
     designation = db.session.get(Designation, designation_id)
     if designation is None:
@@ -412,22 +409,18 @@ def designation_revoke(designation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/designations/<int:designation_id>/scan")
 @login_required
-def designation_scan(designation_id: int):  # type: ignore[no-untyped-def]
+def designation_scan(designation_id: int):
     """Download the scan of a designation document."""
-    from spokes.press_requests.attachments import servable_path
-    from spokes.press_requests.models import Attachment
 
     designation = db.session.get(Designation, designation_id)
     if designation is None or designation.scan_attachment_id is None:
         abort(404)
     if not can_manage_unit_designations(current_user, designation.unit):
         abort(403)
-    attachment = db.session.get(Attachment, designation.scan_attachment_id)
-    path = servable_path(attachment) if attachment is not None else None
-    if path is None:
+    response = send_attachment(db.session.get(Attachment, designation.scan_attachment_id))
+    if response is None:
         abort(404)
-    return send_file(path, mimetype=attachment.mime_type, as_attachment=True,
-                     download_name=attachment.display_name)
+    return response
 
 
 # --------------------------------------------------------------------------- people
@@ -435,7 +428,7 @@ def designation_scan(designation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/users")
 @permission_required(Permission.MANAGE_USERS)
-def users():  # type: ignore[no-untyped-def]
+def users():
     """List the people in reach, with search and a unit filter."""
     query = (request.args.get("q") or "").strip()[:100]
     unit_id = id_arg("unit")
@@ -452,7 +445,7 @@ def _membership_choices(form: Any) -> None:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_USERS)
-def user_new():  # type: ignore[no-untyped-def]
+def user_new():
     """Create an account with its first role; a temporary password is shown once."""
     form = NewPersonForm()
     _membership_choices(form)
@@ -488,7 +481,7 @@ def _load_user(user_id: int) -> User:
     return user
 
 
-def _render_user_page(user: User, form: PersonForm, membership_form: MembershipForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_user_page(user: User, form: PersonForm, membership_form: MembershipForm, status: int = 200):
     _membership_choices(membership_form)
     return render_template("admin/user_edit.html", user=user, form=form, membership_form=membership_form,
                            action_form=EmptyForm(), is_self=user.id == current_user.id), status
@@ -496,7 +489,7 @@ def _render_user_page(user: User, form: PersonForm, membership_form: MembershipF
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_USERS)
-def user_edit(user_id: int):  # type: ignore[no-untyped-def]
+def user_edit(user_id: int):
     """Edit a person; the page also lists their roles and the password and lock actions."""
     user = _load_user(user_id)
     form = PersonForm(obj=user if request.method == "GET" else None)
@@ -522,7 +515,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/memberships")
 @permission_required(Permission.MANAGE_USERS)
-def membership_add(user_id: int):  # type: ignore[no-untyped-def]
+def membership_add(user_id: int):
     """Give a person another role in a unit."""
     user = _load_user(user_id)
     membership_form = MembershipForm()
@@ -544,7 +537,7 @@ def membership_add(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/memberships/<int:membership_id>/remove")
 @permission_required(Permission.MANAGE_USERS)
-def membership_remove(membership_id: int):  # type: ignore[no-untyped-def]
+def membership_remove(membership_id: int):
     """End a person's role in a unit."""
     membership = db.session.get(Membership, membership_id)
     if membership is None:
@@ -560,7 +553,7 @@ def membership_remove(membership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/deactivate")
 @permission_required(Permission.MANAGE_USERS)
-def user_deactivate(user_id: int):  # type: ignore[no-untyped-def]
+def user_deactivate(user_id: int):
     """Lock an account and revoke its designations."""
     user = _load_user(user_id)
     if not EmptyForm().validate_on_submit():
@@ -576,7 +569,7 @@ def user_deactivate(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/reactivate")
 @permission_required(Permission.MANAGE_USERS)
-def user_reactivate(user_id: int):  # type: ignore[no-untyped-def]
+def user_reactivate(user_id: int):
     """Unlock an account."""
     user = _load_user(user_id)
     if not EmptyForm().validate_on_submit():
@@ -589,7 +582,7 @@ def user_reactivate(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/temporary-password")
 @permission_required(Permission.MANAGE_USERS)
-def user_temporary_password(user_id: int):  # type: ignore[no-untyped-def]
+def user_temporary_password(user_id: int):
     """Set a temporary password (to change at next sign-in) and show it once."""
     user = _load_user(user_id)
     if not EmptyForm().validate_on_submit():
@@ -601,7 +594,7 @@ def user_temporary_password(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/users/<int:user_id>/reset-link")
 @permission_required(Permission.MANAGE_USERS)
-def user_reset_link(user_id: int):  # type: ignore[no-untyped-def]
+def user_reset_link(user_id: int):
     """Create a one-time password reset link and show it once."""
     user = _load_user(user_id)
     if not EmptyForm().validate_on_submit():
@@ -616,7 +609,7 @@ def user_reset_link(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str):
     """Let a person set a new password through a one-time link (no sign-in needed)."""
     record = admin_svc.find_reset_token(token)
     if record is None:
@@ -643,7 +636,7 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/import", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_UNITS)
-def import_data():  # type: ignore[no-untyped-def]
+def import_data():
     """Import units or people from CSV/XLSX: all rows or none, errors listed row by row."""
     form = ImportForm()
     if form.kind.data == "users" and request.method == "POST" and not has_permission(current_user, Permission.MANAGE_USERS):
@@ -668,7 +661,7 @@ def import_data():  # type: ignore[no-untyped-def]
 
 @bp.get("/export/<any(units, users):kind>.<any(csv, xlsx):fmt>")
 @permission_required(Permission.MANAGE_UNITS)
-def export(kind: str, fmt: str):  # type: ignore[no-untyped-def]
+def export(kind: str, fmt: str):
     """Download the units or people in reach as CSV (UTF-8 with BOM) or XLSX, in the import's columns."""
     if kind == "users" and not has_permission(current_user, Permission.MANAGE_USERS):
         abort(403)
@@ -687,7 +680,7 @@ def export(kind: str, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/units/merge", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_UNITS)
-def merge():  # type: ignore[no-untyped-def]
+def merge():
     """Merge units into a new or existing unit: preview what moves, then confirm."""
     form = MergeForm()
     units = admin_svc.units_for_choices(current_user)
@@ -744,7 +737,7 @@ def _audit_form() -> tuple[AuditFilterForm, audit_svc.AuditFilter, bool]:
     form.object_type.choices = [SelectChoice("", _("(Tất cả)"))] + [
         SelectChoice(v) for v in audit_svc.distinct_values("object_type")]
     form.action.choices = [SelectChoice("", _("(Tất cả)"))] + [
-        SelectChoice(v, f"{action_label(v)} ({v})") for v in audit_svc.distinct_values("action")]
+        SelectChoice(v, action_choice_label(v)) for v in audit_svc.distinct_values("action")]
     valid = form.validate() if request.args else True
     if not valid:
         return form, audit_svc.AuditFilter(), False
@@ -756,7 +749,7 @@ def _audit_form() -> tuple[AuditFilterForm, audit_svc.AuditFilter, bool]:
 
 @bp.get("/audit")
 @permission_required(Permission.VIEW_AUDIT)
-def audit():  # type: ignore[no-untyped-def]
+def audit():
     """Browse the audit log of one's subtree: filter, paginate, export."""
     form, filters, valid = _audit_form()
     stmt = audit_svc.events_query(filters=filters, **_audit_scope())
@@ -770,7 +763,7 @@ def audit():  # type: ignore[no-untyped-def]
 
 @bp.get("/audit.csv")
 @permission_required(Permission.VIEW_AUDIT)
-def audit_export():  # type: ignore[no-untyped-def]
+def audit_export():
     """Download the filtered audit events as CSV (UTF-8 with BOM, formula-guarded)."""
     form, filters, valid = _audit_form()
     if not valid:
@@ -780,9 +773,11 @@ def audit_export():  # type: ignore[no-untyped-def]
 
     from spokes.core.jinja import vn_datetime
 
-    columns = ["seq", "created_at", "actor", "action", "object_type", "object_id", "unit_id", "public", "before", "after", "hash"]
+    columns = ["seq", "created_at", "actor", "action", "action_label", "object_type", "object_id", "unit_id", "public",
+               "before", "after", "hash"]
     rows = (
-        [e.seq, vn_datetime(e.created_at, "%d/%m/%Y %H:%M:%S"), e.actor_label, e.action, e.object_type,
+        [e.seq, vn_datetime(e.created_at, "%d/%m/%Y %H:%M:%S"), e.actor_label, e.action, str(action_label(e.action)),
+         e.object_type,
          e.object_id or "", e.unit_id or "", "1" if e.public else "0",
          json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
          json.dumps(e.after, ensure_ascii=False) if e.after is not None else "", e.hash]

@@ -12,16 +12,18 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from spokes.attachments.models import Attachment
+from spokes.audit.history import public_event
 from spokes.audit.models import AuditEvent
 from spokes.core.clock import VN_TZ
 from spokes.core.markdown import render_markdown
 from spokes.press_requests.labels import state_label, type_label
-from spokes.press_requests.models import Attachment, PressRequest
+from spokes.press_requests.models import PressRequest
 from spokes.publishing.feeds import absolute
 from spokes.publishing.labels import kind_label
 from spokes.publishing.models import Publication
-from spokes.publishing.services import PublicSpeaker
 from spokes.units.models import Unit
+from spokes.units.services import PublicSpeaker
 
 
 def iso(value: datetime | None) -> str | None:
@@ -137,29 +139,12 @@ def speaker_doc(speaker: PublicSpeaker) -> dict[str, Any]:
 
 
 # Public audit actions → (event code, Vietnamese title). Only these codes ever reach the API.
-TIMELINE_EVENTS: dict[str, tuple[str, Any]] = {
-    "request.received": ("received", _l("Đã tiếp nhận yêu cầu")),
-    "request.assign": ("assigned", _l("Đã giao cho người phát ngôn")),
-    "request.extend": ("extended", _l("Gia hạn thời hạn trả lời")),
-    "request.transfer": ("transferred", _l("Chuyển đến đơn vị có thẩm quyền")),
-    "request.answer": ("answered", _l("Đã trả lời")),
-    "request.approve": ("answered", _l("Đã trả lời")),
-    "request.refuse": ("refused", _l("Từ chối cung cấp thông tin")),
-    "request.approve_refusal": ("refused", _l("Từ chối cung cấp thông tin")),
-    "request.withdraw": ("withdrawn", _l("Đã rút yêu cầu")),
-    "request.reopen": ("reopened", _l("Mở lại yêu cầu")),
-    "request.published": ("published", _l("Câu trả lời đã được đăng trên trang tin")),
-    "message.from_journalist": ("message_from_journalist", _l("Phóng viên gửi thêm tin nhắn")),
-    "message.to_journalist": ("message_to_journalist", _l("Tin nhắn từ đơn vị")),
-}
-
-
 def timeline_entry(event: AuditEvent) -> dict[str, Any] | None:
     """Return one public timeline entry: the event code, its time and title, and a link when published.
 
     Nothing else of the audit record is copied: no actor, no reason, no message body.
     """
-    known = TIMELINE_EVENTS.get(event.action)
+    known = public_event(event.action)
     if known is None:
         return None
     code, title = known

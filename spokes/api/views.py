@@ -18,6 +18,7 @@ from spokes.extensions import db, limiter
 from spokes.publishing import services as publishing
 from spokes.publishing.feeds import absolute
 from spokes.units.models import Unit
+from spokes.units.services import current_speakers
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -50,7 +51,7 @@ def _track_limit() -> str:
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index():
     """Describe the API: its version and where its endpoints and OpenAPI document are."""
     return jsonify({
         "name": current_app.config.get("SITE_NAME") or "Spokes",
@@ -65,13 +66,13 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
+def openapi():
     """Serve the OpenAPI 3.1 document of this API."""
     return jsonify(document(absolute("api.index").rstrip("/")))
 
 
 @bp.get("/items")
-def items():  # type: ignore[no-untyped-def]
+def items():
     """List the published items, newest first, with filters and pagination."""
     flt = api.item_filter(request.args)
     page = api.paging(request.args)
@@ -89,7 +90,7 @@ def items():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/items/<slug>")
-def item(slug: str):  # type: ignore[no-untyped-def]
+def item(slug: str):
     """Return one item in full (a withdrawn one shows its notice instead of its body)."""
     pub = publishing.find_by_slug(slug)
     if pub is None:
@@ -98,7 +99,7 @@ def item(slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/units")
-def units():  # type: ignore[no-untyped-def]
+def units():
     """List the active units with their public pages, feeds and widget; ``?inactive=1`` adds the past ones."""
     stmt = select(Unit).order_by(Unit.path)
     if request.args.get("inactive") not in ("1", "true"):
@@ -114,20 +115,20 @@ def units():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/units/<code>")
-def unit(code: str):  # type: ignore[no-untyped-def]
+def unit(code: str):
     """Return a unit, its current spokespersons and its latest items."""
     found = publishing.unit_by_code(code)
     if found is None:
         raise api.not_found(_("Không có đơn vị mã “%(code)s”.", code=code[:40]))
     doc = serializers.unit_doc(found, found.parent.code if found.parent is not None else None,
                                found.merged_into.code if found.merged_into is not None else None)
-    doc["spokespersons"] = [serializers.speaker_doc(s) for s in publishing.current_speakers(found)]
+    doc["spokespersons"] = [serializers.speaker_doc(s) for s in current_speakers(found)]
     doc["latest_items"] = [serializers.item_summary(p) for p in publishing.latest(UNIT_LATEST, unit=found)]
     return jsonify(doc)
 
 
 @bp.get("/spokespersons")
-def spokespersons():  # type: ignore[no-untyped-def]
+def spokespersons():
     """List the current spokesperson designations (name, title, public phone and e-mail, document)."""
     code = (request.args.get("unit") or "").strip()
     found = None
@@ -135,12 +136,12 @@ def spokespersons():  # type: ignore[no-untyped-def]
         found = publishing.unit_by_code(code)
         if found is None:
             raise api.bad_request(_("Không có đơn vị mã “%(code)s”.", code=code[:40]))
-    return jsonify({"spokespersons": [serializers.speaker_doc(s) for s in publishing.current_speakers(found)]})
+    return jsonify({"spokespersons": [serializers.speaker_doc(s) for s in current_speakers(found)]})
 
 
 @bp.get("/requests/<reference>")
 @limiter.limit(_track_limit)
-def request_status(reference: str):  # type: ignore[no-untyped-def]
+def request_status(reference: str):
     """Return a request's public status and timeline, given its reference and secret tracking token."""
     status = api.request_status(reference, request.args.get("token"))
     response = jsonify(serializers.request_status(status.request, status.events, status.publications))

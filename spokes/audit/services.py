@@ -14,9 +14,12 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from spokes.audit.actions import AuditAction
 from spokes.audit.models import AuditChainHead, AuditEvent
+from spokes.auth.models import User
 from spokes.core.clock import now
 from spokes.extensions import db
+from spokes.units.models import Unit
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +63,24 @@ def _fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+def _locked_head() -> AuditChainHead:
+    """Return the chain head row, locked for this transaction (created on the first event)."""
+    head = db.session.execute(
+        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(id=1, last_seq=0, last_hash=GENESIS)
+        db.session.add(head)
+        db.session.flush()
+    return head
+
+
+def _label_of(actor: Any | None, actor_label: str | None) -> str:
+    return actor_label or (getattr(actor, "name", None) if actor is not None else None) or "system"
+
+
 def record(
-    action: str,
+    action: AuditAction | str,
     *,
     actor: Any | None,
     obj_type: str,
@@ -77,20 +96,14 @@ def record(
     The chain head row is locked first, so concurrent writers (even on several servers)
     take turns and the chain never forks.
     """
-    head = db.session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditChainHead(id=1, last_seq=0, last_hash=GENESIS)
-        db.session.add(head)
-        db.session.flush()
-    label = actor_label or (getattr(actor, "name", None) if actor is not None else None) or "system"
+    head = _locked_head()
+    label = _label_of(actor, actor_label)
     event = AuditEvent(
         seq=head.last_seq + 1,
         created_at=now(),
         actor_id=getattr(actor, "id", None),
         actor_label=label,
-        action=action,
+        action=str(action),
         object_type=obj_type,
         object_id=obj_id,
         unit_id=unit_id,
@@ -156,7 +169,7 @@ def verify_chain() -> tuple[int, ChainProblem | None]:
 
 
 def record_many(
-    action: str,
+    action: AuditAction | str,
     items: list[dict[str, Any]],
     *,
     actor: Any | None,
@@ -173,14 +186,8 @@ def record_many(
     """
     if not items:
         return 0
-    head = db.session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditChainHead(id=1, last_seq=0, last_hash=GENESIS)
-        db.session.add(head)
-        db.session.flush()
-    label = actor_label or (getattr(actor, "name", None) if actor is not None else None) or "system"
+    head = _locked_head()
+    label = _label_of(actor, actor_label)
     moment = now()
     seq, prev_hash = head.last_seq, head.last_hash
     rows: list[dict[str, Any]] = []
@@ -189,7 +196,7 @@ def record_many(
         before, after = item.get("before"), item.get("after")
         # A transient event (never added to the session) gives exactly the fields record() hashes.
         event = AuditEvent(
-            seq=seq, created_at=moment, actor_id=getattr(actor, "id", None), actor_label=label, action=action,
+            seq=seq, created_at=moment, actor_id=getattr(actor, "id", None), actor_label=label, action=str(action),
             object_type=obj_type, object_id=item.get("obj_id"), unit_id=item.get("unit_id"), public=public,
             before=_jsonable(before) if before is not None else None,
             after=_jsonable(after) if after is not None else None, prev_hash=prev_hash, hash="",
@@ -197,7 +204,7 @@ def record_many(
         event.hash = _digest(prev_hash, _fields(event))
         rows.append({
             "seq": event.seq, "created_at": moment, "actor_id": event.actor_id, "actor_label": label,
-            "action": action, "object_type": obj_type, "object_id": event.object_id, "unit_id": event.unit_id,
+            "action": str(action), "object_type": obj_type, "object_id": event.object_id, "unit_id": event.unit_id,
             "public": public, "before": event.before, "after": event.after, "prev_hash": prev_hash,
             "hash": event.hash,
         })
@@ -242,9 +249,7 @@ def events_query(
     """
     from sqlalchemy import false, or_
 
-    from spokes.auth.models import User
     from spokes.core.clock import VN_TZ
-    from spokes.units.models import Unit
 
     scope: list[Any] = []
     if unit_ids:

@@ -35,9 +35,3 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")), EqualTo("new", _l("Hai lần nhập mật khẩu mới không khớp."))],
     )
     submit = SubmitField(_l("Đổi mật khẩu"))
-
-
-class EmptyForm(FlaskForm):
-    """A button-only POST form that still carries the CSRF token."""
-
-    submit = SubmitField(_l("Xác nhận"))

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from spokes.auth import services
-from spokes.auth.forms import ChangePasswordForm, EmptyForm, LoginForm
-from spokes.auth.safe_redirect import safe_next
+from spokes.auth.forms import ChangePasswordForm, LoginForm
+from spokes.core.forms import EmptyForm
+from spokes.core.safe_redirect import safe_next
 from spokes.core.errors import DomainError
 from spokes.extensions import db, limiter
 
@@ -37,7 +38,7 @@ def _signed_in_user() -> str:
     return f"user:{current_user.id if current_user.is_authenticated else request.remote_addr}"
 
 
-def _failed(response) -> bool:  # type: ignore[no-untyped-def]
+def _failed(response) -> bool:
     """Count only failures against a throttle: a successful sign-in or change redirects."""
     return response.status_code != 302
 
@@ -46,7 +47,7 @@ def _failed(response) -> bool:  # type: ignore[no-untyped-def]
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_account_limit, key_func=_account_and_address, methods=["POST"], deduct_when=_failed,
                scope="login-account")
-def login():  # type: ignore[no-untyped-def]
+def login():
     """Sign a staff member in; failures say only that the e-mail or password is wrong."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
@@ -67,7 +68,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     """Sign out (POST with a CSRF token, so a link elsewhere cannot sign you out).
 
     The session ends server-side too: the user's session generation goes up, so a copy of
@@ -85,7 +86,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.post("/account/sign-out-everywhere")
 @login_required
-def sign_out_everywhere():  # type: ignore[no-untyped-def]
+def sign_out_everywhere():
     """End every session and remember-me cookie of this account, on every device."""
     form = EmptyForm()
     if form.validate_on_submit():
@@ -101,7 +102,7 @@ def sign_out_everywhere():  # type: ignore[no-untyped-def]
 @login_required
 @limiter.limit(_password_change_limit, key_func=_signed_in_user, methods=["POST"], deduct_when=_failed,
                scope="password-change")
-def change_password():  # type: ignore[no-untyped-def]
+def change_password():
     """Let a signed-in user change their password."""
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -89,7 +89,7 @@ def _install_sqlite_hooks(engine: Engine, busy_ms: int) -> None:
     """Turn on WAL, foreign keys and a busy timeout; let us issue BEGIN ourselves."""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None  # pysqlite's own BEGIN handling is replaced below
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -101,7 +101,7 @@ def _install_sqlite_hooks(engine: Engine, busy_ms: int) -> None:
         _owner_only(files)
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 

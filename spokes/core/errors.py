@@ -66,7 +66,7 @@ def _messages() -> dict[int, str]:
     }
 
 
-def render_error(status: int, message: str | None = None):  # type: ignore[no-untyped-def]
+def render_error(status: int, message: str | None = None):
     """Render an error page (or JSON under /api) with a plain Vietnamese message."""
     title = _titles().get(status, _titles()[500])
     text = message or _messages().get(status, _messages()[500])
@@ -107,7 +107,7 @@ def safe_rollback() -> None:
             db.session.invalidate()
 
 
-def database_unavailable():  # type: ignore[no-untyped-def]
+def database_unavailable():
     """Render the honest 503 page with Retry-After: for a form, say we cannot confirm it was saved."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         message = _messages()[503]
@@ -125,12 +125,12 @@ def register_error_handlers(app: Flask) -> None:
     """Roll back on any error and show a friendly page."""
 
     @app.errorhandler(DomainError)
-    def _domain(err: DomainError):  # type: ignore[no-untyped-def]
+    def _domain(err: DomainError):
         safe_rollback()
         return render_error(err.status, err.message)
 
     @app.errorhandler(HTTPException)
-    def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(err: HTTPException):
         safe_rollback()
         status = err.code or 500
         if status == 429:
@@ -141,7 +141,7 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(status, custom)
 
     @app.errorhandler(Exception)
-    def _unexpected(err: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(err: Exception):
         safe_rollback()
         if is_database_unavailable(err):
             log.error("database unavailable on %s %s: %s", request.method, request.path, err, exc_info=err)

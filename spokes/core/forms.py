@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DateTimeLocalField
+from flask_wtf import FlaskForm
+from wtforms import DateField, DateTimeLocalField, SubmitField
 from wtforms.validators import Optional
 
 from spokes.core.clock import VN_TZ
@@ -94,3 +95,9 @@ class VnDateTimeField(DateTimeLocalField):
                 self.data = local.replace(tzinfo=VN_TZ).astimezone(UTC)
                 return
         raise ValueError(_l("Ngày giờ không hợp lệ; hãy nhập theo dạng dd/mm/yyyy HH:MM."))
+
+
+class EmptyForm(FlaskForm):
+    """A button-only POST form that still carries the CSRF token."""
+
+    submit = SubmitField(_l("Xác nhận"))

@@ -78,7 +78,7 @@ def init_i18n(app: Flask) -> None:
     )
 
 
-def stored_in_vietnamese():  # type: ignore[no-untyped-def]
+def stored_in_vietnamese():
     """Return a context in which ``_()`` gives Vietnamese, for system texts kept in the database.
 
     An assignment reason written while an English-speaking journalist submits a question must

@@ -57,10 +57,6 @@ def init_jinja(app: Flask) -> None:
     app.jinja_env.filters["day_name"] = day_name
     app.jinja_env.filters["public_confidence"] = public_confidence
     app.jinja_env.filters["stored_text"] = stored_text
-    # What a journalist may see of a deadline: no confidence wording, no unverified citation.
-    from spokes.deadlines.rulebook import public_explanation
-
-    app.jinja_env.filters["public_explanation"] = public_explanation
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

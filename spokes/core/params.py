@@ -51,5 +51,5 @@ def date_in_range(value: date | datetime | None) -> bool:
 class IdConverter(IntegerConverter):
     """The ``int`` URL converter with a ceiling: /x/99999999999999999999 is a 404, not an overflow."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # type: ignore[no-untyped-def]  # noqa: A002 - werkzeug's names
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 - werkzeug's names
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max, signed=signed)

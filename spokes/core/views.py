@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
 from sqlalchemy import text
 
-from spokes.auth.safe_redirect import safe_next
+from spokes.core.safe_redirect import safe_next
 from spokes.extensions import db
 
 bp = Blueprint("core", __name__)
+# app.extensions key: {part name: callable returning {"status": "ok" | …, …}} for /healthz.
+HEALTH_CHECKS = "spokes.health_checks"
 
 
 @bp.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz():
     """Report the database, Redis and the outbox separately.
 
     200 while the database answers, with ``status`` "degraded" and the parts named when Redis
@@ -29,8 +31,11 @@ def healthz():  # type: ignore[no-untyped-def]
         safe_rollback()
         report["database"] = "unavailable"
     report["redis"] = _redis_health()
-    report["outbox"] = _outbox_health() if report["database"] == "ok" else {"status": "unknown"}
-    degraded = [name for name, part in (("redis", report["redis"]), ("outbox", report["outbox"]))
+    # Features add their own parts (the outbox, from notifications) in the composition root.
+    parts = current_app.extensions.get(HEALTH_CHECKS, {})
+    for name, check in parts.items():
+        report[name] = check() if report["database"] == "ok" else {"status": "unknown"}
+    degraded = [name for name, part in (("redis", report["redis"]), *((n, report[n]) for n in parts))
                 if (part if isinstance(part, str) else part.get("status")) not in ("ok", "not used")]
     if report["database"] != "ok":
         return jsonify({"status": "error", **report, "degraded": ["database", *degraded]}), 503
@@ -57,33 +62,8 @@ def _redis_health() -> str:
     return "ok" if all(checks) else "unavailable"
 
 
-def _outbox_health() -> dict[str, object]:
-    """Return the outbox backlog: due mails waiting, the oldest one's wait, failed mails."""
-    from sqlalchemy import func, select
-
-    from spokes.core.clock import now
-    from spokes.notifications.models import MailStatus, OutboxMail
-
-    moment = now()
-    due, oldest = db.session.execute(
-        select(func.count(), func.min(OutboxMail.next_attempt_at))
-        .where(OutboxMail.status == MailStatus.PENDING.value, OutboxMail.next_attempt_at <= moment)
-    ).one()
-    failed = db.session.execute(
-        select(func.count()).select_from(OutboxMail).where(OutboxMail.status == MailStatus.FAILED.value)
-    ).scalar_one()
-    if oldest is not None and oldest.tzinfo is None:
-        from datetime import UTC
-
-        oldest = oldest.replace(tzinfo=UTC)
-    waited = int((moment - oldest).total_seconds()) if oldest is not None else 0
-    backlog = waited > int(current_app.config.get("OUTBOX_BACKLOG_SECONDS") or 900)
-    return {"status": "backlog" if backlog else "ok", "due": int(due), "oldest_due_seconds": waited,
-            "failed": int(failed)}
-
-
 @bp.get("/lang/<code>")
-def set_language(code: str):  # type: ignore[no-untyped-def]
+def set_language(code: str):
     """Remember the chosen language in the session and go back."""
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code

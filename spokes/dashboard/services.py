@@ -44,7 +44,7 @@ def build_home(user: Any) -> Home:
     sections: list[Section] = []
     base = with_list_options(open_only(visible_requests(user))).order_by(PressRequest.due_at)
 
-    def fetch(stmt) -> list[PressRequest]:  # type: ignore[no-untyped-def]
+    def fetch(stmt) -> list[PressRequest]:
         return list(db.session.execute(stmt.limit(SECTION_LIMIT)).unique().scalars())
 
     if roles & {Role.SPOKESPERSON, Role.HEAD}:

@@ -12,6 +12,6 @@ bp = Blueprint("dashboard", __name__, url_prefix="/staff")
 
 @bp.get("/")
 @login_required
-def home():  # type: ignore[no-untyped-def]
+def home():
     """Show what the signed-in person must act on."""
     return render_template("dashboard/home.html", home=build_home(current_user))

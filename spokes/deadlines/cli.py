@@ -26,7 +26,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(rulebooks)
 
 
-def _print(report, *, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+def _print(report, *, verbose: bool) -> None:
     from spokes.deadlines.sync import ItemState
 
     for item in report.items:

@@ -15,23 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
 from spokes.audit import services as audit
+from spokes.core import events
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
-from spokes.deadlines.calendar import (
-    VN_TZ,
-    WorkCalendar,
-    public_holidays,
-    public_makeup_working_days,
-    to_vn,
-)
 from spokes.deadlines import shipped
+from spokes.deadlines.calendar import VN_TZ, WorkCalendar, public_holidays, public_makeup_working_days, to_vn
 from spokes.deadlines.engine import DeadlineResult, TimeUnit, compute_due
 from spokes.deadlines.models import CalendarDay, CalendarDayKind, Confidence, RefusalGround, Rule, Rulebook
 from spokes.deadlines.rulebook import (
     CONFIDENCE_LABELS_VI,
     NoRulebook,
-    RulebookSpec,
     RuleSpec,
+    RulebookSpec,
     UnknownRule,
     evaluate,
     resolve_rule,
@@ -40,6 +35,7 @@ from spokes.deadlines.rulebook import (
 )
 from spokes.extensions import db
 from spokes.press_requests.models import OPEN_STATES, PressRequest
+from spokes.units.models import Unit
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +73,6 @@ def unit_chain(unit: Any | None) -> list[str]:
     """Return the unit codes from the top of the tree down to unit (empty for None)."""
     if unit is None:
         return []
-    from spokes.units.models import Unit
 
     ids = [int(part) for part in (unit.path or "").strip("/").split("/") if part]
     if unit.id not in ids:
@@ -312,8 +307,8 @@ def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: st
     return new
 
 
-def _stored_period(req: PressRequest) -> tuple[int, str]:
-    """Return the amount and unit the request's deadline was counted with.
+def stored_period(req: PressRequest) -> tuple[int, str]:
+    """Return the amount (extensions included) and unit the request's deadline was counted with.
 
     The stored explanation wins over the rule row: an admin may have edited the rule since,
     and a calendar change must not smuggle that edit into a stored deadline.
@@ -333,7 +328,7 @@ def _open_request_ids(around: date | None) -> list[int]:
     )
     if around is not None:
         # Not filtered on the rule's unit: the rule may have been edited since the deadline
-        # was counted, and the stored unit is what counts (see _stored_period).
+        # was counted, and the stored unit is what counts (see stored_period).
         low = _day_start_utc(around - _RECOMPUTE_MARGIN)
         high = _day_start_utc(around + _RECOMPUTE_MARGIN + timedelta(days=1))
         main_window = (PressRequest.clock_started_at < high) & (PressRequest.due_at >= low)
@@ -380,7 +375,7 @@ def recompute_open_deadlines(
         for req in requests:
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}
-            amount, unit = _stored_period(req)
+            amount, unit = stored_period(req)
             if unit != TimeUnit.HOURS.value:
                 result = compute_due(req.clock_started_at, amount, unit, calendar)
                 if result.due_at != req.due_at:
@@ -400,6 +395,7 @@ def recompute_open_deadlines(
                     "request.deadline_recomputed", actor=actor, obj_type="request", obj_id=req.id,
                     unit_id=req.unit_id, before=before, after={**after, "reason": reason}, public=True,
                 )
+                events.deadline_recomputed.send(req, before=before, after=after, actor=actor)
         db.session.flush()
     log.info("recomputed %d open request ids around %s; %d deadlines moved", len(ids), around, moved)
     return moved

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from spokes.auth.forms import EmptyForm
+from spokes.core.forms import EmptyForm
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import permission_required
 from spokes.core.clock import today_vn
@@ -68,7 +68,7 @@ def iso_vn(value: str | None, fmt: str = "%d/%m/%Y %H:%M:%S") -> str:
 
 
 @bp.get("/deadline")
-def calculator():  # type: ignore[no-untyped-def]
+def calculator():
     """Compute a legal due date from a type and a received time, and show how it was counted."""
     submitted = "type" in request.args
     form = CalculatorForm(formdata=request.args if submitted else None)
@@ -108,14 +108,14 @@ def calculator():  # type: ignore[no-untyped-def]
 
 @bp.get("/admin/rulebooks")
 @permission_required(Permission.MANAGE_RULEBOOKS)
-def rulebooks():  # type: ignore[no-untyped-def]
+def rulebooks():
     """List the rulebooks with their validity and counts."""
     return render_template("deadlines/rulebooks.html", rows=services.rulebook_overview(), today=today_vn())
 
 
 @bp.get("/admin/rulebooks/<int:book_id>")
 @permission_required(Permission.MANAGE_RULEBOOKS)
-def rulebook(book_id: int):  # type: ignore[no-untyped-def]
+def rulebook(book_id: int):
     """Show every rule and refusal ground of a rulebook."""
     book = services.load_rulebook(book_id)
     if book is None:
@@ -126,7 +126,7 @@ def rulebook(book_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/rulebooks/rules/<int:rule_id>/edit", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_RULEBOOKS)
-def edit_rule(rule_id: int):  # type: ignore[no-untyped-def]
+def edit_rule(rule_id: int):
     """Edit a rule; stored requests keep the deadline they were given."""
     rule = db.get_or_404(Rule, rule_id)
     form = RuleForm(obj=rule)
@@ -162,7 +162,7 @@ def edit_rule(rule_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/rulebooks/grounds/<int:ground_id>/edit", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_RULEBOOKS)
-def edit_ground(ground_id: int):  # type: ignore[no-untyped-def]
+def edit_ground(ground_id: int):
     """Edit a refusal ground's text, source and confidence."""
     ground = db.get_or_404(RefusalGround, ground_id)
     form = GroundForm(obj=ground)
@@ -186,7 +186,7 @@ def edit_ground(ground_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/rulebooks/<int:book_id>/new-version", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_RULEBOOKS)
-def new_version(book_id: int):  # type: ignore[no-untyped-def]
+def new_version(book_id: int):
     """Copy a rulebook into a new version with its own code, name and start date."""
     source = services.load_rulebook(book_id)
     if source is None:
@@ -222,7 +222,7 @@ def _year_arg() -> int | None:
     return int(raw) if raw.isdigit() and len(raw) == 4 else None
 
 
-def _render_calendar(year: int, form: CalendarDayForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_calendar(year: int, form: CalendarDayForm, status: int = 200):
     return render_template(
         "deadlines/calendar.html", cal=services.calendar_year(year), form=form, remove_form=EmptyForm(),
         kind_labels=CALENDAR_KIND_LABELS, min_year=services.MIN_YEAR, max_year=services.MAX_YEAR,
@@ -231,7 +231,7 @@ def _render_calendar(year: int, form: CalendarDayForm, status: int = 200):  # ty
 
 @bp.get("/admin/calendar")
 @permission_required(Permission.MANAGE_CALENDAR)
-def calendar():  # type: ignore[no-untyped-def]
+def calendar():
     """Show one year's public holidays, package make-up days and local overrides."""
     year = _year_arg()
     if year is None or not services.MIN_YEAR <= year <= services.MAX_YEAR:
@@ -241,7 +241,7 @@ def calendar():  # type: ignore[no-untyped-def]
 
 @bp.post("/admin/calendar")
 @permission_required(Permission.MANAGE_CALENDAR)
-def add_calendar_day():  # type: ignore[no-untyped-def]
+def add_calendar_day():
     """Add an extra day off or a make-up working day and recount the open deadlines."""
     form = CalendarDayForm()
     if form.validate_on_submit():
@@ -264,7 +264,7 @@ def add_calendar_day():  # type: ignore[no-untyped-def]
 
 @bp.post("/admin/calendar/<int:day_id>/delete")
 @permission_required(Permission.MANAGE_CALENDAR)
-def remove_calendar_day(day_id: int):  # type: ignore[no-untyped-def]
+def remove_calendar_day(day_id: int):
     """Remove a local override and recount the open deadlines."""
     row = db.get_or_404(CalendarDay, day_id)
     form = EmptyForm()

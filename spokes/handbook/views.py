@@ -12,13 +12,13 @@ bp = Blueprint("handbook", __name__)
 
 
 @bp.get("/handbook")
-def public():  # type: ignore[no-untyped-def]
+def public():
     """Show journalists the rules in force: deadlines, who speaks, the forms, refusal grounds."""
     return render_template("handbook/public.html", book=build_handbook(today_vn()))
 
 
 @bp.get("/staff/handbook")
 @login_required
-def staff():  # type: ignore[no-untyped-def]
+def staff():
     """Show staff the handbook: the rules in force, authorisations and the checklists."""
     return render_template("handbook/staff.html", book=build_handbook(today_vn()))

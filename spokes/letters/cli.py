@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from spokes.extensions import db
+from spokes.press_requests.models import PressRequest
 
 
 def register(app: Flask) -> None:
@@ -33,7 +34,6 @@ def letter(reference: str, kind: str, output: str, draft: bool, signer_email: st
     from spokes.letters import services
     from spokes.letters.models import LetterKind
     from spokes.letters.pdf import PdfUnavailable
-    from spokes.press_requests.models import PressRequest
 
     path = Path(output)
     if path.suffix.lower() not in (".docx", ".pdf"):

@@ -75,7 +75,7 @@ def number_line(number_and_symbol: str | None) -> str:
     return f"Số: {number_and_symbol}" if number_and_symbol else "Số:      /"
 
 
-def _run(paragraph, text: str, size: float, *, bold: bool = False, italic: bool = False):  # type: ignore[no-untyped-def]
+def _run(paragraph, text: str, size: float, *, bold: bool = False, italic: bool = False):
     run = paragraph.add_run(text)
     run.font.name = FONT
     run.font.size = Pt(size)
@@ -88,7 +88,7 @@ def _run(paragraph, text: str, size: float, *, bold: bool = False, italic: bool 
     return run
 
 
-def _para(container, text: str = "", size: float = 14, *, bold: bool = False, italic: bool = False,  # type: ignore[no-untyped-def]
+def _para(container, text: str = "", size: float = 14, *, bold: bool = False, italic: bool = False,
           align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER, after: float = 0, indent_mm: float = 0):
     paragraph = container.add_paragraph()
     paragraph.alignment = align
@@ -103,7 +103,7 @@ def _para(container, text: str = "", size: float = 14, *, bold: bool = False, it
     return paragraph
 
 
-def _rule_under(paragraph, width_chars: int) -> None:  # type: ignore[no-untyped-def]
+def _rule_under(paragraph, width_chars: int) -> None:
     """Draw the short horizontal rule under a heading as a bottom border of a narrow paragraph."""
     p_pr = paragraph._p.get_or_add_pPr()
     borders = OxmlElement("w:pBdr")
@@ -120,7 +120,7 @@ def _rule_under(paragraph, width_chars: int) -> None:  # type: ignore[no-untyped
     p_pr.append(indent)
 
 
-def _no_borders(table) -> None:  # type: ignore[no-untyped-def]
+def _no_borders(table) -> None:
     tbl_pr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -130,7 +130,7 @@ def _no_borders(table) -> None:  # type: ignore[no-untyped-def]
     tbl_pr.append(borders)
 
 
-def _clear(cell) -> None:  # type: ignore[no-untyped-def]
+def _clear(cell) -> None:
     cell.paragraphs[0]._p.getparent().remove(cell.paragraphs[0]._p)
 
 
@@ -215,7 +215,7 @@ def docx_text(data: bytes) -> str:
     document = Document(io.BytesIO(data))
     lines: list[str] = []
 
-    def walk(container) -> None:  # type: ignore[no-untyped-def]
+    def walk(container) -> None:
         for block in container.iter_inner_content() if hasattr(container, "iter_inner_content") else container.paragraphs:
             if hasattr(block, "rows"):
                 for row in block.rows:

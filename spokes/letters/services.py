@@ -22,12 +22,12 @@ from spokes.audit import services as audit
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission, Role
 from spokes.auth.policies import has_permission
+from spokes.core import events
 from spokes.core.clock import VN_TZ, now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.markdown import plain_text
 from spokes.extensions import db
 from spokes.letters import exports, layout, pdf, wording
-from spokes.notifications import events
 from spokes.letters.layout import LetterText, render_docx
 from spokes.letters.models import Letter, LetterKind, LetterSettings, RegisterCounter
 from spokes.press_requests.models import PressRequest
@@ -268,10 +268,12 @@ def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: L
                         "replaces": replaces.number_and_symbol if replaces else None})
     if send:
         if pdf_bytes is not None:
-            events.letter_issued(req, letter, exports.file_name(letter).removesuffix(".docx") + ".pdf",
-                                 "application/pdf", pdf_bytes)
+            events.letter_issued.send(req, letter=letter,
+                                      file_name=exports.file_name(letter).removesuffix(".docx") + ".pdf",
+                                      content_type="application/pdf", data=pdf_bytes)
         else:
-            events.letter_issued(req, letter, exports.file_name(letter), exports.DOCX_MIME, data)
+            events.letter_issued.send(req, letter=letter, file_name=exports.file_name(letter),
+                                      content_type=exports.DOCX_MIME, data=data)
     log.info("letter %s issued for %s by user %s", letter.number_and_symbol, req.reference, actor.id)
     return letter
 

@@ -25,6 +25,7 @@ from spokes.letters.models import Letter, LetterKind
 from spokes.press_requests import policies as request_policies
 from spokes.press_requests.models import PressRequest
 from spokes.units.models import Unit
+from spokes.units.policies import units_in_scope
 
 bp = Blueprint("letters", __name__, url_prefix="/staff/letters")
 
@@ -74,7 +75,7 @@ def _letter_form(req: PressRequest, kinds: list[LetterKind], signers: list[User]
 
 @bp.route("/request/<int:request_id>", methods=["GET", "POST"])
 @login_required
-def for_request(request_id: int):  # type: ignore[no-untyped-def]
+def for_request(request_id: int):
     """List a request's letters, and let its unit's head preview or issue one."""
     req = _load_request(request_id)
     letters = services.letters_of_request(req)
@@ -127,7 +128,7 @@ def _readable_letter(letter_id: int) -> Letter:
 
 @bp.get("/<int:letter_id>.docx")
 @login_required
-def download(letter_id: int):  # type: ignore[no-untyped-def]
+def download(letter_id: int):
     """Download an issued letter exactly as it was issued."""
     letter = _readable_letter(letter_id)
     return send_file(io.BytesIO(letter.docx), mimetype=exports.DOCX_MIME, as_attachment=True,
@@ -136,7 +137,7 @@ def download(letter_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<int:letter_id>.pdf")
 @login_required
-def download_pdf(letter_id: int):  # type: ignore[no-untyped-def]
+def download_pdf(letter_id: int):
     """Download the issued letter as PDF (the signed copy when there is one)."""
     letter = _readable_letter(letter_id)
     if letter.pdf is None:
@@ -147,7 +148,7 @@ def download_pdf(letter_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:letter_id>/signed-copy")
 @login_required
-def signed_copy(letter_id: int):  # type: ignore[no-untyped-def]
+def signed_copy(letter_id: int):
     """Keep a copy of the letter signed elsewhere (the unit's token), once its signature is checked."""
     letter = _readable_letter(letter_id)
     if not services.can_issue(current_user, letter.unit):
@@ -177,14 +178,13 @@ def _may_read_register(unit: Unit) -> bool:
 
 def _register_units() -> list[Unit]:
     """Return the units whose register the user may read (their own units, and subtrees they watch)."""
-    from spokes.units.policies import units_in_scope
 
     return list(db.session.execute(units_in_scope(current_user, Permission.VIEW_REQUESTS)).scalars())
 
 
 @bp.get("/register")
 @login_required
-def register():  # type: ignore[no-untyped-def]
+def register():
     """Show a unit's register of outgoing documents, with search, filters, pages and an XLSX export."""
     units = _register_units()
     if not units:
@@ -210,7 +210,7 @@ def register():  # type: ignore[no-untyped-def]
 
 @bp.route("/heading/<code>", methods=["GET", "POST"])
 @login_required
-def heading(code: str):  # type: ignore[no-untyped-def]
+def heading(code: str):
     """Set the symbol and place name printed on a unit's letters."""
     unit = db.session.execute(select(Unit).where(Unit.code == code[:40])).scalar_one_or_none()
     if unit is None or not _may_read_register(unit) and not has_permission(current_user, Permission.MANAGE_UNITS, unit):
@@ -231,7 +231,7 @@ def heading(code: str):  # type: ignore[no-untyped-def]
                            template_form=template_form), 400 if request.method == "POST" else 200
 
 
-def _save_template(unit: Unit, form: TemplateForm):  # type: ignore[no-untyped-def]
+def _save_template(unit: Unit, form: TemplateForm):
     if not form.validate_on_submit():
         abort(400)
     data: bytes | None = None
@@ -256,7 +256,7 @@ def _save_template(unit: Unit, form: TemplateForm):  # type: ignore[no-untyped-d
 
 @bp.get("/template.docx")
 @login_required
-def sample_template():  # type: ignore[no-untyped-def]
+def sample_template():
     """Download the built-in layout as a template to edit in Word (tags in {{ }} are filled at issue)."""
     if not _register_units():
         abort(403)

@@ -28,6 +28,7 @@ from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from spokes.core.jinja import vn_datetime
+from spokes.deadlines.rulebook import public_explanation
 
 SUBJECT_MAX = 255
 
@@ -203,7 +204,6 @@ def _journalist(req: Any, subject: str, body: Body, token: str | None = None) ->
 
 def _statutory(req: Any) -> bool:
     """Return True if the request's deadline is a duty a verified text sets (not an internal target)."""
-    from spokes.deadlines.rulebook import public_explanation
 
     return bool(public_explanation(req.deadline_explanation or {}).get("statutory"))
 

@@ -1,4 +1,6 @@
-"""Who is told what when a request changes. Called by services, inside their transaction.
+"""Who is told what when a request changes: receivers of the domain events (spokes.core.events).
+
+They run inside the sending service's transaction.
 
 Journalists get one e-mail per public event through the outbox (received with the reference,
 due date and tracking link; transferred; extended; answered or refused; published; a message
@@ -25,6 +27,7 @@ from sqlalchemy import select
 
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Role
+from spokes.core import events
 from spokes.core.jinja import vn_datetime
 from spokes.extensions import db
 from spokes.notifications import content
@@ -105,28 +108,28 @@ def tracking_link_renewed(req: Any, *, token: str) -> None:
     _journalist_mail(req, "new_link", _vi(content.new_link_mail, req, token))
 
 
-def request_assigned(req: Any, user: User, *, actor: Any) -> None:
+def request_assigned(req: Any, *, user: User, actor: Any) -> None:
     """Tell the new assignee."""
     _staff_notice(user, req, "assigned",
                   lambda: _("Bạn được giao yêu cầu %(ref)s: %(subject)s (hạn %(due)s).", ref=req.reference,
                             subject=req.subject, due=vn_datetime(req.due_at)), actor=actor)
 
 
-def draft_submitted(req: Any, answer: Any, *, actor: Any) -> None:
+def draft_submitted(req: Any, *, answer: Any, actor: Any) -> None:
     """Tell the unit's heads that a draft waits for approval."""
     for head in _heads_of(req.unit_id):
         _staff_notice(head, req, "awaiting_approval",
                       lambda: _("Dự thảo trả lời yêu cầu %(ref)s đang chờ bạn duyệt.", ref=req.reference), actor=actor)
 
 
-def draft_returned(req: Any, answer: Any, *, actor: Any) -> None:
+def draft_returned(req: Any, *, answer: Any, actor: Any) -> None:
     """Tell the author their draft came back."""
     _staff_notice(db.session.get(User, answer.author_id), req, "returned",
                   lambda: _("Dự thảo yêu cầu %(ref)s bị trả lại: %(comment)s", ref=req.reference,
                             comment=answer.return_comment or ""), actor=actor)
 
 
-def request_closed(req: Any, answer: Any, *, actor: Any) -> None:
+def request_answered(req: Any, *, answer: Any, actor: Any) -> None:
     """Tell the journalist the answer or refusal; tell the author it went out."""
     _journalist_mail(req, req.state, _vi(content.closed_mail, req, answer))
     _staff_notice(db.session.get(User, answer.author_id), req, req.state,
@@ -140,7 +143,7 @@ def request_withdrawn(req: Any, *, actor: Any) -> None:
                       lambda: _("Phóng viên đã rút yêu cầu %(ref)s.", ref=req.reference), actor=actor)
 
 
-def request_transferred(req: Any, record: Any, *, actor: Any) -> None:
+def request_transferred(req: Any, *, record: Any, actor: Any) -> None:
     """Tell the journalist where the request went; tell the receiving unit's staff."""
     _journalist_mail(req, "transferred", _vi(content.transferred_mail, req, record))
     _new_request_notices(req, lambda: _("Yêu cầu %(ref)s được chuyển đến từ %(unit)s: %(subject)s (hạn %(due)s).",
@@ -148,12 +151,12 @@ def request_transferred(req: Any, record: Any, *, actor: Any) -> None:
                                         due=vn_datetime(req.due_at)), actor=actor)
 
 
-def request_extended(req: Any, record: Any, *, actor: Any) -> None:
+def request_extended(req: Any, *, record: Any, actor: Any) -> None:
     """Tell the journalist the new due date."""
     _journalist_mail(req, "extended", _vi(content.extended_mail, req, record))
 
 
-def message_added(req: Any, message: Any, *, actor: Any) -> None:
+def message_added(req: Any, *, message: Any, actor: Any) -> None:
     """Pass a follow-up to the assignee, or a message to the journalist."""
     if message.kind == "from_journalist" and req.assignee_id:
         _staff_notice(db.session.get(User, req.assignee_id), req, "follow_up",
@@ -162,14 +165,33 @@ def message_added(req: Any, message: Any, *, actor: Any) -> None:
         _journalist_mail(req, f"message-{message.id}", _vi(content.message_mail, req, message))
 
 
-def publication_published(req: Any, publication: Any, *, actor: Any) -> None:
+def request_published(req: Any, *, publication: Any, actor: Any) -> None:
     """Tell the journalist that the answer to their request is on the public news feed."""
     url = content.link("publishing.item", "", slug=publication.slug)
     _journalist_mail(req, "published", _vi(content.published_mail, req, publication.title, url or None))
 
 
-def letter_issued(req: Any, letter: Any, file_name: str, content_type: str, data: bytes) -> None:
+def letter_issued(req: Any, *, letter: Any, file_name: str, content_type: str, data: bytes) -> None:
     """Send the journalist the unit's official letter, attached (PDF when there is one)."""
     _journalist_mail(req, "letter", _vi(content.letter_mail, req, letter.number_and_symbol, letter.summary,
                                         bool(letter.pdf_signer)),
                      attachments=((file_name, content_type, data),))
+
+
+def subscribe() -> None:
+    """Connect these receivers to the domain events (the composition root calls this once per app)."""
+    for signal, receiver in (
+        (events.request_received, request_received),
+        (events.tracking_link_renewed, tracking_link_renewed),
+        (events.request_assigned, request_assigned),
+        (events.draft_submitted, draft_submitted),
+        (events.draft_returned, draft_returned),
+        (events.request_answered, request_answered),
+        (events.request_withdrawn, request_withdrawn),
+        (events.request_transferred, request_transferred),
+        (events.request_extended, request_extended),
+        (events.message_added, message_added),
+        (events.request_published, request_published),
+        (events.letter_issued, letter_issued),
+    ):
+        signal.connect(receiver, weak=False)

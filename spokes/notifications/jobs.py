@@ -23,6 +23,7 @@ from spokes.core.db import write_intent
 from spokes.deadlines.services import work_calendar
 from spokes.extensions import db
 from spokes.notifications import sender, services
+from spokes.press_requests.services import expire_case_authorisations
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,6 @@ def run_tick(*, stop: threading.Event | None = None) -> TickResult:
 
     A step that fails is logged and rolled back; the others still run (the outbox above all).
     """
-    from spokes.press_requests.services import expire_case_authorisations
 
     started = time.monotonic()
     result = TickResult()

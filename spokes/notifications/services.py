@@ -55,7 +55,14 @@ from spokes.deadlines.engine import add_working_days
 from spokes.deadlines.models import Rule
 from spokes.extensions import db
 from spokes.notifications import content
-from spokes.notifications.models import DeadlineAlert, Notification, OutboxAttachment, OutboxMail, new_message_id
+from spokes.notifications.models import (
+    DeadlineAlert,
+    MailStatus,
+    Notification,
+    OutboxAttachment,
+    OutboxMail,
+    new_message_id,
+)
 from spokes.press_requests.models import OPEN_STATES, PressRequest, RequestState
 from spokes.units.models import Unit
 
@@ -682,3 +689,21 @@ def _message_id() -> str:
     address = parseaddr(current_app.config.get("MAIL_DEFAULT_SENDER") or "")[1]
     return new_message_id(address.rpartition("@")[2] or None)
 
+
+
+def outbox_health() -> dict[str, object]:
+    """Return the outbox backlog for /healthz: due mails waiting, the oldest one's wait, failed mails."""
+    moment = now()
+    due, oldest = db.session.execute(
+        select(func.count(), func.min(OutboxMail.next_attempt_at))
+        .where(OutboxMail.status == MailStatus.PENDING.value, OutboxMail.next_attempt_at <= moment)
+    ).one()
+    failed = db.session.execute(
+        select(func.count()).select_from(OutboxMail).where(OutboxMail.status == MailStatus.FAILED.value)
+    ).scalar_one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    waited = int((moment - oldest).total_seconds()) if oldest is not None else 0
+    backlog = waited > int(current_app.config.get("OUTBOX_BACKLOG_SECONDS") or 900)
+    return {"status": "backlog" if backlog else "ok", "due": int(due), "oldest_due_seconds": waited,
+            "failed": int(failed)}

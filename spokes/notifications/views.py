@@ -21,8 +21,8 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from spokes.core.params import page_arg
-from spokes.auth.forms import EmptyForm
-from spokes.auth.safe_redirect import safe_next
+from spokes.core.forms import EmptyForm
+from spokes.core.safe_redirect import safe_next
 from spokes.extensions import db
 from spokes.notifications import services
 from spokes.notifications.content import kind_label
@@ -62,7 +62,7 @@ def _unread_notifications() -> dict[str, Any]:
 
 @bp.get("/notifications")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index():
     """List the signed-in user's notices, newest first, with the unread ones marked."""
     unread_only = request.args.get("show") == "unread"
     page = db.paginate(services.notifications_query(current_user, unread_only=unread_only),
@@ -74,7 +74,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/notifications/<int:notification_id>/read")
 @login_required
-def mark_read(notification_id: int):  # type: ignore[no-untyped-def]
+def mark_read(notification_id: int):
     """Mark one notice read (only one's own: another person's id is a 404)."""
     notice = services.own_notification(current_user, notification_id)
     if notice is None:
@@ -90,7 +90,7 @@ def mark_read(notification_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/notifications/read-all")
 @login_required
-def mark_all_read():  # type: ignore[no-untyped-def]
+def mark_all_read():
     """Mark every notice of the signed-in user read."""
     form = EmptyForm()
     if not form.validate_on_submit():
@@ -103,7 +103,7 @@ def mark_all_read():  # type: ignore[no-untyped-def]
 
 @bp.route("/preferences", methods=["GET", "POST"])
 @login_required
-def preferences():  # type: ignore[no-untyped-def]
+def preferences():
     """Let staff choose immediate e-mails or the daily digest, and their language."""
     form = PreferencesForm(obj=current_user)
     if form.validate_on_submit():

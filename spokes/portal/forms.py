@@ -29,11 +29,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from spokes.attachments.store import PUBLIC_KINDS
 from spokes.core.clock import VN_TZ, now, today_vn
 from spokes.core.forms import BoundedDateField
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.portal.services import PUBLIC_TYPES, card_problem
-from spokes.press_requests.attachments import PUBLIC_KINDS
 from spokes.press_requests.labels import TYPE_LABELS
 from spokes.press_requests.models import RequestType
 

@@ -36,6 +36,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from spokes.attachments import store as attachments
+from spokes.attachments.models import Attachment
+from spokes.audit.history import HistoryEntry, public_history
 from spokes.audit.models import AuditEvent
 from spokes.auth.models import User
 from spokes.core.clock import now, today_vn
@@ -44,21 +47,13 @@ from spokes.core.jinja import vn_datetime
 from spokes.core.markdown import render_markdown
 from spokes.core.text import fold
 from spokes.extensions import db
-from spokes.press_requests import attachments
 from spokes.press_requests import services as requests_svc
-from spokes.press_requests.models import (
-    Attachment,
-    Channel,
-    Message,
-    MessageKind,
-    PressRequest,
-    RequestType,
-)
+from spokes.press_requests.models import Channel, Message, MessageKind, PressRequest, RequestType
 from spokes.press_requests.services import IntakeData, JournalistData
 from spokes.publishing.models import Publication
 from spokes.responses.models import Answer, AnswerKind
 from spokes.units.models import Designation, DesignationKind, Unit
-from spokes.units.services import current_designation_filter
+from spokes.units.services import PublicSpeaker, current_designation_filter
 
 log = logging.getLogger(__name__)
 
@@ -319,134 +314,20 @@ def request_by_reference(reference: str) -> PressRequest | None:
 # --------------------------------------------------------------------------- the public timeline
 
 
-@dataclass
-class TimelineEntry:
-    """One public event on the journalist's timeline."""
-
-    at: datetime
-    title: str
-    lines: list[tuple[str, str]] = field(default_factory=list)
-    body: str | None = None  # plain text (a message), shown with line breaks kept
-    link: tuple[str, str] | None = None  # (label, url)
-    kind: str = "event"
-
-
-def _dt(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def _when(value: Any) -> str:
-    moment = _dt(value)
-    return vn_datetime(moment) if moment else ""
-
-
-def _person(value: Any) -> str:
-    if not isinstance(value, dict) or not value.get("name"):
-        return ""
-    return f"{value['name']} — {value['title']}" if value.get("title") else str(value["name"])
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _entry_for(event: AuditEvent, messages: dict[int, Message]) -> TimelineEntry | None:
-    """Translate one public audit event into what the journalist may read, field by field.
-
-    Only named keys are copied out of ``after``; nothing else of the audit record (actor ids,
-    staff names of internal steps, before-snapshots) reaches the page.
-    """
-    after = event.after or {}
-    action = event.action
-    entry = TimelineEntry(at=event.created_at, title=_("Yêu cầu được cập nhật"))
-    if action == "request.received":
-        entry.title = _("Đã tiếp nhận yêu cầu")
-        entry.lines = [(_("Đơn vị"), _text(after.get("unit"))), (_("Hạn trả lời"), _when(after.get("due_at")))]
-    elif action == "request.assign":
-        entry.title = _("Đã giao cho người phát ngôn")
-        # The reason of a manual reassignment may be internal ("on leave"…): never shown.
-        entry.lines = [(_("Người phát ngôn"), _person(after.get("assignee")))]
-    elif action == "request.extend":
-        entry.title = _("Gia hạn thời hạn trả lời")
-        entry.lines = [(_("Hạn mới"), _when(after.get("new_due_at"))), (_("Lý do"), _text(after.get("reason")))]
-    elif action == "request.transfer":
-        entry.title = _("Chuyển đến đơn vị có thẩm quyền")
-        entry.lines = [
-            (_("Từ"), _text(after.get("from_unit"))), (_("Đến"), _text(after.get("to_unit"))),
-            (_("Lý do"), _text(after.get("reason"))), (_("Hạn trả lời mới"), _when(after.get("due_at"))),
-        ]
-    elif action in ("request.answer", "request.approve"):
-        entry.title = _("Đã trả lời")
-        entry.kind = "answer"
-        entry.lines = [(_("Người phát ngôn"), _person(after.get("speaker")))]
-    elif action in ("request.refuse", "request.approve_refusal"):
-        entry.title = _("Từ chối cung cấp thông tin")
-        entry.kind = "refusal"
-        ground = after.get("refusal_ground") if isinstance(after.get("refusal_ground"), dict) else {}
-        ground_text = _text(ground.get("text"))
-        # An unverified (U) source never reaches the journalist; events logged before the
-        # confidence was recorded show no source rather than risk one.
-        if ground.get("source") and ground.get("confidence") in ("Q", "S"):
-            ground_text = f"{ground_text} ({_text(ground.get('source'))})"
-        entry.lines = [(_("Căn cứ"), ground_text), (_("Lý do"), _text(after.get("refusal_reason")))]
-    elif action == "request.withdraw":
-        entry.title = _("Đã rút yêu cầu")
-        entry.lines = [(_("Lý do"), _text(after.get("reason")))]
-    elif action == "request.published":
-        entry.title = _("Đã đăng trên trang tin")
-        entry.kind = "published"
-        entry.lines = [(_("Tiêu đề"), _text(after.get("title")))]
-        slug = _text(after.get("publication_slug"))
-        if slug:
-            entry.link = (_("Xem tin đã đăng"), url_for("publishing.item", slug=slug))
-    elif action == "request.deadline_recomputed":
-        entry.title = _("Thời hạn được tính lại do thay đổi lịch nghỉ")
-        entry.lines = [(_("Hạn mới"), _when(after.get("due_at")))]
-    elif action == "request.unit_merged":
-        entry.title = _("Đơn vị được sáp nhập")
-        entry.lines = [(_("Từ"), _text(after.get("from_unit"))), (_("Đến"), _text(after.get("to_unit")))]
-    elif action == "request.reopen":
-        entry.title = _("Mở lại yêu cầu")
-        entry.lines = [(_("Lý do"), _text(after.get("reason")))]
-    elif action in ("message.from_journalist", "message.to_journalist"):
-        message = messages.get(after.get("message_id")) if isinstance(after.get("message_id"), int) else None
-        if message is None:
-            return None
-        entry.kind = "message"
-        entry.title = _("Anh/chị gửi thêm tin nhắn") if action == "message.from_journalist" else _("Tin nhắn từ đơn vị")
-        entry.body = message.body
-    elif action.startswith("message."):
-        return None  # internal notes are never public; skip even if mis-flagged
-    entry.lines = [(label, value) for label, value in entry.lines if value]
-    return entry
-
-
-def public_timeline(req: PressRequest) -> list[TimelineEntry]:
-    """Return the journalist's timeline: public events only, in order (three queries)."""
+def public_timeline(req: PressRequest) -> list[HistoryEntry]:
+    """Return the journalist's timeline: public events only, in order (two queries)."""
     events = db.session.execute(
         select(AuditEvent)
         .where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id, AuditEvent.public.is_(True))
         .order_by(AuditEvent.seq)
     ).scalars().all()
-    messages = {
-        m.id: m for m in db.session.execute(
-            select(Message).where(
-                Message.request_id == req.id,
-                Message.kind.in_([MessageKind.FROM_JOURNALIST.value, MessageKind.TO_JOURNALIST.value]),
-            )
-        ).scalars()
-    }
-    entries = [e for e in (_entry_for(ev, messages) for ev in events) if e is not None]
-    entries.sort(key=lambda e: e.at)
-    return entries
+    messages = {message_id: body for message_id, body in db.session.execute(
+        select(Message.id, Message.body).where(
+            Message.request_id == req.id,
+            Message.kind.in_([MessageKind.FROM_JOURNALIST.value, MessageKind.TO_JOURNALIST.value]),
+        )
+    )}
+    return public_history(events, messages, lambda slug: url_for("publishing.item", slug=slug))
 
 
 def published_items(req: PressRequest) -> list[Publication]:
@@ -512,29 +393,13 @@ def public_file(req: PressRequest, attachment_id: int) -> Attachment | None:
 
 
 @dataclass
-class DirectoryPerson:
-    """A published spokesperson designation, as the public sees it (SP-07)."""
-
-    kind: str
-    name: str
-    title: str
-    phone: str | None
-    email: str | None
-    document_number: str
-    document_date: date
-    valid_from: date
-    valid_to: date | None
-    topic: str | None
-
-
-@dataclass
 class DirectoryEntry:
     """A unit in the directory with its current speakers."""
 
     unit: Unit
-    heads: list[DirectoryPerson] = field(default_factory=list)
-    designated: list[DirectoryPerson] = field(default_factory=list)
-    authorised: list[DirectoryPerson] = field(default_factory=list)
+    heads: list[PublicSpeaker] = field(default_factory=list)
+    designated: list[PublicSpeaker] = field(default_factory=list)
+    authorised: list[PublicSpeaker] = field(default_factory=list)
     children: list[DirectoryEntry] = field(default_factory=list)
     ancestors: list[str] = field(default_factory=list)
 
@@ -578,11 +443,7 @@ def directory(query: str | None = None, on: date | None = None) -> list[Director
         entry = entries.get(d.unit_id)
         if entry is None:
             continue
-        person = DirectoryPerson(
-            kind=d.kind, name=d.user.name, title=d.title or d.user.title or "", phone=d.public_phone,
-            email=d.public_email, document_number=d.document_number, document_date=d.document_date,
-            valid_from=d.valid_from, valid_to=d.valid_to, topic=d.topic,
-        )
+        person = PublicSpeaker.of(d)
         {DesignationKind.HEAD.value: entry.heads, DesignationKind.DESIGNATED.value: entry.designated,
          DesignationKind.AUTHORISED.value: entry.authorised}[d.kind].append(person)
     if shown_ids is not None:

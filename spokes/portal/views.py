@@ -12,18 +12,17 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from spokes.attachments import store as attachments
 from spokes.core.uploads import UploadRejected
 from spokes.extensions import db, limiter
 from spokes.portal import services
 from spokes.portal.forms import AskForm, FollowUpForm, TrackForm, WithdrawForm
-from spokes.press_requests import attachments
 from spokes.press_requests import services as requests_svc
 from spokes.press_requests.labels import TYPE_HELP
 from spokes.press_requests.models import MessageKind, PressRequest
@@ -57,7 +56,7 @@ def _lookup_reference_key() -> str:
     return "ref:" + (request.form.get("reference") or "").strip().upper()[:40]
 
 
-def _private(response):  # type: ignore[no-untyped-def]
+def _private(response):
     """Keep a page that shows a tracking link or a request out of referrers (and caches)."""
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
@@ -67,7 +66,7 @@ def _private(response):  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------- /ask
 
 
-def _ask_page(form: AskForm, status: int):  # type: ignore[no-untyped-def]
+def _ask_page(form: AskForm, status: int):
     letter_lost = form.is_submitted() and form.has_letter() and isinstance(form.letter.data, FileStorage) \
         and bool(form.letter.data.filename)
     return render_template(
@@ -98,7 +97,7 @@ def _tracking_link(token: str) -> str:
 
 @bp.route("/ask", methods=["GET", "POST"])
 @limiter.limit(_public_form_limit, methods=["POST"])
-def ask():  # type: ignore[no-untyped-def]
+def ask():
     """Show the question form; on a valid post, log the request and show its confirmation.
 
     The confirmation is the POST response itself, so the one-time tracking link never sits
@@ -140,7 +139,7 @@ def ask():  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------- /track
 
 
-def _not_found():  # type: ignore[no-untyped-def]
+def _not_found():
     """Answer every failed lookup the same way, so nothing about a request can be guessed."""
     form = TrackForm(formdata=None)
     return _private(make_response(render_template("portal/track_lookup.html", form=form, not_found=True), 404))
@@ -154,12 +153,12 @@ def _tracked(reference: str) -> PressRequest | None:
     return req
 
 
-def _publication_link(pub) -> str:  # type: ignore[no-untyped-def]
+def _publication_link(pub) -> str:
     return url_for("publishing.item", slug=pub.slug)
 
 
 def _track_page(req: PressRequest, *, follow_form: FollowUpForm | None = None,
-                withdraw_form: WithdrawForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+                withdraw_form: WithdrawForm | None = None, status: int = 200):
     outcome = services.public_outcome(req)
     page = render_template(
         "portal/track.html", req=req,
@@ -178,7 +177,7 @@ def _track_page(req: PressRequest, *, follow_form: FollowUpForm | None = None,
 @limiter.shared_limit(_track_limit, scope=TRACK_SCOPE, methods=["POST"])
 @limiter.limit(_lookup_limit, key_func=_lookup_email_key, methods=["POST"], scope="portal-lookup-email")
 @limiter.limit(_lookup_limit, key_func=_lookup_reference_key, methods=["POST"], scope="portal-lookup-reference")
-def track():  # type: ignore[no-untyped-def]
+def track():
     """Mail a fresh tracking link when reference and e-mail match; open nothing, answer the same either way.
 
     Only the secret link opens a request. Whoever types a reference and an address learns
@@ -197,7 +196,7 @@ def track():  # type: ignore[no-untyped-def]
 
 @bp.get("/track/<token>")
 @limiter.shared_limit(_track_limit, scope=TRACK_SCOPE)
-def track_token(token: str):  # type: ignore[no-untyped-def]
+def track_token(token: str):
     """Open a request by its secret tracking link."""
     req = requests_svc.find_by_token(token)
     if req is None:
@@ -207,7 +206,7 @@ def track_token(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/track/request/<reference>")
-def track_view(reference: str):  # type: ignore[no-untyped-def]
+def track_view(reference: str):
     """Show a request this browser has already opened with its current secret link."""
     req = _tracked(reference)
     if req is None:
@@ -218,7 +217,7 @@ def track_view(reference: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/track/request/<reference>/message")
 @limiter.limit(_public_form_limit)
-def track_message(reference: str):  # type: ignore[no-untyped-def]
+def track_message(reference: str):
     """Send a follow-up message to the unit."""
     req = _tracked(reference)
     if req is None:
@@ -234,7 +233,7 @@ def track_message(reference: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/track/request/<reference>/withdraw")
 @limiter.limit(_public_form_limit)
-def track_withdraw(reference: str):  # type: ignore[no-untyped-def]
+def track_withdraw(reference: str):
     """Withdraw the request (the journalist's own decision; it cannot be undone here)."""
     req = _tracked(reference)
     if req is None:
@@ -252,15 +251,12 @@ def track_withdraw(reference: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/track/request/<reference>/files/<int:attachment_id>")
-def track_file(reference: str, attachment_id: int):  # type: ignore[no-untyped-def]
+def track_file(reference: str, attachment_id: int):
     """Download a public file of the answer, under its display name."""
     req = _tracked(reference)
-    attachment = services.public_file(req, attachment_id) if req is not None else None
-    path = attachments.servable_path(attachment) if attachment is not None else None
-    if path is None:
+    response = attachments.send_attachment(services.public_file(req, attachment_id) if req is not None else None)
+    if response is None:
         return _not_found()
-    response = send_file(path, mimetype=attachment.mime_type, as_attachment=True,
-                         download_name=attachment.display_name)
     return _private(response)
 
 
@@ -268,7 +264,7 @@ def track_file(reference: str, attachment_id: int):  # type: ignore[no-untyped-d
 
 
 @bp.get("/spokespersons")
-def directory():  # type: ignore[no-untyped-def]
+def directory():
     """Show the public directory of spokespersons, grouped by the unit tree (SP-07)."""
     query = (request.args.get("q") or "").strip()[:100]
     entries = services.directory(query or None)

@@ -27,10 +27,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import Select
 
+from spokes.core.clock import now
 from spokes.core.params import MAX_ID, id_or_none
 from spokes.core.forms import VnDateField, VnDateTimeField
 from spokes.press_requests.labels import CHANNEL_LABELS, STATE_LABELS, TYPE_LABELS
 from spokes.press_requests.models import Channel, RequestType
+from spokes.press_requests.receipt import IN_THE_FUTURE, REASON_NEEDED, receipt_problem
 from spokes.responses.models import AnswerForm, AnswerKind
 
 
@@ -214,19 +216,14 @@ class IntakeForm(FlaskForm):
             raise ValidationError(_l("Loại yêu cầu không hợp lệ."))
 
     def validate_received_at(self, field: VnDateTimeField) -> None:
-        """Refuse a receipt in the future."""
-        from spokes.core.clock import now
-
-        if field.data is not None and field.data > now():
-            raise ValidationError(_l("Thời điểm tiếp nhận không thể ở tương lai."))
+        """Refuse a receipt in the future (spokes/press_requests/receipt.py)."""
+        if receipt_problem(field.data, "a reason", now()) is IN_THE_FUTURE:  # the reason is the next check
+            raise ValidationError(IN_THE_FUTURE)
 
     def validate_received_at_reason(self, field: TextAreaField) -> None:
-        """Ask why when the receipt is noted more than an hour before now (the legal clock runs from it)."""
-        from spokes.core.clock import now
-
-        received = self.received_at.data
-        if received is not None and (now() - received).total_seconds() > 3600 and not (field.data or "").strip():
-            raise ValidationError(_l("Khi ghi thời điểm tiếp nhận sớm hơn hiện tại, vui lòng nêu lý do."))
+        """Ask why when the receipt is noted well before now (spokes/press_requests/receipt.py)."""
+        if receipt_problem(self.received_at.data, field.data, now()) is REASON_NEEDED:
+            raise ValidationError(REASON_NEEDED)
 
 
 class JournalistSearchForm(FlaskForm):

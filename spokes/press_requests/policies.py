@@ -8,7 +8,6 @@ transaction.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,56 +15,19 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from spokes.auth.permissions import Permission, Role
+from spokes.auth.permissions import Permission
 from spokes.auth.policies import permissions_in
 from spokes.extensions import db
 from spokes.press_requests import workflow
+from spokes.press_requests.actions import VERBS, Verb
 from spokes.press_requests.models import Transfer
 from spokes.press_requests.workflow import Action
 from spokes.responses.models import AnswerKind, AnswerStatus
+from spokes.units.policies import may_pass_on_speaking
 
 if TYPE_CHECKING:
     from spokes.press_requests.models import PressRequest
     from spokes.responses.models import Answer
-
-
-class Verb(enum.StrEnum):
-    """Every staff action on a request page; each has its own POST endpoint."""
-
-    REASSIGN = "reassign"
-    AUTHORISE = "authorise"
-    DRAFT = "draft"
-    SUBMIT = "submit"
-    APPROVE = "approve"
-    RETURN = "return"
-    SEND = "send"
-    TRANSFER = "transfer"
-    EXTEND = "extend"
-    REOPEN = "reopen"
-    WITHDRAW = "withdraw"
-    NOTE = "note"
-    MESSAGE = "message"
-
-
-# The workflow action behind each verb (None: no state change, checked here alone).
-_ACTIONS: dict[Verb, Action | None] = {
-    Verb.REASSIGN: Action.ASSIGN,
-    Verb.AUTHORISE: None,
-    Verb.DRAFT: Action.DRAFT,
-    Verb.SUBMIT: Action.SUBMIT,
-    Verb.APPROVE: Action.APPROVE,
-    Verb.RETURN: Action.RETURN,
-    Verb.SEND: Action.ANSWER,
-    Verb.TRANSFER: Action.TRANSFER,
-    Verb.EXTEND: Action.EXTEND,
-    Verb.REOPEN: Action.REOPEN,
-    Verb.WITHDRAW: Action.WITHDRAW,
-    Verb.NOTE: None,
-    Verb.MESSAGE: None,
-}
-
-# What the services demand for the verbs that are not workflow actions.
-_MESSAGE_PERMISSIONS = frozenset({Permission.VIEW_REQUESTS, Permission.LOG_REQUEST})
 
 
 @dataclass(frozen=True)
@@ -128,7 +90,7 @@ def _draft_decision(verb: Verb, req: PressRequest, draft: Answer | None) -> Deci
 
 
 def _workflow_action(verb: Verb, draft: Answer | None) -> Action | None:
-    action = _ACTIONS[verb]
+    action = VERBS[verb].action
     refusal = draft is not None and draft.kind == AnswerKind.REFUSAL.value
     if verb is Verb.APPROVE and refusal:
         return Action.APPROVE_REFUSAL
@@ -150,10 +112,8 @@ def decide(user: Any, req: PressRequest, verb: Verb | str, *, draft: Answer | No
     action = _workflow_action(verb, draft)
     if action is not None:
         needed = {workflow.REQUIRED_PERMISSION[action]}
-    elif verb is Verb.AUTHORISE:
-        needed = {Permission.AUTHORISE_SPOKESPERSON}
     else:
-        needed = set(_MESSAGE_PERMISSIONS)
+        needed = set(VERBS[verb].permissions)
     if not needed <= perms:
         return Decision(False, "permission")
     if action is not None:
@@ -166,8 +126,7 @@ def decide(user: Any, req: PressRequest, verb: Verb | str, *, draft: Answer | No
     if verb is Verb.AUTHORISE:
         if not req.is_open:
             return Decision(False, "closed")
-        # An authorised speaker cannot pass the case on (RULES.md SP-06); only a head may.
-        if not any(m.unit_id == req.unit_id and m.role == Role.HEAD.value for m in user.memberships):
+        if not may_pass_on_speaking(user, req.unit_id):
             return Decision(False, "permission")
     if verb is Verb.EXTEND:
         rule = req.rule

@@ -5,28 +5,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
 from spokes.auth.permissions import Permission
-from spokes.auth.policies import scope_paths
 from spokes.core.clock import now
 from spokes.press_requests.models import OPEN_STATES, PressRequest
 from spokes.units.models import Unit
+from spokes.units.policies import scope_condition
 
 DUE_SOON_DAYS = 3
 
 
 def visible_requests(user: Any) -> Select:
     """Return a SELECT of the requests the user may view (filtered in SQL, never in Python)."""
-    ids, prefixes = scope_paths(user, Permission.VIEW_REQUESTS)
     stmt = select(PressRequest).join(Unit, PressRequest.unit_id == Unit.id)
-    conditions = []
-    if ids:
-        conditions.append(PressRequest.unit_id.in_(ids))
-    conditions.extend(Unit.path.startswith(prefix) for prefix in prefixes)
-    return stmt.where(or_(*conditions) if conditions else false())
+    return stmt.where(scope_condition(user, Permission.VIEW_REQUESTS))
 
 
 def open_only(stmt: Select) -> Select:

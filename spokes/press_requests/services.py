@@ -20,9 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from spokes.audit import services as audit
+from spokes.audit.models import AuditEvent
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission, Role
 from spokes.auth.policies import permissions_in
+from spokes.core import events
 from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.i18n import stored_in_vietnamese
@@ -35,6 +37,7 @@ from spokes.deadlines.models import RefusalGround
 from spokes.deadlines.rulebook import ExtensionNotAllowed, validate_extension
 from spokes.extensions import db
 from spokes.press_requests import workflow
+from spokes.press_requests.actions import ACTION_WORDS
 from spokes.press_requests.models import (
     Assignment,
     Extension,
@@ -47,9 +50,11 @@ from spokes.press_requests.models import (
     RequestState,
     Transfer,
 )
+from spokes.press_requests.receipt import receipt_problem
 from spokes.press_requests.workflow import Action
 from spokes.responses.models import Answer, AnswerKind, AnswerStatus
 from spokes.units.models import Designation, DesignationKind, Unit
+from spokes.units.policies import may_pass_on_speaking
 from spokes.units.services import current_designation_filter
 
 log = logging.getLogger(__name__)
@@ -344,10 +349,9 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
         raise DomainError(_("Đơn vị này đã ngừng hoạt động; vui lòng chọn đơn vị đang hoạt động."), status=400)
     moment = now()
     received_at = data.received_at or moment
-    if received_at > moment:
-        raise DomainError(_("Thời điểm tiếp nhận không thể ở tương lai."), status=400)
-    if data.received_at is not None and (moment - received_at).total_seconds() > 3600 and not (data.received_at_reason or "").strip():
-        raise DomainError(_("Khi ghi thời điểm tiếp nhận sớm hơn hiện tại, vui lòng nêu lý do."), status=400)
+    problem = receipt_problem(data.received_at, data.received_at_reason, moment)
+    if problem is not None:
+        raise DomainError(str(problem), status=400)
     # An emergency counts from the event itself (ND 09 Điều 6), not from when it was logged.
     clock_start = data.event_at if data.type == "emergency" and data.event_at else received_at
     try:
@@ -407,9 +411,7 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
         _assign(req, speaker, by=actor, reason=reason,
                 designation=designation, automatic=True)
     log.info("request %s received for %s (due %s)", req.reference, unit.code, req.due_at.isoformat())
-    from spokes.notifications import events as notify
-
-    notify.request_received(req, token=token, actor=actor)
+    events.request_received.send(req, token=token, actor=actor)
     return req, token
 
 
@@ -454,7 +456,6 @@ def lock_request(request_id: int) -> PressRequest | None:
 
 def last_change(req: PressRequest) -> Any | None:
     """Return the latest audit event of the request (who changed it last, how and when)."""
-    from spokes.audit.models import AuditEvent
 
     return db.session.execute(
         select(AuditEvent).where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id)
@@ -493,22 +494,8 @@ def _refusal_message(reason: str | None, action: Action, state: str) -> str:
 
 
 def action_label(action: Action) -> str:
-    """Return the Vietnamese label of a workflow action."""
-    labels = {
-        Action.ASSIGN: _("giao xử lý"),
-        Action.DRAFT: _("soạn dự thảo"),
-        Action.SUBMIT: _("trình duyệt"),
-        Action.APPROVE: _("duyệt trả lời"),
-        Action.APPROVE_REFUSAL: _("duyệt từ chối"),
-        Action.RETURN: _("trả lại dự thảo"),
-        Action.ANSWER: _("trả lời"),
-        Action.REFUSE: _("từ chối cung cấp thông tin"),
-        Action.WITHDRAW: _("rút yêu cầu"),
-        Action.TRANSFER: _("chuyển đơn vị"),
-        Action.EXTEND: _("gia hạn"),
-        Action.REOPEN: _("mở lại"),
-    }
-    return labels[action]
+    """Return the words for a workflow action (spokes/press_requests/actions.py), in the reader's language."""
+    return str(ACTION_WORDS[action])
 
 
 def check_transition(actor: User | None, req: PressRequest, action: Action, *, journalist: bool = False) -> workflow.State:
@@ -593,9 +580,7 @@ def _assign(
         before=before, public=True, actor_label=None if by else "system",
         after={**_snapshot(req), "assignee": _public_person(user), "reason": reason, "automatic": automatic},
     )
-    from spokes.notifications import events as notify
-
-    notify.request_assigned(req, user, actor=by)
+    events.request_assigned.send(req, user=user, actor=by)
 
 
 def eligible_assignees(unit: Unit) -> list[User]:
@@ -662,7 +647,7 @@ def authorise_for_case(actor: User, req: PressRequest, data: CaseAuthorisation) 
         raise NotAllowed(_("Chỉ người đứng đầu đơn vị mới được ủy quyền phát ngôn."))
     if not req.is_open:
         raise DomainError(_("Yêu cầu đã đóng; không thể ủy quyền phát ngôn."), status=409)
-    if _is_authorised_only(actor, req.unit):
+    if not may_pass_on_speaking(actor, req.unit_id):
         raise DomainError(_("Người được ủy quyền phát ngôn không được ủy quyền tiếp cho người khác."), status=409)
     today = today_vn()
     if data.valid_to < today:
@@ -689,12 +674,6 @@ def authorise_for_case(actor: User, req: PressRequest, data: CaseAuthorisation) 
                                               doc=designation.document_number, end=data.valid_to.strftime("%d/%m/%Y")),
             designation=designation)
     return designation
-
-
-def _is_authorised_only(user: User, unit: Unit) -> bool:
-    """Return whether the user speaks for the unit only by a case authorisation."""
-    roles = {m.role for m in user.memberships if m.unit_id == unit.id}
-    return Role.HEAD.value not in roles
 
 
 def expire_case_authorisations(on: date | None = None) -> int:
@@ -838,9 +817,7 @@ def submit_draft(actor: User, req: PressRequest) -> Answer:
     answer.status = AnswerStatus.SUBMITTED.value
     answer.submitted_at = now()
     db.session.flush()
-    from spokes.notifications import events as notify
-
-    notify.draft_submitted(req, answer, actor=actor)
+    events.draft_submitted.send(req, answer=answer, actor=actor)
     return answer
 
 
@@ -866,9 +843,7 @@ def _send(actor: User, req: PressRequest, answer: Answer, action: Action) -> Non
     answer.status = AnswerStatus.SENT.value
     answer.sent_at = moment
     db.session.flush()
-    from spokes.notifications import events as notify
-
-    notify.request_closed(req, answer, actor=actor)
+    events.request_answered.send(req, answer=answer, actor=actor)
 
 
 def approve(actor: User, req: PressRequest) -> Answer:
@@ -892,9 +867,7 @@ def return_draft(actor: User, req: PressRequest, comment: str) -> Answer:
     answer.status = AnswerStatus.RETURNED.value
     answer.return_comment = comment.strip()
     db.session.flush()
-    from spokes.notifications import events as notify
-
-    notify.draft_returned(req, answer, actor=actor)
+    events.draft_returned.send(req, answer=answer, actor=actor)
     return answer
 
 
@@ -917,9 +890,7 @@ def withdraw(actor: User | None, req: PressRequest, reason: str | None = None) -
     """Withdraw the request: by the journalist (actor None) or recorded by staff."""
     transition(actor, req, Action.WITHDRAW, journalist=actor is None, public=True,
                audit_after={"reason": (reason or "").strip() or None})
-    from spokes.notifications import events as notify
-
-    notify.request_withdrawn(req, actor=actor)
+    events.request_withdrawn.send(req, actor=actor)
 
 
 def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Transfer:
@@ -970,9 +941,7 @@ def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Tran
             reason = _("Giao tự động cho người phát ngôn của đơn vị nhận.")
         _assign(req, speaker, by=None, reason=reason,
                 designation=designation, automatic=True)
-    from spokes.notifications import events as notify
-
-    notify.request_transferred(req, record, actor=actor)
+    events.request_transferred.send(req, record=record, actor=actor)
     return record
 
 
@@ -987,9 +956,8 @@ def extend(actor: User, req: PressRequest, amount: int, reason: str) -> Extensio
     total = req.extended_amount + amount
     # The period the request was given when it was received (or transferred), not the rule as it
     # reads today: an admin's later edit of the rule must never move a stored deadline.
-    stored = req.deadline_explanation or {}
-    base = int(stored.get("amount", req.rule.amount + req.extended_amount)) - req.extended_amount
-    unit = stored.get("unit", req.rule.unit)
+    stored_amount, unit = deadlines.stored_period(req)
+    base = stored_amount - req.extended_amount
     extended = compute_due(req.clock_started_at, base + total, unit, deadlines.work_calendar())
     old_due = req.due_at
     record = Extension(request_id=req.id, amount=amount, reason=reason.strip(), old_due_at=old_due,
@@ -1003,9 +971,7 @@ def extend(actor: User, req: PressRequest, amount: int, reason: str) -> Extensio
     req.deadline_explanation = explanation
     transition(actor, req, Action.EXTEND, public=True, audit_after={
         "amount": amount, "unit": unit, "reason": reason.strip(), "old_due_at": old_due, "new_due_at": req.due_at})
-    from spokes.notifications import events as notify
-
-    notify.request_extended(req, record, actor=actor)
+    events.request_extended.send(req, record=record, actor=actor)
     return record
 
 
@@ -1047,9 +1013,7 @@ def add_message(actor: User | None, req: PressRequest, kind: MessageKind, body: 
         public=kind is not MessageKind.INTERNAL_NOTE, actor_label=None if actor else "journalist",
         after={"message_id": message.id, "kind": kind.value},
     )
-    from spokes.notifications import events as notify
-
-    notify.message_added(req, message, actor=actor)
+    events.message_added.send(req, message=message, actor=actor)
     return message
 
 
@@ -1070,9 +1034,7 @@ def renew_tracking_link(req: PressRequest) -> str:
     audit.record("request.link_renewed", actor=None, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
                  actor_label="journalist")
     log.info("request %s: tracking link renewed on the journalist's demand", req.reference)
-    from spokes.notifications import events as notify
-
-    notify.tracking_link_renewed(req, token=token)
+    events.tracking_link_renewed.send(req, token=token)
     return token
 
 

@@ -20,36 +20,37 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.sql import Select
 from werkzeug.datastructures import FileStorage
 
-from spokes.audit.labels import ACTION_LABELS
-from spokes.core.params import id_or_none
+from spokes.attachments import store as files
+from spokes.attachments.models import Attachment
+from spokes.audit import history
 from spokes.audit.models import AuditEvent
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
-from spokes.auth.forms import EmptyForm
-from spokes.auth.policies import permission_required, roles_of, scope_paths
+from spokes.auth.policies import permission_required, roles_of
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
 from spokes.core.explain_text import stored_text
+from spokes.core.forms import EmptyForm
 from spokes.core.jinja import VN_TZ, vn_datetime
 from spokes.core.markdown import render_markdown
+from spokes.core.params import id_or_none
 from spokes.core.search import matching_ids
 from spokes.core.text import fold
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.deadlines.services import refusal_grounds_for
 from spokes.extensions import db
-from spokes.press_requests import attachments as files
-from spokes.press_requests import forms, policies
 from spokes.press_requests import services as svc
+from spokes.press_requests import forms, policies
+from spokes.press_requests.actions import VERBS, Verb
 from spokes.press_requests.labels import due_status, state_label
 from spokes.press_requests.models import (
     OPEN_STATES,
     Assignment,
-    Attachment,
     Extension,
     Journalist,
     Message,
@@ -57,11 +58,11 @@ from spokes.press_requests.models import (
     PressRequest,
     Transfer,
 )
-from spokes.press_requests.policies import Verb
 from spokes.press_requests.queries import due_soon_cutoff, visible_requests, with_list_options
 from spokes.publishing.policies import can_publish_request
 from spokes.responses.models import AnswerKind, AnswerStatus
 from spokes.units.models import Unit
+from spokes.units.policies import scope_condition
 
 log = logging.getLogger(__name__)
 
@@ -104,19 +105,12 @@ def _tabs_for(user: Any) -> list[str]:
     return tabs
 
 
-def _scope_condition(user: Any, permission: Permission, unit_cls: Any = Unit) -> Any:
-    ids, prefixes = scope_paths(user, permission)
-    conditions = [unit_cls.id.in_(ids)] if ids else []
-    conditions += [unit_cls.path.startswith(p) for p in prefixes]
-    return or_(*conditions) if conditions else false()
-
-
 def _transferred_out(user: Any) -> Select:
     """Return a SELECT of requests that left one of the user's units (read-only there)."""
     left = (
         select(Transfer.request_id)
         .join(Unit, Unit.id == Transfer.from_unit_id)
-        .where(_scope_condition(user, Permission.VIEW_REQUESTS))
+        .where(scope_condition(user, Permission.VIEW_REQUESTS))
     )
     return select(PressRequest).join(Unit, PressRequest.unit_id == Unit.id).where(PressRequest.id.in_(left))
 
@@ -124,7 +118,7 @@ def _transferred_out(user: Any) -> Select:
 def _scope_units(user: Any) -> list[Any]:
     """Return (id, name) rows of the units the user sees, for the filter; no ORM objects to build."""
     return list(db.session.execute(
-        select(Unit.id, Unit.name).where(_scope_condition(user, Permission.VIEW_REQUESTS)).order_by(Unit.path)
+        select(Unit.id, Unit.name).where(scope_condition(user, Permission.VIEW_REQUESTS)).order_by(Unit.path)
     ))
 
 
@@ -188,7 +182,7 @@ def _apply_filters(stmt: Select, form: forms.QueueFilterForm) -> Select:
 @bp.get("/")
 @login_required
 @permission_required(Permission.VIEW_REQUESTS)
-def queue():  # type: ignore[no-untyped-def]
+def queue():
     """List the requests the user works on, with filters, search, sorting and pages."""
     user = current_user
     tabs = _tabs_for(user)
@@ -224,7 +218,7 @@ def queue():  # type: ignore[no-untyped-def]
 def _units_with(user: Any, permission: Permission) -> list[Unit]:
     """Return the active units where the user holds a permission."""
     return list(db.session.execute(
-        select(Unit).where(Unit.is_active.is_(True), _scope_condition(user, permission)).order_by(Unit.path)
+        select(Unit).where(Unit.is_active.is_(True), scope_condition(user, permission)).order_by(Unit.path)
     ).scalars())
 
 
@@ -337,7 +331,7 @@ def _journalist_data(form: forms.IntakeForm, picked: Journalist | None) -> svc.J
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @permission_required(Permission.LOG_REQUEST)
-def new():  # type: ignore[no-untyped-def]
+def new():
     """Log a request that reached the unit by any channel."""
     user = current_user
     units = _units_with(user, Permission.LOG_REQUEST)
@@ -352,7 +346,7 @@ def new():  # type: ignore[no-untyped-def]
         if len(units) == 1:
             form.unit.data = units[0].id
 
-    def page(status: int):  # type: ignore[no-untyped-def]
+    def page(status: int):
         return render_template("press_requests/new.html", form=form, search=search, matches=matches,
                                picked=picked), status
 
@@ -398,66 +392,6 @@ def new():  # type: ignore[no-untyped-def]
 
 # --------------------------------------------------------------------------- the request page
 
-AUDIT_LABELS = ACTION_LABELS  # one list of words for audit actions (spokes/audit/labels.py)
-ACTOR_LABELS = {"journalist": _l("Phóng viên"), "system": _l("Hệ thống")}
-
-
-@dataclass
-class TimelineEntry:
-    """One line of the request's history, ready to show."""
-
-    at: datetime
-    actor: Any
-    label: Any
-    details: list[tuple[Any, str]] = field(default_factory=list)
-    public: bool = False
-
-
-def _as_time(value: Any) -> str:
-    if not value:
-        return ""
-    try:
-        return vn_datetime(datetime.fromisoformat(str(value)))
-    except ValueError:
-        return str(value)
-
-
-def _timeline(events: list[AuditEvent]) -> list[TimelineEntry]:
-    """Turn the request's audit events into readable lines."""
-    entries = []
-    for e in events:
-        before, after = e.before or {}, e.after or {}
-        details: list[tuple[Any, str]] = []
-        if before.get("state") and after.get("state") and before["state"] != after["state"]:
-            details.append((_l("Trạng thái"), f"{state_label(before['state'])} → {state_label(after['state'])}"))
-        if e.action == "request.received":
-            details.append((_l("Đơn vị"), str(after.get("unit") or "")))
-            details.append((_l("Hạn trả lời"), _as_time(after.get("due_at"))))
-        if isinstance(after.get("assignee"), dict):
-            details.append((_l("Người được giao"), str(after["assignee"].get("name") or "")))
-        if after.get("from_unit"):
-            details.append((_l("Chuyển"), f"{after['from_unit']} → {after.get('to_unit')}"))
-        new_due = after.get("new_due_at") or (after.get("due_at") if e.action == "request.transfer" else None)
-        if new_due:
-            details.append((_l("Hạn mới"), _as_time(new_due)))
-        if after.get("amount"):
-            details.append((_l("Gia hạn thêm"), str(after["amount"])))
-        if isinstance(after.get("refusal_ground"), dict):
-            ground = after["refusal_ground"]
-            details.append((_l("Căn cứ từ chối"), f"{ground.get('text')} ({ground.get('source')})"))
-        if after.get("refusal_reason"):
-            details.append((_l("Lý do từ chối"), str(after["refusal_reason"])))
-        if after.get("comment"):
-            details.append((_l("Ý kiến"), str(after["comment"])))
-        if after.get("reason"):
-            details.append((_l("Lý do"), stored_text(str(after["reason"]))))
-        entries.append(TimelineEntry(
-            at=e.created_at, actor=ACTOR_LABELS.get(e.actor_label, e.actor_label),
-            label=AUDIT_LABELS.get(e.action, e.action), details=details, public=bool(e.public),
-        ))
-    return entries
-
-
 ANSWER_STATUS_LABELS = {
     AnswerStatus.DRAFT.value: _l("Đang soạn"),
     AnswerStatus.SUBMITTED.value: _l("Đã trình, chờ duyệt"),
@@ -493,21 +427,8 @@ def _skipped_days(explanation: dict[str, Any]) -> list[tuple[str, str]]:
     return days
 
 
-FORM_CLASSES: dict[Verb, type] = {
-    Verb.REASSIGN: forms.ReassignForm,
-    Verb.AUTHORISE: forms.AuthoriseForm,
-    Verb.DRAFT: forms.DraftForm,
-    Verb.SUBMIT: forms.SubmitDraftForm,
-    Verb.APPROVE: forms.ApproveForm,
-    Verb.RETURN: forms.ReturnForm,
-    Verb.SEND: forms.SendForm,
-    Verb.TRANSFER: forms.TransferForm,
-    Verb.EXTEND: forms.ExtendForm,
-    Verb.REOPEN: forms.ReopenForm,
-    Verb.WITHDRAW: forms.WithdrawForm,
-    Verb.NOTE: forms.NoteForm,
-    Verb.MESSAGE: forms.MessageForm,
-}
+# The form each verb posts, from the action registry (spokes/press_requests/actions.py).
+FORM_CLASSES: dict[Verb, type] = {verb: spec.form for verb, spec in VERBS.items()}
 
 
 def _distinct(users: Any) -> list[User]:
@@ -582,7 +503,7 @@ def _load(request_id: int) -> PressRequest:
     return req
 
 
-def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any] | None = None):  # type: ignore[no-untyped-def]
+def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any] | None = None):
     """Render the request page; ``failed`` holds a submitted form to show with its errors."""
     user = current_user
     draft, final = svc.answers_on_file(req)
@@ -641,7 +562,7 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         "can_publish": can_publish_request(user, req, final),
         "allowed": allowed,
         "forms": action_forms,
-        "timeline": _timeline(events),
+        "timeline": history.staff_history(events, state_label),
         "assignments": assignments,
         "unit_names": unit_names,
         "notes": [m for m in messages if m.kind == MessageKind.INTERNAL_NOTE.value],
@@ -651,7 +572,7 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         "attachments": attachment_rows,
         "Verb": Verb,
         "article_link": _web_link(req.article_url),
-        "deadline_start": _as_time((req.deadline_explanation or {}).get("start")),
+        "deadline_start": history.as_time((req.deadline_explanation or {}).get("start")),
         "skipped_days": _skipped_days(req.deadline_explanation or {}),
         "form_labels": {k.value: v for k, v in forms.FORM_LABELS.items()},
         "answer_status_labels": ANSWER_STATUS_LABELS,
@@ -664,14 +585,14 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
 
 @bp.get("/<int:request_id>")
 @login_required
-def detail(request_id: int):  # type: ignore[no-untyped-def]
+def detail(request_id: int):
     """Show a request: deadline and its explanation, answer, notes, history and actions."""
     return _render_detail(_load(request_id))
 
 
 @bp.get("/<int:request_id>/attachments/<int:attachment_id>")
 @login_required
-def attachment(request_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def attachment(request_id: int, attachment_id: int):
     """Send an attachment of a request the user may view."""
     req = _load(request_id)
     att = db.session.get(Attachment, attachment_id)
@@ -710,7 +631,7 @@ SUCCESS = {
 UNVERSIONED = frozenset({Verb.NOTE, Verb.MESSAGE})
 
 
-def _act(request_id: int, verb: Verb, run: Callable[[PressRequest, Any], None]):  # type: ignore[no-untyped-def]
+def _act(request_id: int, verb: Verb, run: Callable[[PressRequest, Any], None]):
     """Run one action: lock and load (404), authorise (403), validate (400), call the service, commit.
 
     The request row is locked first (``lock_request``), so whoever comes second waits for the
@@ -742,7 +663,7 @@ def _act(request_id: int, verb: Verb, run: Callable[[PressRequest, Any], None]):
     return redirect(url_for(".detail", request_id=request_id))
 
 
-def _conflict(request_id: int, err: DomainError):  # type: ignore[no-untyped-def]
+def _conflict(request_id: int, err: DomainError):
     """Render the 409 page: why the action was refused, who changed the request last, and a reload link."""
     req = db.session.get(PressRequest, request_id)
     change = getattr(err, "change", None)
@@ -773,7 +694,7 @@ def _user_choice(user_id: int) -> User:
 
 @bp.post("/<int:request_id>/reassign")
 @login_required
-def reassign(request_id: int):  # type: ignore[no-untyped-def]
+def reassign(request_id: int):
     """Give the request to another spokesperson, with a reason."""
     return _act(request_id, Verb.REASSIGN, lambda req, form: svc.reassign(
         current_user, req, _user_choice(form.assignee.data), form.reason.data))
@@ -781,7 +702,7 @@ def reassign(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/authorise")
 @login_required
-def authorise(request_id: int):  # type: ignore[no-untyped-def]
+def authorise(request_id: int):
     """Authorise a deputy to speak on this case until an end date."""
     return _act(request_id, Verb.AUTHORISE, lambda req, form: svc.authorise_for_case(current_user, req, svc.CaseAuthorisation(
         user=_user_choice(form.user.data), title=form.title.data, document_number=form.document_number.data,
@@ -806,35 +727,35 @@ def _save_draft(req: PressRequest, form: forms.DraftForm) -> None:
 
 @bp.post("/<int:request_id>/draft")
 @login_required
-def draft(request_id: int):  # type: ignore[no-untyped-def]
+def draft(request_id: int):
     """Save the draft answer or proposed refusal."""
     return _act(request_id, Verb.DRAFT, _save_draft)
 
 
 @bp.post("/<int:request_id>/submit")
 @login_required
-def submit(request_id: int):  # type: ignore[no-untyped-def]
+def submit(request_id: int):
     """Send the draft to the head for approval."""
     return _act(request_id, Verb.SUBMIT, lambda req, form: svc.submit_draft(current_user, req))
 
 
 @bp.post("/<int:request_id>/approve")
 @login_required
-def approve(request_id: int):  # type: ignore[no-untyped-def]
+def approve(request_id: int):
     """Approve the submitted draft; the answer or refusal goes to the journalist."""
     return _act(request_id, Verb.APPROVE, lambda req, form: svc.approve(current_user, req))
 
 
 @bp.post("/<int:request_id>/return")
 @login_required
-def return_draft(request_id: int):  # type: ignore[no-untyped-def]
+def return_draft(request_id: int):
     """Return the submitted draft with a comment."""
     return _act(request_id, Verb.RETURN, lambda req, form: svc.return_draft(current_user, req, form.comment.data))
 
 
 @bp.post("/<int:request_id>/send")
 @login_required
-def send(request_id: int):  # type: ignore[no-untyped-def]
+def send(request_id: int):
     """Send the draft without approval (approval off, or the head sends it)."""
     return _act(request_id, Verb.SEND, lambda req, form: svc.send_directly(current_user, req))
 
@@ -848,35 +769,35 @@ def _transfer(req: PressRequest, form: forms.TransferForm) -> None:
 
 @bp.post("/<int:request_id>/transfer")
 @login_required
-def transfer(request_id: int):  # type: ignore[no-untyped-def]
+def transfer(request_id: int):
     """Transfer the request to the competent unit, with a reason."""
     return _act(request_id, Verb.TRANSFER, _transfer)
 
 
 @bp.post("/<int:request_id>/extend")
 @login_required
-def extend(request_id: int):  # type: ignore[no-untyped-def]
+def extend(request_id: int):
     """Extend the deadline where the rule allows it."""
     return _act(request_id, Verb.EXTEND, lambda req, form: svc.extend(current_user, req, form.amount.data, form.reason.data))
 
 
 @bp.post("/<int:request_id>/reopen")
 @login_required
-def reopen(request_id: int):  # type: ignore[no-untyped-def]
+def reopen(request_id: int):
     """Reopen an answered or refused request, with a reason."""
     return _act(request_id, Verb.REOPEN, lambda req, form: svc.reopen(current_user, req, form.reason.data))
 
 
 @bp.post("/<int:request_id>/withdraw")
 @login_required
-def withdraw(request_id: int):  # type: ignore[no-untyped-def]
+def withdraw(request_id: int):
     """Record that the journalist withdrew the request (by phone, in writing…)."""
     return _act(request_id, Verb.WITHDRAW, lambda req, form: svc.withdraw(current_user, req, form.reason.data))
 
 
 @bp.post("/<int:request_id>/journalist")
 @login_required
-def update_journalist(request_id: int):  # type: ignore[no-untyped-def]
+def update_journalist(request_id: int):
     """Copy the details given with this request into the journalist record staff hold (audited)."""
     req = _load(request_id)
     if not policies.can_update_journalist(current_user, req):
@@ -894,7 +815,7 @@ def update_journalist(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/note")
 @login_required
-def note(request_id: int):  # type: ignore[no-untyped-def]
+def note(request_id: int):
     """Add an internal note, which never reaches the journalist."""
     return _act(request_id, Verb.NOTE, lambda req, form: svc.add_message(
         current_user, req, MessageKind.INTERNAL_NOTE, form.body.data))
@@ -902,7 +823,7 @@ def note(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/message")
 @login_required
-def message(request_id: int):  # type: ignore[no-untyped-def]
+def message(request_id: int):
     """Send a message to the journalist."""
     return _act(request_id, Verb.MESSAGE, lambda req, form: svc.add_message(
         current_user, req, MessageKind.TO_JOURNALIST, form.body.data))

@@ -9,14 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from spokes.auth.permissions import Permission, Role
-from spokes.auth.policies import permissions_in, scope_paths
+from spokes.auth.policies import permissions_in
 from spokes.extensions import db
 from spokes.press_requests.models import RequestState
+from spokes.press_requests.services import final_answer
 from spokes.responses.models import AnswerKind
 from spokes.units.models import Unit
+from spokes.units.policies import scope_condition
 
 if TYPE_CHECKING:
     from spokes.press_requests.models import PressRequest
@@ -31,12 +33,7 @@ def can_publish_in(user: Any, unit: Unit) -> bool:
 
 def publish_units(user: Any) -> list[Unit]:
     """Return the active units in whose name the user may publish, by name."""
-    ids, prefixes = scope_paths(user, Permission.PUBLISH)
-    if not ids and not prefixes:
-        return []
-    conditions = [Unit.id.in_(ids)] if ids else []
-    conditions += [Unit.path.startswith(p) for p in prefixes]
-    stmt = select(Unit).where(Unit.is_active.is_(True), or_(*conditions)).order_by(Unit.name)
+    stmt = select(Unit).where(Unit.is_active.is_(True), scope_condition(user, Permission.PUBLISH)).order_by(Unit.name)
     return list(db.session.execute(stmt).scalars())
 
 
@@ -64,7 +61,6 @@ def can_publish_request(user: Any, req: PressRequest, final: Any = _UNKNOWN) -> 
     if not getattr(user, "is_authenticated", False) or not can_publish_in(user, req.unit):
         return False
     if final is _UNKNOWN:
-        from spokes.press_requests.services import final_answer
 
         final = final_answer(req)
     return request_problem(req, final) is None

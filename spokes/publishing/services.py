@@ -19,15 +19,22 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
+from spokes.attachments import store as attachments
+from spokes.attachments.models import Attachment
 from spokes.audit import services as audit
 from spokes.auth.models import User
+from spokes.core import events
 from spokes.core.clock import VN_TZ, now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.markdown import plain_text
 from spokes.core.search import index_object, matching_ids
 from spokes.core.text import slugify
+from spokes.deadlines import services as deadlines
+from spokes.deadlines.calendar import to_vn
+from spokes.deadlines.services import rulebook_on
 from spokes.extensions import db
-from spokes.press_requests.models import Attachment, PressRequest, RequestState
+from spokes.press_requests.models import PressRequest, RequestState
+from spokes.press_requests.services import final_answer
 from spokes.publishing import policies
 from spokes.publishing.models import Publication, PublicationKind, PublicationRevision, RecurringDuty
 from spokes.responses.models import Answer
@@ -142,7 +149,6 @@ def live_publication_for(req: PressRequest) -> Publication | None:
 
 def emergency_due_at(event_at: datetime) -> datetime:
     """Return when a statement on a sudden event is due: the rulebook's emergency rule (24 hours)."""
-    from spokes.deadlines import services as deadlines
 
     try:
         return deadlines.compute("emergency", event_at).result.due_at
@@ -169,8 +175,6 @@ def notice_warning(conference_at: datetime | None, notice_at: datetime, books: l
     """
     if conference_at is None:
         return None
-    from spokes.deadlines.calendar import to_vn
-    from spokes.deadlines.services import rulebook_on
 
     book = rulebook_on(to_vn(conference_at).date(), books)
     if book is None or not book.press_conference_notice_hours:
@@ -271,7 +275,6 @@ def _create(actor: User, unit: Unit, kind: str, data: PublicationData, *, req: P
 def _attach_upload(actor: User, pub: Publication, upload: Upload | None) -> None:
     if upload is None:
         return
-    from spokes.press_requests import attachments
 
     attachments.store(upload.stream, upload.filename, max_bytes=upload.max_bytes, allowed=PUBLIC_FILE_KINDS,
                       purpose="publication", publication_id=pub.id, uploaded_by=actor, is_public=True)
@@ -286,7 +289,6 @@ def publish_answer(actor: User, req: PressRequest, data: PublicationData, *,
     """
     if not policies.can_publish_in(actor, req.unit):
         raise NotAllowed(_("Bạn không có quyền đăng tin nhân danh đơn vị này."))
-    from spokes.press_requests.services import final_answer
 
     answer = final_answer(req)
     problem = policies.request_problem(req, answer)
@@ -309,9 +311,7 @@ def publish_answer(actor: User, req: PressRequest, data: PublicationData, *,
     _attach_upload(actor, pub, upload)
     audit.record("request.published", actor=actor, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
                  public=True, after={"publication_slug": pub.slug, "title": pub.title})
-    from spokes.notifications import events as notify
-
-    notify.publication_published(req, pub, actor=actor)
+    events.request_published.send(req, publication=pub, actor=actor)
     return pub
 
 
@@ -642,53 +642,6 @@ def units_with_items() -> list[Unit]:
     return list(db.session.execute(
         select(Unit).where(exists().where(Publication.unit_id == Unit.id)).order_by(Unit.name)
     ).scalars())
-
-
-@dataclass
-class PublicSpeaker:
-    """A current designation as the public sees it (SP-07): no private data."""
-
-    kind: str
-    name: str
-    title: str
-    phone: str | None
-    email: str | None
-    document_number: str
-    document_date: date
-    valid_from: date
-    valid_to: date | None
-    topic: str | None
-    unit: Unit | None = None
-
-
-_KIND_ORDER = {DesignationKind.DESIGNATED.value: 0, DesignationKind.HEAD.value: 1, DesignationKind.AUTHORISED.value: 2}
-
-
-def current_speakers(unit: Unit | None = None, on: date | None = None) -> list[PublicSpeaker]:
-    """Return the current designations (of one unit, or of every active unit): one query."""
-    from sqlalchemy.orm import contains_eager
-
-    on = on or today_vn()
-    stmt = (
-        select(Designation)
-        .join(User, User.id == Designation.user_id)
-        .join(Unit, Unit.id == Designation.unit_id)
-        .options(contains_eager(Designation.user), contains_eager(Designation.unit))
-        .where(current_designation_filter(on), User.active.is_(True), Unit.is_active.is_(True))
-        .order_by(Unit.path, Designation.valid_from, Designation.id)
-    )
-    if unit is not None:
-        stmt = stmt.where(Designation.unit_id == unit.id)
-    rows = db.session.execute(stmt).scalars().unique().all()
-    speakers = [
-        PublicSpeaker(kind=d.kind, name=d.user.name, title=d.title or d.user.title or "", phone=d.public_phone,
-                      email=d.public_email, document_number=d.document_number, document_date=d.document_date,
-                      valid_from=d.valid_from, valid_to=d.valid_to, topic=d.topic, unit=d.unit)
-        for d in rows
-    ]
-    if unit is not None:
-        speakers.sort(key=lambda s: _KIND_ORDER.get(s.kind, 9))
-    return speakers
 
 
 @dataclass

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 
-from spokes.core.params import id_arg, page_arg
+from spokes.attachments.models import Attachment
+from spokes.attachments.store import send_attachment
 from spokes.core import pagecache
 from spokes.core.errors import DomainError
 from spokes.core.markdown import render_markdown
 from spokes.core.pagecache import public_page
+from spokes.core.params import id_arg, page_arg
 from spokes.core.uploads import UploadRejected
+from spokes.deadlines.services import load_rulebooks
 from spokes.extensions import db
-from spokes.press_requests.models import Attachment, PressRequest
+from spokes.press_requests.models import PressRequest
+from spokes.press_requests.services import final_answer
 from spokes.publishing import feeds, policies, services
 from spokes.publishing.forms import (
     AnswerPublicationForm,
@@ -29,7 +33,7 @@ from spokes.publishing.forms import (
 from spokes.publishing.labels import KIND_HELP, KIND_LABELS, kind_label
 from spokes.publishing.models import Publication, PublicationKind, PublicationRevision, RecurringDuty
 from spokes.units.models import Unit
-from spokes.units.services import resolve_unit
+from spokes.units.services import current_speakers, resolve_unit
 
 bp = Blueprint("publishing", __name__)
 bp.add_app_template_filter(kind_label, "kind_label")
@@ -88,14 +92,14 @@ def _unit_or_404(code: str) -> Unit:
 
 @bp.get("/")
 @public_page()
-def home():  # type: ignore[no-untyped-def]
+def home():
     """Show the latest published answers and statements, in the portal style."""
     return render_template("publishing/home.html", items=services.latest(HOME_LIMIT))
 
 
 @bp.get("/news")
 @public_page(query=("unit", "kind", "month", "page"))
-def news():  # type: ignore[no-untyped-def]
+def news():
     """List the items, filtered by unit, kind and month, with accent-insensitive search."""
     code = (request.args.get("unit") or "").strip()
     flt = services.NewsFilter(
@@ -121,7 +125,7 @@ def news():  # type: ignore[no-untyped-def]
 
 @bp.get("/news/<slug>")
 @public_page()
-def item(slug: str):  # type: ignore[no-untyped-def]
+def item(slug: str):
     """Show one item: its body, or the withdrawal notice; its correction and earlier versions."""
     pub = _load(slug)
     return render_template("publishing/item.html", pub=pub, files=services.public_files(pub),
@@ -130,7 +134,7 @@ def item(slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/news/<slug>/revisions/<int:number>")
-def revision(slug: str, number: int):  # type: ignore[no-untyped-def]
+def revision(slug: str, number: int):
     """Show an earlier version of a corrected item, as it read before the correction."""
     pub = _load(slug)
     if number == pub.revision_number:
@@ -143,33 +147,30 @@ def revision(slug: str, number: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/news/<slug>/files/<int:attachment_id>")
-def file(slug: str, attachment_id: int):  # type: ignore[no-untyped-def]
+def file(slug: str, attachment_id: int):
     """Download a public file of an item."""
-    from spokes.press_requests.attachments import servable_path
 
     pub = _load(slug)
-    attachment = next((a for a in services.public_files(pub) if a.id == attachment_id), None)
-    path = servable_path(attachment) if attachment is not None else None
-    if path is None:
+    response = send_attachment(next((a for a in services.public_files(pub) if a.id == attachment_id), None))
+    if response is None:
         abort(404)
-    return send_file(path, mimetype=attachment.mime_type, as_attachment=True,
-                     download_name=attachment.display_name)
+    return response
 
 
 @bp.get("/units/<code>")
-def unit_page(code: str):  # type: ignore[no-untyped-def]
+def unit_page(code: str):
     """Show a unit's items, its current spokespersons, its feeds and the widget snippet."""
     unit = _unit_or_404(code)
     pagination = db.paginate(services.news_query(services.NewsFilter(unit=unit)), page=_page(),
                              per_page=current_app.config["PAGE_SIZE"], error_out=False)
     widget_url = feeds.absolute("publishing.widget", code=unit.code)
     return render_template("publishing/unit.html", unit=unit, pagination=pagination,
-                           speakers=services.current_speakers(unit), widget_url=widget_url)
+                           speakers=current_speakers(unit), widget_url=widget_url)
 
 
 @bp.get("/units/<code>/widget")
 @public_page(query=("n",))
-def widget(code: str):  # type: ignore[no-untyped-def]
+def widget(code: str):
     """Show a minimal, frameable list of the unit's latest items for its own portal."""
     unit = _unit_or_404(code)
     limit = min(max(request.args.get("n", WIDGET_DEFAULT, type=int) or WIDGET_DEFAULT, 1), WIDGET_MAX)
@@ -193,25 +194,25 @@ def _feed(fmt: str, unit: Unit | None) -> Response:
 
 
 @bp.get("/feed.atom")
-def feed_atom():  # type: ignore[no-untyped-def]
+def feed_atom():
     """Serve the site-wide Atom feed."""
     return _feed("atom", None)
 
 
 @bp.get("/feed.rss")
-def feed_rss():  # type: ignore[no-untyped-def]
+def feed_rss():
     """Serve the site-wide RSS feed."""
     return _feed("rss", None)
 
 
 @bp.get("/units/<code>/feed.atom")
-def unit_feed_atom(code: str):  # type: ignore[no-untyped-def]
+def unit_feed_atom(code: str):
     """Serve a unit's Atom feed."""
     return _feed("atom", _unit_or_404(code))
 
 
 @bp.get("/units/<code>/feed.rss")
-def unit_feed_rss(code: str):  # type: ignore[no-untyped-def]
+def unit_feed_rss(code: str):
     """Serve a unit's RSS feed."""
     return _feed("rss", _unit_or_404(code))
 
@@ -221,7 +222,7 @@ def unit_feed_rss(code: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/staff/publications")
 @login_required
-def staff_list():  # type: ignore[no-untyped-def]
+def staff_list():
     """List the publications of the units in whose name the user may publish."""
     units = policies.publish_units(current_user)
     if not units:
@@ -230,7 +231,6 @@ def staff_list():  # type: ignore[no-untyped-def]
     shown = [u for u in units if u.id == unit_id] or units
     pagination = db.paginate(services.staff_query(shown), page=_page(),
                              per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    from spokes.deadlines.services import load_rulebooks
 
     books = load_rulebooks()
     warnings = {pub.id: services.warnings_for(pub, books) for pub in pagination.items}
@@ -248,7 +248,7 @@ def _upload(form: Any) -> services.Upload | None:
 
 @bp.route("/staff/publications/new", methods=["GET", "POST"])
 @login_required
-def new():  # type: ignore[no-untyped-def]
+def new():
     """Publish the answer to a request (?request_id=N) or a statement made without a request."""
     raw_request_id = request.args.get("request_id")
     request_id = id_arg("request_id")
@@ -259,8 +259,7 @@ def new():  # type: ignore[no-untyped-def]
     return _new_statement()
 
 
-def _new_answer(request_id: int):  # type: ignore[no-untyped-def]
-    from spokes.press_requests.services import final_answer
+def _new_answer(request_id: int):
 
     req = db.get_or_404(PressRequest, request_id)
     if not policies.can_publish_in(current_user, req.unit):
@@ -292,7 +291,7 @@ def _new_answer(request_id: int):  # type: ignore[no-untyped-def]
                            files=services.answer_files(answer)), (400 if form.errors else 200)
 
 
-def _new_statement():  # type: ignore[no-untyped-def]
+def _new_statement():
     units = policies.publish_units(current_user)
     if not units:
         abort(403)
@@ -336,7 +335,7 @@ def _staff_pub(pub_id: int) -> Publication:
 
 @bp.route("/staff/publications/<int:pub_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(pub_id: int):  # type: ignore[no-untyped-def]
+def edit(pub_id: int):
     """Correct a published item: the previous version stays public as a revision."""
     pub = _staff_pub(pub_id)
     form = CorrectionForm()
@@ -355,7 +354,7 @@ def edit(pub_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/staff/publications/<int:pub_id>/withdraw", methods=["GET", "POST"])
 @login_required
-def withdraw(pub_id: int):  # type: ignore[no-untyped-def]
+def withdraw(pub_id: int):
     """Withdraw a published item, leaving a public notice with the reason."""
     pub = _staff_pub(pub_id)
     form = WithdrawForm()
@@ -372,7 +371,7 @@ def withdraw(pub_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/staff/duties")
 @login_required
-def duties():  # type: ignore[no-untyped-def]
+def duties():
     """List the recurring duties of the user's units (heads may add and edit them)."""
     managed = policies.duty_units(current_user)
     units = {u.id: u for u in [*policies.publish_units(current_user), *managed]}
@@ -391,7 +390,7 @@ def _duty_form(units: list[Unit]) -> DutyForm:
 
 @bp.route("/staff/duties/new", methods=["GET", "POST"])
 @login_required
-def new_duty():  # type: ignore[no-untyped-def]
+def new_duty():
     """Add a recurring duty to a unit the user heads."""
     units = policies.duty_units(current_user)
     if not units:
@@ -411,7 +410,7 @@ def new_duty():  # type: ignore[no-untyped-def]
 
 @bp.route("/staff/duties/<int:duty_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_duty(duty_id: int):  # type: ignore[no-untyped-def]
+def edit_duty(duty_id: int):
     """Change a recurring duty of a unit the user heads."""
     duty = db.get_or_404(RecurringDuty, duty_id)
     if not policies.can_manage_duties(current_user, duty.unit):

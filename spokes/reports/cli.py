@@ -12,6 +12,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from spokes.core.forms import DATE_FORMATS
+from spokes.units.models import Unit
 
 def _fail(message: str) -> NoReturn:
     """Print a Vietnamese error on stderr and exit with the usage-error code 2."""
@@ -52,7 +53,6 @@ def report_command(unit_code: str, start: str | None, end: str | None, fmt: str,
     from spokes.reports import exports
     from spokes.reports.docx import report_docx
     from spokes.reports.services import ReportInputError, ReportScope, build_report, make_period
-    from spokes.units.models import Unit
 
     unit = db.session.execute(select(Unit).where(Unit.code == unit_code.strip())).scalar_one_or_none()
     if unit is None:

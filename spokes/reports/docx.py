@@ -24,6 +24,7 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from spokes.admin.models import SiteSetting
 from spokes.deadlines.calendar import VN_TZ
 from spokes.extensions import db
 from spokes.press_requests.labels import channel_label, type_label
@@ -53,7 +54,6 @@ def place_name(unit: Unit) -> str:
     province at or above the unit gives it, without its "Ủy ban nhân dân huyện" prefix
     (a district department writes "An Minh", as its district does).
     """
-    from spokes.admin.models import SiteSetting
 
     setting = db.session.get(SiteSetting, PLACE_SETTING)
     if setting is not None and setting.value.strip():

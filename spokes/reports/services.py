@@ -29,6 +29,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.functions import FunctionElement
 
+from spokes.auth.models import User
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import scope_paths
 from spokes.core.clock import now
@@ -714,7 +715,6 @@ class Signer:
 
 def report_signer(unit: Unit, on: date) -> Signer:
     """Return the unit's current head (người đứng đầu) designation as the report's signer."""
-    from spokes.auth.models import User
 
     row = db.session.execute(
         select(Designation.title, User.name)

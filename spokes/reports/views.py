@@ -162,7 +162,7 @@ def chart_data(report: Report) -> dict[str, Any]:
 @bp.get("/")
 @login_required
 @permission_required(Permission.VIEW_REPORTS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     """Show the report of a period for a unit or the user's whole reach, with charts and tables."""
     form = ReportFilterForm(formdata=request.args)
     scope = _resolve(form)
@@ -184,7 +184,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.get("/requests")
 @login_required
 @permission_required(Permission.VIEW_REPORTS)
-def requests():  # type: ignore[no-untyped-def]
+def requests():
     """List exactly the requests behind one figure of a report, with pages."""
     form = DrillDownForm(formdata=request.args)
     scope = _resolve(form)
@@ -217,7 +217,7 @@ EXPORT_TYPES = {
 @bp.get("/export.<fmt>")
 @login_required
 @permission_required(Permission.VIEW_REPORTS)
-def export(fmt: str):  # type: ignore[no-untyped-def]
+def export(fmt: str):
     """Download the report as XLSX, CSV (``table=requests`` for the request list) or the DOCX report."""
     if fmt not in EXPORT_TYPES:
         abort(404)

@@ -35,13 +35,26 @@ def can_manage_unit_designations(user: Any, unit: Unit) -> bool:
     return _can_manage_unit_designations(user, unit)
 
 
-def scope_condition(user: Any, permission: Permission) -> Any:
-    """Return an SQL condition on ``Unit`` matching the units where the user holds the permission."""
+def may_pass_on_speaking(user: Any, unit_id: int) -> bool:
+    """Tell whether the user may hand the unit's speaking on to someone else for a case (SP-05, SP-06).
+
+    Only the unit's head may: an authorised speaker (or anyone else holding a right to
+    authorise through a wider role) cannot delegate further. The one SP-06 rule for cases,
+    read by the request page's policy and by the service that records the authorisation.
+    """
+    return any(m.unit_id == unit_id and m.role == Role.HEAD.value for m in getattr(user, "memberships", ()))
+
+
+def scope_condition(user: Any, permission: Permission, unit_cls: Any = Unit) -> Any:
+    """Return an SQL condition on ``Unit`` (or an alias of it) matching the units where the user holds the permission.
+
+    The one unit-scope condition: every list, queue, report and menu of units filters with it.
+    """
     ids, prefixes = scope_paths(user, permission)
     conditions: list[Any] = []
     if ids:
-        conditions.append(Unit.id.in_(ids))
-    conditions.extend(Unit.path.startswith(prefix) for prefix in prefixes)
+        conditions.append(unit_cls.id.in_(ids))
+    conditions.extend(unit_cls.path.startswith(prefix) for prefix in prefixes)
     return or_(*conditions) if conditions else false()
 
 

@@ -14,18 +14,19 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
+from spokes.attachments.store import PUBLIC_KINDS, store
 from spokes.audit import services as audit
 from spokes.auth.models import User
 from spokes.auth.permissions import Permission
-from spokes.auth.policies import scope_paths
 from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.text import fold
 from spokes.extensions import db
+from spokes.press_requests.models import OPEN_STATES, PressRequest
 from spokes.units.models import HISTORICAL_KINDS, Designation, DesignationKind, Unit, UnitKind
-from spokes.units.policies import can_create_root_unit, can_manage_unit, can_manage_unit_designations
+from spokes.units.policies import can_create_root_unit, can_manage_unit, can_manage_unit_designations, scope_condition
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,57 @@ def current_designation_filter(on: date) -> Any:
         Designation.valid_from <= on,
         or_(Designation.valid_to.is_(None), Designation.valid_to >= on),
     )
+
+
+@dataclass
+class PublicSpeaker:
+    """A current designation as the public sees it (SP-07): no private data.
+
+    The one read model of a published spokesperson: the directory, the publishing pages,
+    the handbook and the public API all show this.
+    """
+
+    kind: str
+    name: str
+    title: str
+    phone: str | None
+    email: str | None
+    document_number: str
+    document_date: date
+    valid_from: date
+    valid_to: date | None
+    topic: str | None
+    unit: Unit | None = None
+
+    @classmethod
+    def of(cls, d: Designation, *, with_unit: bool = False) -> PublicSpeaker:
+        """Return what the public may see of a designation (its user loaded)."""
+        return cls(kind=d.kind, name=d.user.name, title=d.title or d.user.title or "", phone=d.public_phone,
+                   email=d.public_email, document_number=d.document_number, document_date=d.document_date,
+                   valid_from=d.valid_from, valid_to=d.valid_to, topic=d.topic, unit=d.unit if with_unit else None)
+
+
+_KIND_ORDER = {DesignationKind.DESIGNATED.value: 0, DesignationKind.HEAD.value: 1, DesignationKind.AUTHORISED.value: 2}
+
+
+def current_speakers(unit: Unit | None = None, on: date | None = None) -> list[PublicSpeaker]:
+    """Return the current designations (of one unit, or of every active unit): one query."""
+    on = on or today_vn()
+    stmt = (
+        select(Designation)
+        .join(User, User.id == Designation.user_id)
+        .join(Unit, Unit.id == Designation.unit_id)
+        .options(contains_eager(Designation.user), contains_eager(Designation.unit))
+        .where(current_designation_filter(on), User.active.is_(True), Unit.is_active.is_(True))
+        .order_by(Unit.path, Designation.valid_from, Designation.id)
+    )
+    if unit is not None:
+        stmt = stmt.where(Designation.unit_id == unit.id)
+    rows = db.session.execute(stmt).scalars().unique().all()
+    speakers = [PublicSpeaker.of(d, with_unit=True) for d in rows]
+    if unit is not None:
+        speakers.sort(key=lambda s: _KIND_ORDER.get(s.kind, 9))
+    return speakers
 
 
 def set_parent(unit: Unit, parent: Unit | None) -> None:
@@ -110,17 +162,13 @@ def read_units_csv(text: str) -> list[dict[str, str]]:
 def units_without_spokesperson(user: Any, on: date | None = None) -> list[Unit]:
     """Return active units in the user's reach that publish no head or designated spokesperson."""
     on = on or today_vn()
-    ids, prefixes = scope_paths(user, Permission.VIEW_REPORTS)
-    scope = [Unit.id.in_(ids)] if ids else []
-    scope += [Unit.path.startswith(p) for p in prefixes]
-    if not scope:
-        return []
+    scope = scope_condition(user, Permission.VIEW_REPORTS)
     has_speaker = exists().where(
         Designation.unit_id == Unit.id,
         Designation.kind.in_([DesignationKind.HEAD.value, DesignationKind.DESIGNATED.value]),
         current_designation_filter(on),
     )
-    stmt = select(Unit).where(Unit.is_active.is_(True), or_(*scope), ~has_speaker).order_by(Unit.path)
+    stmt = select(Unit).where(Unit.is_active.is_(True), scope, ~has_speaker).order_by(Unit.path)
     return list(db.session.execute(stmt).scalars())
 
 
@@ -338,7 +386,6 @@ def move_unit(actor: Any, unit: Unit, new_parent: Unit | None) -> bool:
 
 def deactivate_unit(actor: Any, unit: Unit) -> None:
     """Stop a unit taking new requests; it and its history stay (units are never hard-deleted)."""
-    from spokes.press_requests.models import OPEN_STATES, PressRequest
 
     _require_unit_rights(actor, unit)
     if not unit.is_active:
@@ -488,7 +535,6 @@ def create_designation(actor: Any, unit: Unit, data: DesignationData, scan: Scan
     An ``authorised`` designation needs a case or a topic and an end date (SP-05), and an
     authorised speaker cannot designate anyone (SP-06).
     """
-    from spokes.press_requests.models import PressRequest
 
     if actor is not None:
         if not can_manage_unit_designations(actor, unit):
@@ -548,7 +594,6 @@ def create_designation(actor: Any, unit: Unit, data: DesignationData, scan: Scan
     )
     if scan is not None:
         # Stored last, once every rule has passed, so a refused designation leaves no file behind.
-        from spokes.press_requests.attachments import PUBLIC_KINDS, store
 
         # The decision is published with the directory (SP-07), so its scan is public.
         attachment = store(scan.stream, scan.filename, max_bytes=scan.max_bytes, allowed=PUBLIC_KINDS,

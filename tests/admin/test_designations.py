@@ -11,7 +11,7 @@ from sqlalchemy import select
 from spokes.core.clock import today_vn
 from spokes.core.errors import DomainError
 from spokes.extensions import db
-from spokes.press_requests.models import Attachment
+from spokes.attachments.models import Attachment
 from spokes.press_requests.services import current_speaker
 from spokes.units import services as units_svc
 from spokes.units.models import Designation

@@ -215,7 +215,8 @@ def _check_database(instance: LiveInstance, before_ids: set[int], outcomes: list
     from spokes.audit.services import verify_chain
     from spokes.extensions import db
     from spokes.notifications.models import OutboxMail
-    from spokes.press_requests.models import Assignment, Attachment, PressRequest
+    from spokes.attachments.models import Attachment
+    from spokes.press_requests.models import Assignment, PressRequest
 
     with instance.app_context():
         rows = db.session.execute(

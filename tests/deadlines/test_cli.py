@@ -7,7 +7,7 @@ import json
 import pytest
 
 
-def run(runner, *args: str):  # type: ignore[no-untyped-def]
+def run(runner, *args: str):
     return runner.invoke(args=["deadline", *args])
 
 

@@ -13,7 +13,7 @@ from spokes.deadlines.engine import compute_due
 OFFICIAL = shipped.load_calendar()
 
 
-def official_calendar(**extra) -> WorkCalendar:  # type: ignore[no-untyped-def]
+def official_calendar(**extra) -> WorkCalendar:
     """Build the calendar the app builds from the shipped data alone (pure: no database)."""
     days = shipped.calendar_days(OFFICIAL)
     return WorkCalendar(

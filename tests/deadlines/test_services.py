@@ -206,7 +206,7 @@ def test_recompute_reads_requests_in_batches_not_one_by_one(now, district, admin
         make_request(district["dhu"], type="information", received_at=RECEIVED)
     statements: list[str] = []
 
-    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def capture(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", capture)

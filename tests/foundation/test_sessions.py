@@ -68,7 +68,7 @@ def test_a_session_from_before_the_stamp_or_forged_is_refused(app, district, mak
 # --------------------------------------------------------------------------- issue 17: logout ends the session
 
 
-def _copy(browser, app):  # type: ignore[no-untyped-def]
+def _copy(browser, app):
     """Return a new client carrying copies of the browser's session and remember-me cookies."""
     thief = app.test_client()
     for name in ("session", "remember_token"):

@@ -150,7 +150,7 @@ def test_deadline_result_in_english(fresh_client: FlaskClient, rulebooks: None) 
         assert label not in page, label
 
 
-def test_directory_keeps_vietnamese_proper_names(fresh_client: FlaskClient, make_unit, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_directory_keeps_vietnamese_proper_names(fresh_client: FlaskClient, make_unit, make_user) -> None:
     unit = make_unit("AM-X", "Ủy ban nhân dân xã An Mỹ")
     make_user("spokesperson", unit, name="Nguyễn Văn An", title="Phó Chủ tịch", designate="designated")
     _switch_to_english(fresh_client)

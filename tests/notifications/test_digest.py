@@ -22,12 +22,12 @@ def _digests() -> list[OutboxMail]:
                                    .order_by(OutboxMail.id)).scalars())
 
 
-def _digests_at(frozen_clock, moment) -> int:  # type: ignore[no-untyped-def]
+def _digests_at(frozen_clock, moment) -> int:
     frozen_clock(moment)
     return jobs.run_digests(clock.now())
 
 
-def _head_world(commune, make_request, frozen_clock):  # type: ignore[no-untyped-def]
+def _head_world(commune, make_request, frozen_clock):
     """Give the head notices of four kinds about three requests; silence everyone else."""
     frozen_clock(vn(2026, 12, 1, 6, 0))  # Tuesday, before the digest hour
     r1 = make_request(commune.unit, actor=commune.clerk, subject="Kênh Xẻo Nhàu")
@@ -129,7 +129,7 @@ def test_two_digest_runs_at_once_send_one_digest(app, other_app, commune, make_r
     barrier = threading.Barrier(2)
     counts: list[int] = []
 
-    def work(application) -> None:  # type: ignore[no-untyped-def]
+    def work(application) -> None:
         with application.app_context():
             barrier.wait()
             counts.append(jobs.run_digests(clock.now()))

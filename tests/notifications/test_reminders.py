@@ -21,14 +21,14 @@ from spokes.press_requests.models import PressRequest
 from .conftest import VN, vn
 
 
-def _request_due(make_request, commune, due: datetime, **extra):  # type: ignore[no-untyped-def]
+def _request_due(make_request, commune, due: datetime, **extra):
     req = make_request(commune.unit, actor=commune.clerk, **extra)
     db.session.execute(update(PressRequest).where(PressRequest.id == req.id).values(due_at=due))
     db.session.commit()
     return req
 
 
-def _alerts_at(frozen_clock, moment: datetime) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def _alerts_at(frozen_clock, moment: datetime) -> list[tuple[str, str, str]]:
     """Run the reminders at a moment; return the new (kind, recipient, dedupe key) notices."""
     before = set(db.session.execute(select(Notification.id)).scalars())
     frozen_clock(moment)
@@ -169,10 +169,10 @@ def test_one_run_processes_every_due_request_in_batches_without_n_plus_one(app, 
                               .where(Notification.kind == "overdue")).scalar_one() == 46
 
 
-def _statements(run) -> int:  # type: ignore[no-untyped-def]
+def _statements(run) -> int:
     count = 0
 
-    def counter(*_args, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+    def counter(*_args, **_kwargs) -> None:
         nonlocal count
         count += 1
 

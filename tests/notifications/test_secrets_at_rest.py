@@ -24,7 +24,7 @@ T0 = vn(2026, 12, 3, 9, 0)
 TOKEN = "Zq3hT0kenAbcdefghijklmnopqrstu"
 
 
-def _mode(path) -> int:  # type: ignore[no-untyped-def]
+def _mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
@@ -56,7 +56,7 @@ def test_mail_files_are_owner_only(app, tmp_path, frozen_clock):
 
 
 def test_uploads_are_not_world_readable(app, tmp_path):
-    from spokes.press_requests import attachments
+    from spokes.attachments import store as attachments
 
     pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     stored = attachments.store(io.BytesIO(pdf), "a.pdf", max_bytes=10_000, allowed=attachments.STAFF_KINDS,

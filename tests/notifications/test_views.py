@@ -15,7 +15,7 @@ from spokes.notifications.models import Notification
 from .conftest import vn
 
 
-def _notices(user, req, n: int, kind: str = "due_soon") -> None:  # type: ignore[no-untyped-def]
+def _notices(user, req, n: int, kind: str = "due_soon") -> None:
     for i in range(n):
         services.notify(user, req, kind, f"Thông báo số {i} về {req.reference}")
     db.session.commit()
@@ -102,10 +102,10 @@ def test_the_list_is_paginated(app, client, login, commune, make_request, frozen
     assert client.get("/staff/notifications?page=9").status_code == 200
 
 
-def _queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
+def _queries(client, url: str) -> int:
     statements: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    def record(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
     db.session.commit()

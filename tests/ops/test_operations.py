@@ -34,7 +34,7 @@ def _rows() -> list[OutboxMail]:
 
 
 @pytest.fixture()
-def mail_folder(app, tmp_path):  # type: ignore[no-untyped-def]
+def mail_folder(app, tmp_path):
     """Send mail to .eml files in a folder of this test's own."""
     app.config.update(MAIL_SERVER=None, MAIL_FILE_DIR=str(tmp_path / "mail"))
     return tmp_path / "mail"
@@ -122,7 +122,7 @@ class SlowTransport:
 
     name = "slow"
 
-    def __init__(self, clock) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, clock) -> None:
         """Remember the clock to move."""
         self.clock = clock
         self.moment = T0

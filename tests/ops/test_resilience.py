@@ -30,7 +30,8 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 from spokes.extensions import db
-from spokes.press_requests.models import Attachment, PressRequest
+from spokes.attachments.models import Attachment
+from spokes.press_requests.models import PressRequest
 from tests.concurrency.live import free_port
 from tests.conftest import PASSWORD
 
@@ -124,7 +125,7 @@ def redis_server(tmp_path) -> Iterator[RedisProcess]:
 
 
 @pytest.fixture()
-def redis_app(app, commune, other_app, redis_server):  # type: ignore[no-untyped-def]
+def redis_app(app, commune, other_app, redis_server):
     """Return an app whose rate limits and page cache live in the private Redis.
 
     Built after the default app: the limiter is one object, bound to the app made last.
@@ -138,7 +139,7 @@ def redis_app(app, commune, other_app, redis_server):  # type: ignore[no-untyped
     limiter._storage_dead = False  # the limiter is one object for every app of the test session
 
 
-def _login(client, email: str):  # type: ignore[no-untyped-def]
+def _login(client, email: str):
     return client.post("/login", data={"email": email, "password": PASSWORD})
 
 
@@ -225,7 +226,7 @@ def test_connection_terminated_after_commit_still_confirms(app, client, commune,
 
 
 @pytest.fixture()
-def dead_database_app(other_app):  # type: ignore[no-untyped-def]
+def dead_database_app(other_app):
     """Return an app whose database server does not answer (nothing listens on its port)."""
     return other_app(SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone",
                      SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}})
@@ -257,7 +258,7 @@ def test_generic_error_page_does_not_claim_nothing_changed(app):
 
 
 def test_full_disk_on_upload_stores_nothing_and_keeps_the_form(app, client, commune, monkeypatch, tmp_path):
-    from spokes.press_requests import attachments
+    from spokes.attachments import store as attachments
 
     folder = tmp_path / "uploads"
     app.config["UPLOAD_FOLDER"] = str(folder)

@@ -16,8 +16,9 @@ from spokes.audit.models import AuditEvent
 from spokes.audit.services import verify_chain
 from spokes.extensions import db
 from spokes.notifications.models import OutboxMail
-from spokes.press_requests.attachments import upload_root
-from spokes.press_requests.models import Attachment, Journalist, PressRequest
+from spokes.attachments.store import upload_root
+from spokes.attachments.models import Attachment
+from spokes.press_requests.models import Journalist, PressRequest
 
 from .helpers import NOW, PDF, PNG, form_data, is_checked, kept, token_from
 
@@ -81,7 +82,7 @@ def test_every_control_has_a_label(client, commune):
             self.controls: list[str] = []
             self.labels: set[str] = set()
 
-        def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        def handle_starttag(self, tag, attrs):
             a = dict(attrs)
             if tag == "label" and a.get("for"):
                 self.labels.add(a["for"])
@@ -462,7 +463,7 @@ def test_concurrent_identical_posts_resolve_to_one_request(client, commune, monk
     real = services._find_by_keys
     calls = {"n": 0}
 
-    def racing(keys):  # type: ignore[no-untyped-def]
+    def racing(keys):
         calls["n"] += 1
         return None if calls["n"] == 1 else real(keys)
 

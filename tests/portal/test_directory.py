@@ -109,7 +109,7 @@ def test_search_treats_like_wildcards_literally(client, published):
 def _count_queries(client: Any, url: str) -> int:
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, *args):
         if statement.lstrip().upper().startswith("SELECT"):
             statements.append(statement)
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from spokes.extensions import db
-from spokes.press_requests import attachments
+from spokes.attachments import store as attachments
 from spokes.press_requests import services as svc
 from spokes.press_requests.models import Message, MessageKind, PressRequest
 from spokes.responses.models import AnswerKind
@@ -27,7 +27,7 @@ def asked(client, commune) -> dict[str, Any]:
     return {"req": req, "token": token_from(body), **commune}
 
 
-def _fresh_client(app):  # type: ignore[no-untyped-def]
+def _fresh_client(app):
     return app.test_client()
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from spokes.core.clock import now
 from spokes.extensions import db
-from spokes.press_requests.models import Attachment, Journalist, PressRequest
+from spokes.attachments.models import Attachment
+from spokes.press_requests.models import Journalist, PressRequest
 
 VN = "%Y-%m-%dT%H:%M"
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"

@@ -17,7 +17,7 @@ import pytest
 
 from spokes.core.clock import today_vn
 from spokes.extensions import db
-from spokes.press_requests import attachments
+from spokes.attachments import store as attachments
 from spokes.press_requests.models import PressRequest
 
 from .conftest import ROLES, days

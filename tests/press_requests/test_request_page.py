@@ -12,7 +12,7 @@ from flask import Flask
 from spokes.core.clock import now, today_vn
 from spokes.deadlines.services import refusal_grounds_for
 from spokes.extensions import db
-from spokes.press_requests import attachments
+from spokes.attachments import store as attachments
 from spokes.press_requests import services as svc
 from spokes.press_requests.models import MessageKind
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from spokes.extensions import db
-from spokes.press_requests import attachments
+from spokes.attachments import store as attachments
 from spokes.press_requests import services as svc
 from spokes.publishing.models import Publication
 from spokes.responses.models import Answer

@@ -110,7 +110,7 @@ def test_fixed_number_of_queries(report_data, make_unit):
     """Adding units and requests does not add queries (no per-unit query)."""
     statements: list[str] = []
 
-    def count(*args):  # type: ignore[no-untyped-def]
+    def count(*args):
         if args[2].lstrip().upper().startswith("SELECT"):  # not SQLite's BEGIN
             statements.append(args[2])
 

@@ -122,7 +122,7 @@ def new_request(unit: Any, actor: Any, *, subject: str, journalist_name: str, jo
 
 def store_file(name: str, **kwargs: Any) -> Any:
     """Store a small PDF as an attachment."""
-    from spokes.press_requests import attachments
+    from spokes.attachments import store as attachments
 
     return attachments.store(io.BytesIO(PDF), name, max_bytes=10_000, allowed=attachments.STAFF_KINDS, **kwargs)
 

@@ -29,7 +29,8 @@ from sqlalchemy import select
 
 from spokes.auth.models import User
 from spokes.extensions import db
-from spokes.press_requests.models import Attachment, Journalist, PressAgency, PressRequest
+from spokes.attachments.models import Attachment
+from spokes.press_requests.models import Journalist, PressAgency, PressRequest
 
 from .helpers import PASSWORD, World, fetch, fingerprint, module_world, row_counts
 

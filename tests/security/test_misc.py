@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from spokes.extensions import db
-from spokes.press_requests.models import Attachment, Journalist, PressRequest
+from spokes.attachments.models import Attachment
+from spokes.press_requests.models import Journalist, PressRequest
 from spokes.publishing.models import Publication
 from spokes.units.models import Designation
 

@@ -8,12 +8,12 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from flask_babel import gettext as _
 
 from spokes.core.uploads import UploadRejected, read_upload, safe_display_name, storage_name
 from spokes.extensions import db
-from spokes.press_requests.models import Attachment
+from spokes.attachments.models import Attachment
 
 log = logging.getLogger(__name__)
 
@@ -103,3 +103,15 @@ def servable_path(attachment: Attachment) -> Path | None:
     except UploadRejected:
         return None
     return path if path.is_file() else None
+
+
+def send_attachment(attachment: Attachment | None) -> Response | None:
+    """Return the download response for a stored file, or None when there is nothing to send.
+
+    The caller has checked that the reader may have it; None (no row, or no file on disk)
+    becomes the caller's own 404.
+    """
+    path = servable_path(attachment) if attachment is not None else None
+    if attachment is None or path is None:
+        return None
+    return send_file(path, mimetype=attachment.mime_type, as_attachment=True, download_name=attachment.display_name)

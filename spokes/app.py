@@ -1,4 +1,10 @@
-"""Wire extensions, blueprints, error handlers and CLI commands into an app."""
+"""The composition root: wire extensions, features, blueprints, CLI commands and event subscribers.
+
+This is the one module that knows every feature. ``spokes.core`` (the ground floor) imports no
+feature; features import ``core`` and each other's models, services and labels at module level,
+and announce what happened through the signals in ``spokes.core.events``, to which other features
+subscribe here (``register_subscribers``). See docs/architecture.md.
+"""
 
 from __future__ import annotations
 
@@ -46,9 +52,18 @@ def init_page_cache(app: Flask) -> None:
     init(app)
 
 
+def register_health_checks(app: Flask) -> None:
+    """Add the features' parts to /healthz (core knows only the database and Redis)."""
+    from spokes.core.views import HEALTH_CHECKS
+    from spokes.notifications.services import outbox_health
+
+    app.extensions.setdefault(HEALTH_CHECKS, {})["outbox"] = outbox_health
+
+
 def _register_label_filters(app: Flask) -> None:
     """Expose code → label filters and the deadline badge to templates."""
     from spokes.auth.permissions import ROLE_LABELS
+    from spokes.deadlines.rulebook import public_explanation
     from spokes.press_requests import labels
 
     app.jinja_env.filters.update(
@@ -57,14 +72,16 @@ def _register_label_filters(app: Flask) -> None:
         state_label=labels.state_label,
         due_status=labels.due_status,
         role_label=lambda role: ROLE_LABELS.get(role, role),
+        # What a journalist may see of a deadline: no confidence wording, no unverified citation.
+        public_explanation=public_explanation,
     )
     app.jinja_env.globals["endpoints"] = app.view_functions
 
 
-def _migrations_dir():  # type: ignore[no-untyped-def]
+def _migrations_dir():
     from pathlib import Path
 
-    return Path(__file__).resolve().parent.parent / "migrations"
+    return Path(__file__).resolve().parent / "migrations"
 
 
 def import_models() -> None:
@@ -76,6 +93,7 @@ def import_models() -> None:
     import spokes.deadlines.models  # noqa: F401
     import spokes.letters.models  # noqa: F401
     import spokes.notifications.models  # noqa: F401
+    import spokes.attachments.models  # noqa: F401
     import spokes.press_requests.models  # noqa: F401
     import spokes.publishing.models  # noqa: F401
     import spokes.responses.models  # noqa: F401
@@ -112,7 +130,7 @@ def _init_template_context(app: Flask) -> None:
 
     from spokes.auth import policies
     from spokes.auth.permissions import Permission, Role
-    from spokes.core.navigation import public_nav, staff_nav
+    from spokes.navigation import public_nav, staff_nav
 
     @app.context_processor
     def _context() -> dict[str, object]:
@@ -152,6 +170,13 @@ def register_blueprints(app: Flask) -> None:
         api_bp, admin_bp, reports_bp, notifications_bp, handbook_bp, letters_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def register_subscribers(app: Flask) -> None:
+    """Connect the features that listen to the domain events (spokes.core.events) to them."""
+    from spokes.notifications import events as notification_events
+
+    notification_events.subscribe()
 
 
 def register_cli(app: Flask) -> None:

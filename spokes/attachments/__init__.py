@@ -1,0 +1,1 @@
+"""Uploaded files: one store for every feature (requests, answers, publications, designation scans)."""
