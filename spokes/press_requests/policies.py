@@ -45,6 +45,9 @@ class Verb(enum.StrEnum):
     WITHDRAW = "withdraw"
     NOTE = "note"
     MESSAGE = "message"
+    RECLASSIFY = "reclassify"
+    CONCLUDE = "conclude"  # record the conclusion of a forwarded complaint or denunciation
+    CONCLUSION_SENT = "conclusion_sent"  # the conclusion went to the press agency
 
 
 # The workflow action behind each verb (None: no state change, checked here alone).
@@ -62,7 +65,11 @@ _ACTIONS: dict[Verb, Action | None] = {
     Verb.WITHDRAW: Action.WITHDRAW,
     Verb.NOTE: None,
     Verb.MESSAGE: None,
+    Verb.RECLASSIFY: Action.RECLASSIFY,
+    Verb.CONCLUDE: None,
+    Verb.CONCLUSION_SENT: None,
 }
+_CONCLUSION_VERBS = frozenset({Verb.CONCLUDE, Verb.CONCLUSION_SENT})
 
 # What the services demand for the verbs that are not workflow actions.
 _MESSAGE_PERMISSIONS = frozenset({Permission.VIEW_REQUESTS, Permission.LOG_REQUEST})
@@ -127,6 +134,21 @@ def _draft_decision(verb: Verb, req: PressRequest, draft: Answer | None) -> Deci
     return None
 
 
+def _conclusion_decision(verb: Verb, req: PressRequest) -> Decision:
+    """Mirror services.check_conclusion: the type, the state, and where the milestone stands."""
+    from spokes.press_requests.models import CONCLUSION_TYPES, RequestState
+
+    if req.type not in {t.value for t in CONCLUSION_TYPES}:
+        return Decision(False, "type")
+    if req.state not in {*(s.value for s in workflow.OPEN), RequestState.ANSWERED.value}:
+        return Decision(False, "closed")
+    if req.conclusion_sent_at is not None:
+        return Decision(False, "sent")
+    if verb is Verb.CONCLUSION_SENT and req.conclusion_at is None:
+        return Decision(False, "no_conclusion")
+    return ALLOWED
+
+
 def _workflow_action(verb: Verb, draft: Answer | None) -> Action | None:
     action = _ACTIONS[verb]
     refusal = draft is not None and draft.kind == AnswerKind.REFUSAL.value
@@ -152,6 +174,8 @@ def decide(user: Any, req: PressRequest, verb: Verb | str, *, draft: Answer | No
         needed = {workflow.REQUIRED_PERMISSION[action]}
     elif verb is Verb.AUTHORISE:
         needed = {Permission.AUTHORISE_SPOKESPERSON}
+    elif verb in _CONCLUSION_VERBS:
+        needed = {Permission.DRAFT_ANSWER}
     else:
         needed = set(_MESSAGE_PERMISSIONS)
     if not needed <= perms:
@@ -169,6 +193,8 @@ def decide(user: Any, req: PressRequest, verb: Verb | str, *, draft: Answer | No
         # An authorised speaker cannot pass the case on (RULES.md SP-06); only a head may.
         if not any(m.unit_id == req.unit_id and m.role == Role.HEAD.value for m in user.memberships):
             return Decision(False, "permission")
+    if verb in _CONCLUSION_VERBS:
+        return _conclusion_decision(verb, req)
     if verb is Verb.EXTEND:
         rule = req.rule
         if not rule.extension_allowed or req.extended_amount >= rule.extension_max_amount:
