@@ -366,7 +366,7 @@ def recompute_open_deadlines(
     """
     calendar = work_calendar()
     ids = _open_request_ids(around)
-    books = load_rulebooks()
+    books: list[Rulebook] | None = None  # loaded only if a request has a conclusion to send
     conclusion_rules = {
         (r.rulebook_id, r.request_type): r
         for r in db.session.execute(select(Rule).where(Rule.milestone == "conclusion")).scalars()
@@ -389,7 +389,10 @@ def recompute_open_deadlines(
                     before["due_at"], after["due_at"] = req.due_at, result.due_at
                     req.due_at = result.due_at
                     req.deadline_explanation = _rebuild_explanation(req.deadline_explanation or {}, result, reason)
-            conclusion_book = rulebook_on(to_vn(req.conclusion_at).date(), books) if req.conclusion_at else None
+            conclusion_book = None
+            if req.conclusion_at is not None and req.conclusion_sent_at is None:
+                books = books if books is not None else load_rulebooks()
+                conclusion_book = rulebook_on(to_vn(req.conclusion_at).date(), books)
             conclusion_rule = conclusion_rules.get((conclusion_book.id, req.type)) if conclusion_book else None
             if req.conclusion_sent_at is None and req.conclusion_at is not None and req.conclusion_due_at is not None and conclusion_rule is not None \
                     and conclusion_rule.unit != TimeUnit.HOURS.value:

@@ -329,6 +329,7 @@ class IntakeData:
     received_at: datetime | None = None
     received_at_reason: str | None = None
     submission_key: str | None = None
+    requested_type: str | None = None  # the journalist's choice when it is not the type logged
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -364,6 +365,7 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
         submission_key=data.submission_key,
         unit_id=unit.id,
         type=data.type,
+        requested_type=data.requested_type,
         channel=data.channel,
         state=RequestState.RECEIVED.value,
         subject=data.subject.strip(),
@@ -397,7 +399,8 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     audit.record(
         "request.received", actor=actor, obj_type="request", obj_id=req.id, unit_id=unit.id, public=True,
         actor_label=None if actor else "journalist",
-        after={"reference": req.reference, "unit": unit.name, "type": req.type, "channel": req.channel,
+        after={"reference": req.reference, "unit": unit.name, "type": req.type, "requested_type": req.requested_type,
+               "channel": req.channel,
                "received_at": received_at, "due_at": req.due_at, "reason": req.received_at_reason},
     )
     speaker, designation = current_speaker(unit)

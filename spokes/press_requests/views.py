@@ -46,7 +46,7 @@ from spokes.extensions import db
 from spokes.press_requests import attachments as files
 from spokes.press_requests import forms, policies
 from spokes.press_requests import services as svc
-from spokes.press_requests.labels import conclusion_status, due_status, state_label
+from spokes.press_requests.labels import conclusion_status, due_status, state_label, type_label
 from spokes.press_requests.models import (
     CONCLUSION_TYPES,
     OPEN_STATES,
@@ -439,6 +439,10 @@ def _timeline(events: list[AuditEvent]) -> list[TimelineEntry]:
             details.append((_l("Người được giao"), str(after["assignee"].get("name") or "")))
         if after.get("from_unit"):
             details.append((_l("Chuyển"), f"{after['from_unit']} → {after.get('to_unit')}"))
+        if after.get("old_type"):
+            details.append((_l("Loại yêu cầu"), f"{type_label(after['old_type'])} → {type_label(after.get('type') or '')}"))
+        if after.get("conclusion_document"):
+            details.append((_l("Kết luận"), str(after["conclusion_document"])))
         new_due = after.get("new_due_at") or (after.get("due_at") if e.action == "request.transfer" else None)
         if new_due:
             details.append((_l("Hạn mới"), _as_time(new_due)))
@@ -471,6 +475,7 @@ ANSWER_STATUS_LABELS = {
 PURPOSE_LABELS = {
     "evidence": _l("tài liệu kèm yêu cầu"),
     "letter": _l("giấy giới thiệu"),
+    "agency_request": _l("văn bản của cơ quan báo chí (yêu cầu hoặc nội dung chuyển đến)"),
     "answer": _l("kèm dự thảo trả lời"),
     "scan": _l("bản quét"),
 }
