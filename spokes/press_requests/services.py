@@ -1136,6 +1136,9 @@ def reclassify(actor: User, req: PressRequest, new_type: str, reason: str) -> No
                           status=400) from err
     old_type, old_due = req.type, req.due_at
     req.type = new_type
+    # The portal's note "logged as information for want of the agency's document" is settled:
+    # staff have decided the type (the audit keeps what the journalist chose).
+    requested, req.requested_type = req.requested_type, None
     req.clock_started_at = start
     req.due_at = deadline.result.due_at
     req.rulebook_id = deadline.rulebook.id
@@ -1146,6 +1149,7 @@ def reclassify(actor: User, req: PressRequest, new_type: str, reason: str) -> No
     transition(actor, req, Action.RECLASSIFY, public=True, checked=target, before=before, audit_after={
         "type": new_type, "old_type": old_type, "reason": reason, "old_due_at": old_due, "new_due_at": req.due_at,
         "rule": deadline.rule.label, "type_labels": {"old": _type_labels(old_type), "new": _type_labels(new_type)},
+        "requested_type": requested,
     })
 
 

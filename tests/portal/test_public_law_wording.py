@@ -91,6 +91,7 @@ def test_public_pages_feeds_api_and_mails_carry_no_unverified_law(app, client, c
     denunciation_track = client.get(f"/track/{token_from(pages['confirmation forwarded_denunciation'])}")
     pages["track reclassified"] = denunciation_track.get_data(as_text=True)
     assert "Đổi loại yêu cầu" in pages["track reclassified"]
+    assert "nên câu hỏi được ghi nhận là" not in pages["track reclassified"]  # settled by staff
     assert "Đã gửi kết luận giải quyết cho cơ quan báo chí" in pages["track reclassified"]
 
     # The public calculator for every type, before and after 01/07/2026 and in an estimated year.
