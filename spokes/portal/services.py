@@ -449,7 +449,7 @@ def _entry_for(event: AuditEvent, messages: dict[int, Message]) -> TimelineEntry
         ]
     elif action == "request.conclusion_sent":
         entry.title = _("Đã gửi kết luận giải quyết cho cơ quan báo chí")
-        entry.lines = [(_("Số văn bản"), _text(after.get("conclusion_document")))]
+        entry.lines = [(_("Số, ký hiệu"), _text(after.get("conclusion_document")))]
     elif action == "request.reopen":
         entry.title = _("Mở lại yêu cầu")
         entry.lines = [(_("Lý do"), _text(after.get("reason")))]
