@@ -148,7 +148,7 @@ HISTORY_REQUESTS = (
     DemoRequest("AM-DHU", "press_answer", "letter", "Trả lời về việc chậm cấp giấy chứng nhận quyền sử dụng đất",
                 "Người đứng đầu cơ quan báo chí đề nghị UBND xã trả lời trên báo về việc chậm cấp giấy chứng nhận cho 12 hộ dân.",
                 "Phan Thanh Sơn", "answered", _vn(date(2025, 3, 3)), 14),
-    DemoRequest("AM-DHU", "forwarded_complaint", "letter", "Đơn tố cáo về quản lý đất công ấp Xẻo Quao",
+    DemoRequest("AM-DHU", "forwarded_denunciation", "letter", "Đơn tố cáo về quản lý đất công ấp Xẻo Quao",
                 "Cơ quan báo chí chuyển đơn tố cáo của người dân về việc quản lý đất công ở ấp Xẻo Quao.",
                 "Lý Minh Tuấn", "refused", _vn(date(2025, 5, 12)), 6),
     DemoRequest("AM-VK", "information", "phone", "Sạt lở bờ biển Vân Khánh Tây",

@@ -161,7 +161,7 @@ SCHEMAS["RequestStatus"] = _object({
     "reference": STRING,
     "unit": _ref("UnitRef"),
     "type": {"type": "string", "enum": ["information", "interview", "press_answer", "forwarded_feedback",
-                                        "forwarded_complaint", "emergency"]},
+                                        "forwarded_complaint", "forwarded_denunciation", "emergency"]},
     "type_label": STRING,
     "state": {"type": "string", "enum": ["received", "assigned", "drafting", "awaiting_approval", "answered",
                                          "refused", "withdrawn"]},

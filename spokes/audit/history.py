@@ -26,6 +26,7 @@ from spokes.audit.labels import action_label
 from spokes.audit.models import AuditEvent
 from spokes.core.explain_text import stored_text
 from spokes.core.jinja import vn_datetime
+from spokes.press_requests.labels import type_label
 
 ACTOR_LABELS = {"journalist": _l("Phóng viên"), "system": _l("Hệ thống")}
 
@@ -44,11 +45,15 @@ PUBLIC_EVENTS: dict[str, tuple[str, Any]] = {
     A.REQUEST_PUBLISHED: ("published", _l("Đã đăng trên trang tin")),
     A.REQUEST_DEADLINE_RECOMPUTED: ("deadline_recomputed", _l("Thời hạn được tính lại do thay đổi lịch nghỉ")),
     A.REQUEST_UNIT_MERGED: ("unit_merged", _l("Đơn vị được sáp nhập")),
+    A.REQUEST_RECLASSIFY: ("reclassified", _l("Đổi loại yêu cầu")),
+    A.REQUEST_CONCLUSION_SENT: ("conclusion_sent", _l("Đã gửi kết luận giải quyết cho cơ quan báo chí")),
     A.MESSAGE_FROM_JOURNALIST: ("message_from_journalist", _l("Anh/chị gửi thêm tin nhắn")),
     A.MESSAGE_TO_JOURNALIST: ("message_to_journalist", _l("Tin nhắn từ đơn vị")),
 }
 # The codes the public API has always given (a stable contract): the newer events stay off it.
-API_EVENTS = frozenset(PUBLIC_EVENTS) - {A.REQUEST_DEADLINE_RECOMPUTED, A.REQUEST_UNIT_MERGED}
+API_EVENTS = frozenset(PUBLIC_EVENTS) - {
+    A.REQUEST_DEADLINE_RECOMPUTED, A.REQUEST_UNIT_MERGED, A.REQUEST_RECLASSIFY, A.REQUEST_CONCLUSION_SENT,
+}
 # How the journalist's page styles an entry (the CSS class timeline-<kind>).
 PUBLIC_KINDS = {
     A.REQUEST_ANSWER: "answer", A.REQUEST_APPROVE: "answer", A.REQUEST_REFUSE: "refusal",
@@ -140,6 +145,10 @@ def staff_history(events: Iterable[AuditEvent], state_label: Callable[[str], Any
             lines.append((_l("Người được giao"), str(after["assignee"].get("name") or "")))
         if after.get("from_unit"):
             lines.append((_l("Chuyển"), f"{after['from_unit']} → {after.get('to_unit')}"))
+        if after.get("old_type"):
+            lines.append((_l("Loại yêu cầu"), f"{type_label(after['old_type'])} → {type_label(after.get('type') or '')}"))
+        if after.get("conclusion_document"):
+            lines.append((_l("Kết luận"), str(after["conclusion_document"])))
         new_due = after.get("new_due_at") or (after.get("due_at") if e.action in (
             A.REQUEST_TRANSFER, A.REQUEST_DEADLINE_RECOMPUTED) else None)
         if new_due:
@@ -216,6 +225,14 @@ def public_entry(event: AuditEvent, messages: Mapping[int, str],
         entry.lines = [(_("Hạn mới"), as_time(after.get("due_at")))]
     elif action == A.REQUEST_UNIT_MERGED:
         entry.lines = [(_("Từ"), _text(after.get("from_unit"))), (_("Đến"), _text(after.get("to_unit")))]
+    elif action == A.REQUEST_RECLASSIFY:
+        entry.lines = [
+            (_("Loại cũ"), str(type_label(_text(after.get("old_type"))))),
+            (_("Loại mới"), str(type_label(_text(after.get("type"))))),
+            (_("Lý do"), _text(after.get("reason"))), (_("Hạn trả lời mới"), as_time(after.get("new_due_at"))),
+        ]
+    elif action == A.REQUEST_CONCLUSION_SENT:
+        entry.lines = [(_("Số, ký hiệu"), _text(after.get("conclusion_document")))]
     elif action == A.REQUEST_REOPEN:
         entry.lines = [(_("Lý do"), _text(after.get("reason")))]
     elif action in (A.MESSAGE_FROM_JOURNALIST, A.MESSAGE_TO_JOURNALIST):

@@ -25,7 +25,7 @@ from wtforms.widgets import TextInput
 from spokes.deadlines.models import CalendarDayKind
 from spokes.deadlines.services import MAX_YEAR, MIN_YEAR
 from spokes.press_requests.labels import TYPE_LABELS
-from spokes.press_requests.models import RequestType
+from spokes.press_requests.models import CONCLUSION_TYPES, RequestType
 
 CONFIDENCE_LABELS = {
     "Q": _l("Trích từ cơ sở dữ liệu pháp luật"),
@@ -159,8 +159,8 @@ class CalculatorForm(FlaskForm):
         self.type.choices = type_choices()
 
     def validate_milestone(self, field: Any) -> None:
-        """Allow the conclusion milestone only for forwarded complaints."""
-        if field.data == "conclusion" and self.type.data != RequestType.FORWARDED_COMPLAINT.value:
+        """Allow the conclusion milestone only for forwarded complaints and denunciations."""
+        if field.data == "conclusion" and self.type.data not in {t.value for t in CONCLUSION_TYPES}:
             raise ValidationError(_l("Mốc gửi kết luận chỉ áp dụng cho khiếu nại, tố cáo do báo chí chuyển đến."))
 
     def received_at(self) -> datetime:

@@ -25,6 +25,7 @@ REQUEST_TYPES = (
     "press_answer",
     "forwarded_feedback",
     "forwarded_complaint",
+    "forwarded_denunciation",
     "emergency",
 )
 

@@ -321,9 +321,12 @@ def stored_period(req: PressRequest) -> tuple[int, str]:
 
 
 def _open_request_ids(around: date | None) -> list[int]:
+    # Open requests, and any request whose conclusion still has to go to the press agency
+    # (the conclusion usually comes after the acceptance notice answered the request).
+    pending_conclusion = PressRequest.conclusion_due_at.is_not(None) & PressRequest.conclusion_sent_at.is_(None)
     stmt = (
         select(PressRequest.id)
-        .where(PressRequest.state.in_([s.value for s in OPEN_STATES]))
+        .where(or_(PressRequest.state.in_([s.value for s in OPEN_STATES]), pending_conclusion))
         .order_by(PressRequest.id)
     )
     if around is not None:
@@ -358,11 +361,10 @@ def recompute_open_deadlines(
     """
     calendar = work_calendar()
     ids = _open_request_ids(around)
+    books: list[Rulebook] | None = None  # loaded only if a request has a conclusion to send
     conclusion_rules = {
-        r.rulebook_id: r
-        for r in db.session.execute(
-            select(Rule).where(Rule.request_type == "forwarded_complaint", Rule.milestone == "conclusion")
-        ).scalars()
+        (r.rulebook_id, r.request_type): r
+        for r in db.session.execute(select(Rule).where(Rule.milestone == "conclusion")).scalars()
     }
     moved = 0
     for chunk in _batches(ids, batch_size):
@@ -376,14 +378,18 @@ def recompute_open_deadlines(
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}
             amount, unit = stored_period(req)
-            if unit != TimeUnit.HOURS.value:
+            if req.is_open and unit != TimeUnit.HOURS.value:
                 result = compute_due(req.clock_started_at, amount, unit, calendar)
                 if result.due_at != req.due_at:
                     before["due_at"], after["due_at"] = req.due_at, result.due_at
                     req.due_at = result.due_at
                     req.deadline_explanation = _rebuild_explanation(req.deadline_explanation or {}, result, reason)
-            conclusion_rule = conclusion_rules.get(req.rulebook_id)
-            if req.conclusion_at is not None and req.conclusion_due_at is not None and conclusion_rule is not None \
+            conclusion_book = None
+            if req.conclusion_at is not None and req.conclusion_sent_at is None:
+                books = books if books is not None else load_rulebooks()
+                conclusion_book = rulebook_on(to_vn(req.conclusion_at).date(), books)
+            conclusion_rule = conclusion_rules.get((conclusion_book.id, req.type)) if conclusion_book else None
+            if req.conclusion_sent_at is None and req.conclusion_at is not None and req.conclusion_due_at is not None and conclusion_rule is not None \
                     and conclusion_rule.unit != TimeUnit.HOURS.value:
                 result = compute_due(req.conclusion_at, conclusion_rule.amount, conclusion_rule.unit, calendar)
                 if result.due_at != req.conclusion_due_at:

@@ -155,6 +155,8 @@ def facts_for(req: PressRequest) -> wording.RequestFacts:
         refusal_ground_source=ground.source if ground is not None and ground.confidence != "U" else None,
         refusal_reason=req.refusal_reason,
         conclusion_on=conclusion_on,
+        conclusion_document=req.conclusion_document,
+        conclusion_summary=req.conclusion_summary,
     )
 
 

@@ -15,7 +15,7 @@ from spokes.letters.models import LetterKind
 
 # Request types whose items a press agency forwards (Law on Press; ND 09/ND 237): the unit
 # notifies acceptance, the measures taken and the conclusion.
-FORWARDED_TYPES = frozenset({"forwarded_feedback", "forwarded_complaint"})
+FORWARDED_TYPES = frozenset({"forwarded_feedback", "forwarded_complaint", "forwarded_denunciation"})
 
 _PC_PREFIX = re.compile(r"^(ủy ban nhân dân|uỷ ban nhân dân|ubnd)\s+", re.IGNORECASE)
 _KIND_WORD = re.compile(r"^(xã|phường|đặc khu|thị trấn|huyện|thị xã|thành phố|tỉnh)\s+", re.IGNORECASE)
@@ -105,6 +105,8 @@ class RequestFacts:
     refusal_ground_source: str | None  # None when the ground's source is not verified
     refusal_reason: str | None
     conclusion_on: date | None
+    conclusion_document: str | None = None  # the conclusion's number and symbol, as recorded
+    conclusion_summary: str | None = None  # its summary as recorded on the request
 
 
 def available_kinds(facts: RequestFacts) -> list[LetterKind]:
@@ -178,8 +180,11 @@ def paragraphs(kind: LetterKind, facts: RequestFacts, unit_name: str) -> list[st
                 *_blocks(facts.answer_body), f"{unit_name} thông báo để {recipient(facts)} được biết./."]
     if kind is LetterKind.CONCLUSION:
         on = _vn(facts.conclusion_on) if facts.conclusion_on else ""
-        return [opening, f"Ngày {on}, nội dung trên đã có kết luận giải quyết. {unit_name} thông báo kết quả như sau:",
-                *_blocks(facts.answer_body), f"{unit_name} thông báo để {recipient(facts)} được biết./."]
+        document = f" (văn bản số {facts.conclusion_document})" if facts.conclusion_document else ""
+        return [opening, f"Ngày {on}, nội dung trên đã có kết luận giải quyết{document}. "
+                         f"{unit_name} thông báo kết quả như sau:",
+                *_blocks(facts.conclusion_summary or facts.answer_body),
+                f"{unit_name} thông báo để {recipient(facts)} được biết./."]
     # LetterKind.CORRECTION
     return [f"Ngày {_vn(facts.received_on)}, {recipient(facts)} đăng tải bài viết {facts.article_url} "
             f"về việc: {facts.subject}.",

@@ -78,22 +78,27 @@ def run_alerts(moment: datetime, *, batch_size: int | None = None) -> services.A
     ctx = services.alert_context(moment, work_calendar())
     db.session.commit()
     total = services.AlertStats()
-    for fetch in (services.due_soon_batch, services.overdue_batch):
+    # The main deadline of open requests, then the conclusion milestone of forwarded complaints
+    # and denunciations (sending the conclusion to the press agency), with the same reminders.
+    for fetch, process in ((services.due_soon_batch, services.process_alerts),
+                           (services.overdue_batch, services.process_alerts),
+                           (services.conclusion_batch, services.process_conclusion_alerts)):
         after: int | None = 0
         while after is not None:
-            after = _retrying(lambda fetch=fetch, after=after: _alert_batch(ctx, fetch, after, size, total))
+            after = _retrying(lambda fetch=fetch, process=process, after=after:
+                              _alert_batch(ctx, fetch, after, size, total, process))
     return total
 
 
 def _alert_batch(ctx: services.AlertContext, fetch: Callable[..., list[Any]], after: int, size: int,
-                 total: services.AlertStats) -> int | None:
+                 total: services.AlertStats, process: Callable[..., services.AlertStats] | None = None) -> int | None:
     """Process and commit one batch; return the last request id, or None when there was nothing left."""
     rows = fetch(ctx, after, size)
     if not rows:
         db.session.rollback()
         return None
     last_id = int(rows[-1][0].id)  # read before the commit expires the row
-    total.add(services.process_alerts(ctx, rows))
+    total.add((process or services.process_alerts)(ctx, rows))
     db.session.commit()
     return last_id
 

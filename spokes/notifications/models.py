@@ -150,3 +150,20 @@ class DeadlineAlert(db.Model):
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class ConclusionAlert(db.Model):
+    """How far the reminders and escalations of a request's conclusion milestone have gone.
+
+    The same bookkeeping as ``DeadlineAlert``, for the second milestone of a forwarded complaint
+    or denunciation: sending the recorded conclusion to the press agency (ND 237 Điều 18(2)).
+    """
+
+    __tablename__ = "conclusion_alerts"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("press_requests.id"), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reminded_offset: Mapped[int | None] = mapped_column(Integer)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parseaddr
 from typing import Any
@@ -52,10 +52,11 @@ from spokes.core.jinja import vn_datetime
 from spokes.core.model_types import UTCDateTime
 from spokes.deadlines.calendar import VN_TZ, WorkCalendar
 from spokes.deadlines.engine import add_working_days
-from spokes.deadlines.models import Rule
+from spokes.deadlines.models import Rule, Rulebook
 from spokes.extensions import db
 from spokes.notifications import content
 from spokes.notifications.models import (
+    ConclusionAlert,
     DeadlineAlert,
     MailStatus,
     Notification,
@@ -348,6 +349,8 @@ class AlertContext:
     escalate_bound: datetime  # requests due after this cannot be escalated yet
     # For a request already reminded at offset r: due after bounds[r], no smaller offset can be due yet.
     reminded_bounds: dict[int, datetime]
+    # The conclusion milestone's reminder facts by request type (the newest rulebook that has one).
+    conclusion_rules: dict[str, RuleFacts] = field(default_factory=dict)
 
     def reminder_offset(self, due: date, offsets: Iterable[int]) -> int | None:
         """Return the nearest reminder offset that is due, or None."""
@@ -379,7 +382,15 @@ def alert_context(moment: datetime, calendar: WorkCalendar) -> AlertContext:
         .where(Membership.role == Role.OVERSEER.value, User.active.is_(True))
         .order_by(User.id)
     ).all()]
+    conclusion_rules: dict[str, RuleFacts] = {}
+    for request_type, offsets, after in db.session.execute(
+        select(Rule.request_type, Rule.reminder_offsets, Rule.escalate_after_working_days)
+        .join(Rulebook, Rulebook.id == Rule.rulebook_id)
+        .where(Rule.milestone == "conclusion").order_by(Rulebook.valid_from)
+    ).all():
+        conclusion_rules[request_type] = RuleFacts(tuple(offsets or ()), after)
     return AlertContext(
+        conclusion_rules=conclusion_rules,
         moment=moment, today=today, reminder_day=reminder_day, calendar=calendar, rules=rules, overseers=overseers,
         window_end=_end_of(add_working_days(reminder_day, largest, calendar)),
         escalate_bound=min(_end_of(escalation_bound_day(today, least, calendar)), moment),
@@ -457,6 +468,26 @@ def overdue_batch(ctx: AlertContext, after_id: int, limit: int) -> list[tuple[Pr
     return [(req, alert) for req, alert in db.session.execute(stmt).all()]
 
 
+def conclusion_batch(ctx: AlertContext, after_id: int, limit: int) -> list[tuple[PressRequest, ConclusionAlert | None]]:
+    """Return the next requests (by id) whose conclusion is still to be sent and may need a notice.
+
+    The conclusion usually comes after the acceptance notice answered the request, so the state
+    does not matter here, only that the conclusion was recorded, has a due date and is unsent.
+    """
+    stmt = (
+        select(PressRequest, ConclusionAlert)
+        .outerjoin(ConclusionAlert, ConclusionAlert.request_id == PressRequest.id)
+        .options(lazyload(PressRequest.journalist))
+        .where(PressRequest.conclusion_due_at.is_not(None), PressRequest.conclusion_sent_at.is_(None),
+               PressRequest.conclusion_due_at <= ctx.window_end, PressRequest.id > after_id,
+               or_(ConclusionAlert.request_id.is_(None), ConclusionAlert.due_at != PressRequest.conclusion_due_at,
+                   ConclusionAlert.escalated_at.is_(None)))
+        .order_by(PressRequest.id)
+        .limit(limit)
+    )
+    return [(req, alert) for req, alert in db.session.execute(stmt).all()]
+
+
 @dataclass
 class AlertStats:
     """What one run of reminders and escalations did."""
@@ -497,12 +528,33 @@ def _working_days_late(ctx: AlertContext, due: date) -> int:
     return count
 
 
-def process_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, DeadlineAlert | None]]) -> AlertStats:
+@dataclass(frozen=True)
+class _Milestone:
+    """What differs between the main deadline and the conclusion milestone when alerting."""
+
+    model: Any
+    key: str  # prefix of the notices' dedupe keys
+    due_of: Callable[[PressRequest], datetime]
+    rule_of: Callable[[AlertContext, PressRequest], RuleFacts | None]
+    due_soon: Callable[[PressRequest, int], Callable[[], str]]
+    overdue: Callable[[PressRequest], Callable[[], str]]
+    escalation: Callable[[PressRequest, int], Callable[[], str]]
+
+
+def process_conclusion_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, Any]]) -> AlertStats:
+    """Remind, flag and escalate the sending of recorded conclusions (ND 237 Điều 18(2)), like a deadline."""
+    return process_alerts(ctx, rows, milestone=CONCLUSION_MILESTONE)
+
+
+def process_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, Any]], *,
+                   milestone: _Milestone | None = None) -> AlertStats:
     """Send the reminders, overdue notices and escalations due for a batch of requests; no N+1.
 
     Loads the heads and assignees of the whole batch in two queries, inserts the notices in
-    bulk, queues immediate e-mails and records the progress in ``deadline_alerts``.
+    bulk, queues immediate e-mails and records the progress in ``deadline_alerts`` (or, for
+    the conclusion milestone, ``conclusion_alerts``).
     """
+    ms = milestone or MAIN_MILESTONE
     stats = AlertStats(requests=len(rows))
     if not rows:
         return stats
@@ -522,20 +574,21 @@ def process_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, Deadlin
     drafts: list[NoticeDraft] = []
     progress: list[dict[str, Any]] = []
     for req, alert in rows:
-        rule = ctx.rules.get(req.rule_id)
-        same = alert is not None and alert.due_at == req.due_at
+        rule = ms.rule_of(ctx, req)
+        due_at = ms.due_of(req)
+        same = alert is not None and alert.due_at == due_at
         state = {
-            "request_id": req.id, "due_at": req.due_at,
+            "request_id": req.id, "due_at": due_at,
             "reminded_offset": alert.reminded_offset if same and alert else None,
             "overdue_at": alert.overdue_at if same and alert else None,
             "escalated_at": alert.escalated_at if same and alert else None,
             "updated_at": ctx.moment,
         }
-        due_day = req.due_at.astimezone(VN_TZ).date()
-        due_iso = _iso(req.due_at)
+        due_day = due_at.astimezone(VN_TZ).date()
+        due_iso = _iso(due_at)
         assignee = assignees.get(req.assignee_id) if req.assignee_id else None
         unit_heads = heads.get(req.unit_id, [])
-        if req.due_at > ctx.moment:
+        if due_at > ctx.moment:
             offset = ctx.reminder_offset(due_day, rule.reminder_offsets) if rule else None
             if offset is not None and (state["reminded_offset"] is None or offset < state["reminded_offset"]):
                 to = [assignee] if assignee else []
@@ -543,15 +596,15 @@ def process_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, Deadlin
                     to += unit_heads
                 left = _working_days_left(ctx, due_day)
                 for user in _distinct(to):
-                    drafts.append(NoticeDraft(user, req, "due_soon", f"remind:{req.id}:d-{offset}:{due_iso}:{user.id}",
-                                              _due_soon_message(req, left)))
+                    drafts.append(NoticeDraft(user, req, "due_soon", f"{ms.key}remind:{req.id}:d-{offset}:{due_iso}:{user.id}",
+                                              ms.due_soon(req, left)))
                 state["reminded_offset"] = offset
                 stats.reminders += 1
         else:
             if state["overdue_at"] is None:
                 for user in _distinct(([assignee] if assignee else []) + unit_heads):
-                    drafts.append(NoticeDraft(user, req, "overdue", f"overdue:{req.id}:{due_iso}:{user.id}",
-                                              _overdue_message(req)))
+                    drafts.append(NoticeDraft(user, req, "overdue", f"{ms.key}overdue:{req.id}:{due_iso}:{user.id}",
+                                              ms.overdue(req)))
                 state["overdue_at"] = ctx.moment
                 stats.overdue += 1
             after = rule.escalate_after_working_days if rule else 0
@@ -559,15 +612,15 @@ def process_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, Deadlin
                 late = _working_days_late(ctx, due_day)
                 reached = [user for path, user in ctx.overseers if req.unit.path.startswith(path)]
                 for user in _distinct(reached):
-                    drafts.append(NoticeDraft(user, req, "escalated", f"escalate:{req.id}:{due_iso}:{user.id}",
-                                              _escalation_message(req, late)))
+                    drafts.append(NoticeDraft(user, req, "escalated", f"{ms.key}escalate:{req.id}:{due_iso}:{user.id}",
+                                              ms.escalation(req, late)))
                 state["escalated_at"] = ctx.moment
                 stats.escalations += 1
         if not same or alert is None or any(state[k] != getattr(alert, k) for k in
                                             ("reminded_offset", "overdue_at", "escalated_at")):
             progress.append(state)
     create_notices(drafts, ctx.moment)
-    _upsert(DeadlineAlert, progress, "request_id", ("due_at", "reminded_offset", "overdue_at", "escalated_at",
+    _upsert(ms.model, progress, "request_id", ("due_at", "reminded_offset", "overdue_at", "escalated_at",
                                                     "updated_at"))
     return stats
 
@@ -593,6 +646,34 @@ def _overdue_message(req: PressRequest) -> Callable[[], str]:
 def _escalation_message(req: PressRequest, late: int) -> Callable[[], str]:
     return lambda: _("Yêu cầu %(ref)s của %(unit)s quá hạn trả lời từ %(due)s (%(n)d ngày làm việc), cần đôn đốc. %(subject)s",
                      ref=req.reference, unit=req.unit.name, due=vn_datetime(req.due_at), n=late, subject=req.subject)
+
+
+def _conclusion_due_soon(req: PressRequest, left: int) -> Callable[[], str]:
+    return lambda: _("Yêu cầu %(ref)s: hạn gửi kết luận cho cơ quan báo chí còn %(n)d ngày làm việc, hạn %(due)s. %(subject)s",
+                     ref=req.reference, n=left, due=vn_datetime(req.conclusion_due_at), subject=req.subject)
+
+
+def _conclusion_overdue(req: PressRequest) -> Callable[[], str]:
+    return lambda: _("Yêu cầu %(ref)s: đã quá hạn gửi kết luận cho cơ quan báo chí (hạn %(due)s). %(subject)s",
+                     ref=req.reference, due=vn_datetime(req.conclusion_due_at), subject=req.subject)
+
+
+def _conclusion_escalation(req: PressRequest, late: int) -> Callable[[], str]:
+    return lambda: _("Yêu cầu %(ref)s của %(unit)s quá hạn gửi kết luận cho cơ quan báo chí từ %(due)s (%(n)d ngày làm việc), cần đôn đốc. %(subject)s",
+                     ref=req.reference, unit=req.unit.name, due=vn_datetime(req.conclusion_due_at), n=late,
+                     subject=req.subject)
+
+
+MAIN_MILESTONE = _Milestone(
+    model=DeadlineAlert, key="", due_of=lambda req: req.due_at,
+    rule_of=lambda ctx, req: ctx.rules.get(req.rule_id),
+    due_soon=_due_soon_message, overdue=_overdue_message, escalation=_escalation_message,
+)
+CONCLUSION_MILESTONE = _Milestone(
+    model=ConclusionAlert, key="conclusion-", due_of=lambda req: req.conclusion_due_at,
+    rule_of=lambda ctx, req: ctx.conclusion_rules.get(req.type),
+    due_soon=_conclusion_due_soon, overdue=_conclusion_overdue, escalation=_conclusion_escalation,
+)
 
 
 # --------------------------------------------------------------------------- digests

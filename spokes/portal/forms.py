@@ -35,7 +35,7 @@ from spokes.core.forms import BoundedDateField
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.portal.services import PUBLIC_TYPES, card_problem
 from spokes.press_requests.labels import TYPE_LABELS
-from spokes.press_requests.models import RequestType
+from spokes.press_requests.models import AGENCY_STARTED_TYPES, RequestType
 
 CREDENTIAL_CARD = "card"
 CREDENTIAL_LETTER = "letter"
@@ -114,6 +114,10 @@ class AskForm(FlaskForm):
     article_url = URLField(_l("Đường dẫn bài báo liên quan (nếu có)"), filters=[_strip], validators=[
         Optional(), Length(max=1000, message=_l("Đường dẫn tối đa %(max)d ký tự.")), _http_url])
 
+    agency_document = FileField(
+        _l("Văn bản của cơ quan báo chí (PDF, JPG hoặc PNG, tối đa 10 MB)"),
+        render_kw={"accept": "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"})
+
     interview_date = BoundedDateField(_l("Ngày mong muốn phỏng vấn"), format=DATE_FORMATS, validators=[Optional()],
                                invalid_value_message=_l("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm."))
     interview_time = TimeField(_l("Giờ mong muốn"), validators=[Optional()],
@@ -139,7 +143,24 @@ class AskForm(FlaskForm):
             ok = self._check_letter() and ok
         if self.type.data == RequestType.INTERVIEW.value:
             ok = self._check_interview() and ok
+        if self.has_agency_document():
+            ok = self._check_agency_document() and ok
         return ok
+
+    def has_agency_document(self) -> bool:
+        """Return whether the press agency's document is attached to a type whose clock it starts."""
+        upload = self.agency_document.data
+        return (self.type.data in {t.value for t in AGENCY_STARTED_TYPES}
+                and isinstance(upload, FileStorage) and bool(upload.filename))
+
+    def _check_agency_document(self) -> bool:
+        try:
+            sniff_stream(self.agency_document.data.stream, PUBLIC_KINDS,
+                         max_bytes=current_app.config["PUBLIC_UPLOAD_MAX_BYTES"])
+        except UploadRejected as err:
+            self.agency_document.errors.append(err.message)
+            return False
+        return True
 
     def _check_card(self) -> bool:
         ok = True

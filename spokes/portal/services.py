@@ -46,9 +46,17 @@ from spokes.core.errors import DomainError
 from spokes.core.jinja import vn_datetime
 from spokes.core.markdown import render_markdown
 from spokes.core.text import fold
+from spokes.core.uploads import UploadRejected
 from spokes.extensions import db
 from spokes.press_requests import services as requests_svc
-from spokes.press_requests.models import Channel, Message, MessageKind, PressRequest, RequestType
+from spokes.press_requests.models import (
+    AGENCY_STARTED_TYPES,
+    Channel,
+    Message,
+    MessageKind,
+    PressRequest,
+    RequestType,
+)
 from spokes.press_requests.services import IntakeData, JournalistData
 from spokes.publishing.models import Publication
 from spokes.responses.models import Answer, AnswerKind
@@ -186,14 +194,28 @@ def _find_by_keys(keys: list[str]) -> PressRequest | None:
     ).scalar_one_or_none()
 
 
+def logged_type(requested: str, has_agency_document: bool) -> str:
+    """Return the type a web-form question is logged as (issue 15, item 6).
+
+    In law the press_answer duty starts from a written request of the head of a press agency
+    (Law 2016 Điều 39; Law 2025 Điều 32; ND 237 Điều 18) and the forwarded duties from an item
+    the agency forwards. Without that document the question is an ``information`` request.
+    """
+    if requested in {t.value for t in AGENCY_STARTED_TYPES} and not has_agency_document:
+        return RequestType.INFORMATION.value
+    return requested
+
+
 def submit_question(
     data: QuestionData, *, letter: IO[bytes] | None = None, letter_filename: str | None = None,
-    max_bytes: int,
+    max_bytes: int, agency_document: IO[bytes] | None = None, agency_document_filename: str | None = None,
 ) -> Submission:
     """Log a question from the public form, or return the request a repeat of it created.
 
     A press card holder is never asked for a letter (JR-01/02); without a valid card the
-    letter of introduction is required (JR-03) and stored, private, with the request.
+    letter of introduction is required (JR-03) and stored, private, with the request. A
+    press_answer or forwarded item without the press agency's document is logged as
+    ``information`` and keeps the chosen type in ``requested_type``.
     """
     if data.type not in {t.value for t in PUBLIC_TYPES}:
         raise DomainError(_("Loại yêu cầu này không nhận qua cổng thông tin."), status=400)
@@ -210,8 +232,9 @@ def submit_question(
     if existing is not None:
         log.info("repeat submission of %s ignored", existing.reference)
         return Submission(existing, None, True)
+    type_ = logged_type(data.type, agency_document is not None)
     intake = IntakeData(
-        type=data.type, channel=Channel.WEB_FORM.value, subject=data.subject, questions=data.questions,
+        type=type_, requested_type=data.type if type_ != data.type else None, channel=Channel.WEB_FORM.value, subject=data.subject, questions=data.questions,
         journalist=JournalistData(
             name=data.name, agency=data.agency, email=data.email, phone=data.phone,
             press_card_number=data.press_card_number if has_card else None,
@@ -237,6 +260,14 @@ def submit_question(
     if not has_card and letter is not None:
         attachments.store(letter, letter_filename, max_bytes=max_bytes, allowed=attachments.PUBLIC_KINDS,
                           purpose="letter", request_id=req.id, is_public=False)
+    if agency_document is not None and type_ == data.type and type_ in {t.value for t in AGENCY_STARTED_TYPES}:
+        try:
+            attachments.store(agency_document, agency_document_filename, max_bytes=max_bytes,
+                              allowed=attachments.PUBLIC_KINDS, purpose="agency_request", request_id=req.id,
+                              is_public=False)
+        except UploadRejected as err:
+            err.field = "agency_document"  # type: ignore[attr-defined]  # the view shows it on that field
+            raise
     return Submission(req, token, False)
 
 

@@ -69,8 +69,9 @@ def _private(response):
 def _ask_page(form: AskForm, status: int):
     letter_lost = form.is_submitted() and form.has_letter() and isinstance(form.letter.data, FileStorage) \
         and bool(form.letter.data.filename)
+    document_lost = form.is_submitted() and form.has_agency_document()
     return render_template(
-        "portal/ask.html", form=form, letter_lost=letter_lost,
+        "portal/ask.html", form=form, letter_lost=letter_lost, document_lost=document_lost,
         type_help={t.value: TYPE_HELP[t] for t in services.PUBLIC_TYPES},
     ), status
 
@@ -110,15 +111,18 @@ def ask():
         return _private(make_response(render_template("portal/received.html"), 200))
     if form.validate_on_submit():
         letter = form.letter.data if form.has_letter() else None
+        document = form.agency_document.data if form.has_agency_document() else None
         try:
             submission = services.submit_question(
                 _question_data(form), letter=letter.stream if letter else None,
                 letter_filename=letter.filename if letter else None,
                 max_bytes=current_app.config["PUBLIC_UPLOAD_MAX_BYTES"],
+                agency_document=document.stream if document else None,
+                agency_document_filename=document.filename if document else None,
             )
         except UploadRejected as err:
             db.session.rollback()
-            form.letter.errors.append(err.message)
+            (form.agency_document if getattr(err, "field", None) == "agency_document" else form.letter).errors.append(err.message)
             return _ask_page(form, 400)
         req = submission.request
         # The confirmation is rendered before the commit and sent after it: once the question is

@@ -41,6 +41,9 @@ class Verb(enum.StrEnum):
     WITHDRAW = "withdraw"
     NOTE = "note"
     MESSAGE = "message"
+    RECLASSIFY = "reclassify"
+    CONCLUDE = "conclude"  # record the conclusion of a forwarded complaint or denunciation
+    CONCLUSION_SENT = "conclusion_sent"  # the conclusion went to the press agency
 
 
 # What the services demand for the message verbs (no workflow action, no state).
@@ -75,6 +78,9 @@ VERBS: dict[Verb, VerbSpec] = {spec.verb: spec for spec in (
     VerbSpec(Verb.WITHDRAW, Action.WITHDRAW, forms.WithdrawForm),
     VerbSpec(Verb.NOTE, None, forms.NoteForm, MESSAGE_PERMISSIONS),
     VerbSpec(Verb.MESSAGE, None, forms.MessageForm, MESSAGE_PERMISSIONS),
+    VerbSpec(Verb.RECLASSIFY, Action.RECLASSIFY, forms.ReclassifyForm),
+    VerbSpec(Verb.CONCLUDE, None, forms.ConclusionForm, frozenset({Permission.DRAFT_ANSWER})),
+    VerbSpec(Verb.CONCLUSION_SENT, None, forms.ConclusionSentForm, frozenset({Permission.DRAFT_ANSWER})),
 )}
 
 # The words for each workflow action, as the refusal messages say them ("You may not <words>").
@@ -91,7 +97,12 @@ ACTION_WORDS: dict[Action, Any] = {
     Action.TRANSFER: _l("chuyển đơn vị"),
     Action.EXTEND: _l("gia hạn"),
     Action.REOPEN: _l("mở lại"),
+    Action.RECLASSIFY: _l("đổi loại yêu cầu"),
 }
+
+
+# Verbs that act on a complaint's or denunciation's conclusion (policies check the milestone).
+CONCLUSION_VERBS = frozenset({Verb.CONCLUDE, Verb.CONCLUSION_SENT})
 
 
 def offered_by_the_table(verb: Verb, state: State | str) -> bool:

@@ -36,13 +36,13 @@ from spokes.press_requests.receipt import IN_THE_FUTURE, REASON_NEEDED, receipt_
 from spokes.responses.models import AnswerForm, AnswerKind
 
 
-FORM_LABELS = {
-    AnswerForm.WRITTEN: _l("Trả lời bằng văn bản"),
-    AnswerForm.EMAIL: _l("Trả lời bằng thư điện tử"),
-    AnswerForm.INTERVIEW: _l("Trả lời phỏng vấn"),
-    AnswerForm.PRESS_CONFERENCE: _l("Họp báo"),
-    AnswerForm.PORTAL_POST: _l("Đăng trên cổng thông tin điện tử"),
-    AnswerForm.CORRECTION_REQUEST: _l("Đề nghị đăng phản hồi, cải chính, xin lỗi"),
+FORM_LABELS = {  # ND 09/2017/NĐ-CP, Điều 4, in its order and words
+    AnswerForm.PRESS_CONFERENCE: _l("Tổ chức họp báo"),
+    AnswerForm.PORTAL_POST: _l("Đăng tải thông tin trên Cổng hoặc Trang thông tin điện tử, trang mạng xã hội chính thức"),
+    AnswerForm.INTERVIEW: _l("Phát ngôn trực tiếp hoặc trả lời phỏng vấn"),
+    AnswerForm.WRITTEN: _l("Gửi thông cáo báo chí, nội dung trả lời bằng văn bản hoặc thư điện tử"),
+    AnswerForm.BRIEFING: _l("Trao đổi trực tiếp hoặc tại giao ban báo chí khi được yêu cầu"),
+    AnswerForm.CORRECTION_REQUEST: _l("Văn bản đề nghị đăng, phát phản hồi, cải chính, xin lỗi"),
 }
 
 REQUIRED = _l("Vui lòng điền mục này.")
@@ -383,3 +383,26 @@ class MessageForm(RequestActionForm):
 
     body = TextAreaField(_l("Tin nhắn gửi phóng viên"), validators=[DataRequired(REQUIRED), _length(10000)])
     submit = SubmitField(_l("Gửi tin nhắn"))
+
+
+class ReclassifyForm(RequestActionForm):
+    """Change the request's type (and so its legal clock), with a reason."""
+
+    type = VnSelectField(_l("Loại yêu cầu mới"), choices=_choices(TYPE_LABELS), validators=[InputRequired(REQUIRED)])
+    reason = _reason(_l("Lý do đổi loại yêu cầu"))
+    submit = SubmitField(_l("Đổi loại yêu cầu"))
+
+
+class ConclusionForm(RequestActionForm):
+    """Record the conclusion of a forwarded complaint or denunciation (ND 237 Điều 18(2))."""
+
+    concluded_on = VnDateField(_l("Ngày ban hành kết luận"), validators=[InputRequired(REQUIRED)])
+    document = StringField(_l("Số, ký hiệu văn bản kết luận"), validators=[DataRequired(REQUIRED), _length(120)])
+    summary = TextAreaField(_l("Tóm tắt kết luận"), validators=[DataRequired(REQUIRED), _length(8000)])
+    submit = SubmitField(_l("Ghi nhận kết luận"))
+
+
+class ConclusionSentForm(RequestActionForm):
+    """Confirm that the conclusion went to the press agency."""
+
+    submit = SubmitField(_l("Xác nhận đã gửi kết luận cho cơ quan báo chí"))

@@ -15,7 +15,8 @@ TYPE_LABELS = {
     RequestType.INTERVIEW: _l("Đề nghị phỏng vấn"),
     RequestType.PRESS_ANSWER: _l("Yêu cầu trả lời trên báo chí"),
     RequestType.FORWARDED_FEEDBACK: _l("Ý kiến, kiến nghị, phản ánh, phê bình do báo chí chuyển đến"),
-    RequestType.FORWARDED_COMPLAINT: _l("Khiếu nại, tố cáo do báo chí chuyển đến"),
+    RequestType.FORWARDED_COMPLAINT: _l("Khiếu nại do báo chí chuyển đến"),
+    RequestType.FORWARDED_DENUNCIATION: _l("Tố cáo do báo chí chuyển đến"),
     RequestType.EMERGENCY: _l("Phát ngôn khi có sự kiện đột xuất, bất thường"),
 }
 
@@ -24,7 +25,8 @@ TYPE_HELP = {
     RequestType.INTERVIEW: _l("Bạn muốn phỏng vấn người phát ngôn; hãy gửi trước mục đích và câu hỏi."),
     RequestType.PRESS_ANSWER: _l("Người đứng đầu cơ quan báo chí đề nghị đơn vị trả lời trên báo về một vấn đề."),
     RequestType.FORWARDED_FEEDBACK: _l("Báo chí chuyển ý kiến, phản ánh, phê bình của bạn đọc để đơn vị xử lý."),
-    RequestType.FORWARDED_COMPLAINT: _l("Báo chí chuyển đơn khiếu nại, tố cáo để đơn vị giải quyết theo luật."),
+    RequestType.FORWARDED_COMPLAINT: _l("Báo chí chuyển đơn khiếu nại để đơn vị giải quyết theo Luật Khiếu nại."),
+    RequestType.FORWARDED_DENUNCIATION: _l("Báo chí chuyển đơn tố cáo để đơn vị giải quyết theo Luật Tố cáo."),
     RequestType.EMERGENCY: _l("Đơn vị phải phát ngôn kịp thời khi có sự kiện đột xuất."),
 }
 
@@ -76,3 +78,21 @@ def due_status(request: Any, at: datetime | None = None) -> str | None:
     if request.due_at <= due_soon_cutoff(moment):
         return "due_soon"
     return None
+
+
+def conclusion_status(request: Any, at: datetime | None = None) -> str | None:
+    """Return where the conclusion milestone stands: "sent", "overdue", "due_soon", "pending" or None."""
+    from spokes.press_requests.queries import due_soon_cutoff
+
+    if request.conclusion_at is None:
+        return None
+    if request.conclusion_sent_at is not None:
+        return "sent"
+    if request.conclusion_due_at is None:
+        return "untracked"
+    moment = at or now()
+    if request.conclusion_due_at < moment:
+        return "overdue"
+    if request.conclusion_due_at <= due_soon_cutoff(moment):
+        return "due_soon"
+    return "pending"

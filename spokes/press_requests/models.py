@@ -40,8 +40,20 @@ class RequestType(enum.StrEnum):
     INTERVIEW = "interview"
     PRESS_ANSWER = "press_answer"
     FORWARDED_FEEDBACK = "forwarded_feedback"
-    FORWARDED_COMPLAINT = "forwarded_complaint"
+    FORWARDED_COMPLAINT = "forwarded_complaint"  # khiếu nại (Luật Khiếu nại 2011)
+    FORWARDED_DENUNCIATION = "forwarded_denunciation"  # tố cáo (Luật Tố cáo 2018)
     EMERGENCY = "emergency"
+
+
+# The types whose clock, in law, starts only from the press agency: a written request of its
+# head (press_answer) or an item it forwards (issue 15, item 6). A web-form question of one of
+# these types without that document is logged as ``information``.
+AGENCY_STARTED_TYPES = frozenset({
+    RequestType.PRESS_ANSWER, RequestType.FORWARDED_FEEDBACK, RequestType.FORWARDED_COMPLAINT,
+    RequestType.FORWARDED_DENUNCIATION,
+})
+# The types whose resolution ends in a conclusion that goes to the press agency (ND 237 Điều 18(2)).
+CONCLUSION_TYPES = frozenset({RequestType.FORWARDED_COMPLAINT, RequestType.FORWARDED_DENUNCIATION})
 
 
 class Channel(enum.StrEnum):
@@ -132,6 +144,7 @@ class PressRequest(db.Model):
         Index("ix_press_requests_assignee_state_due", "assignee_id", "state", "due_at"),
         Index("ix_press_requests_state_due", "state", "due_at"),
         Index("ix_press_requests_received", "received_at"),
+        Index("ix_press_requests_conclusion_due", "conclusion_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -171,8 +184,16 @@ class PressRequest(db.Model):
     rule_id: Mapped[int] = mapped_column(ForeignKey("rules.id"))
     deadline_explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     extended_amount: Mapped[int] = mapped_column(Integer, default=0)
+    # The type the journalist chose on the public form when it differs from ``type`` (a
+    # press_answer or forwarded item without the press agency's document is logged as information).
+    requested_type: Mapped[str | None] = mapped_column(String(32))
+    # The conclusion of a forwarded complaint or denunciation, and the milestone of sending it
+    # to the press agency (ND 237 Điều 18(2)): conclusion_at is the date the conclusion was issued.
     conclusion_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     conclusion_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    conclusion_document: Mapped[str | None] = mapped_column(String(120))
+    conclusion_summary: Mapped[str | None] = mapped_column(Text)
+    conclusion_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -19,8 +19,8 @@ from spokes.auth.permissions import Permission
 from spokes.auth.policies import permissions_in
 from spokes.extensions import db
 from spokes.press_requests import workflow
-from spokes.press_requests.actions import VERBS, Verb
-from spokes.press_requests.models import Transfer
+from spokes.press_requests.actions import CONCLUSION_VERBS, VERBS, Verb
+from spokes.press_requests.models import CONCLUSION_TYPES, RequestState, Transfer
 from spokes.press_requests.workflow import Action
 from spokes.responses.models import AnswerKind, AnswerStatus
 from spokes.units.policies import may_pass_on_speaking
@@ -89,6 +89,19 @@ def _draft_decision(verb: Verb, req: PressRequest, draft: Answer | None) -> Deci
     return None
 
 
+def _conclusion_decision(verb: Verb, req: PressRequest) -> Decision:
+    """Mirror services.check_conclusion: the type, the state, and where the milestone stands."""
+    if req.type not in {t.value for t in CONCLUSION_TYPES}:
+        return Decision(False, "type")
+    if req.state not in {*(s.value for s in workflow.OPEN), RequestState.ANSWERED.value}:
+        return Decision(False, "closed")
+    if req.conclusion_sent_at is not None:
+        return Decision(False, "sent")
+    if verb is Verb.CONCLUSION_SENT and req.conclusion_at is None:
+        return Decision(False, "no_conclusion")
+    return ALLOWED
+
+
 def _workflow_action(verb: Verb, draft: Answer | None) -> Action | None:
     action = VERBS[verb].action
     refusal = draft is not None and draft.kind == AnswerKind.REFUSAL.value
@@ -128,6 +141,8 @@ def decide(user: Any, req: PressRequest, verb: Verb | str, *, draft: Answer | No
             return Decision(False, "closed")
         if not may_pass_on_speaking(user, req.unit_id):
             return Decision(False, "permission")
+    if verb in CONCLUSION_VERBS:
+        return _conclusion_decision(verb, req)
     if verb is Verb.EXTEND:
         rule = req.rule
         if not rule.extension_allowed or req.extended_amount >= rule.extension_max_amount:

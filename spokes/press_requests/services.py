@@ -334,6 +334,7 @@ class IntakeData:
     received_at: datetime | None = None
     received_at_reason: str | None = None
     submission_key: str | None = None
+    requested_type: str | None = None  # the journalist's choice when it is not the type logged
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -368,6 +369,7 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
         submission_key=data.submission_key,
         unit_id=unit.id,
         type=data.type,
+        requested_type=data.requested_type,
         channel=data.channel,
         state=RequestState.RECEIVED.value,
         subject=data.subject.strip(),
@@ -401,7 +403,8 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     audit.record(
         "request.received", actor=actor, obj_type="request", obj_id=req.id, unit_id=unit.id, public=True,
         actor_label=None if actor else "journalist",
-        after={"reference": req.reference, "unit": unit.name, "type": req.type, "channel": req.channel,
+        after={"reference": req.reference, "unit": unit.name, "type": req.type, "requested_type": req.requested_type,
+               "channel": req.channel,
                "received_at": received_at, "due_at": req.due_at, "reason": req.received_at_reason},
     )
     speaker, designation = current_speaker(unit)
@@ -1049,3 +1052,156 @@ def find_by_reference_and_email(reference: str, email: str) -> PressRequest | No
         .join(Journalist, Journalist.id == PressRequest.journalist_id)
         .where(PressRequest.reference == reference, Journalist.email == email)
     ).scalar_one_or_none()
+
+
+# --------------------------------------------------------------------------- who starts a clock (issue 15)
+
+
+def _type_labels(code: str) -> dict[str, str]:
+    """Return a type's label in both languages, for an audit record that must read the same later."""
+    from flask_babel import force_locale
+
+    from spokes.press_requests.labels import type_label
+
+    labels = {}
+    for locale in ("vi", "en"):
+        with force_locale(locale):
+            labels[locale] = str(type_label(code))
+    return labels
+
+
+def reclassify(actor: User, req: PressRequest, new_type: str, reason: str) -> None:
+    """Change the request's type, with a reason; the deadline is recounted from the original receipt.
+
+    The rulebook is chosen again by the date of receipt (as at intake) in the request's unit, and
+    the period starts at ``received_at`` (an emergency: at the event), not at the change, so a
+    reclassification neither gains nor loses time. Old and new type and deadline stay in the
+    audit trail; the event is public, so the journalist sees the honest result.
+    """
+    from spokes.press_requests.models import RequestType
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Vui lòng nêu lý do đổi loại yêu cầu."), status=400)
+    if new_type not in {t.value for t in RequestType}:
+        raise DomainError(_("Loại yêu cầu không hợp lệ."), status=400)
+    if new_type == req.type:
+        raise DomainError(_("Yêu cầu đã thuộc loại này; hãy chọn một loại khác."), status=400)
+    target = check_transition(actor, req, Action.RECLASSIFY)
+    before = {**_snapshot(req), "type": req.type, "rule": req.rule.label if req.rule else None}
+    start = req.event_at if new_type == RequestType.EMERGENCY.value and req.event_at else req.received_at
+    try:
+        deadline = deadlines.compute(new_type, start, rulebook_for=req.received_at, unit=req.unit)
+    except deadlines.DeadlineUnavailable as err:
+        raise DomainError(_("Không có quy tắc thời hạn áp dụng cho loại yêu cầu này vào ngày tiếp nhận."),
+                          status=400) from err
+    old_type, old_due = req.type, req.due_at
+    req.type = new_type
+    # The portal's note "logged as information for want of the agency's document" is settled:
+    # staff have decided the type (the audit keeps what the journalist chose).
+    requested, req.requested_type = req.requested_type, None
+    req.clock_started_at = start
+    req.due_at = deadline.result.due_at
+    req.rulebook_id = deadline.rulebook.id
+    req.rule_id = deadline.rule.id
+    req.extended_amount = 0
+    req.deadline_explanation = deadline.explanation(
+        note=_("Thời hạn tính lại từ thời điểm tiếp nhận ban đầu sau khi đổi loại yêu cầu."))
+    transition(actor, req, Action.RECLASSIFY, public=True, checked=target, before=before, audit_after={
+        "type": new_type, "old_type": old_type, "reason": reason, "old_due_at": old_due, "new_due_at": req.due_at,
+        "rule": deadline.rule.label, "type_labels": {"old": _type_labels(old_type), "new": _type_labels(new_type)},
+        "requested_type": requested,
+    })
+
+
+# --------------------------------------------------------------------------- the conclusion (ND 237 Điều 18(2))
+
+
+@dataclass
+class ConclusionData:
+    """A recorded conclusion of a forwarded complaint or denunciation."""
+
+    concluded_on: date
+    document: str
+    summary: str
+
+
+CONCLUSION_STATES = frozenset({*(s.value for s in workflow.OPEN), RequestState.ANSWERED.value})
+
+
+def check_conclusion(actor: User, req: PressRequest, *, sending: bool = False) -> None:
+    """Raise unless the actor may record the conclusion (or its sending) on this request now."""
+    from spokes.press_requests.models import CONCLUSION_TYPES
+
+    if Permission.DRAFT_ANSWER not in permissions_in(actor, req.unit):
+        raise NotAllowed(_("Bạn không có quyền ghi nhận kết luận cho yêu cầu này."))
+    if req.type not in {t.value for t in CONCLUSION_TYPES}:
+        raise DomainError(_("Chỉ khiếu nại, tố cáo do báo chí chuyển đến mới có kết luận giải quyết."), status=409)
+    if req.state not in CONCLUSION_STATES:
+        raise DomainError(_("Không thể ghi nhận kết luận khi yêu cầu đã bị từ chối hoặc đã rút."), status=409)
+    if sending and req.conclusion_at is None:
+        raise DomainError(_("Hãy ghi nhận kết luận trước khi xác nhận đã gửi."), status=409)
+    if req.conclusion_sent_at is not None:
+        raise DomainError(_("Kết luận đã được gửi cho cơ quan báo chí."), status=409)
+
+
+def conclusion_moment(day: date) -> datetime:
+    """Return the moment a conclusion dated ``day`` counts from (start of that Vietnamese day, in UTC).
+
+    A period in days does not count its first day, so the hour does not move the due date.
+    """
+    from datetime import UTC, time
+
+    from spokes.core.clock import VN_TZ
+
+    return datetime.combine(day, time(0, 0), tzinfo=VN_TZ).astimezone(UTC)
+
+
+def record_conclusion(actor: User, req: PressRequest, data: ConclusionData) -> None:
+    """Record the conclusion (date, document, summary) and start the milestone of sending it.
+
+    The milestone's rule is the one in force on the conclusion's date (ND 237 Điều 18(2) from
+    01/07/2026: within 5 working days); when none applies, the conclusion is recorded untracked.
+    A correction of a recorded conclusion is allowed until it is sent, and audited.
+    """
+    check_conclusion(actor, req)
+    document, summary = (data.document or "").strip(), (data.summary or "").strip()
+    if not document or not summary:
+        raise DomainError(_("Vui lòng nhập số văn bản và tóm tắt kết luận."), status=400)
+    if data.concluded_on > today_vn():
+        raise DomainError(_("Ngày kết luận không thể ở tương lai."), status=400)
+    if data.concluded_on < to_vn(req.received_at).date():
+        raise DomainError(_("Ngày kết luận không thể trước ngày tiếp nhận yêu cầu."), status=400)
+    moment = conclusion_moment(data.concluded_on)
+    try:
+        deadline = deadlines.compute(req.type, moment, milestone="conclusion", unit=req.unit)
+        due = deadline.result.due_at
+    except deadlines.DeadlineUnavailable:
+        due = None
+    before = {"conclusion_at": req.conclusion_at, "conclusion_due_at": req.conclusion_due_at,
+              "conclusion_document": req.conclusion_document}
+    req.conclusion_at = moment
+    req.conclusion_due_at = due
+    req.conclusion_document = document
+    req.conclusion_summary = summary
+    req.version = (req.version or 0) + 1
+    db.session.flush()
+    audit.record(
+        "request.conclusion_recorded", actor=actor, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
+        before=before, public=False,
+        after={"conclusion_on": data.concluded_on.isoformat(), "conclusion_document": document,
+               "conclusion_due_at": due, "summary": summary},
+    )
+
+
+def mark_conclusion_sent(actor: User, req: PressRequest) -> None:
+    """Record that the conclusion went to the press agency; this closes the milestone."""
+    check_conclusion(actor, req, sending=True)
+    req.conclusion_sent_at = now()
+    req.version = (req.version or 0) + 1
+    db.session.flush()
+    audit.record(
+        "request.conclusion_sent", actor=actor, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
+        public=True, after={"conclusion_document": req.conclusion_document, "sent_at": req.conclusion_sent_at,
+                            "conclusion_due_at": req.conclusion_due_at},
+    )

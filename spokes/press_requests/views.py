@@ -37,6 +37,7 @@ from spokes.core.errors import DomainError
 from spokes.core.explain_text import stored_text
 from spokes.core.forms import EmptyForm
 from spokes.core.jinja import VN_TZ, vn_datetime
+from spokes.deadlines.calendar import to_vn
 from spokes.core.markdown import render_markdown
 from spokes.core.params import id_or_none
 from spokes.core.search import matching_ids
@@ -47,8 +48,9 @@ from spokes.extensions import db
 from spokes.press_requests import services as svc
 from spokes.press_requests import forms, policies
 from spokes.press_requests.actions import VERBS, Verb
-from spokes.press_requests.labels import due_status, state_label
+from spokes.press_requests.labels import conclusion_status, due_status, state_label, type_label
 from spokes.press_requests.models import (
+    CONCLUSION_TYPES,
     OPEN_STATES,
     Assignment,
     Extension,
@@ -403,6 +405,7 @@ ANSWER_STATUS_LABELS = {
 PURPOSE_LABELS = {
     "evidence": _l("tài liệu kèm yêu cầu"),
     "letter": _l("giấy giới thiệu"),
+    "agency_request": _l("văn bản của cơ quan báo chí (yêu cầu hoặc nội dung chuyển đến)"),
     "answer": _l("kèm dự thảo trả lời"),
     "scan": _l("bản quét"),
 }
@@ -485,6 +488,12 @@ def _build_form(verb: Verb, req: PressRequest, *, bound: bool = True, prefill: A
             form.questions_received.data = prefill.questions_received
             form.interviewee_consent.data = prefill.interviewee_consent
             form.review_requested.data = prefill.review_requested
+    elif verb is Verb.RECLASSIFY:
+        form.type.choices = [c for c in form.type.choices if c.value != req.type]
+    elif verb is Verb.CONCLUDE and not bound and req.conclusion_at is not None:
+        form.concluded_on.data = to_vn(req.conclusion_at).date()
+        form.document.data = req.conclusion_document
+        form.summary.data = req.conclusion_summary
     elif verb is Verb.TRANSFER:
         units = db.session.execute(
             select(Unit.id, Unit.name).where(Unit.is_active.is_(True), Unit.id != req.unit_id).order_by(Unit.name)
@@ -579,6 +588,9 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         "purpose_labels": PURPOSE_LABELS,
         "time_units": TIME_UNITS,
         "journalist_update_form": EmptyForm() if policies.can_update_journalist(user, req) else None,
+        "conclusion_flag": conclusion_status(req),
+        "conclusion_card": req.type in {t.value for t in CONCLUSION_TYPES},
+        "requested_type": req.requested_type if req.requested_type and req.requested_type != req.type else None,
     }
     return render_template("press_requests/detail.html", **context), status
 
@@ -624,6 +636,9 @@ SUCCESS = {
     Verb.WITHDRAW: _l("Đã ghi nhận phóng viên rút yêu cầu."),
     Verb.NOTE: _l("Đã thêm ghi chú nội bộ."),
     Verb.MESSAGE: _l("Đã gửi tin nhắn cho phóng viên."),
+    Verb.RECLASSIFY: _l("Đã đổi loại yêu cầu; thời hạn được tính lại từ thời điểm tiếp nhận ban đầu."),
+    Verb.CONCLUDE: _l("Đã ghi nhận kết luận giải quyết."),
+    Verb.CONCLUSION_SENT: _l("Đã ghi nhận việc gửi kết luận cho cơ quan báo chí."),
 }
 
 
@@ -828,3 +843,26 @@ def message(request_id: int):
     return _act(request_id, Verb.MESSAGE, lambda req, form: svc.add_message(
         current_user, req, MessageKind.TO_JOURNALIST, form.body.data))
 
+
+
+@bp.post("/<int:request_id>/reclassify")
+@login_required
+def reclassify(request_id: int):  # type: ignore[no-untyped-def]
+    """Change the request's type with a reason; the deadline is recounted from the original receipt."""
+    return _act(request_id, Verb.RECLASSIFY, lambda req, form: svc.reclassify(
+        current_user, req, form.type.data, form.reason.data))
+
+
+@bp.post("/<int:request_id>/conclusion")
+@login_required
+def conclude(request_id: int):  # type: ignore[no-untyped-def]
+    """Record the conclusion of a forwarded complaint or denunciation; starts the sending milestone."""
+    return _act(request_id, Verb.CONCLUDE, lambda req, form: svc.record_conclusion(current_user, req, svc.ConclusionData(
+        concluded_on=form.concluded_on.data, document=form.document.data, summary=form.summary.data)))
+
+
+@bp.post("/<int:request_id>/conclusion/sent")
+@login_required
+def conclusion_sent(request_id: int):  # type: ignore[no-untyped-def]
+    """Record that the conclusion went to the press agency."""
+    return _act(request_id, Verb.CONCLUSION_SENT, lambda req, form: svc.mark_conclusion_sent(current_user, req))

@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     TRANSFER = "transfer"  # to the competent unit; starts there as received
     EXTEND = "extend"  # lawful extension; state unchanged
     REOPEN = "reopen"  # head or overseer reopens an answered or refused request
+    RECLASSIFY = "reclassify"  # change the type; deadline recounted from the original receipt
 
 
 S, A = State, Action
@@ -64,6 +65,7 @@ for _state in OPEN:
     TRANSITIONS[(_state, A.WITHDRAW)] = S.WITHDRAWN
     TRANSITIONS[(_state, A.TRANSFER)] = S.RECEIVED
     TRANSITIONS[(_state, A.EXTEND)] = _state
+    TRANSITIONS[(_state, A.RECLASSIFY)] = _state
     if _state is not S.AWAITING_APPROVAL:  # a pending draft is approved or returned first
         TRANSITIONS[(_state, A.REFUSE)] = S.REFUSED
 del _state
@@ -83,6 +85,8 @@ REQUIRED_PERMISSION: dict[Action, Permission] = {
     A.TRANSFER: Permission.TRANSFER,
     A.EXTEND: Permission.EXTEND,
     A.REOPEN: Permission.REOPEN,
+    # Choosing the type chooses the legal clock: those who route requests (heads, overseers) decide it.
+    A.RECLASSIFY: Permission.TRANSFER,
 }
 
 JOURNALIST_ACTIONS = frozenset({A.WITHDRAW})

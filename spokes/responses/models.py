@@ -26,14 +26,18 @@ class AnswerKind(enum.StrEnum):
 
 
 class AnswerForm(enum.StrEnum):
-    """The six forms of providing information (ND 09 Điều 4)."""
+    """The six forms of providing information, in the order of ND 09/2017 Điều 4.
 
-    WRITTEN = "written"
-    EMAIL = "email"
-    INTERVIEW = "interview"
-    PRESS_CONFERENCE = "press_conference"
-    PORTAL_POST = "portal_post"
-    CORRECTION_REQUEST = "correction_request"
+    Release 0010 mapped the older list: ``email`` became ``written`` (Điều 4 puts a written
+    answer and an e-mailed one in one form) and ``briefing`` was added.
+    """
+
+    PRESS_CONFERENCE = "press_conference"  # 1. họp báo
+    PORTAL_POST = "portal_post"  # 2. đăng tải trên Cổng/Trang thông tin điện tử, mạng xã hội chính thức
+    INTERVIEW = "interview"  # 3. phát ngôn trực tiếp hoặc trả lời phỏng vấn
+    WRITTEN = "written"  # 4. thông cáo báo chí, trả lời bằng văn bản hoặc thư điện tử
+    BRIEFING = "briefing"  # 5. trao đổi trực tiếp hoặc tại giao ban báo chí khi được yêu cầu
+    CORRECTION_REQUEST = "correction_request"  # 6. văn bản đề nghị đăng, phát phản hồi, cải chính, xin lỗi
 
 
 class AnswerStatus(enum.StrEnum):

@@ -102,11 +102,15 @@ def test_every_request_type_has_a_main_rule(book: RulebookSpec, request_type: st
         (OLD, "press_answer", "main", 30, TimeUnit.CALENDAR_DAYS, "S"),
         (OLD, "forwarded_feedback", "main", 30, TimeUnit.CALENDAR_DAYS, "S"),
         (OLD, "forwarded_complaint", "main", 30, TimeUnit.CALENDAR_DAYS, "S"),
+        (OLD, "forwarded_denunciation", "main", 30, TimeUnit.CALENDAR_DAYS, "S"),
         (OLD, "emergency", "main", 24, TimeUnit.HOURS, "U"),
         (NEW, "press_answer", "main", 30, TimeUnit.CALENDAR_DAYS, "S"),
         (NEW, "forwarded_feedback", "main", 15, TimeUnit.WORKING_DAYS, "S"),
-        (NEW, "forwarded_complaint", "main", 10, TimeUnit.CALENDAR_DAYS, "U"),
+        (NEW, "forwarded_complaint", "main", 10, TimeUnit.CALENDAR_DAYS, "S"),
         (NEW, "forwarded_complaint", "conclusion", 5, TimeUnit.WORKING_DAYS, "S"),
+        # Luật Tố cáo 2018's acceptance period was not read: recalled, so unverified (law.md).
+        (NEW, "forwarded_denunciation", "main", 7, TimeUnit.WORKING_DAYS, "U"),
+        (NEW, "forwarded_denunciation", "conclusion", 5, TimeUnit.WORKING_DAYS, "S"),
         (NEW, "emergency", "main", 24, TimeUnit.HOURS, "U"),
     ],
 )
@@ -171,3 +175,23 @@ def test_validate_extension() -> None:
 def test_rule_rejects_bad_confidence() -> None:
     with pytest.raises(ValueError):
         _rule(confidence="X")
+
+
+def test_complaints_and_denunciations_have_their_own_clocks() -> None:
+    # Received Tue 06/10/2026 under the 2025 book: a complaint's acceptance runs 10 calendar days
+    # (Luật Khiếu nại 2011, Điều 27), a denunciation's 7 working days (Luật Tố cáo 2018, unverified).
+    received = datetime(2026, 10, 6, 9, 0)
+    complaint = evaluate(NEW, "forwarded_complaint", received, WorkCalendar())
+    denunciation = evaluate(NEW, "forwarded_denunciation", received, WorkCalendar())
+    assert complaint.due_date == date(2026, 10, 16)
+    assert denunciation.due_date == date(2026, 10, 15)
+    # Before 01/07/2026 both follow Law 2016 Điều 39: 30 days.
+    assert evaluate(OLD, "forwarded_denunciation", datetime(2026, 3, 2, 9, 0), WorkCalendar()).due_date == date(2026, 4, 1)
+
+
+def test_the_denunciation_conclusion_goes_to_the_press_within_five_working_days() -> None:
+    # Conclusion dated Thu 15/10/2026: 16 (F), 19, 20, 21, 22 → Thu 22/10/2026 (ND 237 Điều 18(2)).
+    result = evaluate(NEW, "forwarded_denunciation", datetime(2026, 10, 15, 0, 0), WorkCalendar(), "conclusion")
+    assert result.due_date == date(2026, 10, 22)
+    with pytest.raises(UnknownRule):
+        OLD.rule_for("forwarded_denunciation", "conclusion")

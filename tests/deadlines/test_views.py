@@ -51,7 +51,7 @@ def test_calculator_form_lists_all_types_and_current_refusal_grounds(client, rul
     html = page(response)
     for label in ("Cung cấp thông tin, tài liệu", "Đề nghị phỏng vấn", "Yêu cầu trả lời trên báo chí",
                   "Ý kiến, kiến nghị, phản ánh, phê bình do báo chí chuyển đến",
-                  "Khiếu nại, tố cáo do báo chí chuyển đến", "Phát ngôn khi có sự kiện đột xuất, bất thường"):
+                  "Khiếu nại do báo chí chuyển đến", "Tố cáo do báo chí chuyển đến", "Phát ngôn khi có sự kiện đột xuất, bất thường"):
         assert label in html
     assert 'value="10/03/2026"' in html  # today in Vietnam, prefilled
     # Ground d is unverified (U): its text is listed, never a citation or confidence wording.
@@ -298,7 +298,7 @@ def test_new_version_screen(client, rulebooks, admin):
     new = book("lbc2025-2027")
     assert new.valid_from == date(2027, 1, 1) and new.valid_to is None
     assert book("lbc2025-nd237").valid_to == date(2026, 12, 31)
-    assert len(new.rules) == 7 and len(new.refusal_grounds) == 3
+    assert len(new.rules) == 9 and len(new.refusal_grounds) == 3
     assert response.headers["Location"].endswith(f"/admin/rulebooks/{new.id}")
 
     duplicate = client.post(f"/admin/rulebooks/{source.id}/new-version", data={

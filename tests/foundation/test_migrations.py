@@ -125,3 +125,51 @@ def test_journalist_migration_merges_duplicates_before_the_unique_index(tmp_path
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_forms_migration_maps_email_answers_to_nd09_form_4_and_back(tmp_path):
+    """0010clock: an answer stored with the old form "email" becomes "written" (ND 09 Điều 4, form 4)."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import downgrade
+    from sqlalchemy import select
+
+    from spokes.auth.models import User
+    from spokes.deadlines.models import Rule
+    from spokes.press_requests.models import PressRequest
+    from spokes.responses.models import Answer
+    from spokes.units.models import Unit
+
+    url, drop = _fresh_database_url(tmp_path)
+    try:
+        application = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
+        with application.app_context():
+            upgrade()
+            rule = db.session.execute(select(Rule).where(Rule.request_type == "information")).scalars().first()
+            moment = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+            unit = Unit(code="DHU", name="UBND xã Đông Hưng", kind="commune", reference_prefix="DHU")
+            user = User(email="a@dhu.vn", name="Người phát ngôn", password_hash="x")
+            db.session.add_all([unit, user])
+            db.session.flush()
+            req = PressRequest(reference="DHU-2026-00001", unit_id=unit.id, type="information", channel="phone",
+                               subject="Câu hỏi", questions="Nội dung", received_at=moment, clock_started_at=moment,
+                               due_at=moment, rulebook_id=rule.rulebook_id, rule_id=rule.id)
+            db.session.add(req)
+            db.session.flush()
+            db.session.add_all([Answer(request_id=req.id, form="written", author_id=user.id),
+                                Answer(request_id=req.id, form="briefing", author_id=user.id)])
+            db.session.commit()
+            db.session.remove()
+
+            downgrade(revision="0009letters")
+            # Before 0010 there was no "briefing": it went back to "written"; store an old "email" answer.
+            db.session.execute(text("UPDATE answers SET form = 'email' WHERE id = (SELECT MIN(id) FROM answers)"))
+            db.session.commit()
+            db.session.remove()
+            upgrade()
+            forms = db.session.execute(text("SELECT form FROM answers ORDER BY id")).scalars().all()
+            assert forms == ["written", "written"]
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()

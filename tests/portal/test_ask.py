@@ -22,6 +22,8 @@ from spokes.press_requests.models import Journalist, PressRequest
 
 from .helpers import NOW, PDF, PNG, form_data, is_checked, kept, token_from
 
+AGENCY_TYPES = ("press_answer", "forwarded_feedback", "forwarded_complaint", "forwarded_denunciation")
+
 
 def _count(model: Any) -> int:
     return db.session.execute(select(func.count()).select_from(model)).scalar_one()
@@ -50,7 +52,8 @@ def test_form_renders_every_field_without_javascript(client, commune):
 
 def test_type_choices_exclude_emergency_and_carry_one_line_help(client, commune):
     body = client.get("/ask").get_data(as_text=True)
-    for code in ("information", "interview", "press_answer", "forwarded_feedback", "forwarded_complaint"):
+    for code in ("information", "interview", "press_answer", "forwarded_feedback", "forwarded_complaint",
+                 "forwarded_denunciation"):
         assert f'value="{code}"' in body
     assert 'value="emergency"' not in body
     assert 'aria-describedby="type-1-help"' in body and 'id="type-1-help"' in body
@@ -106,10 +109,13 @@ def test_honeypot_is_hidden_unfocusable_and_labelled(client, commune):
 # --------------------------------------------------------------------------- happy paths
 
 
-@pytest.mark.parametrize("type_", ["information", "interview", "press_answer", "forwarded_feedback", "forwarded_complaint"])
+@pytest.mark.parametrize("type_", ["information", "interview", "press_answer", "forwarded_feedback", "forwarded_complaint",
+                                   "forwarded_denunciation"])
 def test_happy_path_for_each_type(client, commune, type_):
     extra = {"interview_date": "2026-03-20", "interview_time": "09:30", "interview_place": "Trụ sở UBND xã"} \
         if type_ == "interview" else {}
+    if type_ in AGENCY_TYPES:  # the press agency's document starts these clocks (issue 15, item 6)
+        extra["agency_document"] = (io.BytesIO(PDF), "yeu-cau.pdf")
     response = client.post("/ask", data=form_data(commune["dhu"], type=type_, **extra))
     body = response.get_data(as_text=True)
     assert response.status_code == 200, body[:2000]

@@ -3,7 +3,10 @@ and "theo quy định" only for a statutory duty whose source was read."""
 
 from __future__ import annotations
 
+import io
 import re
+from datetime import UTC, date, datetime
+
 from sqlalchemy import select
 
 from spokes.deadlines.models import RefusalGround, Rule
@@ -12,7 +15,7 @@ from spokes.notifications.models import OutboxMail
 from spokes.press_requests import services as svc
 from spokes.press_requests.models import PressRequest
 
-from .helpers import form_data, token_from
+from .helpers import PDF, form_data, token_from
 
 # The wording a journalist must never see.
 ADMIN_WORDS = ("quản trị viên", "Độ tin cậy", "độ tin cậy", "chưa kiểm chứng, ")
@@ -44,18 +47,24 @@ def _assert_clean(where: str, text: str) -> None:
 def test_public_pages_feeds_api_and_mails_carry_no_unverified_law(app, client, commune, clock):
     pages: dict[str, str] = {}
     # An internal target (information) and a statutory duty (press_answer) through the form.
-    for type_ in ("information", "press_answer"):
-        response = client.post("/ask", data=form_data(commune["dhu"], type=type_, subject=f"Câu hỏi {type_}"))
+    # press_answer comes with the agency's document; forwarded_denunciation without it is logged as
+    # information and the journalist is told why (issue 15, item 6).
+    for type_ in ("information", "press_answer", "forwarded_denunciation"):
+        extra = {"agency_document": (io.BytesIO(PDF), "yeu-cau.pdf")} if type_ == "press_answer" else {}
+        response = client.post("/ask", data=form_data(commune["dhu"], type=type_, subject=f"Câu hỏi {type_}", **extra))
         assert response.status_code == 200
         body = response.get_data(as_text=True)
         pages[f"confirmation {type_}"] = body
         pages[f"track {type_}"] = client.get(f"/track/{token_from(body)}").get_data(as_text=True)
+    assert "nên câu hỏi được ghi nhận là" in pages["confirmation forwarded_denunciation"]
+    assert "nên câu hỏi được ghi nhận là" in pages["track forwarded_denunciation"]
     assert "Thời hạn trả lời theo quy định" in pages["confirmation press_answer"]
     assert "Thời hạn trả lời theo quy định" not in pages["confirmation information"]
     assert "chỉ tiêu nội bộ của đơn vị" in pages["confirmation information"]
 
     # A refusal on the unverified ground (d): its text reaches the journalist, its citation does not.
-    req = db.session.execute(select(PressRequest).where(PressRequest.type == "information")).scalar_one()
+    req = db.session.execute(select(PressRequest).where(
+        PressRequest.type == "information", PressRequest.requested_type.is_(None))).scalar_one()
     ground_d = db.session.execute(select(RefusalGround).where(
         RefusalGround.rulebook_id == req.rulebook_id, RefusalGround.code == "d")).scalar_one()
     if req.state == "received":
@@ -70,10 +79,25 @@ def test_public_pages_feeds_api_and_mails_carry_no_unverified_law(app, client, c
     assert ground_d.text in track
     pages["track refused"] = track
 
+    # Staff reclassify the denunciation once the forwarded item arrives (an unverified acceptance
+    # period, U) and record and send its conclusion: the tracking page shows both.
+    logged = db.session.execute(select(PressRequest).where(
+        PressRequest.requested_type == "forwarded_denunciation")).scalar_one()
+    clock(datetime(2026, 7, 10, 2, 0, tzinfo=UTC))  # under the 2025 rulebook
+    svc.reclassify(commune["chair"], logged, "forwarded_denunciation", "Báo đã chuyển đơn tố cáo bằng văn bản.")
+    svc.record_conclusion(commune["chair"], logged, svc.ConclusionData(date(2026, 7, 9), "15/KL-UBND", "Kết luận."))
+    svc.mark_conclusion_sent(commune["chair"], logged)
+    db.session.commit()
+    denunciation_track = client.get(f"/track/{token_from(pages['confirmation forwarded_denunciation'])}")
+    pages["track reclassified"] = denunciation_track.get_data(as_text=True)
+    assert "Đổi loại yêu cầu" in pages["track reclassified"]
+    assert "nên câu hỏi được ghi nhận là" not in pages["track reclassified"]  # settled by staff
+    assert "Đã gửi kết luận giải quyết cho cơ quan báo chí" in pages["track reclassified"]
+
     # The public calculator for every type, before and after 01/07/2026 and in an estimated year.
     for day in ("10/03/2026", "10/08/2026", "10/03/2027"):
         for type_ in ("information", "interview", "press_answer", "forwarded_feedback", "forwarded_complaint",
-                      "emergency"):
+                      "forwarded_denunciation", "emergency"):
             response = client.get("/deadline", query_string={"type": type_, "received_date": day,
                                                              "received_time": "09:00"})
             assert response.status_code == 200

@@ -47,13 +47,13 @@ def test_draft_is_rendered_as_sanitised_markdown(world, make_request, client_for
     req = make_request(world["dhu"])
     client = client_for(world["deputy"])
     response = client.post(f"/staff/requests/{req.id}/draft", data={
-        "draft-kind": "answer", "draft-form": "email",
+        "draft-kind": "answer", "draft-form": "written",
         "draft-body": "Đã **nạo vét** 80%.\n\n<script>alert('x')</script>"})
     assert response.status_code == 302
     page = client.get(f"/staff/requests/{req.id}").get_data(as_text=True)
     assert "<strong>nạo vét</strong>" in page
     assert "<script>alert" not in page
-    assert "Trả lời bằng thư điện tử" in page
+    assert "Gửi thông cáo báo chí, nội dung trả lời bằng văn bản hoặc thư điện tử" in page
 
 
 def test_refusal_draft_needs_ground_and_reason(world, make_request, client_for):
