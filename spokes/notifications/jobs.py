@@ -129,6 +129,7 @@ def run_tick(*, stop: threading.Event | None = None) -> TickResult:
 
     A step that fails is logged and rolled back; the others still run (the outbox above all).
     """
+    from spokes.letters.services import remind_publication_overdue
     from spokes.press_requests.services import expire_case_authorisations
 
     started = time.monotonic()
@@ -139,6 +140,7 @@ def run_tick(*, stop: threading.Event | None = None) -> TickResult:
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("authorisations", lambda: _commit_after(expire_case_authorisations)),
             ("alerts", lambda: run_alerts(moment)),
+            ("publication_follow_up", lambda: _commit_after(lambda: remind_publication_overdue(moment))),
             ("digests", lambda: run_digests(moment)),
             ("outbox", lambda: sender.send_pending(stop=stop)),
         ]
