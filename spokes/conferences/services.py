@@ -130,11 +130,14 @@ def create(actor: User, unit: Unit, data: ConferenceData) -> PressConference:
 # --------------------------------------------------------------------------- what the law asks, and where it stands
 
 
-def notice_hours(conference: PressConference) -> tuple[int, str | None, str | None]:
-    """Return (hours, citation, rulebook name) of the notice rule in force on the conference's date."""
+def notice_hours(conference: PressConference, books: list[Any] | None = None) -> tuple[int, str | None, str | None]:
+    """Return (hours, citation, rulebook name) of the notice rule in force on the conference's date.
+
+    Pass the rulebooks when checking many conferences, so they are loaded once.
+    """
     from spokes.deadlines.services import rulebook_on
 
-    book = rulebook_on(conference.starts_at.astimezone(VN_TZ).date())
+    book = rulebook_on(conference.starts_at.astimezone(VN_TZ).date(), books)
     if book is None or not book.press_conference_notice_hours:
         return 24, None, None
     return book.press_conference_notice_hours, book.press_conference_notice_citation, book.name
@@ -158,10 +161,11 @@ class Standing:
     refusal_in_time: bool | None
 
 
-def standing(conference: PressConference, letter: Letter | None, moment: datetime | None = None) -> Standing:
+def standing(conference: PressConference, letter: Letter | None, moment: datetime | None = None,
+             books: list[Any] | None = None) -> Standing:
     """Return the conference's notice state and timing."""
     moment = moment or now()
-    hours, citation, book = notice_hours(conference)
+    hours, citation, book = notice_hours(conference, books)
     check = rules.notice_check(conference.starts_at, hours, conference.notice_sent_at, moment)
     if conference.refused_at is not None:
         state = "refused"

@@ -17,6 +17,7 @@ from spokes.conferences.forms import ConferenceForm, NoticeForm, RefusalForm, Se
 from spokes.conferences.models import PressConference
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
+from spokes.deadlines.services import load_rulebooks
 from spokes.extensions import db
 from spokes.letters import exports
 from spokes.letters import services as letters
@@ -55,7 +56,8 @@ def index():  # type: ignore[no-untyped-def]
                        error_out=False)
     notices = services.notices_of(list(page.items))
     moment = now()
-    standings = {c.id: services.standing(c, notices.get(c.id), moment) for c in page.items}
+    books = load_rulebooks()  # once for the page, not once a row
+    standings = {c.id: services.standing(c, notices.get(c.id), moment, books) for c in page.items}
     return render_template("conferences/index.html", page=page, q=q, notices=notices, standings=standings,
                            may_plan=bool(_units(Permission.PUBLISH)))
 

@@ -138,3 +138,21 @@ def test_who_may_do_what(world, regulator, client_for):
     # A conference in the past, or sent before its issue, is refused with a message, never a 500.
     assert deputy.post("/staff/conferences/new", data=_form(starts_at="2026-12-01T08:00")).status_code == 400
     assert deputy.post(f"/staff/conferences/{conference.id}/sent", data={"sent_at": "2026-12-03T09:00"}).status_code == 409
+
+
+def test_the_list_costs_the_same_for_one_conference_or_many(world, regulator, client_for):
+    from tests.press_requests.helpers import count_queries
+
+    from spokes.auth.models import User
+
+    deputy, chair_id = client_for(world["deputy"]), world["chair"].id
+    _plan(deputy)
+    one, _page = count_queries(deputy, "/staff/conferences", from_scratch=True)
+    for day in range(5, 10):
+        conference = _plan(deputy, starts_at=f"2026-12-{day:02d}T09:00")
+        chair = db.session.get(User, chair_id)
+        services.issue_notice(chair, conference, services.default_choices(conference, chair))
+        db.session.commit()
+    many, page = count_queries(deputy, "/staff/conferences", from_scratch=True)
+    assert many == one, (one, many)
+    assert page.count("Đã ban hành, chưa ghi nhận gửi") == 5
