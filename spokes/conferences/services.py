@@ -331,3 +331,40 @@ def notices_of(conferences: list[PressConference]) -> dict[int, Letter]:
                                      .order_by(Letter.id)).scalars():
         found[letter.conference_id] = letter  # type: ignore[index]
     return found
+
+
+def remind_late_notices(moment: datetime) -> int:
+    """Notify the unit's heads and the conference's planner, once, when the last moment to send the notice
+    has passed with no sending recorded (and the conference has not started nor been refused)."""
+    from spokes.auth.models import Membership
+    from spokes.auth.permissions import Role
+    from spokes.deadlines.services import load_rulebooks
+    from spokes.notifications.models import Notification
+
+    pending = list(db.session.execute(select(PressConference).where(
+        PressConference.notice_sent_at.is_(None), PressConference.refused_at.is_(None),
+        PressConference.starts_at > moment)).scalars())
+    if not pending:
+        return 0
+    books = load_rulebooks()
+    sent = 0
+    for conference in pending:
+        hours, _citation, _book = notice_hours(conference, books)
+        check = rules.notice_check(conference.starts_at, hours, None, moment)
+        if not check.late:
+            continue
+        heads = select(Membership.user_id).where(Membership.unit_id == conference.unit_id,
+                                                 Membership.role == Role.HEAD.value)
+        users = set(db.session.execute(heads).scalars()) | ({conference.created_by_id} if conference.created_by_id else set())
+        for user_id in sorted(users):
+            key = f"conference:{conference.id}:notice_late:{user_id}"
+            if db.session.execute(select(Notification.id).where(Notification.dedupe_key == key)).first():
+                continue
+            db.session.add(Notification(
+                dedupe_key=key, user_id=user_id, kind="conference_notice_late", link=f"/staff/conferences/{conference.id}",
+                message=_("Họp báo %(title)s lúc %(at)s: đã quá thời điểm gửi thông báo cho cơ quan quản lý nhà nước về "
+                          "báo chí (%(hours)d giờ trước) mà chưa ghi nhận gửi.", title=conference.title,
+                          at=conference.starts_at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M"), hours=hours)))
+            sent += 1
+    db.session.flush()
+    return sent

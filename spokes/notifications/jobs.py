@@ -129,6 +129,7 @@ def run_tick(*, stop: threading.Event | None = None) -> TickResult:
 
     A step that fails is logged and rolled back; the others still run (the outbox above all).
     """
+    from spokes.conferences.services import remind_late_notices
     from spokes.letters.services import remind_publication_overdue
     from spokes.press_requests.services import expire_case_authorisations
 
@@ -141,6 +142,7 @@ def run_tick(*, stop: threading.Event | None = None) -> TickResult:
             ("authorisations", lambda: _commit_after(expire_case_authorisations)),
             ("alerts", lambda: run_alerts(moment)),
             ("publication_follow_up", lambda: _commit_after(lambda: remind_publication_overdue(moment))),
+            ("conference_notices", lambda: _commit_after(lambda: remind_late_notices(moment))),
             ("digests", lambda: run_digests(moment)),
             ("outbox", lambda: sender.send_pending(stop=stop)),
         ]

@@ -156,3 +156,22 @@ def test_the_list_costs_the_same_for_one_conference_or_many(world, regulator, cl
     many, page = count_queries(deputy, "/staff/conferences", from_scratch=True)
     assert many == one, (one, many)
     assert page.count("Đã ban hành, chưa ghi nhận gửi") == 5
+
+
+def test_staff_are_reminded_once_when_the_notice_is_late(world, regulator, client_for):
+    from spokes.notifications.models import Notification
+
+    conference = _plan(client_for(world["deputy"]), starts_at="2026-12-04T15:00")  # send by 03/12 15:00
+    assert services.remind_late_notices(datetime(2026, 12, 3, 14, 59, tzinfo=VN_TZ)) == 0
+    late = datetime(2026, 12, 3, 15, 1, tzinfo=VN_TZ)
+    assert services.remind_late_notices(late) == 2  # the head and the spokesperson who planned it
+    db.session.commit()
+    assert services.remind_late_notices(late) == 0
+    notices = db.session.execute(select(Notification).where(Notification.kind == "conference_notice_late")).scalars().all()
+    assert {n.user_id for n in notices} == {world["chair"].id, world["deputy"].id}
+    assert all(n.link == f"/staff/conferences/{conference.id}" for n in notices)
+    # Once sent (even late), or after the conference, nobody is reminded.
+    services.issue_notice(world["chair"], conference, services.default_choices(conference, world["chair"]))
+    services.record_sent(world["chair"], conference, sent_at=datetime(2026, 12, 3, 9, 0, tzinfo=VN_TZ), via="")
+    db.session.commit()
+    assert services.remind_late_notices(datetime(2026, 12, 4, 9, 0, tzinfo=VN_TZ)) == 0
