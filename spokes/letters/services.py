@@ -291,7 +291,7 @@ def enter_in_register(actor: User, unit: Unit, kind: LetterKind, text: LetterTex
     pdf_bytes, signer_subject = _pdf_of(text, unit, reason=choices.summary, location=heading.place_name)
     letter = Letter(
         unit_id=unit.id, year=issued_on.year, number=number, symbol=symbol, kind=kind.value,
-        issued_on=issued_on, summary=choices.summary, recipient=choices.recipient or (text.doc_type or ""),
+        issued_on=issued_on, summary=choices.summary, recipient=choices.recipient,
         copies_to="\n".join(choices.copies_to), signer_id=choices.signer.id, signer_name=choices.signer.name,
         signer_position=text.signer_position, signer_authority="\n".join(text.signer_authority),
         replaces_id=replaces.id if replaces else None, issued_by_id=actor.id,
