@@ -89,6 +89,7 @@ def import_models() -> None:
     import spokes.admin.models  # noqa: F401 - imported for its tables
     import spokes.audit.models  # noqa: F401
     import spokes.auth.models  # noqa: F401
+    import spokes.conferences.models  # noqa: F401
     import spokes.core.search  # noqa: F401
     import spokes.deadlines.models  # noqa: F401
     import spokes.letters.models  # noqa: F401
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from spokes.admin.views import bp as admin_bp
     from spokes.api.views import bp as api_bp
     from spokes.auth.views import bp as auth_bp
+    from spokes.conferences.views import bp as conferences_bp
     from spokes.core.views import bp as core_bp
     from spokes.dashboard.views import bp as dashboard_bp
     from spokes.deadlines.views import bp as deadlines_bp
@@ -168,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         core_bp, auth_bp, dashboard_bp, publishing_bp, press_requests_bp, portal_bp, deadlines_bp,
         api_bp, admin_bp, reports_bp, notifications_bp, handbook_bp, letters_bp,
+        conferences_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -448,6 +448,8 @@ def seed_publications() -> int:
                  "Văn bản thông báo đã gửi UBND tỉnh và Sở Văn hóa, Thể thao và Du lịch.",
             speaker_name=chair.name, speaker_title=chair.title, conference_at=conference))
 
+    seed_conference()
+
     if not db.session.execute(select(func.count()).select_from(RecurringDuty)).scalar_one():
         chair = db.session.execute(select(User).where(User.email == CHAIR)).scalar_one()
         unit = db.session.execute(select(Unit).where(Unit.code == "AG-ANMINH")).scalar_one()
@@ -463,6 +465,36 @@ def _slug(name: str) -> str:
     from spokes.core.text import slugify
 
     return slugify(name).replace("-", ".")
+
+
+def seed_conference() -> None:
+    """Give xã Vân Khánh's announced press conference its notice to the regulator (once).
+
+    The feed item invites journalists; the notice is the numbered letter to Sở Văn hóa, Thể thao
+    và Du lịch, issued and sent (as recorded) three days ahead, so the 24-hour rule is met.
+    """
+    from spokes.conferences import services as conferences
+    from spokes.conferences.models import PressConference
+    from spokes.publishing.models import Publication, PublicationKind
+
+    if db.session.execute(select(func.count()).select_from(PressConference)).scalar_one():
+        return
+    announcement = db.session.execute(select(Publication).where(
+        Publication.kind == PublicationKind.PRESS_CONFERENCE_NOTICE.value).order_by(Publication.id)).scalars().first()
+    if announcement is None or announcement.conference_at is None or announcement.conference_at <= now():
+        return
+    chair = db.session.execute(select(User).where(User.email == VK_CHAIR)).scalar_one()
+    unit = db.session.execute(select(Unit).where(Unit.code == "AG-VANKHANH")).scalar_one()
+    conference = conferences.create(chair, unit, conferences.ConferenceData(
+        title="Sự cố chìm tàu cá ngoài khơi Vân Khánh",
+        content="Thông tin về công tác tìm kiếm, cứu nạn và hỗ trợ gia đình thuyền viên.",
+        place="Hội trường UBND xã Vân Khánh", starts_at=announcement.conference_at, chair_name=chair.name,
+        chair_title=chair.title or "Chủ tịch UBND xã Vân Khánh",
+        invited_outlets="Báo và Phát thanh, Truyền hình An Giang\nBáo Nhân Dân\nThông tấn xã Việt Nam",
+        regulator_name=conferences.regulator_for(unit)[1]))
+    conference.publication_id = announcement.id
+    conferences.issue_notice(chair, conference, conferences.default_choices(conference, chair))
+    conferences.record_sent(chair, conference, sent_at=now(), via="Hệ thống quản lý văn bản")
 
 
 def seed_demo() -> dict[str, object]:

@@ -159,8 +159,9 @@ class DesignationForm(FlaskForm):
     public_phone = StringField(_l("Điện thoại công bố"), filters=[_strip], validators=[Optional(), Length(max=40)])
     public_email = EmailField(_l("Thư điện tử công bố"), filters=[_strip], validators=[
         Optional(), Length(max=255), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
-    document_number = StringField(_l("Số, ký hiệu"), filters=[_strip], validators=[
-        DataRequired(_l("Vui lòng nhập số văn bản.")), Length(max=80)])
+    document_number = StringField(_l("Số, ký hiệu"), filters=[_strip], validators=[Optional(), Length(max=80)])
+    # Issue the decision (or authorisation) here: its number comes from the register of outgoing documents.
+    number_from_register = BooleanField(_l("Ban hành quyết định, giấy ủy quyền qua sổ văn bản đi (lấy số tự động)"))
     document_date = BoundedDateField(_l("Ngày văn bản"), validators=[DataRequired(_l("Vui lòng nhập ngày văn bản."))])
     valid_from = BoundedDateField(_l("Hiệu lực từ ngày"), validators=[DataRequired(_l("Vui lòng nhập ngày bắt đầu hiệu lực."))])
     valid_to = BoundedDateField(_l("Hiệu lực đến hết ngày"), validators=[Optional()])
@@ -176,6 +177,14 @@ class DesignationForm(FlaskForm):
         validator chain when empty, which is exactly the case to catch.
         """
         valid = super().validate(extra_validators)
+        if not self.document_number.data and not self.number_from_register.data:
+            self.document_number.errors = [*self.document_number.errors, _l("Vui lòng nhập số văn bản.")]
+            valid = False
+        if self.number_from_register.data and self.kind.data == DesignationKind.HEAD.value:
+            self.number_from_register.errors = [
+                *self.number_from_register.errors,
+                _l("Người đứng đầu phát ngôn theo quy định, không cần quyết định giao nhiệm vụ; hãy nhập văn bản bổ nhiệm.")]
+            valid = False
         if self.kind.data == DesignationKind.AUTHORISED.value:
             if not self.valid_to.data and not self.valid_to.errors:
                 self.valid_to.errors = [*self.valid_to.errors, _l("Ủy quyền phát ngôn phải có ngày hết hiệu lực.")]

@@ -354,9 +354,11 @@ def unit_designations(unit_id: int):
             document_number=form.document_number.data, document_date=form.document_date.data,
             valid_from=form.valid_from.data, valid_to=form.valid_to.data, topic=form.topic.data or None,
             case_reference=form.case_reference.data or None, public_phone=form.public_phone.data or None,
-            public_email=form.public_email.data or None)
+            public_email=form.public_email.data or None, number_pending=bool(form.number_from_register.data))
         try:
-            units_svc.create_designation(current_user, unit, data, scan)
+            designation = units_svc.create_designation(current_user, unit, data, scan)
+            if form.number_from_register.data:
+                _issue_designation_letter(designation)
         except UploadRejected as err:
             db.session.rollback()
             form.scan.errors = [err.message]
@@ -368,6 +370,10 @@ def unit_designations(unit_id: int):
             status = 400
         else:
             db.session.commit()
+            if form.number_from_register.data:
+                flash(_("Đã ban hành văn bản số %(n)s và lưu chỉ định người phát ngôn; danh bạ công khai đã được "
+                        "cập nhật.", n=designation.document_number), "success")
+                return redirect(url_for("letters.for_designation", designation_id=designation.id))
             flash(_("Đã lưu chỉ định người phát ngôn; danh bạ công khai đã được cập nhật."), "success")
             return redirect(url_for("admin.unit_designations", unit_id=unit.id))
     elif request.method == "POST":
@@ -380,6 +386,17 @@ def unit_designations(unit_id: int):
         past=[d for d in history if not d.is_current(today)],
         no_members=not members,
     ), status
+
+
+def _issue_designation_letter(designation: Designation) -> None:
+    """Issue the new designation's decision (or authorisation) through the register, signed by the head."""
+    from spokes.letters import services as letters_svc
+
+    kind = letters_svc.designation_letter_kinds(designation)[0]
+    if not letters_svc.can_issue(current_user, designation.unit):
+        raise DomainError(_("Chỉ người đứng đầu đơn vị ban hành văn bản qua sổ văn bản đi; hãy nhập số văn bản."), 400)
+    letters_svc.issue_for_designation(current_user, designation,
+                                      letters_svc.default_designation_choices(designation, kind, current_user))
 
 
 @bp.route("/designations/<int:designation_id>/revoke", methods=["GET", "POST"])

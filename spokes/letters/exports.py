@@ -57,7 +57,7 @@ def register_xlsx(unit: Unit, letters: list[Letter]) -> bytes:
             letter.number_and_symbol, letter.issued_on,
             _text(f"{str(KIND_LABELS.get(letter.kind, letter.kind))}: {letter.summary}"),
             _text(f"{letter.signer_position} {letter.signer_name}"),
-            _text("; ".join([letter.recipient, *[x for x in letter.copies_to.splitlines() if x]])),
+            _text("; ".join(x for x in [letter.recipient, *letter.copies_to.splitlines()] if x)),
             letter.request.reference if letter.request else "",
             letter.replaces.number_and_symbol if letter.replaces else "", "",
         ])

@@ -8,6 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from spokes.core.forms import VnDateField
 from spokes.letters.models import LetterKind
 
 KIND_LABELS = {
@@ -16,7 +17,11 @@ KIND_LABELS = {
     LetterKind.ACCEPTANCE.value: _l("Thông báo thụ lý"),
     LetterKind.MEASURES.value: _l("Thông báo biện pháp giải quyết"),
     LetterKind.CONCLUSION.value: _l("Thông báo kết luận giải quyết"),
-    LetterKind.CORRECTION.value: _l("Đề nghị đăng phản hồi, cải chính"),
+    LetterKind.CORRECTION.value: _l("Đề nghị đăng, phát phản hồi, cải chính, xin lỗi"),
+    LetterKind.CONFERENCE.value: _l("Thông báo tổ chức họp báo"),
+    LetterKind.DESIGNATION.value: _l("Quyết định giao nhiệm vụ phát ngôn"),
+    LetterKind.ANNOUNCEMENT.value: _l("Thông báo người phát ngôn"),
+    LetterKind.AUTHORISATION.value: _l("Giấy ủy quyền phát ngôn"),
 }
 
 
@@ -39,6 +44,31 @@ class LetterForm(FlaskForm):
     copies_to = TextAreaField(_l("Nơi nhận (mỗi dòng một nơi)"), validators=[Optional(), Length(max=2000)])
     replaces = SelectField(_l("Thay thế văn bản"), coerce=_int_or_none, validators=[Optional()])
     send = BooleanField(_l("Gửi công văn cho phóng viên qua thư điện tử (đính kèm)"), default=True)
+    # The sixth form only: what is asked, and the unit's own date for the press agency to publish.
+    ask_feedback = BooleanField(_l("Đề nghị đăng phản hồi"), default=True)
+    ask_correction = BooleanField(_l("Đề nghị cải chính"), default=True)
+    ask_apology = BooleanField(_l("Đề nghị xin lỗi"))
+    publication_due_on = VnDateField(_l("Mốc theo dõi việc đăng (để trống: mặc định)"), validators=[Optional()])
+    preview = SubmitField(_l("Xem dự thảo (không lấy số)"))
+    issue = SubmitField(_l("Lấy số và ban hành"))
+
+
+class PublishedForm(FlaskForm):
+    """The press agency published what a sixth-form letter asked."""
+
+    published_on = VnDateField(_l("Ngày cơ quan báo chí đăng"), validators=[DataRequired(_l("Vui lòng nhập ngày đăng."))])
+    url = StringField(_l("Địa chỉ bài đăng"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Ghi nhận đã đăng"))
+
+
+class DesignationLetterForm(FlaskForm):
+    """Issue a designation letter (decision, notice, authorisation), or preview it first."""
+
+    kind = SelectField(_l("Loại văn bản"), validators=[DataRequired()])
+    signer = SelectField(_l("Người ký"), coerce=_int_or_none, validators=[DataRequired(_l("Chọn người ký."))])
+    position = StringField(_l("Chức vụ người ký"), validators=[DataRequired(), Length(max=120)])
+    summary = StringField(_l("Trích yếu"), validators=[DataRequired(), Length(max=500)])
+    copies_to = TextAreaField(_l("Nơi nhận (mỗi dòng một nơi)"), validators=[Optional(), Length(max=2000)])
     preview = SubmitField(_l("Xem dự thảo (không lấy số)"))
     issue = SubmitField(_l("Lấy số và ban hành"))
 

@@ -54,6 +54,13 @@ class LetterText:
     signer_name: str = ""
     draft: bool = False
     raw_copies: bool = False  # copies_to printed as given (the sample template's placeholders)
+    # A document with a type name (NĐ 30/2020: quyết định, thông báo, giấy ủy quyền) prints the name
+    # and its trích yếu centred under the heading instead of "V/v …" under the number; a decision
+    # also has its issuing authority, its grounds ("Căn cứ …") and "QUYẾT ĐỊNH:" before the articles.
+    doc_type: str | None = None
+    preamble: list[str] = field(default_factory=list)
+    grounds: list[str] = field(default_factory=list)
+    decides: str | None = None
 
 
 def date_line(place: str, day: date) -> str:
@@ -166,7 +173,8 @@ def render_docx(letter: LetterText, *, placeholders: bool = False) -> bytes:
         _rule_under(last, max(len(line) for line in body_lines))
     _para(left, "", 6)
     _para(left, "{{ number_line }}" if placeholders else number_line(letter.number_and_symbol), 13)
-    _para(left, letter.summary, 12)
+    if not letter.doc_type:
+        _para(left, letter.summary, 12)
     _para(right, NATIONAL_TITLE, 12, bold=True)
     motto = _para(right, MOTTO, 13, bold=True)
     _rule_under(motto, len(MOTTO))
@@ -181,9 +189,21 @@ def render_docx(letter: LetterText, *, placeholders: bool = False) -> bytes:
     if placeholders:
         _para(document, "{%p endif %}", 14)
     _para(document, "", 14)
-    greeting = _para(document, "", 14, after=6)
-    _run(greeting, "Kính gửi: ", 14)
-    _run(greeting, letter.recipient, 14)
+    if letter.doc_type:
+        _para(document, letter.doc_type, 14, bold=True)
+        title = _para(document, letter.summary, 14, bold=True, after=0)
+        _rule_under(title, 12)
+        _para(document, "", 14)
+    if letter.recipient:
+        greeting = _para(document, "", 14, after=6)
+        _run(greeting, "Kính gửi: ", 14)
+        _run(greeting, letter.recipient, 14)
+    for line in letter.preamble:
+        _para(document, line, 14, bold=True, after=6)
+    for line in letter.grounds:
+        _para(document, line, 14, italic=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=3, indent_mm=10)
+    if letter.decides:
+        _para(document, letter.decides, 14, bold=True, after=6)
     for text in letter.paragraphs:
         for line in text.splitlines() or [""]:
             _para(document, line, 14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=6, indent_mm=10)
@@ -245,7 +265,8 @@ def template_context(letter: LetterText) -> dict[str, object]:
         "national_title": NATIONAL_TITLE, "motto": MOTTO, "date_line": date_line(letter.place_name, letter.issued_on),
         "recipient": letter.recipient, "paragraphs": letter.paragraphs, "copies": copy_lines(letter.copies_to),
         "signer_authority": letter.signer_authority, "signer_position": letter.signer_position,
-        "signer_name": letter.signer_name, "draft": letter.draft,
+        "signer_name": letter.signer_name, "draft": letter.draft, "doc_type": letter.doc_type or "",
+        "preamble": letter.preamble, "grounds": letter.grounds, "decides": letter.decides or "",
     }
 
 

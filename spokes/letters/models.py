@@ -21,8 +21,9 @@ from spokes.extensions import db
 
 if TYPE_CHECKING:
     from spokes.auth.models import User
+    from spokes.conferences.models import PressConference
     from spokes.press_requests.models import PressRequest
-    from spokes.units.models import Unit
+    from spokes.units.models import Designation, Unit
 
 
 class LetterKind(enum.StrEnum):
@@ -33,7 +34,21 @@ class LetterKind(enum.StrEnum):
     ACCEPTANCE = "acceptance"  # thông báo thụ lý (forwarded feedback or complaint)
     MEASURES = "measures"  # thông báo biện pháp giải quyết
     CONCLUSION = "conclusion"  # thông báo kết luận
-    CORRECTION = "correction"  # đề nghị cơ quan báo chí đăng phản hồi, cải chính, xin lỗi
+    # The sixth form of ND 09 Điều 4: đề nghị cơ quan báo chí đăng, phát phản hồi, cải chính, xin lỗi
+    # (the CLI also calls it "publication-request"); the press agency's time to publish is tracked.
+    CORRECTION = "correction"
+    CONFERENCE = "conference"  # thông báo tổ chức họp báo, to the state press regulator
+    DESIGNATION = "designation"  # quyết định giao nhiệm vụ phát ngôn
+    ANNOUNCEMENT = "announcement"  # thông báo người phát ngôn, to press agencies
+    AUTHORISATION = "authorisation"  # giấy ủy quyền phát ngôn (one case, a definite term)
+
+
+class PublicationAsk(enum.StrEnum):
+    """What a sixth-form letter asks the press agency to publish."""
+
+    FEEDBACK = "feedback"  # phản hồi
+    CORRECTION = "correction"  # cải chính
+    APOLOGY = "apology"  # xin lỗi
 
 
 class RegisterCounter(db.Model):
@@ -95,11 +110,24 @@ class Letter(db.Model):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     pdf_signer: Mapped[str | None] = mapped_column(String(500))  # the certificate's subject, when signed
     pdf_uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What else a letter may be about: a press conference (its notice) or a spokesperson designation.
+    conference_id: Mapped[int | None] = mapped_column(ForeignKey("press_conferences.id"), index=True)
+    designation_id: Mapped[int | None] = mapped_column(ForeignKey("designations.id"), index=True)
+    # A sixth-form letter (kind "correction"): what it asks, the press agency's milestone to
+    # publish it (its rule and confidence; U is for staff only), and when it was published.
+    publication_asks: Mapped[str | None] = mapped_column(String(40))  # "feedback,correction"
+    publication_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    publication_rule: Mapped[str | None] = mapped_column(Text)
+    publication_confidence: Mapped[str | None] = mapped_column(String(1))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_url: Mapped[str | None] = mapped_column(String(500))
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     request: Mapped[PressRequest | None] = relationship()
     signer: Mapped[User | None] = relationship(foreign_keys=[signer_id])
     replaces: Mapped[Letter | None] = relationship(remote_side=[id])
+    conference: Mapped[PressConference | None] = relationship()
+    designation: Mapped[Designation | None] = relationship()
 
     @property
     def number_and_symbol(self) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -67,7 +68,11 @@ class Verification:
 def render_pdf(letter: LetterText, *, unsigned_note: bool = False) -> bytes:
     """Return the letter as a PDF with embedded fonts; ``unsigned_note`` prints that it is not signed digitally."""
     try:
-        from weasyprint import HTML
+        with warnings.catch_warnings():
+            # WeasyPrint warns at import when the system lacks HarfBuzz-Subset (a future requirement);
+            # that is about the server's packages, not this code, and must not stop a letter.
+            warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
+            from weasyprint import HTML
     except (ImportError, OSError) as err:  # OSError: Pango is not installed
         raise PdfUnavailable(str(err)) from err
     copies = copy_lines(letter.copies_to)

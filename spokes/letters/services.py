@@ -6,11 +6,12 @@ never changed: a correction is a new letter that names the one it replaces.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import gettext as _
@@ -27,7 +28,7 @@ from spokes.core.clock import VN_TZ, now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.markdown import plain_text
 from spokes.extensions import db
-from spokes.letters import exports, layout, pdf, wording
+from spokes.letters import exports, layout, milestones, pdf, wording
 from spokes.letters.layout import LetterText, render_docx
 from spokes.letters.models import Letter, LetterKind, LetterSettings, RegisterCounter
 from spokes.press_requests.models import PressRequest
@@ -187,6 +188,9 @@ class LetterChoices:
     summary: str
     recipient: str
     copies_to: list[str]
+    # The sixth form: what is asked (feedback, correction, apology) and the unit's own milestone date.
+    asks: tuple[str, ...] = ()
+    publication_due_on: date | None = None
 
 
 def default_choices(req: PressRequest, kind: LetterKind, signer: User) -> LetterChoices:
@@ -209,7 +213,8 @@ def compose(req: PressRequest, choices: LetterChoices, *, number_and_symbol: str
     return LetterText(
         parent_body=heading.parent_body, issuing_body=heading.issuing_body, number_and_symbol=number_and_symbol,
         summary=choices.summary, place_name=heading.place_name, issued_on=issued_on, recipient=choices.recipient,
-        paragraphs=wording.paragraphs(choices.kind, facts, req.unit.name), copies_to=choices.copies_to,
+        paragraphs=wording.paragraphs(choices.kind, facts, req.unit.name, list(choices.asks) or None),
+        copies_to=choices.copies_to,
         signer_authority=wording.authority(req.unit.name, position), signer_position=position,
         signer_name=choices.signer.name, draft=draft,
     )
@@ -245,29 +250,20 @@ def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: L
     issued_on = today_vn()
     heading = heading_for(req.unit)
     # Compose first: a letter the records cannot support takes no number.
-    compose(req, choices, number_and_symbol=None, issued_on=issued_on)
-    number = next_number(req.unit_id, issued_on.year)
-    text = compose(req, choices, number_and_symbol=f"{number:02d}/{heading.symbol}", issued_on=issued_on)
-    if replaces is not None:
-        text.paragraphs.insert(0, f"Văn bản này thay thế Văn bản số {replaces.number_and_symbol} ngày "
-                                  f"{replaces.issued_on:%d/%m/%Y} của {req.unit.name}.")
-    data = _docx_of(req.unit, text)
-    pdf_bytes, signer_subject = _pdf_of(text, req.unit, reason=choices.summary, location=heading.place_name)
-    letter = Letter(
-        unit_id=req.unit_id, year=issued_on.year, number=number, symbol=heading.symbol, kind=choices.kind.value,
-        issued_on=issued_on, summary=choices.summary, recipient=choices.recipient,
-        copies_to="\n".join(choices.copies_to), signer_id=choices.signer.id, signer_name=choices.signer.name,
-        signer_position=text.signer_position, signer_authority="\n".join(text.signer_authority),
-        request_id=req.id, replaces_id=replaces.id if replaces else None, issued_by_id=actor.id,
-        docx=data, docx_sha256=hashlib.sha256(data).hexdigest(), pdf=pdf_bytes, pdf_signer=signer_subject,
-        pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest() if pdf_bytes else None,
-    )
-    db.session.add(letter)
-    db.session.flush()
+    text = compose(req, choices, number_and_symbol=None, issued_on=issued_on)
+    letter = enter_in_register(actor, req.unit, choices.kind, text, choices, heading, replaces=replaces, request_id=req.id)
+    if choices.kind is LetterKind.CORRECTION:
+        due = milestones.milestone(issued_on, choices.publication_due_on)
+        letter.publication_asks = ",".join(choices.asks or ("feedback", "correction"))
+        letter.publication_due_at, letter.publication_rule = due.due_at, due.rule
+        letter.publication_confidence = due.confidence
+        db.session.flush()
+    data, pdf_bytes = letter.docx, letter.pdf
     audit.record("request.letter_issued", actor=actor, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
                  after={"letter_id": letter.id, "number": letter.number_and_symbol, "kind": letter.kind,
                         "issued_on": issued_on.isoformat(), "sha256": letter.docx_sha256,
-                        "replaces": replaces.number_and_symbol if replaces else None})
+                        "replaces": replaces.number_and_symbol if replaces else None,
+                        "publication_due_at": letter.publication_due_at})
     if send:
         if pdf_bytes is not None:
             events.letter_issued.send(req, letter=letter,
@@ -277,6 +273,37 @@ def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: L
             events.letter_issued.send(req, letter=letter, file_name=exports.file_name(letter),
                                       content_type=exports.DOCX_MIME, data=data)
     log.info("letter %s issued for %s by user %s", letter.number_and_symbol, req.reference, actor.id)
+    return letter
+
+
+def enter_in_register(actor: User, unit: Unit, kind: LetterKind, text: LetterText, choices: LetterChoices, heading: Heading, *,
+           replaces: Letter | None = None, **links: int | None) -> Letter:
+    """Take the next number of the unit's register and enter the composed letter with its files.
+
+    The caller has composed the text already (a letter its records cannot support takes no
+    number); ``links`` names what the letter is about (request_id, conference_id, designation_id).
+    """
+    issued_on = text.issued_on
+    symbol = wording.doc_symbol(kind, heading.symbol)
+    number = next_number(unit.id, issued_on.year)
+    text = dataclasses.replace(text, number_and_symbol=f"{number:02d}/{symbol}", paragraphs=list(text.paragraphs))
+    if replaces is not None:
+        text.paragraphs.insert(0, f"Văn bản này thay thế Văn bản số {replaces.number_and_symbol} ngày "
+                                  f"{replaces.issued_on:%d/%m/%Y} của {unit.name}.")
+    # A unit's own template is its công văn; named documents (decisions, notices) keep the standard layout.
+    data = _docx_of(unit, text) if not text.doc_type else render_docx(text)
+    pdf_bytes, signer_subject = _pdf_of(text, unit, reason=choices.summary, location=heading.place_name)
+    letter = Letter(
+        unit_id=unit.id, year=issued_on.year, number=number, symbol=symbol, kind=kind.value,
+        issued_on=issued_on, summary=choices.summary, recipient=choices.recipient,
+        copies_to="\n".join(choices.copies_to), signer_id=choices.signer.id, signer_name=choices.signer.name,
+        signer_position=text.signer_position, signer_authority="\n".join(text.signer_authority),
+        replaces_id=replaces.id if replaces else None, issued_by_id=actor.id,
+        docx=data, docx_sha256=hashlib.sha256(data).hexdigest(), pdf=pdf_bytes, pdf_signer=signer_subject,
+        pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest() if pdf_bytes else None, **links,
+    )
+    db.session.add(letter)
+    db.session.flush()
     return letter
 
 
@@ -356,3 +383,163 @@ def register_years(unit: Unit) -> list[int]:
     """Return the years the unit's register has letters in, newest first."""
     return list(db.session.execute(select(Letter.year).where(Letter.unit_id == unit.id).distinct()
                                    .order_by(Letter.year.desc())).scalars())
+
+
+# --------------------------------------------------------------------------- the sixth form: follow-up
+
+
+def record_published(actor: User, letter: Letter, *, published_on: date, url: str | None) -> None:
+    """Record that the press agency published what a sixth-form letter asked; audited on the request."""
+    if not has_permission(actor, Permission.DRAFT_ANSWER, letter.unit):
+        raise NotAllowed(_("Bạn không có quyền cập nhật văn bản của đơn vị %(name)s.", name=letter.unit.name))
+    if letter.kind != LetterKind.CORRECTION.value:
+        raise DomainError(_("Chỉ văn bản đề nghị đăng phản hồi, cải chính, xin lỗi mới theo dõi việc đăng."), 400)
+    if letter.published_at is not None:
+        raise DomainError(_("Đã ghi nhận cơ quan báo chí đăng nội dung này."), 409)
+    if published_on < letter.issued_on or published_on > today_vn():
+        raise DomainError(_("Ngày đăng phải từ ngày ban hành văn bản đến hôm nay."), 400)
+    url = (url or "").strip() or None
+    if url and not re.match(r"^https?://\S+$", url):
+        raise DomainError(_("Địa chỉ bài đăng phải bắt đầu bằng http:// hoặc https://."), 400)
+    letter.published_at = datetime.combine(published_on, time(12, 0), tzinfo=VN_TZ)
+    letter.published_url = url[:500] if url else None
+    db.session.flush()
+    audit.record("request.letter_published", actor=actor, obj_type="request", obj_id=letter.request_id,
+                 unit_id=letter.unit_id, after={"letter_id": letter.id, "number": letter.number_and_symbol,
+                                                "published_on": published_on.isoformat(), "url": letter.published_url,
+                                                "on_time": letter.publication_due_at is None
+                                                or letter.published_at <= letter.publication_due_at})
+
+
+def publication_overdue(moment: datetime) -> list[Letter]:
+    """Return the sixth-form letters whose milestone has passed with nothing published (oldest first)."""
+    return list(db.session.execute(
+        select(Letter).where(Letter.kind == LetterKind.CORRECTION.value, Letter.published_at.is_(None),
+                             Letter.publication_due_at.is_not(None), Letter.publication_due_at < moment)
+        .order_by(Letter.publication_due_at)).scalars())
+
+
+def remind_publication_overdue(moment: datetime) -> int:
+    """Notify a unit's heads and the letter's issuer, once, when a press agency has not published in time."""
+    from spokes.notifications.models import Notification
+
+    sent = 0
+    for letter in publication_overdue(moment):
+        heads = select(Membership.user_id).where(Membership.unit_id == letter.unit_id, Membership.role == Role.HEAD.value)
+        users = set(db.session.execute(heads).scalars()) | ({letter.issued_by_id} if letter.issued_by_id else set())
+        for user_id in sorted(users):
+            key = f"letter:{letter.id}:publication_overdue:{user_id}"
+            if db.session.execute(select(Notification.id).where(Notification.dedupe_key == key)).first():
+                continue
+            db.session.add(Notification(
+                dedupe_key=key, user_id=user_id, request_id=letter.request_id, kind="publication_overdue",
+                message=_("Cơ quan báo chí chưa đăng nội dung đề nghị tại văn bản số %(n)s (mốc theo dõi "
+                          "%(due)s). Cần đôn đốc.", n=letter.number_and_symbol,
+                          due=letter.publication_due_at.astimezone(VN_TZ).strftime("%d/%m/%Y")),
+                link=f"/staff/letters/request/{letter.request_id}" if letter.request_id else None))
+            sent += 1
+    db.session.flush()
+    return sent
+
+
+# --------------------------------------------------------------------------- designation letters
+
+
+def designation_facts(designation: Designation) -> wording.DesignationFacts:
+    """Return what the designation letters say, from the designation as recorded."""
+    from spokes.press_requests.models import PressRequest as Req
+
+    case = db.session.get(Req, designation.case_request_id) if designation.case_request_id else None
+    number = designation.document_number.strip() if designation.document_number else ""
+    decision = f"{number} ngày {designation.document_date:%d/%m/%Y}" if number else None
+    return wording.DesignationFacts(
+        kind=designation.kind, person_name=designation.user.name, title=designation.title,
+        phone=designation.public_phone, email=designation.public_email, valid_from=designation.valid_from,
+        valid_to=designation.valid_to, topic=designation.topic, case_reference=case.reference if case else None,
+        decision=decision, law_2016=designation.valid_from < LAW_2025_FROM)
+
+
+LAW_2025_FROM = date(2026, 7, 1)
+
+
+def designation_letter_kinds(designation: Designation) -> list[LetterKind]:
+    """Return the letters a designation can have now (nothing for a revoked one)."""
+    if designation.revoked_at is not None:
+        return []
+    return wording.designation_kinds(designation.kind)
+
+
+def default_designation_choices(designation: Designation, kind: LetterKind, signer: User) -> LetterChoices:
+    """Return the choices a designation letter starts from."""
+    parts = wording.designation_text(kind, designation_facts(designation), designation.unit.name,
+                                     wording.position_from_title(signer.title))
+    copies = {LetterKind.DESIGNATION: ["Như Điều 3", "Lưu: VT"],
+              LetterKind.AUTHORISATION: [f"Đồng chí {designation.user.name}", "Lưu: VT"],
+              LetterKind.ANNOUNCEMENT: ["Các cơ quan báo chí", "Trang thông tin điện tử của đơn vị", "Lưu: VT"]}[kind]
+    return LetterChoices(kind=kind, signer=signer, position=wording.position_from_title(signer.title),
+                         summary=str(parts["summary"]), recipient="", copies_to=copies)
+
+
+def compose_designation(designation: Designation, choices: LetterChoices, *, issued_on: date,
+                        draft: bool = False) -> LetterText:
+    """Return the full text of a designation letter (decision, notice, or authorisation)."""
+    if choices.kind not in designation_letter_kinds(designation):
+        raise DomainError(_("Chỉ định này không có loại văn bản đó (ví dụ: chỉ định đã bị thu hồi)."), 409)
+    unit = designation.unit
+    heading = heading_for(unit)
+    position = wording.upper(choices.position.strip())
+    parts = wording.designation_text(choices.kind, designation_facts(designation), unit.name, position)
+    authority = wording.authority(unit.name, position)
+    if choices.kind is LetterKind.DESIGNATION:  # the head decides in person: no "TM."
+        authority = [line for line in authority if not line.startswith("TM.")]
+    return LetterText(
+        parent_body=heading.parent_body, issuing_body=heading.issuing_body, number_and_symbol=None,
+        summary=choices.summary, place_name=heading.place_name, issued_on=issued_on, recipient="",
+        paragraphs=list(parts["paragraphs"]), copies_to=choices.copies_to,  # type: ignore[arg-type]
+        signer_authority=authority, signer_position=position, signer_name=choices.signer.name, draft=draft,
+        doc_type=str(parts["doc_type"]), preamble=list(parts["preamble"]),  # type: ignore[arg-type]
+        grounds=list(parts["grounds"]), decides=parts["decides"],  # type: ignore[arg-type]
+    )
+
+
+def issue_for_designation(actor: User, designation: Designation, choices: LetterChoices, *,
+                          replaces: Letter | None = None) -> Letter:
+    """Issue a designation letter through the register; a decision or authorisation numbers the designation.
+
+    The designation's document number and date become the letter's ("05/QĐ-UBND", today), so
+    the public directory cites the document the register holds; audited on the designation.
+    """
+    unit = designation.unit
+    if not can_issue(actor, unit):
+        raise NotAllowed(_("Chỉ người đứng đầu %(name)s ban hành văn bản của đơn vị.", name=unit.name))
+    if not any(u.id == choices.signer.id for u in signers_for(unit)) or not can_issue(choices.signer, unit):
+        raise DomainError(_("Văn bản giao nhiệm vụ, ủy quyền phát ngôn do người đứng đầu đơn vị ký."), 400)
+    if replaces is not None and replaces.designation_id != designation.id:
+        raise DomainError(_("Văn bản được thay thế không thuộc chỉ định này."), 400)
+    issued_on = today_vn()
+    text = compose_designation(designation, choices, issued_on=issued_on)
+    letter = enter_in_register(actor, unit, choices.kind, text, choices, heading_for(unit), replaces=replaces,
+                               designation_id=designation.id)
+    before = {"document_number": designation.document_number, "document_date": designation.document_date}
+    if choices.kind in (LetterKind.DESIGNATION, LetterKind.AUTHORISATION):
+        designation.document_number, designation.document_date = letter.number_and_symbol, issued_on
+        db.session.flush()
+    audit.record("designation.letter_issued", actor=actor, obj_type="designation", obj_id=designation.id,
+                 unit_id=unit.id, before=before,
+                 after={"letter_id": letter.id, "number": letter.number_and_symbol, "kind": letter.kind,
+                        "issued_on": issued_on.isoformat(), "sha256": letter.docx_sha256,
+                        "document_number": designation.document_number,
+                        "replaces": replaces.number_and_symbol if replaces else None})
+    log.info("letter %s issued for designation %s by user %s", letter.number_and_symbol, designation.id, actor.id)
+    return letter
+
+
+def preview_designation(designation: Designation, choices: LetterChoices) -> bytes:
+    """Return an unnumbered draft of a designation letter as DOCX (nothing is entered in the register)."""
+    return render_docx(compose_designation(designation, choices, issued_on=today_vn(), draft=True))
+
+
+def letters_of_designation(designation: Designation) -> list[Letter]:
+    """Return a designation's letters, newest first."""
+    return list(db.session.execute(
+        select(Letter).where(Letter.designation_id == designation.id).order_by(Letter.id.desc())).scalars())

@@ -16,11 +16,19 @@ from sqlalchemy import select
 from spokes.auth.models import User
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import has_permission
-from spokes.core.clock import today_vn
+from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError
 from spokes.extensions import db
 from spokes.letters import exports, layout, services
-from spokes.letters.forms import KIND_LABELS, HeadingForm, LetterForm, SignedCopyForm, TemplateForm
+from spokes.letters.forms import (
+    KIND_LABELS,
+    DesignationLetterForm,
+    HeadingForm,
+    LetterForm,
+    PublishedForm,
+    SignedCopyForm,
+    TemplateForm,
+)
 from spokes.letters.models import Letter, LetterKind
 from spokes.press_requests import policies as request_policies
 from spokes.press_requests.models import PressRequest
@@ -93,10 +101,14 @@ def for_request(request_id: int):
             if signer is None:
                 form.signer.errors = [_("Chọn người ký trong danh sách.")]
             else:
+                asks = tuple(code for code, chosen in (("feedback", form.ask_feedback.data),
+                                                       ("correction", form.ask_correction.data),
+                                                       ("apology", form.ask_apology.data)) if chosen)
                 choices = services.LetterChoices(
                     kind=LetterKind(form.kind.data), signer=signer, position=form.position.data,
                     summary=form.summary.data.strip(), recipient=form.recipient.data.strip(),
-                    copies_to=[line.strip() for line in (form.copies_to.data or "").splitlines() if line.strip()])
+                    copies_to=[line.strip() for line in (form.copies_to.data or "").splitlines() if line.strip()],
+                    asks=asks, publication_due_on=form.publication_due_on.data)
                 try:
                     if form.preview.data:
                         data = services.preview_docx(req, choices)
@@ -115,7 +127,96 @@ def for_request(request_id: int):
             status = 400
     checks = {x.id: services.signature_of(x) for x in letters if x.pdf_signer}
     return render_template("letters/request.html", req=req, letters=letters, form=form, may_issue=may_issue,
-                           kinds=kinds, signers=signers, checks=checks, upload_form=SignedCopyForm()), status
+                           kinds=kinds, signers=signers, checks=checks, upload_form=SignedCopyForm(),
+                           published_form=PublishedForm(), moment=now(),
+                           may_follow_up=has_permission(current_user, Permission.DRAFT_ANSWER, req.unit)), status
+
+
+@bp.post("/<int:letter_id>/published")
+@login_required
+def record_published(letter_id: int):  # type: ignore[no-untyped-def]
+    """Record that the press agency published what a sixth-form letter asked."""
+    letter = _readable_letter(letter_id)
+    if not has_permission(current_user, Permission.DRAFT_ANSWER, letter.unit):
+        abort(403)
+    form = PublishedForm()
+    back = url_for("letters.for_request", request_id=letter.request_id) if letter.request_id else url_for(
+        "letters.register", unit=letter.unit.code)
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+        return redirect(back), 303
+    try:
+        services.record_published(current_user, letter, published_on=form.published_on.data, url=form.url.data)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        if err.status == 403:
+            raise
+        flash(str(err), "danger")
+        return redirect(back), 303
+    flash(_("Đã ghi nhận cơ quan báo chí đăng nội dung của văn bản %(n)s.", n=letter.number_and_symbol), "success")
+    return redirect(back)
+
+
+# --------------------------------------------------------------------------- designation letters
+
+
+@bp.route("/designation/<int:designation_id>", methods=["GET", "POST"])
+@login_required
+def for_designation(designation_id: int):  # type: ignore[no-untyped-def]
+    """List a designation's letters; the unit's head issues its decision, authorisation or announcement."""
+    from spokes.auth.policies import can_manage_unit_designations
+    from spokes.units.models import Designation
+
+    designation = db.session.get(Designation, designation_id)
+    if designation is None or not can_manage_unit_designations(current_user, designation.unit):
+        abort(404)
+    unit = designation.unit
+    letters = services.letters_of_designation(designation)
+    may_issue = services.can_issue(current_user, unit)
+    kinds = services.designation_letter_kinds(designation) if may_issue else []
+    signers = [u for u in services.signers_for(unit) if services.can_issue(u, unit)] if may_issue else []
+    form = DesignationLetterForm()
+    form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
+    form.signer.choices = [(u.id, f"{u.name} — {u.title or ''}".rstrip(" —")) for u in signers]
+    if request.method == "GET" and kinds and signers:
+        kind = LetterKind(request.args.get("kind")) if request.args.get("kind") in {k.value for k in kinds} else kinds[0]
+        defaults = services.default_designation_choices(designation, kind, signers[0])
+        form.kind.data, form.signer.data = kind.value, signers[0].id
+        form.position.data, form.summary.data = defaults.position, defaults.summary
+        form.copies_to.data = "\n".join(defaults.copies_to)
+    status = 200
+    if request.method == "POST":
+        if not may_issue:
+            abort(403)
+        status = 400
+        signer = next((u for u in signers if u.id == form.signer.data), None)
+        if form.validate_on_submit() and signer is not None:
+            kind = LetterKind(form.kind.data)
+            choices = services.LetterChoices(
+                kind=kind, signer=signer, position=form.position.data, summary=form.summary.data.strip(),
+                recipient="", copies_to=[x.strip() for x in (form.copies_to.data or "").splitlines() if x.strip()])
+            replaces = next((x for x in letters if x.kind == kind.value), None)
+            try:
+                if form.preview.data:
+                    return send_file(io.BytesIO(services.preview_designation(designation, choices)),
+                                     mimetype=exports.DOCX_MIME, as_attachment=True,
+                                     download_name=f"du-thao-{kind.value}-{designation.id}.docx")
+                letter = services.issue_for_designation(current_user, designation, choices, replaces=replaces)
+                db.session.commit()
+            except DomainError as err:
+                db.session.rollback()
+                if err.status == 403:
+                    raise
+                flash(str(err), "danger")
+                status = err.status or 409
+            else:
+                flash(_("Đã ban hành văn bản số %(number)s.", number=letter.number_and_symbol), "success")
+                return redirect(url_for("letters.for_designation", designation_id=designation.id))
+        elif signer is None and form.signer.data is not None:
+            form.signer.errors = [_("Chọn người ký trong danh sách.")]
+    return render_template("letters/designation.html", designation=designation, letters=letters, form=form,
+                           may_issue=may_issue, kinds=kinds, signers=signers), status
 
 
 def _readable_letter(letter_id: int) -> Letter:

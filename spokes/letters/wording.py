@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from spokes.letters.models import LetterKind
 
@@ -149,11 +149,10 @@ def summary(kind: LetterKind, facts: RequestFacts) -> str:
         LetterKind.ACCEPTANCE: "V/v thông báo thụ lý nội dung do cơ quan báo chí chuyển đến",
         LetterKind.MEASURES: "V/v thông báo biện pháp giải quyết nội dung do cơ quan báo chí chuyển đến",
         LetterKind.CONCLUSION: "V/v thông báo kết luận giải quyết nội dung do cơ quan báo chí chuyển đến",
-        LetterKind.CORRECTION: f"V/v đề nghị {who} đăng phản hồi, cải chính thông tin",
-    }[kind]
+    }.get(kind) or publication_summary(facts, ["feedback", "correction"])
 
 
-def paragraphs(kind: LetterKind, facts: RequestFacts, unit_name: str) -> list[str]:
+def paragraphs(kind: LetterKind, facts: RequestFacts, unit_name: str, asks: list[str] | None = None) -> list[str]:
     """Return the body of a letter, paragraph by paragraph."""
     asked_by = facts.journalist_name or "phóng viên"
     if facts.agency_name:
@@ -185,14 +184,195 @@ def paragraphs(kind: LetterKind, facts: RequestFacts, unit_name: str) -> list[st
                          f"{unit_name} thông báo kết quả như sau:",
                 *_blocks(facts.conclusion_summary or facts.answer_body),
                 f"{unit_name} thông báo để {recipient(facts)} được biết./."]
-    # LetterKind.CORRECTION
-    return [f"Ngày {_vn(facts.received_on)}, {recipient(facts)} đăng tải bài viết {facts.article_url} "
-            f"về việc: {facts.subject}.",
-            f"{unit_name} phản hồi, cải chính thông tin như sau:", *_blocks(facts.answer_body),
-            f"Đề nghị {recipient(facts)} đăng tải nội dung phản hồi, cải chính trên theo quy định "
-            f"của pháp luật về báo chí./."]
+    # LetterKind.CORRECTION: the sixth form
+    return publication_paragraphs(facts, unit_name, asks or ["feedback", "correction"])
 
 
 def copies_to(kind: LetterKind, facts: RequestFacts) -> list[str]:
     """Return the default "Nơi nhận" list."""
     return ["Như trên", "Lưu: VT"]
+
+
+# --------------------------------------------------------------------------- the sixth form
+
+ASK_WORDS = {"feedback": "phản hồi", "correction": "cải chính", "apology": "xin lỗi"}
+
+
+def asks_phrase(asks: list[str]) -> str:
+    """Return what a sixth-form letter asks for, in words: "phản hồi, cải chính và xin lỗi"."""
+    words = [ASK_WORDS[a] for a in ("feedback", "correction", "apology") if a in asks] or [ASK_WORDS["correction"]]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " và " + words[-1]
+
+
+def publication_summary(facts: RequestFacts, asks: list[str]) -> str:
+    """Return the trích yếu of a sixth-form letter for what it asks."""
+    return f"V/v đề nghị {recipient(facts)} đăng, phát {asks_phrase(asks)}"
+
+
+def publication_paragraphs(facts: RequestFacts, unit_name: str, asks: list[str]) -> list[str]:
+    """Return the body of a sixth-form letter: the article, the unit's text, what is asked."""
+    phrase = asks_phrase(asks)
+    return [f"Ngày {_vn(facts.received_on)}, {recipient(facts)} đăng tải bài viết {facts.article_url} "
+            f"về việc: {facts.subject}.",
+            f"{unit_name} có ý kiến {phrase} như sau:", *_blocks(facts.answer_body),
+            f"Đề nghị {recipient(facts)} đăng, phát nội dung {phrase} trên theo quy định "
+            f"của pháp luật về báo chí./."]
+
+
+# --------------------------------------------------------------------------- press conferences
+
+
+@dataclass(frozen=True)
+class ConferenceFacts:
+    """What a press-conference notice states (Law on Press 2016 Điều 41; NĐ 237/2026 Điều 22)."""
+
+    title: str
+    content: str
+    place: str
+    starts_at_vn: datetime  # Vietnamese time
+    chair_name: str
+    chair_title: str
+    outlets: list[str]
+    regulator_name: str
+    law_2016: bool  # the conference falls under the Law on Press 2016 (before 01/07/2026)
+
+
+def conference_summary(facts: ConferenceFacts) -> str:
+    """Return the trích yếu of a press-conference notice."""
+    return f"V/v thông báo tổ chức họp báo về {facts.title}"
+
+
+def conference_paragraphs(facts: ConferenceFacts, unit_name: str) -> list[str]:
+    """Return the body of the notice: content, time, place, chair and invited press agencies."""
+    basis = ("Thực hiện quy định tại khoản 3 Điều 41 Luật Báo chí năm 2016" if facts.law_2016
+             else "Thực hiện quy định của pháp luật về báo chí")
+    at = facts.starts_at_vn
+    outlets = "; ".join(facts.outlets) if facts.outlets else "các cơ quan báo chí trên địa bàn"
+    return [f"{basis}, {unit_name} thông báo tổ chức họp báo như sau:",
+            f"1. Nội dung họp báo: {facts.title}.", *_blocks(facts.content),
+            f"2. Thời gian: {at:%H} giờ {at:%M}, ngày {at:%d/%m/%Y}.",
+            f"3. Địa điểm: {facts.place}.",
+            f"4. Người chủ trì họp báo: {facts.chair_name}, {facts.chair_title}.",
+            f"5. Cơ quan báo chí được mời: {outlets}.",
+            f"{unit_name} kính thông báo để {facts.regulator_name} biết, theo dõi./."]
+
+
+# --------------------------------------------------------------------------- spokesperson designation
+
+
+@dataclass(frozen=True)
+class DesignationFacts:
+    """What the designation letters say about one designation."""
+
+    kind: str  # head | designated | authorised
+    person_name: str
+    title: str
+    phone: str | None
+    email: str | None
+    valid_from: date
+    valid_to: date | None
+    topic: str | None
+    case_reference: str | None
+    decision: str | None  # "05/QĐ-UBND ngày 03/12/2026" once a decision is numbered
+    law_2016: bool  # designated before 01/07/2026: NĐ 09/2017 applies
+
+
+def designation_kinds(kind: str) -> list[LetterKind]:
+    """Return the letters a designation can have: its decision or authorisation, and the announcement."""
+    if kind == "designated":
+        return [LetterKind.DESIGNATION, LetterKind.ANNOUNCEMENT]
+    if kind == "authorised":
+        return [LetterKind.AUTHORISATION, LetterKind.ANNOUNCEMENT]
+    return [LetterKind.ANNOUNCEMENT]
+
+
+def _term(facts: DesignationFacts) -> str:
+    if facts.valid_to is None:
+        return f"từ ngày {_vn(facts.valid_from)}"
+    return f"từ ngày {_vn(facts.valid_from)} đến hết ngày {_vn(facts.valid_to)}"
+
+
+def _case(facts: DesignationFacts) -> str:
+    case = facts.topic or ""
+    if facts.case_reference:
+        case += f" (mã yêu cầu {facts.case_reference})"
+    return case.strip()
+
+
+def _grounds(facts: DesignationFacts) -> list[str]:
+    if facts.law_2016:
+        return ["Căn cứ Luật Báo chí ngày 05 tháng 4 năm 2016;",
+                "Căn cứ Nghị định số 09/2017/NĐ-CP của Chính phủ quy định chi tiết việc phát ngôn và cung cấp "
+                "thông tin cho báo chí của các cơ quan hành chính nhà nước;"]
+    return ["Căn cứ Luật Báo chí số 126/2025/QH15;",
+            "Căn cứ Nghị định số 237/2026/NĐ-CP của Chính phủ;"]
+
+
+def head_title(unit_name: str, position: str) -> str:
+    """Return the issuing authority of a decision: "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ ĐÔNG HƯNG"."""
+    _parent, body = heading(unit_name, None)
+    head = position.removeprefix("PHÓ ").strip() or "THỦ TRƯỞNG"
+    return f"{head} {' '.join(body)}"
+
+
+def designation_text(kind: LetterKind, facts: DesignationFacts, unit_name: str,
+                     head_position: str) -> dict[str, object]:
+    """Return the parts of a designation letter: doc_type, summary, recipient, preamble, grounds, decides, paragraphs."""
+    contact = "; ".join(x for x in (f"điện thoại: {facts.phone}" if facts.phone else "",
+                                    f"thư điện tử: {facts.email}" if facts.email else "") if x)
+    if kind is LetterKind.DESIGNATION:
+        return {
+            "doc_type": "QUYẾT ĐỊNH",
+            "summary": "Về việc giao nhiệm vụ phát ngôn và cung cấp thông tin cho báo chí",
+            "recipient": "", "preamble": [head_title(unit_name, head_position)], "grounds": _grounds(facts),
+            "decides": "QUYẾT ĐỊNH:",
+            "paragraphs": [
+                f"Điều 1. Giao nhiệm vụ phát ngôn và cung cấp thông tin cho báo chí của {unit_name} cho "
+                f"đồng chí {facts.person_name}, {facts.title}" + (f" ({contact})" if contact else "") + ".",
+                "Điều 2. Người được giao nhiệm vụ phát ngôn có trách nhiệm phát ngôn, cung cấp thông tin cho "
+                "báo chí theo quy định của pháp luật; họ tên, chức vụ, số điện thoại, thư điện tử của người "
+                f"phát ngôn được công bố bằng văn bản và đăng trên trang thông tin điện tử của {unit_name}.",
+                f"Điều 3. Quyết định này có hiệu lực {_term(facts)}. Văn phòng, các bộ phận có liên quan và "
+                f"đồng chí {facts.person_name} chịu trách nhiệm thi hành Quyết định này./."],
+        }
+    if kind is LetterKind.AUTHORISATION:
+        return {
+            "doc_type": "GIẤY ỦY QUYỀN",
+            "summary": "Phát ngôn và cung cấp thông tin cho báo chí",
+            "recipient": "", "preamble": [], "grounds": _grounds(facts), "decides": None,
+            "paragraphs": [
+                f"Người ủy quyền: người đứng đầu {unit_name}.",
+                f"Người được ủy quyền: đồng chí {facts.person_name}, {facts.title}"
+                + (f" ({contact})" if contact else "") + ".",
+                f"Nội dung ủy quyền: phát ngôn, cung cấp thông tin cho báo chí về vụ việc: {_case(facts)}.",
+                f"Thời hạn ủy quyền: {_term(facts)}.",
+                "Người được ủy quyền chịu trách nhiệm về nội dung phát ngôn, cung cấp thông tin và không được "
+                "ủy quyền tiếp cho người khác./."],
+        }
+    # LetterKind.ANNOUNCEMENT
+    what = {"head": "người đứng đầu, trực tiếp phát ngôn",
+            "designated": "người được giao nhiệm vụ phát ngôn",
+            "authorised": "người được ủy quyền phát ngôn"}.get(facts.kind, "người phát ngôn")
+    body = [f"{unit_name} thông báo {what} và cung cấp thông tin cho báo chí như sau:",
+            f"- Họ và tên: {facts.person_name}.", f"- Chức vụ: {facts.title}."]
+    if facts.phone:
+        body.append(f"- Điện thoại: {facts.phone}.")
+    if facts.email:
+        body.append(f"- Thư điện tử: {facts.email}.")
+    if facts.kind == "authorised" and _case(facts):
+        body.append(f"- Phạm vi: vụ việc {_case(facts)}.")
+    if facts.decision:
+        body.append(f"- Văn bản: số {facts.decision}.")
+    body.append(f"- Thời gian: {_term(facts)}.")
+    body.append(f"{unit_name} thông báo để các cơ quan báo chí biết, liên hệ./.")
+    return {"doc_type": "THÔNG BÁO", "summary": "Về người phát ngôn và cung cấp thông tin cho báo chí",
+            "recipient": "", "preamble": [], "grounds": [], "decides": None, "paragraphs": body}
+
+
+def doc_symbol(kind: LetterKind, unit_symbol: str) -> str:
+    """Return the symbol of a document (NĐ 30/2020, Phụ lục III abbreviations): a công văn keeps the unit's
+    symbol ("UBND-VP"); a decision is "QĐ-UBND", a notice "TB-UBND", an authorisation "GUQ-UBND"."""
+    prefix = {LetterKind.DESIGNATION: "QĐ", LetterKind.ANNOUNCEMENT: "TB", LetterKind.AUTHORISATION: "GUQ"}.get(kind)
+    if prefix is None:
+        return unit_symbol
+    return f"{prefix}-{unit_symbol.split('-')[0] or unit_symbol}"

@@ -39,6 +39,8 @@ REQUEST_PATH = "/staff/requests/{id}"
 KIND_LABELS: dict[str, Any] = {
     "escalated": _l("Quá hạn, cần đôn đốc"),
     "overdue": _l("Quá hạn trả lời"),
+    "conference_notice_late": _l("Thông báo họp báo chưa gửi đúng hạn"),
+    "publication_overdue": _l("Cơ quan báo chí chưa đăng phản hồi, cải chính"),
     "due_soon": _l("Sắp đến hạn trả lời"),
     "awaiting_approval": _l("Dự thảo chờ duyệt"),
     "returned": _l("Dự thảo bị trả lại"),
@@ -348,6 +350,8 @@ def staff_notes() -> list[str]:
 STAFF_SUBJECTS: dict[str, Any] = {
     "escalated": _l("Quá hạn, cần đôn đốc"),
     "overdue": _l("Quá hạn trả lời"),
+    "conference_notice_late": _l("Thông báo họp báo chưa gửi đúng hạn"),
+    "publication_overdue": _l("Cơ quan báo chí chưa đăng phản hồi, cải chính"),
     "due_soon": _l("Sắp đến hạn trả lời"),
     "awaiting_approval": _l("Dự thảo chờ bạn duyệt"),
     "returned": _l("Dự thảo bị trả lại"),

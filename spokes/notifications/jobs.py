@@ -23,6 +23,8 @@ from spokes.core.db import write_intent
 from spokes.deadlines.services import work_calendar
 from spokes.extensions import db
 from spokes.notifications import sender, services
+from spokes.conferences.services import remind_late_notices
+from spokes.letters.services import remind_publication_overdue
 from spokes.press_requests.services import expire_case_authorisations
 
 log = logging.getLogger(__name__)
@@ -144,6 +146,8 @@ def run_tick(*, stop: threading.Event | None = None) -> TickResult:
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("authorisations", lambda: _commit_after(expire_case_authorisations)),
             ("alerts", lambda: run_alerts(moment)),
+            ("publication_follow_up", lambda: _commit_after(lambda: remind_publication_overdue(moment))),
+            ("conference_notices", lambda: _commit_after(lambda: remind_late_notices(moment))),
             ("digests", lambda: run_digests(moment)),
             ("outbox", lambda: sender.send_pending(stop=stop)),
         ]

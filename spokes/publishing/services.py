@@ -182,9 +182,13 @@ def notice_warning(conference_at: datetime | None, notice_at: datetime, books: l
     required = timedelta(hours=book.press_conference_notice_hours)
     if conference_at - notice_at >= required:
         return None
+    # The feed item invites journalists; it is not the notice the law asks for, which is a numbered
+    # letter to the regulator tracked under "Họp báo" (spokes/conferences). Say so, rather than
+    # measure the feed item against the notice period as if it were that letter.
     return _(
-        "Lưu ý: theo “%(book)s”, đơn vị tổ chức họp báo phải thông báo bằng văn bản cho cơ quan quản lý nhà nước về báo chí "
-        "ít nhất %(hours)d giờ trước khi họp báo; thông báo này chỉ trước %(left)s.",
+        "Lưu ý: tin mời báo chí này đăng trước giờ họp báo %(left)s. Tin đăng không thay cho văn bản thông báo gửi "
+        "cơ quan quản lý nhà nước về báo chí, phải gửi ít nhất %(hours)d giờ trước khi họp báo (theo “%(book)s”); "
+        "văn bản đó được lập và theo dõi ở mục Họp báo.",
         book=book.name, hours=book.press_conference_notice_hours, left=_duration_text(conference_at - notice_at),
     )
 

@@ -505,6 +505,7 @@ class DesignationData:
     case_reference: str | None = None
     public_phone: str | None = None
     public_email: str | None = None
+    number_pending: bool = False  # the number comes from the register when its letter is issued
 
 
 def designation_snapshot(d: Designation) -> dict[str, Any]:
@@ -550,7 +551,7 @@ def create_designation(actor: Any, unit: Unit, data: DesignationData, scan: Scan
     topic, case_reference = (data.topic or "").strip() or None, (data.case_reference or "").strip() or None
     if not title or len(title) > 255:
         raise DomainError(_("Vui lòng nhập chức danh (tối đa 255 ký tự)."), status=400)
-    if not number or len(number) > 80:
+    if (not number and not data.number_pending) or len(number) > 80:
         raise DomainError(_("Vui lòng nhập số văn bản (tối đa 80 ký tự)."), status=400)
     if topic and len(topic) > 255:
         raise DomainError(_("Vụ việc, chủ đề tối đa 255 ký tự."), status=400)

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -151,6 +151,7 @@ class Place:
     reset_token: str  # a password-reset link of the clerk
     notification: Any  # a notification of the unit's head
     letter: Any  # an official letter issued for the answered request
+    conference: Any  # a planned press conference whose notice was issued
     markers: tuple[str, ...] = ()  # secret text of this place
     contact_markers: tuple[str, ...] = ()  # the published request's journalist contact
     staff_markers: tuple[str, ...] = ()  # staff e-mails known to nobody under test
@@ -230,6 +231,12 @@ def _place(name: str, unit: Any, head: Any, spokesperson: Any, clerk: Any, slug:
     from spokes.letters.models import LetterKind
 
     letter = letters.issue(head, answered, letters.default_choices(answered, LetterKind.REPLY, head), send=False)
+    from spokes.conferences import services as conferences
+
+    conference = conferences.create(spokesperson, unit, conferences.ConferenceData(
+        title=f"Họp báo {slug}", content="", place="Hội trường", starts_at=NOW + timedelta(days=10),
+        chair_name=head.name, chair_title="Chủ tịch", invited_outlets="Báo Kiên Giang", regulator_name="Sở VHTTDL"))
+    conferences.issue_notice(head, conference, conferences.default_choices(conference, head))
     notification = Notification(user_id=head.id, request_id=secret.id, kind="assigned",
                                 message=f"Được giao yêu cầu {secret.reference}", link=f"/staff/requests/{secret.id}")
     db.session.add(notification)
@@ -238,7 +245,7 @@ def _place(name: str, unit: Any, head: Any, spokesperson: Any, clerk: Any, slug:
         name=name, unit=unit, head=head, spokesperson=spokesperson, clerk=clerk, secret=secret, evidence=evidence,
         answered=answered, answered_token=answered_token, publication=publication, public_file=public_file,
         designation=designation, membership=membership, duty=duty, reset_token=reset_token,
-        notification=notification, letter=letter, markers=(subject, secret_email, note, evidence_name),
+        notification=notification, letter=letter, conference=conference, markers=(subject, secret_email, note, evidence_name),
         contact_markers=(contact_email, contact_name),
     )
 
@@ -408,6 +415,7 @@ def url_arguments(rule: Any, w: World, place: str = "own") -> dict[str, Any]:
         "pub_id": lambda: p.publication.id,
         "duty_id": lambda: p.duty.id,
         "letter_id": lambda: p.letter.id,
+        "conference_id": lambda: p.conference.id,
         "slug": lambda: p.publication.slug,
         "code": lambda: "vi" if endpoint == "core.set_language" else p.unit.code,
         "number": lambda: 1,

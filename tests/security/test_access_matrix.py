@@ -116,6 +116,7 @@ ALL_200 = (200, 200, 200)
 
 REQUEST_VIEW = row(L, OWN, OWN, OWN, DISTRICT, NOWHERE)
 SEEN_NOT_HEAD = (403, 404, 404)  # sees the unit's requests, lacks the head's right
+OK_SEEN = (OK, 404, 404)  # allowed in the own unit, nothing of the others is visible
 LETTER_ISSUE = row(L, SEEN_NOT_HEAD, SEEN_NOT_HEAD, (OK, 404, 404), (403, 403, 404), NOWHERE)
 LETTER_HEADING = row(L, SEEN_NOT_HEAD, SEEN_NOT_HEAD, (200, 404, 404), (403, 403, 404), (200, 200, 404))
 LETTER_HEADING_POST = row(L, SEEN_NOT_HEAD, SEEN_NOT_HEAD, (OK, 404, 404), (403, 403, 404), (OK, OK, 404))
@@ -251,6 +252,29 @@ TABLE: dict[str, list[Probe]] = {
     "letters.sample_template": [get(fixed("/staff/letters/template.docx"), row(L, 200, 200, 200, 200, 403))],
     "letters.signed_copy": [placed("POST", lambda w, p, r: f"/staff/letters/{p.letter.id}/signed-copy",
                                    LETTER_ISSUE)],
+    "letters.record_published": [placed("POST", lambda w, p, r: f"/staff/letters/{p.letter.id}/published",
+                                        row(L, SEEN_NOT_HEAD, OK_SEEN, OK_SEEN, (403, 403, 404), NOWHERE))],
+    # Designation letters: the unit's designation managers see them; only its head issues.
+    "letters.for_designation": [
+        placed("GET", lambda w, p, r: f"/staff/letters/designation/{p.designation.id}",
+               row(L, NOWHERE, NOWHERE, (200, 404, 404), NOWHERE, (200, 200, 404))),
+        placed("POST", lambda w, p, r: f"/staff/letters/designation/{p.designation.id}",
+               row(L, NOWHERE, NOWHERE, (OK, 404, 404), NOWHERE, (403, 403, 404))),
+    ],
+    # ------------------------------------------------------------------ press conferences
+    # Those who see a unit's requests see its conferences; spokespersons and heads plan them and
+    # record the notice's sending and any refusal; only the head issues the notice.
+    "conferences.index": [get(fixed("/staff/conferences"), row(L, 200, 200, 200, 200, 403))],
+    "conferences.new": [get(fixed("/staff/conferences/new"), row(L, 403, 200, 200, 403, 403)),
+                        post(fixed("/staff/conferences/new"), row(L, 403, OK, OK, 403, 403))],
+    "conferences.detail": [
+        placed("GET", lambda w, p, r: f"/staff/conferences/{p.conference.id}", REQUEST_VIEW),
+        placed("POST", lambda w, p, r: f"/staff/conferences/{p.conference.id}", LETTER_ISSUE),
+    ],
+    "conferences.record_sent": [placed("POST", lambda w, p, r: f"/staff/conferences/{p.conference.id}/sent",
+                                       row(L, SEEN_NOT_HEAD, OK_SEEN, OK_SEEN, (403, 403, 404), NOWHERE))],
+    "conferences.record_refusal": [placed("POST", lambda w, p, r: f"/staff/conferences/{p.conference.id}/refusal",
+                                          row(L, SEEN_NOT_HEAD, OK_SEEN, OK_SEEN, (403, 403, 404), NOWHERE))],
     # ------------------------------------------------------------------ signing in
     "auth.change_password": [get(fixed("/account/password"), ALL_STAFF),
                              post(fixed("/account/password"), only(set(ROLES), 400))],
