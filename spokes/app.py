@@ -71,6 +71,7 @@ def _register_label_filters(app: Flask) -> None:
         channel_label=labels.channel_label,
         state_label=labels.state_label,
         due_status=labels.due_status,
+        due_in_words=labels.due_in_words,
         role_label=lambda role: ROLE_LABELS.get(role, role),
         # What a journalist may see of a deadline: no confidence wording, no unverified citation.
         public_explanation=public_explanation,

@@ -24,14 +24,13 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
-    TimeField,
     URLField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from spokes.attachments.store import PUBLIC_KINDS
 from spokes.core.clock import VN_TZ, now, today_vn
-from spokes.core.forms import BoundedDateField
+from spokes.core.forms import BoundedDateField, VnTimeField
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.portal.services import PUBLIC_TYPES, card_problem
 from spokes.press_requests.labels import TYPE_LABELS
@@ -39,7 +38,7 @@ from spokes.press_requests.models import AGENCY_STARTED_TYPES, RequestType
 
 CREDENTIAL_CARD = "card"
 CREDENTIAL_LETTER = "letter"
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # the date input sends ISO; a plain text box gets dd/mm/yyyy
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]  # typed dd/mm/yyyy in a text box; ISO still read
 _PHONE = re.compile(r"^[0-9+().\s-]{6,40}$")
 _CARD = re.compile(r"^[0-9A-Za-zĐđ./\s-]{1,40}$")
 
@@ -120,7 +119,7 @@ class AskForm(FlaskForm):
 
     interview_date = BoundedDateField(_l("Ngày mong muốn phỏng vấn"), format=DATE_FORMATS, validators=[Optional()],
                                invalid_value_message=_l("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm."))
-    interview_time = TimeField(_l("Giờ mong muốn"), validators=[Optional()],
+    interview_time = VnTimeField(_l("Giờ mong muốn"), validators=[Optional()],
                                invalid_value_message=_l("Giờ không hợp lệ; hãy nhập theo dạng giờ:phút, ví dụ 14:30."))
     interview_place = StringField(_l("Địa điểm mong muốn"), filters=[_strip], validators=[
         Optional(), Length(max=255, message=_l("Địa điểm tối đa %(max)d ký tự."))])

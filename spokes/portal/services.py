@@ -291,6 +291,45 @@ def speaker_of(unit: Unit) -> Speaker | None:
     return Speaker(user.name, designation.title or user.title, designation.public_phone, designation.public_email)
 
 
+def answering_speaker(req: PressRequest) -> Speaker | None:
+    """Return the person who actually answers this request, as the public should see them (issue 20).
+
+    That is the assignee, with the title of their designation for the request's unit when one is
+    in force (the directory's contact details with it); a request nobody holds yet shows the
+    unit's current speaker.
+    """
+    user = req.assignee
+    if user is None:
+        return speaker_of(req.unit)
+    designation = db.session.execute(
+        select(Designation).where(
+            Designation.unit_id == req.unit_id, Designation.user_id == user.id,
+            current_designation_filter(today_vn()),
+        ).order_by(Designation.valid_from.desc(), Designation.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if designation is None:
+        return Speaker(user.name, user.title)
+    return Speaker(user.name, designation.title or user.title, designation.public_phone, designation.public_email)
+
+
+@dataclass(frozen=True)
+class ReceiptMail:
+    """Where the journalist's confirmation e-mail stands: "pending", "sent" or "failed"."""
+
+    status: str
+    sent_at: datetime | None = None
+
+
+def receipt_mail(req: PressRequest) -> ReceiptMail | None:
+    """Return the state of the confirmation e-mail in the outbox (None when none was queued: no address)."""
+    from spokes.notifications.models import OutboxMail
+
+    row = db.session.execute(
+        select(OutboxMail.status, OutboxMail.sent_at).where(OutboxMail.dedupe_key == f"journalist:{req.id}:received")
+    ).first()
+    return ReceiptMail(row.status, row.sent_at) if row else None
+
+
 # --------------------------------------------------------------------------- tracking access
 
 

@@ -133,7 +133,8 @@ def ask():
         page = render_template(
             "portal/confirmation.html", req=req, duplicate=submission.duplicate,
             tracking_link=_tracking_link(submission.token) if submission.token else None,
-            speaker=services.speaker_of(req.unit), explanation=req.deadline_explanation or {},
+            speaker=services.answering_speaker(req), explanation=req.deadline_explanation or {},
+            receipt=services.receipt_mail(req),
         )
         db.session.commit()
         return _private(make_response(page, 200))
@@ -170,7 +171,8 @@ def _track_page(req: PressRequest, *, follow_form: FollowUpForm | None = None,
         outcome=outcome,
         publications=[(p.title, _publication_link(p)) for p in services.published_items(req)],
         explanation=req.deadline_explanation or {},
-        assignee=req.assignee,
+        assignee=services.answering_speaker(req) if req.assignee_id else None,
+        receipt=services.receipt_mail(req),
         follow_form=follow_form or FollowUpForm(prefix="followup", formdata=None),
         withdraw_form=withdraw_form or WithdrawForm(prefix="withdraw", formdata=None),
     )

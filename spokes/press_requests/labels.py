@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -96,3 +96,45 @@ def conclusion_status(request: Any, at: datetime | None = None) -> str | None:
     if request.conclusion_due_at <= due_soon_cutoff(moment):
         return "due_soon"
     return "pending"
+def _calendar() -> Any:
+    """Return the working calendar, built once per HTTP request (one query for a whole list)."""
+    from flask import has_request_context, request
+
+    from spokes.deadlines.services import work_calendar
+
+    if not has_request_context():
+        return work_calendar()
+    cal = request.environ.get("spokes.work_calendar")
+    if cal is None:
+        cal = request.environ["spokes.work_calendar"] = work_calendar()
+    return cal
+
+
+def due_in_words(request: Any, at: datetime | None = None) -> str:
+    """Say how long is left (or how late it is) in words: "còn 2 ngày làm việc", "quá hạn 3 ngày".
+
+    Working days are counted from tomorrow to the due day, on the same calendar as the deadlines.
+    A closed request has no time left to tell: the empty string.
+    """
+    from flask_babel import gettext
+
+    from spokes.core.clock import VN_TZ
+
+    if not request.is_open or request.due_at is None:
+        return ""
+    moment = at or now()
+    due_at = request.due_at if request.due_at.tzinfo else request.due_at.replace(tzinfo=UTC)
+    today, due_day = moment.astimezone(VN_TZ).date(), due_at.astimezone(VN_TZ).date()
+    if due_at < moment:
+        late = (today - due_day).days
+        if late <= 0:
+            return gettext("quá hạn từ %(time)s hôm nay", time=due_at.astimezone(VN_TZ).strftime("%H:%M"))
+        return gettext("quá hạn %(num)d ngày", num=late)
+    if due_day == today:
+        return gettext("hạn hôm nay, %(time)s", time=due_at.astimezone(VN_TZ).strftime("%H:%M"))
+    cal = _calendar()
+    working = sum(1 for n in range(1, (due_day - today).days + 1)
+                  if cal.is_working_day(today + timedelta(days=n)))
+    if working == 0:
+        return gettext("còn %(num)d ngày", num=(due_day - today).days)
+    return gettext("còn %(num)d ngày làm việc", num=working)

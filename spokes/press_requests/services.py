@@ -409,10 +409,14 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     )
     speaker, designation = current_speaker(unit)
     if speaker is not None:
+        # Only a unit that publishes no spokesperson at all falls back to a head by membership:
+        # that is a compliance gap (ND 09 Điều 2 asks every unit to publish its speaker), said so.
+        gap = designation is None
         with stored_in_vietnamese():
-            reason = _("Giao tự động cho người phát ngôn của đơn vị.")
+            reason = (_("Đơn vị chưa công bố người phát ngôn: giao tạm cho người đứng đầu đơn vị.") if gap
+                      else _("Giao tự động cho người phát ngôn của đơn vị."))
         _assign(req, speaker, by=actor, reason=reason,
-                designation=designation, automatic=True)
+                designation=designation, automatic=True, compliance_gap=gap)
     log.info("request %s received for %s (due %s)", req.reference, unit.code, req.due_at.isoformat())
     events.request_received.send(req, token=token, actor=actor)
     return req, token
@@ -557,9 +561,13 @@ def transition(
 
 def _assign(
     req: PressRequest, user: User, *, by: User | None, reason: str | None,
-    designation: Designation | None = None, automatic: bool = False,
+    designation: Designation | None = None, automatic: bool = False, compliance_gap: bool = False,
 ) -> None:
-    """Hand the request to a user and keep the assignment history."""
+    """Hand the request to a user and keep the assignment history.
+
+    ``compliance_gap`` marks an automatic fallback to a head because the unit publishes no
+    spokesperson; the audit event carries it and the stored reason says so in the history.
+    """
     moment = now()
     for previous in db.session.execute(
         select(Assignment).where(Assignment.request_id == req.id, Assignment.ended_at.is_(None))
@@ -581,8 +589,12 @@ def _assign(
     audit.record(
         "request.assign", actor=by, obj_type="request", obj_id=req.id, unit_id=req.unit_id,
         before=before, public=True, actor_label=None if by else "system",
-        after={**_snapshot(req), "assignee": _public_person(user), "reason": reason, "automatic": automatic},
+        after={**_snapshot(req), "assignee": _public_person(user), "reason": reason, "automatic": automatic,
+               **({"compliance_gap": True} if compliance_gap else {})},
     )
+    if compliance_gap:
+        log.warning("request %s: unit %s publishes no spokesperson; assigned to head %s", req.reference,
+                    req.unit_id, user.id)
     events.request_assigned.send(req, user=user, actor=by)
 
 

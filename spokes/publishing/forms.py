@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from spokes.core.forms import OUT_OF_RANGE, VnDateTimeField
+from spokes.core.forms import OUT_OF_RANGE, TextDateMixin, VnDateTimeField
 from spokes.core.params import date_in_range
 from spokes.publishing.labels import KIND_LABELS
 from spokes.publishing.models import PublicationKind
@@ -47,11 +47,12 @@ class WholeNumberField(IntegerField):
             raise ValueError(_l("Vui lòng nhập một số nguyên.")) from err
 
 
-class VietnamDateField(DateField):
-    """A date from the date input (ISO) or typed as dd/mm/yyyy; the parse error is in Vietnamese."""
+class VietnamDateField(TextDateMixin, DateField):
+    """A date typed as dd/mm/yyyy in a text box (ISO still read); the parse error is in Vietnamese."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("format", ["%Y-%m-%d", "%d/%m/%Y"])
+        kwargs.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d"])
+        kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:

@@ -74,7 +74,7 @@ def test_charts_are_accessible_and_data_is_not_executable(client, login, report_
 def test_default_period_is_the_current_year(client, login, report_data):
     login(report_data.users["overseer"])
     page = _page(client, "")
-    assert 'value="2026-01-01"' in page and 'value="2026-12-31"' in page
+    assert 'value="01/01/2026"' in page and 'value="31/12/2026"' in page  # shown dd/mm/yyyy (issue 20)
     assert figure(page, "fig-received") == "21"  # + R13, received 01/04/2026
 
 

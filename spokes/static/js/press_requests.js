@@ -59,3 +59,19 @@
   toggler(".js-request-type", {"js-type-interview": ["interview"], "js-type-emergency": ["emergency"]});
   toggler("input[name=\"draft-kind\"]", {"js-kind-answer": ["answer"], "js-kind-refusal": ["refusal"]});
 })();
+
+/* A link to a request "with the action ready" (#panel-approve from the staff home) opens that panel. */
+(function () {
+  "use strict";
+  function openPanel() {
+    var id = window.location.hash.slice(1);
+    if (id.indexOf("panel-") !== 0) { return; }
+    var panel = document.getElementById(id);
+    if (!panel || panel.tagName !== "DETAILS") { return; }
+    panel.open = true;
+    var summary = panel.querySelector("summary");
+    if (summary) { summary.focus(); }
+  }
+  window.addEventListener("hashchange", openPanel);
+  openPanel();
+}());
