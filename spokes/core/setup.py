@@ -75,6 +75,7 @@ def import_models() -> None:
     import spokes.core.search  # noqa: F401
     import spokes.deadlines.models  # noqa: F401
     import spokes.letters.models  # noqa: F401
+    import spokes.mailin.models  # noqa: F401
     import spokes.notifications.models  # noqa: F401
     import spokes.press_requests.models  # noqa: F401
     import spokes.publishing.models  # noqa: F401
