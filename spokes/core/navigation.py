@@ -35,6 +35,7 @@ STAFF_NAV = (
     NavItem("press_requests.queue", _l("Yêu cầu của báo chí"), Permission.VIEW_REQUESTS),
     NavItem("publishing.staff_list", _l("Tin đăng"), Permission.PUBLISH),
     NavItem("letters.register", _l("Sổ văn bản đi"), Permission.VIEW_REQUESTS),
+    NavItem("mailin.index", _l("Thư điện tử đến"), Permission.VIEW_REQUESTS),
     NavItem("reports.index", _l("Báo cáo"), Permission.VIEW_REPORTS),
     NavItem("handbook.staff", _l("Sổ tay phát ngôn")),
     NavItem("admin.designations_home", _l("Người phát ngôn của đơn vị"), Permission.AUTHORISE_SPOKESPERSON),
