@@ -232,3 +232,13 @@ def test_two_fetch_processes_at_once_file_each_message_once(commune, mailbox, im
     assert len({r.uid for r in db.session.execute(select(InboundMail)).scalars()}) == 12
     box = db.session.execute(select(Mailbox)).scalar_one()
     assert box.claim_token is None and box.last_uid == max(mailbox.flags())
+
+
+def test_the_worker_fetches_the_mailboxes(commune, mailbox, at_ten) -> None:
+    from flask import current_app
+
+    mailbox.deliver(m.plain(JOURNALIST, UNIT_ADDRESS, "Hỏi qua thư, lấy bởi worker", "Nội dung.", ARRIVED), ARRIVED)
+    result = current_app.test_cli_runner().invoke(args=["worker", "--max-ticks", "1", "--interval", "1"])
+    assert result.exit_code == 0, result.output
+    assert "mail-fetch: 1 mailboxes (0 busy elsewhere), 1 messages (1 new_request)" in result.output
+    assert count(PressRequest, PressRequest.subject == "Hỏi qua thư, lấy bởi worker") == 1
