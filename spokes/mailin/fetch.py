@@ -130,11 +130,15 @@ def _progress(box_id: int, token: str, **values: Any) -> bool:
 
 
 def _mark(client: Any, config: MailboxConfig, uid: int, outcome: str, keywords: bool) -> None:
+    """Move a filed message to the processed folder, or flag it (quarantined ones stay, flagged)."""
     try:
         if config.processed_folder and outcome != InboundOutcome.QUARANTINED.value:
-            client.move([uid], config.processed_folder)
-        else:
-            client.add_flags([uid], [KEYWORD if keywords else "\\Seen"])
+            try:
+                client.move([uid], config.processed_folder)
+                return
+            except Exception:  # noqa: BLE001 - e.g. no MOVE support: flag it instead
+                log.warning("mailbox %s: could not move uid %s; flagging it", config.unit_code, uid, exc_info=True)
+        client.add_flags([uid], [KEYWORD if keywords else "\\Seen"])
     except Exception:  # noqa: BLE001 - the UID is recorded: a failed flag never files the message twice
         log.warning("mailbox %s: could not mark uid %s as processed", config.unit_code, uid, exc_info=True)
 
@@ -178,6 +182,8 @@ def fetch_mailbox(config: MailboxConfig, box_id: int, unit_id: int, token: str, 
     max_bytes = int(current_app.config.get("MAIL_IN_MAX_MESSAGE_BYTES") or 30 * 1024 * 1024)
     client = connect(config)
     try:
+        if config.processed_folder and not client.folder_exists(config.processed_folder):
+            client.create_folder(config.processed_folder)
         info = client.select_folder(config.folder)
         uidvalidity = int(info[b"UIDVALIDITY"])
         keywords = b"\\*" in (info.get(b"PERMANENTFLAGS") or ())

@@ -37,7 +37,7 @@ def imap_server() -> Iterator[dovecot.Dovecot]:
 
 
 @dataclass
-class TestMailbox:
+class ImapMailbox:
     """The commune's mailbox on the test server: deliver messages (IMAP APPEND) and look at them."""
 
     server: dovecot.Dovecot
@@ -69,7 +69,7 @@ class TestMailbox:
 
 
 @pytest.fixture()
-def mailbox(imap_server: dovecot.Dovecot, app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestMailbox]:
+def mailbox(imap_server: dovecot.Dovecot, app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[ImapMailbox]:
     """Return an empty test mailbox, configured as the commune's (the password only in the environment)."""
     client = imap_server.client()
     try:
@@ -83,7 +83,7 @@ def mailbox(imap_server: dovecot.Dovecot, app: Any, monkeypatch: pytest.MonkeyPa
     finally:
         client.logout()
     monkeypatch.setenv(PASSWORD_ENV, imap_server.password)
-    box = TestMailbox(imap_server)
+    box = ImapMailbox(imap_server)
     app.config["MAIL_IN_MAILBOXES"] = box.config()
     app.config["MAIL_DEFAULT_SENDER"] = "Spokes <no-reply@spokes.test>"
     yield box

@@ -242,3 +242,16 @@ def test_the_worker_fetches_the_mailboxes(commune, mailbox, at_ten) -> None:
     assert result.exit_code == 0, result.output
     assert "mail-fetch: 1 mailboxes (0 busy elsewhere), 1 messages (1 new_request)" in result.output
     assert count(PressRequest, PressRequest.subject == "Hỏi qua thư, lấy bởi worker") == 1
+
+
+def test_filed_mail_moves_to_the_processed_folder_and_quarantined_mail_stays(commune, mailbox, fetch, app,
+                                                                              at_ten) -> None:
+    app.config["MAIL_IN_MAILBOXES"] = mailbox.config(processed_folder="Spokes")
+    mailbox.deliver(m.plain(JOURNALIST, UNIT_ADDRESS, "Câu hỏi", "Nội dung.", ARRIVED), ARRIVED)
+    broken = mailbox.deliver(m.malformed(ARRIVED), ARRIVED)
+    assert "1 new_request, 1 quarantined" in fetch()
+    assert list(mailbox.flags()) == [broken]  # only the quarantined one is left in the inbox, flagged
+    from .conftest import ImapMailbox
+
+    assert len(ImapMailbox(mailbox.server, folder="Spokes").flags()) == 1
+    assert "0 messages" in fetch()
