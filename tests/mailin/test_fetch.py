@@ -255,3 +255,19 @@ def test_filed_mail_moves_to_the_processed_folder_and_quarantined_mail_stays(com
 
     assert len(ImapMailbox(mailbox.server, folder="Spokes").flags()) == 1
     assert "0 messages" in fetch()
+
+
+def test_a_new_uidvalidity_rereads_only_what_spokes_has_not_flagged(commune, mailbox, fetch, at_ten) -> None:
+    mailbox.deliver(m.plain(JOURNALIST, UNIT_ADDRESS, "Thư thứ nhất", "Một.", ARRIVED), ARRIVED)
+    fetch()
+    # The server renumbered the folder (as after a restore): our stored UIDVALIDITY and UID mean nothing now.
+    box = db.session.execute(select(Mailbox)).scalar_one()
+    box.uidvalidity, box.last_uid = 1, 10_000
+    db.session.commit()
+    mailbox.deliver(m.plain(JOURNALIST, UNIT_ADDRESS, "Thư thứ hai", "Hai.", ARRIVED), ARRIVED)
+    assert "1 messages (1 new_request)" in fetch()
+    db.session.expire_all()
+    assert sorted(r.subject for r in db.session.execute(select(PressRequest)).scalars()) == ["Thư thứ hai",
+                                                                                              "Thư thứ nhất"]
+    box = db.session.execute(select(Mailbox)).scalar_one()
+    assert box.uidvalidity != 1 and box.last_uid == max(mailbox.flags())
