@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from spokes.core.clock import now
 from spokes.extensions import db
 from spokes.mailin import services
-from spokes.mailin.models import InboundMail, InboundOutcome, Mailbox
+from spokes.mailin.models import InboundMail, Mailbox
 from spokes.notifications.models import Notification, OutboxMail
 from spokes.press_requests.models import Attachment, Message, PressRequest
 
