@@ -59,6 +59,13 @@ class Config:
 
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     STAFF_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    # Requests by e-mail (spokes/mailin; README "Requests by e-mail"). The mailboxes and their
+    # credentials belong in instance/config.py and the environment, never here.
+    MAIL_IN_MAILBOXES: dict = {}
+    MAIL_IN_INTERVAL_SECONDS = 60  # how often the worker polls the mailboxes
+    MAIL_IN_CLAIM_SECONDS = 120  # one fetcher's lease on a mailbox, renewed per message
+    MAIL_IN_MAX_MESSAGE_BYTES = 30 * 1024 * 1024  # larger messages are quarantined, left on the server
+    MAIL_IN_MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # per file, with the upload rules (sniffed type)
     PUBLIC_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
     MAIL_SERVER: str | None = None  # none: mails are written to instance/mail/*.eml

@@ -94,6 +94,7 @@ def import_models() -> None:
     import spokes.core.search  # noqa: F401
     import spokes.deadlines.models  # noqa: F401
     import spokes.letters.models  # noqa: F401
+    import spokes.mailin.models  # noqa: F401
     import spokes.notifications.models  # noqa: F401
     import spokes.attachments.models  # noqa: F401
     import spokes.press_requests.models  # noqa: F401
@@ -165,13 +166,14 @@ def register_blueprints(app: Flask) -> None:
     from spokes.notifications.views import bp as notifications_bp
     from spokes.portal.views import bp as portal_bp
     from spokes.press_requests.views import bp as press_requests_bp
+    from spokes.mailin.views import bp as mailin_bp
     from spokes.publishing.views import bp as publishing_bp
     from spokes.reports.views import bp as reports_bp
 
     for blueprint in (
         core_bp, auth_bp, dashboard_bp, publishing_bp, press_requests_bp, portal_bp, deadlines_bp,
         api_bp, admin_bp, reports_bp, notifications_bp, handbook_bp, letters_bp,
-        conferences_bp,
+        conferences_bp, mailin_bp,
     ):
         app.register_blueprint(blueprint)
 

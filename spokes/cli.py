@@ -19,13 +19,14 @@ def register(app: Flask) -> None:
     from spokes.admin.cli import register as register_admin
     from spokes.deadlines.cli import register as register_deadlines
     from spokes.letters.cli import register as register_letters
+    from spokes.mailin.cli import register as register_mailin
     from spokes.notifications.cli import register as register_notifications
     from spokes.reports.cli import register as register_reports
 
     for command in (seed_demo, create_user, deadline, audit_verify, backup, restore):
         app.cli.add_command(command)
     for feature_register in (register_admin, register_deadlines, register_notifications, register_reports,
-                             register_letters):
+                             register_letters, register_mailin):
         feature_register(app)
 
 

@@ -54,6 +54,7 @@ STAFF_NAV: tuple[NavItem | NavGroup, ...] = (
         NavItem("reports.index", _l("Báo cáo tình hình"), Permission.VIEW_REPORTS, icon="graph-up"),
         NavItem("letters.register", _l("Sổ văn bản đi"), Permission.VIEW_REQUESTS, icon="journal-text"),
         NavItem("conferences.index", _l("Họp báo"), Permission.VIEW_REQUESTS, icon="megaphone"),
+        NavItem("mailin.index", _l("Thư điện tử đến"), Permission.VIEW_REQUESTS, icon="envelope"),
         NavItem("admin.audit", _l("Nhật ký"), Permission.VIEW_AUDIT, icon="clock-history"),
     )),
     NavGroup("admin", _l("Quản trị"), "gear", (

@@ -27,6 +27,8 @@ ACTION_LABELS: dict[str, Any] = {
     "law.updated": _l("Cập nhật quy định theo phiên bản phần mềm"),
     "letter.settings_changed": _l("Sửa thể thức văn bản của đơn vị"),
     "letter.template_changed": _l("Đổi mẫu văn bản của đơn vị"),
+    "mail.quarantined": _l("Cách ly thư điện tử lỗi"),
+    "mail.type_confirmed": _l("Xác nhận loại yêu cầu nhận qua thư điện tử"),
     "membership.add": _l("Thêm vai trò"),
     "membership.remove": _l("Bỏ vai trò"),
     "message.internal_note": _l("Ghi chú nội bộ"),

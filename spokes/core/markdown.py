@@ -93,6 +93,24 @@ def plain_text(text: str | None, max_length: int | None = None) -> str:
     return result if max_length is None else _truncate(result, max_length)
 
 
+# Tags after which the text of an HTML e-mail breaks the line (the stripper drops the tags).
+_HTML_BREAKS = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6]|blockquote|pre|table|ul|ol)>|<hr\s*/?>", re.I)
+
+
+def html_to_text(source: str | None) -> str:
+    """Convert an HTML document (an e-mail body) to plain text: no tags, no script or style content.
+
+    The same sanitiser as ``plain_text`` removes every tag; script and style elements go with
+    their content, so nothing a sender wrote as code or remote content survives.
+    """
+    if not source:
+        return ""
+    marked = _HTML_BREAKS.sub(lambda m: m.group(0) + "\n", source)
+    raw = html.unescape(_stripper.clean(marked))
+    lines = [" ".join(line.split()) for line in raw.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def _truncate(text: str, max_length: int) -> str:
     if max_length < 1:
         raise ValueError("max_length must be positive")

@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 
 import click
@@ -59,7 +60,9 @@ def worker(interval: int, max_ticks: int | None) -> None:
         signal.signal(signum, _ask_to_stop)
     click.echo(f"worker: tick every {interval}s (Ctrl-C to stop)")
     ticks = 0
+    next_fetch = 0.0
     while not stop.is_set():
+        next_fetch = _fetch_mail_if_due(next_fetch, stop)
         result = run_tick(stop=stop)
         db.session.remove()  # a fresh session (and connection check) for every tick
         ticks += 1
@@ -70,6 +73,26 @@ def worker(interval: int, max_ticks: int | None) -> None:
             break
         stop.wait(interval)
     click.echo("worker: stopped")
+
+
+def _fetch_mail_if_due(next_fetch: float, stop: threading.Event) -> float:
+    """Poll the units' mailboxes (``mail-fetch``) when MAIL_IN_INTERVAL_SECONDS (60) have passed; return the next time."""
+    from flask import current_app
+
+    if not current_app.config.get("MAIL_IN_MAILBOXES") or time.monotonic() < next_fetch:
+        return next_fetch
+    from spokes.mailin.fetch import fetch_all
+
+    try:
+        stats = fetch_all(stop=stop)
+    except Exception:  # noqa: BLE001 - mail intake trouble must not stop the outbox and reminders
+        db.session.rollback()
+        log.exception("worker: mail-fetch failed")
+    else:
+        if stats.messages or stats.errors:
+            click.echo(stats.summary())
+    db.session.remove()
+    return time.monotonic() + int(current_app.config.get("MAIL_IN_INTERVAL_SECONDS") or 60)
 
 
 @click.command("outbox-status")

@@ -79,7 +79,7 @@ def _journalist_mail(req: Any, kind: str, subject: str | content.Mail, body: str
     # Only the receipt is one-per-request by nature; other events may repeat (e.g. two extensions).
     outbox.queue_mail(journalist.email, mail, kind=f"journalist.{kind}",
                       dedupe_key=f"journalist:{req.id}:received" if kind == "received" else None,
-                      attachments=attachments)
+                      attachments=attachments, request_id=req.id)
 
 
 def _vi(fn: Callable[..., content.Mail], *args: Any) -> content.Mail:

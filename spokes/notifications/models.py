@@ -68,6 +68,9 @@ class OutboxMail(db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="vi")
     message_id: Mapped[str] = mapped_column(String(255), default=new_message_id)
     attachment_count: Mapped[int] = mapped_column(Integer, default=0)  # rows in outbox_attachments
+    # The request a journalist's mail is about: its conversation headers (In-Reply-To, References,
+    # Reply-To) are built from it when sent, and replies are threaded back by its Message-ID.
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("press_requests.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default=MailStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

@@ -100,6 +100,7 @@ class Claimed:
     attempts: int
     created_at: datetime
     attachment_count: int = 0
+    request_id: int | None = None
 
 
 class DeliveryError(Exception):
@@ -253,6 +254,18 @@ def build_message(mail: Claimed, sender: str) -> EmailMessage:
     message["Date"] = format_datetime(mail.created_at)
     message["Message-ID"] = mail.message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to us
+    if mail.request_id is not None:
+        # The request's e-mail conversation: replies come back to the unit's mailbox and join
+        # the request by these headers (spokes/mailin); the subject already carries the reference.
+        from spokes.mailin.services import thread_headers
+
+        in_reply_to, references, reply_to = thread_headers(mail.request_id, mail.id)
+        if in_reply_to:
+            message["In-Reply-To"] = in_reply_to
+        if references:
+            message["References"] = " ".join(references)
+        if reply_to:
+            message["Reply-To"] = reply_to
     message.set_content(mail.body_text, charset="utf-8")
     if mail.body_html:
         message.add_alternative(mail.body_html, subtype="html", charset="utf-8")
@@ -303,7 +316,7 @@ def claim(limit: int, lease: timedelta) -> tuple[str, list[Claimed]]:
         rows = [Claimed(*r) for r in db.session.execute(
             select(OutboxMail.id, OutboxMail.to_address, OutboxMail.subject, OutboxMail.body_text,
                    OutboxMail.body_html, OutboxMail.locale, OutboxMail.message_id, OutboxMail.attempts,
-                   OutboxMail.created_at, OutboxMail.attachment_count)
+                   OutboxMail.created_at, OutboxMail.attachment_count, OutboxMail.request_id)
             .where(OutboxMail.id.in_(ids)).order_by(OutboxMail.next_attempt_at, OutboxMail.id)
         ).all()]
     db.session.commit()

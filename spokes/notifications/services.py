@@ -116,15 +116,16 @@ class RuleFacts:
 
 
 def queue_mail(to_address: str, mail: content.Mail, *, kind: str, dedupe_key: str | None = None,
-               attachments: Sequence[tuple[str, str, bytes]] = ()) -> OutboxMail:
+               attachments: Sequence[tuple[str, str, bytes]] = (), request_id: int | None = None) -> OutboxMail:
     """Write one e-mail into the outbox, in the caller's transaction; the sender delivers it later.
 
-    ``attachments`` are (file name, content type, bytes), sent with the mail.
+    ``attachments`` are (file name, content type, bytes), sent with the mail. ``request_id``
+    puts a journalist's mail in the request's e-mail conversation (spokes/mailin).
     """
     row = OutboxMail(
         to_address=to_address, subject=mail.subject, body_text=mail.text, body_html=mail.html or None,
         locale=mail.locale, kind=kind[:40], dedupe_key=dedupe_key, next_attempt_at=now(), created_at=now(),
-        message_id=_message_id(), attachment_count=len(attachments),
+        message_id=_message_id(), attachment_count=len(attachments), request_id=request_id,
     )
     db.session.add(row)
     if attachments:

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from spokes.extensions import db
 from spokes.portal.services import logged_type
-from spokes.press_requests.models import Attachment, PressRequest
+from spokes.attachments.models import Attachment
+from spokes.press_requests.models import PressRequest
 
 from .helpers import PDF, form_data, token_from
 

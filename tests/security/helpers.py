@@ -155,6 +155,7 @@ class Place:
     markers: tuple[str, ...] = ()  # secret text of this place
     contact_markers: tuple[str, ...] = ()  # the published request's journalist contact
     staff_markers: tuple[str, ...] = ()  # staff e-mails known to nobody under test
+    mail: Any = None  # the e-mail the secret request came by (spokes/mailin), its type not yet confirmed
 
 
 @dataclass(repr=False)
@@ -240,13 +241,20 @@ def _place(name: str, unit: Any, head: Any, spokesperson: Any, clerk: Any, slug:
     notification = Notification(user_id=head.id, request_id=secret.id, kind="assigned",
                                 message=f"Được giao yêu cầu {secret.reference}", link=f"/staff/requests/{secret.id}")
     db.session.add(notification)
+    from spokes.mailin import services as mailin
+    from spokes.mailin.models import InboundMail
+
+    mail = InboundMail(mailbox_id=mailin.mailbox_for(unit).id, unit_id=unit.id, uidvalidity=1, uid=1,
+                       subject=subject, from_address=secret_email, received_at=secret.received_at,
+                       outcome="new_request", request_id=secret.id, skipped_attachments=[])
+    db.session.add(mail)
     db.session.flush()
     return Place(
         name=name, unit=unit, head=head, spokesperson=spokesperson, clerk=clerk, secret=secret, evidence=evidence,
         answered=answered, answered_token=answered_token, publication=publication, public_file=public_file,
         designation=designation, membership=membership, duty=duty, reset_token=reset_token,
         notification=notification, letter=letter, conference=conference, markers=(subject, secret_email, note, evidence_name),
-        contact_markers=(contact_email, contact_name),
+        contact_markers=(contact_email, contact_name), mail=mail,
     )
 
 
@@ -416,6 +424,7 @@ def url_arguments(rule: Any, w: World, place: str = "own") -> dict[str, Any]:
         "duty_id": lambda: p.duty.id,
         "letter_id": lambda: p.letter.id,
         "conference_id": lambda: p.conference.id,
+        "message_id": lambda: p.mail.id,
         "slug": lambda: p.publication.slug,
         "code": lambda: "vi" if endpoint == "core.set_language" else p.unit.code,
         "number": lambda: 1,

@@ -307,6 +307,12 @@ TABLE: dict[str, list[Probe]] = {
     "deadlines.rulebook": [get(lambda w, p, r: f"/admin/rulebooks/{w.rulebook_id}", TOP_ADMIN_ONLY)],
     "deadlines.rulebooks": [get(fixed("/admin/rulebooks"), TOP_ADMIN_ONLY)],
     # ------------------------------------------------------------------ notifications (per person)
+    # ------------------------------------------------------------------ requests by e-mail
+    "mailin.index": [get(fixed("/staff/mail/"), row(L, 200, 200, 200, 200, 403)),
+                     get(fixed("/staff/mail/?outcome=quarantined&page=2"), row(L, 200, 200, 200, 200, 403))],
+    "mailin.detail": [placed("GET", lambda w, p, r: f"/staff/mail/{p.mail.id}", REQUEST_VIEW)],
+    "mailin.confirm_type": [placed("POST", lambda w, p, r: f"/staff/mail/{p.mail.id}/confirm-type",
+                                   row(L, (OK, 404, 404), (OK, 404, 404), (OK, 404, 404), (403, 403, 404), NOWHERE))],
     "notifications.index": [get(fixed("/staff/notifications"), ALL_STAFF)],
     "notifications.mark_all_read": [post(fixed("/staff/notifications/read-all"), only(set(ROLES), OK))],
     "notifications.mark_read": [placed("POST", own_notification, only(set(ROLES), (OK, 404, 404)))],
