@@ -37,7 +37,8 @@ from spokes.core.errors import DomainError
 from spokes.core.explain_text import stored_text
 from spokes.core.jinja import VN_TZ, vn_datetime
 from spokes.core.markdown import render_markdown
-from spokes.core.search import matching_ids
+from spokes.core.pagination import paginate_counted
+from spokes.core.search import matching_condition, matching_ids
 from spokes.core.text import fold
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.deadlines.services import refusal_grounds_for
@@ -178,8 +179,8 @@ def _apply_filters(stmt: Select, form: forms.QueueFilterForm) -> Select:
         stmt = stmt.where(PressRequest.received_at >= _vn_day_start(form.received_from.data))
     if form.received_to.data:
         stmt = stmt.where(PressRequest.received_at < _vn_day_start(form.received_to.data + timedelta(days=1)))
-    if form.q.data and (ids := matching_ids(svc.SEARCH_TYPE, form.q.data)) is not None:
-        stmt = stmt.where(PressRequest.id.in_(ids))
+    if form.q.data and (found := matching_condition(svc.SEARCH_TYPE, form.q.data, PressRequest.id)) is not None:
+        stmt = stmt.where(found)
     if form.sort.data == "received":
         return stmt.order_by(PressRequest.received_at.desc(), PressRequest.id.desc())
     return stmt.order_by(PressRequest.due_at, PressRequest.id)
@@ -213,7 +214,7 @@ def queue():  # type: ignore[no-untyped-def]
     else:
         stmt = visible_requests(user)
     stmt = with_list_options(_apply_filters(stmt, form))
-    page = db.paginate(stmt, page=form.page.data or 1, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate_counted(stmt, page=form.page.data or 1, per_page=current_app.config["PAGE_SIZE"])
     return render_template("press_requests/queue.html", form=form, tab=tab, tabs=tabs, tab_labels=TAB_LABELS,
                            page=page, now=now(), show_scope=show_scope)
 
