@@ -2,9 +2,13 @@
 
 1. Build the large data set in a throwaway instance (SQLite by default).
 2. Time each page in-process (server time, p50/p95) and count its SQL queries.
-3. Measure whole-stack throughput: gunicorn with 2 workers serving ``/`` against a minimal
+3. Time the periodic job (``tick``): the backlog right after the load, a tick with nothing
+   due, the morning's reminders (07:00, the busiest minute of a day) and a tick a minute later.
+4. Measure whole-stack throughput: gunicorn with 2 workers serving ``/`` against a minimal
    Flask app under the same settings, with a local load generator, and report the ratio.
-4. Print a Markdown table.
+5. Print a Markdown table. ``--sizes 50000,200000,1000000`` runs every size in turn (the
+   database is emptied between sizes) and ends with the scaling table: p95 per page and size,
+   and the ratio of the largest size to the smallest.
 """
 
 from __future__ import annotations
@@ -85,10 +89,10 @@ def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
         scope_unit = overseer.memberships[0].unit_id
         slug = db.session.execute(select(Publication.slug).order_by(Publication.published_at.desc()).limit(1)).scalar_one()
         unit_path = db.session.get(Unit, scope_unit).path
-        request_id = db.session.execute(
-            select(PressRequest.id).join(Unit, Unit.id == PressRequest.unit_id)
+        request_id, reference = db.session.execute(
+            select(PressRequest.id, PressRequest.reference).join(Unit, Unit.id == PressRequest.unit_id)
             .where(Unit.path.startswith(unit_path)).order_by(PressRequest.id.desc()).limit(1)
-        ).scalar_one()
+        ).one()
         year = time.localtime().tm_year
         engine = db.engine
         email = overseer.email
@@ -121,6 +125,11 @@ def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
         ("Search, no diacritics", staff, search, 50),
         ("Search, with diacritics", staff, "/staff/requests/?q=ph%C3%A1t+ng%C3%B4n+%C4%91%C3%AA+bi%E1%BB%83n", 50),
         ("Search, every state (not a target)", staff, search + "&state=all", None),
+        ("Search, one match (a reference)", staff, f"/staff/requests/?q={reference}&state=all", 50),
+        ("Search, a common word (every state)", staff, "/staff/requests/?q=thong+tin&state=all", None),
+        ("Staff queue, page 40 (every state)", staff, "/staff/requests/?state=all&page=40", None),
+        ("Atom feed, page 400 (not a target)", public, "/feed.atom?page=400", None),
+        ("API list, page 400", public, "/api/v1/items?per_page=20&page=400", 50),
         ("Yearly report (subtree)", staff, f"/staff/reports/?from={year}-01-01&to={year}-12-31", 1000),
     ]
     results = []
@@ -138,6 +147,51 @@ def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
         results.append(PageResult(label, url, status, statistics.median(timings), _percentile(timings, 0.95),
                                   queries, target))
     event.remove(engine, "before_cursor_execute", count)
+    return results
+
+
+@dataclass
+class TickResult:
+    """How long one run of the periodic job took and what it did."""
+
+    label: str
+    seconds: float
+    checked: int
+    notices: int
+    target_s: float | None
+
+
+def measure_ticks(app: Any) -> list[TickResult]:
+    """Time ``tick`` (alerts, digests, outbox) in the situations the issue names, in frozen time."""
+    from datetime import UTC, datetime, timedelta
+
+    from spokes.core import clock
+    from spokes.deadlines.calendar import VN_TZ
+    from spokes.extensions import db
+    from spokes.notifications import jobs
+
+    results = []
+    with app.app_context():
+        app.config["MAIL_SERVER"] = None  # .eml files in the throwaway instance: no mail leaves
+        start = datetime.now(UTC)
+        local = start.astimezone(VN_TZ)
+        morning = datetime.combine(local.date() + timedelta(days=1), datetime.min.time().replace(hour=7),
+                                   tzinfo=VN_TZ).astimezone(UTC)
+        steps = [("backlog right after the load (not a target)", start, None),
+                 ("nothing due (a minute later)", start + timedelta(minutes=1), 0.1),
+                 ("the morning's reminders (07:00 next day)", morning, 5.0),
+                 ("a minute after the morning's run", morning + timedelta(minutes=1), 0.1)]
+        try:
+            for label, moment, target in steps:
+                clock.freeze(moment)
+                began = time.perf_counter()
+                result = jobs.run_tick()
+                seconds = time.perf_counter() - began
+                a = result.alerts
+                results.append(TickResult(label, seconds, a.requests, a.reminders + a.overdue + a.escalations, target))
+                db.session.remove()
+        finally:
+            clock.freeze(None)
     return results
 
 
@@ -257,10 +311,49 @@ def markdown(report: Any, pages: list[PageResult], throughput: tuple[float, floa
     return "\n".join(lines)
 
 
+def tick_markdown(ticks: list[TickResult]) -> str:
+    """Return the tick timings as a Markdown table."""
+    lines = ["", "| tick | seconds | requests read | notices | target | status |", "|---|---:|---:|---:|---|---|"]
+    for t in ticks:
+        target = "—" if t.target_s is None else (f"≤ {t.target_s * 1000:.0f} ms" if t.target_s < 1 else f"≤ {t.target_s:.0f} s")
+        status = "" if t.target_s is None else ("met" if t.seconds <= t.target_s else "MISSED")
+        lines.append(f"| {t.label} | {t.seconds:.3f} | {t.checked:,} | {t.notices:,} | {target} | {status} |")
+    return "\n".join(lines)
+
+
+def scaling_markdown(runs: list[tuple[int, list[PageResult], list[TickResult]]]) -> str:
+    """Return p95 per page (and seconds per tick) for each size, and the largest/smallest ratio."""
+    sizes = [n for n, _p, _t in runs]
+    head = "| page | " + " | ".join(f"p95 at {n:,} (ms)" for n in sizes) + " | ratio largest/smallest |"
+    lines = ["", "Scaling (p95, ms; ticks in ms):", "", head, "|---|" + "---:|" * (len(sizes) + 1)]
+    labels = [p.label for p in runs[0][1]]
+    for label in labels:
+        values = [next((p.p95_ms for p in pages if p.label == label), float("nan")) for _n, pages, _t in runs]
+        ratio = values[-1] / values[0] if values[0] else float("nan")
+        lines.append(f"| {label} | " + " | ".join(f"{v:.1f}" for v in values) + f" | {ratio:.2f}× |")
+    for label in [t.label for t in runs[0][2]]:
+        values = [next((t.seconds * 1000 for t in ticks if t.label == label), float("nan")) for _n, _p, ticks in runs]
+        ratio = values[-1] / values[0] if values[0] else float("nan")
+        lines.append(f"| tick: {label} | " + " | ".join(f"{v:.1f}" for v in values) + f" | {ratio:.2f}× |")
+    return "\n".join(lines)
+
+
+def _empty_database(url: str) -> None:
+    """Drop everything in a PostgreSQL database between sizes (SQLite gets a new file instead)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the Markdown table."""
     parser = argparse.ArgumentParser(prog="python -m spokes.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200_000)
+    parser.add_argument("--sizes", default=None, help="comma-separated request counts, e.g. 50000,200000,1000000")
     parser.add_argument("--publications", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=REPEAT)
     parser.add_argument("--database-url", default=None, help="an EMPTY database to fill (default: throwaway SQLite)")
@@ -268,6 +361,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the throwaway instance folder")
     args = parser.parse_args(argv)
 
+    sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else [args.requests]
+    runs: list[tuple[int, list[PageResult], list[TickResult]]] = []
+    for index, size in enumerate(sizes):
+        if args.database_url and index > 0:
+            _empty_database(args.database_url)
+        runs.append(run_size(size, args))
+    if len(runs) > 1:
+        print(scaling_markdown(runs))
+    return 0
+
+
+def run_size(requests: int, args: Any) -> tuple[int, list[PageResult], list[TickResult]]:
+    """Build one data set, measure it, print its tables; return what the scaling table needs."""
     instance = tempfile.mkdtemp(prefix="spokes-bench-")
     os.environ["SPOKES_INSTANCE_PATH"] = instance
     url = args.database_url or f"sqlite:///{instance}/bench.sqlite"
@@ -277,20 +383,26 @@ def main(argv: list[str] | None = None) -> int:
     # CSRF is off only for the in-process client that signs in; the pages measured are the same.
     app = create_app({"ENV_NAME": "development", "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
                       "SQLALCHEMY_DATABASE_URI": url, "PAGE_CACHE_URL": "memory"})
-    print(f"Building the data set in {instance} …", file=sys.stderr)
-    report = build(app, args.requests, args.publications)
+    print(f"Building {requests:,} requests in {instance} …", file=sys.stderr)
+    report = build(app, requests, args.publications)
     print("Timing pages …", file=sys.stderr)
     pages = measure_pages(app, args.repeat)
+    print("Timing tick …", file=sys.stderr)
+    ticks = measure_ticks(app)
     throughput = None
     if not args.no_throughput:
         print("Measuring whole-stack throughput …", file=sys.stderr)
         env = dict(os.environ, SPOKES_ENV="development", DATABASE_URL=url, SPOKES_INSTANCE_PATH=instance)
         throughput = measure_throughput(env)
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-    print(markdown(report, pages, throughput, backend))
+    print(markdown(report, pages, throughput, backend) + "\n" + tick_markdown(ticks), flush=True)
+    from spokes.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
     if not args.keep:
         shutil.rmtree(instance, ignore_errors=True)
-    return 0
+    return requests, pages, ticks
 
 
 if __name__ == "__main__":
