@@ -77,6 +77,9 @@ OPEN_STATES = (
 )
 
 
+OPEN_STATES_SQL = "state IN ('received', 'assigned', 'drafting', 'awaiting_approval')"
+
+
 class PressAgency(db.Model):
     """A press agency (cơ quan báo chí)."""
 
@@ -133,6 +136,9 @@ class PressRequest(db.Model):
         Index("ix_press_requests_assignee_state_due", "assignee_id", "state", "due_at"),
         Index("ix_press_requests_state_due", "state", "due_at"),
         Index("ix_press_requests_received", "received_at"),
+        # The queue's default order over open requests: sorted and limited on the index itself.
+        Index("ix_press_requests_open_due", "due_at", "id",
+              postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
         # The periodic job reads only what is due: open requests by their next alert moment.
         Index("ix_press_requests_next_alert", "next_alert_at", "id",
               postgresql_where=text("next_alert_at IS NOT NULL"), sqlite_where=text("next_alert_at IS NOT NULL")),

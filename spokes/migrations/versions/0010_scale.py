@@ -53,6 +53,8 @@ def upgrade():
     op.create_index('ix_press_requests_next_alert', 'press_requests', ['next_alert_at', 'id'], unique=False,
                     postgresql_where=sa.text('next_alert_at IS NOT NULL'),
                     sqlite_where=sa.text('next_alert_at IS NOT NULL'))
+    op.create_index('ix_press_requests_open_due', 'press_requests', ['due_at', 'id'], unique=False,
+                    postgresql_where=sa.text(f"state IN {OPEN}"), sqlite_where=sa.text(f"state IN {OPEN}"))
     op.create_index('ix_notifications_unsent', 'notifications', ['user_id', 'created_at'], unique=False,
                     postgresql_where=sa.text('emailed_at IS NULL AND read_at IS NULL'),
                     sqlite_where=sa.text('emailed_at IS NULL AND read_at IS NULL'))
@@ -72,5 +74,6 @@ def downgrade():
         op.execute("ALTER TABLE press_requests DROP COLUMN IF EXISTS search_vector")
     op.drop_index('ix_notifications_unsent', table_name='notifications')
     op.drop_index('ix_press_requests_next_alert', table_name='press_requests')
+    op.drop_index('ix_press_requests_open_due', table_name='press_requests')
     with op.batch_alter_table('press_requests', schema=None) as batch_op:
         batch_op.drop_column('next_alert_at')
