@@ -72,6 +72,38 @@ def build(app: Any, requests: int, publications: int) -> Any:
     return report
 
 
+def upgrade_existing(app: Any) -> Any:
+    """Bring an already filled database to the current schema (no seeding); return its counts.
+
+    For comparing two versions on the same data: fill the database with the older one, then
+    run this version with ``--existing`` (its migrations run on the filled tables, as in production).
+    """
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from spokes.audit.models import AuditEvent
+    from spokes.auth.models import User
+    from spokes.bench.seed import SeedReport
+    from spokes.core.search import SearchDocument
+    from spokes.extensions import db
+    from spokes.press_requests.models import PressRequest
+    from spokes.publishing.models import Publication
+    from spokes.units.models import Unit
+
+    with app.app_context():
+        started = time.perf_counter()
+        upgrade()
+        seconds = time.perf_counter() - started
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        counts = [db.session.execute(select(func.count()).select_from(m)).scalar_one()
+                  for m in (Unit, User, PressRequest, AuditEvent, Publication, SearchDocument)]
+        db.session.remove()
+    print(f"migrated the existing data in {seconds:.1f} s", file=sys.stderr)
+    return SeedReport(*counts, seconds=seconds)
+
+
 def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
     """Time every benchmarked page through the test client and count its queries."""
     from sqlalchemy import event, select
@@ -359,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None, help="an EMPTY database to fill (default: throwaway SQLite)")
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway instance folder")
+    parser.add_argument("--existing", action="store_true",
+                        help="measure the data already in --database-url (migrated to this version), no seeding")
     args = parser.parse_args(argv)
 
     sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else [args.requests]
@@ -383,8 +417,11 @@ def run_size(requests: int, args: Any) -> tuple[int, list[PageResult], list[Tick
     # CSRF is off only for the in-process client that signs in; the pages measured are the same.
     app = create_app({"ENV_NAME": "development", "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
                       "SQLALCHEMY_DATABASE_URI": url, "PAGE_CACHE_URL": "memory"})
-    print(f"Building {requests:,} requests in {instance} …", file=sys.stderr)
-    report = build(app, requests, args.publications)
+    if args.existing:
+        report = upgrade_existing(app)
+    else:
+        print(f"Building {requests:,} requests in {instance} …", file=sys.stderr)
+        report = build(app, requests, args.publications)
     print("Timing pages …", file=sys.stderr)
     pages = measure_pages(app, args.repeat)
     print("Timing tick …", file=sys.stderr)
