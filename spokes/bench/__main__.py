@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 REPEAT = 30
+# The signed-in pages and the session cookie measure_pages used, for the throughput run.
+SIGNED_IN: dict[str, Any] = {}
 BENCH_PASSWORD = "bench-password-2026"
 
 
@@ -146,6 +148,13 @@ def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
         raise SystemExit(f"bench login failed: {response.status_code}")
 
     search = "/staff/requests/?q=phat+ngon+de+bien"
+    SIGNED_IN.clear()
+    SIGNED_IN.update({"email": email, "urls": {
+        "Staff queue, filtered": "/staff/requests/?state=assigned&overdue=1",
+        "Request page": f"/staff/requests/{request_id}",
+        "Search": search,
+        "Staff home": "/staff/",
+    }})
     pages: list[tuple[str, Any, str, float | None]] = [
         ("Public home `/`, from the page cache", cached, "/", 50),
         ("Public home `/`, rendered", public, "/", 50),
@@ -257,12 +266,13 @@ def _wait_for(url: str, seconds: float = 30) -> None:
     raise SystemExit(f"server at {url} did not start")
 
 
-def _load(port: int, seconds: float, connections: int) -> float:
+def _load(port: int, seconds: float, connections: int, path: str = "/", cookie: str | None = None) -> float:
     """Send requests to 127.0.0.1:port for a while from several threads; return requests/second."""
     wrk = shutil.which("wrk")
     if wrk:
-        out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{int(seconds)}s", f"http://127.0.0.1:{port}/"],
-                             capture_output=True, text=True, check=False).stdout
+        extra = ["-H", f"Cookie: {cookie}"] if cookie else []
+        out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{int(seconds)}s", *extra,
+                              f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=False).stdout
         for line in out.splitlines():
             if line.startswith("Requests/sec:"):
                 return float(line.split()[1])
@@ -275,7 +285,7 @@ def _load(port: int, seconds: float, connections: int) -> float:
         n = 0
         while time.time() < stop:
             try:
-                conn.request("GET", "/")
+                conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
                 conn.getresponse().read()
                 n += 1
             except OSError:
@@ -292,8 +302,58 @@ def _load(port: int, seconds: float, connections: int) -> float:
     return done["n"] / seconds
 
 
+def _login_over_http(port: int, email: str, password: str) -> str | None:
+    """Sign in on the running server as a browser would (form, CSRF token); return its Cookie header."""
+    import re
+    from http.cookies import SimpleCookie
+    from urllib.parse import urlencode
+
+    jar: dict[str, str] = {}
+
+    def remember(response: Any) -> None:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for key, morsel in SimpleCookie(header).items():
+                jar[key] = morsel.value
+
+    def cookie() -> str:
+        return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+    conn = HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/login")
+        response = conn.getresponse()
+        remember(response)
+        page = response.read().decode("utf-8", "replace")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        body = urlencode({"email": email, "password": password, **({"csrf_token": token.group(1)} if token else {})})
+        conn.request("POST", "/login", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie()})
+        response = conn.getresponse()
+        remember(response)
+        response.read()
+        return cookie() if response.status in (302, 303) else None
+    finally:
+        conn.close()
+
+
+def _signed_in_works(port: int, path: str, cookie: str) -> bool:
+    conn = HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie})
+        response = conn.getresponse()
+        if response.status != 200:
+            print(f"signed-in {path}: HTTP {response.status} {response.getheader('Location')}", file=sys.stderr)
+        return response.status == 200
+    finally:
+        conn.close()
+
+
 def measure_throughput(env: dict[str, str], seconds: float = 10, connections: int = 8) -> tuple[float, float]:
-    """Return (spokes req/s, minimal app req/s) for gunicorn -w 2 serving / on this machine."""
+    """Return (spokes req/s, minimal app req/s) for gunicorn -w 2 serving / on this machine.
+
+    While the Spokes server runs, the signed-in pages of ``SIGNED_IN`` are loaded too (the
+    session cookie of measure_pages' staff client), into ``SIGNED_IN["rates"]``.
+    """
     work = Path(tempfile.mkdtemp(prefix="spokes-minimal-"))
     (work / "minimal_app.py").write_text(textwrap.dedent(MINIMAL_APP), encoding="utf-8")
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
@@ -308,6 +368,15 @@ def measure_throughput(env: dict[str, str], seconds: float = 10, connections: in
             _wait_for(f"http://127.0.0.1:{port}/")
             _load(port, 2, connections)  # warm-up
             rates.append(_load(port, seconds, connections))
+            if app_spec.startswith("spokes") and SIGNED_IN.get("email"):
+                SIGNED_IN["cookie"] = _login_over_http(port, SIGNED_IN["email"], BENCH_PASSWORD) or ""
+                SIGNED_IN["rates"] = {}
+                for label, path in SIGNED_IN["urls"].items():
+                    if not _signed_in_works(port, path, SIGNED_IN["cookie"]):
+                        SIGNED_IN["rates"][label] = None  # the session did not carry over: no figure
+                        continue
+                    _load(port, 1, connections, path, SIGNED_IN["cookie"])
+                    SIGNED_IN["rates"][label] = _load(port, seconds, connections, path, SIGNED_IN["cookie"])
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -340,6 +409,19 @@ def markdown(report: Any, pages: list[PageResult], throughput: tuple[float, floa
                   "", "| whole stack, gunicorn -w 2, `/` | requests/s |", "|---|---:|",
                   f"| Spokes | {spokes_rate:.0f} |", f"| minimal Flask app | {minimal_rate:.0f} |",
                   f"| ratio (target ≥ 50%) | {ratio:.0%} {'met' if ratio >= 0.5 else 'MISSED'} |"]
+        signed = SIGNED_IN.get("rates") or {}
+        if signed:
+            targets = {"Search": 0.05}
+            lines += ["", "Signed in (a province overseer's session), same servers and load generator:", "",
+                      "| page | requests/s | ratio to the minimal app | target | status |", "|---|---:|---:|---|---|"]
+            for label, rate in signed.items():
+                if rate is None:
+                    lines.append(f"| {label} | — | — | | not measured (the session did not carry over) |")
+                    continue
+                share = rate / minimal_rate if minimal_rate else 0
+                goal = targets.get(label, 0.10) if label != "Staff home" else None
+                status = "" if goal is None else ("met" if share >= goal else "MISSED")
+                lines.append(f"| {label} | {rate:.1f} | {share:.2%} | {'' if goal is None else f'≥ {goal:.0%}'} | {status} |")
     return "\n".join(lines)
 
 
