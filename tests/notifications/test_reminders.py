@@ -327,3 +327,18 @@ def test_ticking_every_half_hour_sends_each_alert_once_and_at_most_one_tick_late
         late = [k for k, at in moments.items() if at <= start]  # already due when the request came in:
         wanted = {f"d-{k}" for k, at in moments.items() if at > start} | ({f"d-{min(late)}"} if late else set())
         assert kinds == wanted | {"overdue", "escalated"}, (req.id, kinds)
+
+
+def test_a_calendar_change_makes_the_job_look_again_at_the_open_requests(commune, make_request, frozen_clock):
+    from spokes.deadlines.services import recompute_open_deadlines
+
+    frozen_clock(vn(2026, 12, 1, 9, 0))
+    req = _request_due(make_request, commune, vn(2026, 12, 15, 23, 59, 59))
+    _alerts_at(frozen_clock, vn(2026, 12, 1, 9, 5))
+    waiting = db.session.get(PressRequest, req.id).next_alert_at
+    assert waiting is not None and waiting > clock.now()  # the three-day reminder, days ahead
+    frozen_clock(vn(2026, 12, 1, 10, 0))
+    recompute_open_deadlines(None, "Thêm ngày nghỉ bù.")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(PressRequest, req.id).next_alert_at == clock.now()
