@@ -30,6 +30,9 @@ OPEN = "('received', 'assigned', 'drafting', 'awaiting_approval')"
 REQUEST_VECTOR_DDL = (
     "ALTER TABLE press_requests ADD COLUMN IF NOT EXISTS search_vector tsvector",
     "CREATE INDEX IF NOT EXISTS ix_press_requests_search ON press_requests USING gin (search_vector)",
+    # Open requests are what the queue searches by default: a small word index of their own.
+    "CREATE INDEX IF NOT EXISTS ix_press_requests_search_open ON press_requests USING gin (search_vector) "
+    "WHERE state IN ('received', 'assigned', 'drafting', 'awaiting_approval')",
     """CREATE OR REPLACE FUNCTION spokes_request_vector() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.object_type = 'request' THEN
@@ -70,6 +73,7 @@ def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("DROP TRIGGER IF EXISTS search_documents_request_vector ON search_documents")
         op.execute("DROP FUNCTION IF EXISTS spokes_request_vector()")
+        op.execute("DROP INDEX IF EXISTS ix_press_requests_search_open")
         op.execute("DROP INDEX IF EXISTS ix_press_requests_search")
         op.execute("ALTER TABLE press_requests DROP COLUMN IF EXISTS search_vector")
     op.drop_index('ix_notifications_unsent', table_name='notifications')
