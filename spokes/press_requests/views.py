@@ -20,7 +20,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, bindparam, false, or_, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.sql import Select
 from werkzeug.datastructures import FileStorage
@@ -150,7 +150,10 @@ def _apply_filters(stmt: Select, form: forms.QueueFilterForm) -> Select:
     moment = now()
     state = form.state.data or "open"
     if state == "open":
-        stmt = stmt.where(PressRequest.state.in_(OPEN_CODES))
+        # The states written into the SQL, not bound: a prepared (generic) plan could not prove
+        # that the partial indexes of open requests (due order, search words) apply.
+        stmt = stmt.where(PressRequest.state.in_(bindparam("open_states", list(OPEN_CODES), expanding=True,
+                                                           literal_execute=True)))
     elif state == "closed":
         stmt = stmt.where(PressRequest.state.not_in(OPEN_CODES))
     elif state != "all":
