@@ -103,10 +103,12 @@ SCHEMAS: dict[str, Any] = {
     }),
     "ItemList": _object({
         "items": {"type": "array", "items": _ref("ItemSummary")},
-        "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+        "page": _nullable({"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
         "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
-        "total": {"type": "integer", "minimum": 0},
-    }),
+        "total": _nullable({"type": "integer", "minimum": 0}),
+        "next_cursor": _nullable(STRING),
+    }, "A page of items. Numbered pages (`page`) carry the total; a page read by `cursor` carries "
+       "`page` and `total` as null (nothing is counted). `next_cursor`, when not null, reads the next page."),
     "Revision": _object({
         "number": {"type": "integer", "minimum": 1},
         "title": STRING,
@@ -220,6 +222,9 @@ PATHS: dict[str, Any] = {
             _param("include_withdrawn", "query", "Also list withdrawn items (they carry no summary).",
                    {"type": "boolean", "default": False}),
             PAGE, PER_PAGE,
+            _param("cursor", "query", "Instead of `page`: the `next_cursor` of the previous page. Reads from "
+                   "that position on (newest first), so a deep page costs what the first does and items "
+                   "published meanwhile do not shift the pages.", {"type": "string", "maxLength": 100}),
         ],
         "responses": {"200": _json("ItemList", "A page of items."), "400": _error("A parameter cannot be used.")},
     }},

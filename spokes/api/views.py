@@ -17,6 +17,7 @@ from spokes.api.openapi import document
 from spokes.extensions import db, limiter
 from spokes.publishing import services as publishing
 from spokes.publishing.feeds import absolute
+from spokes.publishing.models import Publication
 from spokes.units.models import Unit
 from spokes.units.services import current_speakers
 
@@ -76,16 +77,28 @@ def items():
     """List the published items, newest first, with filters and pagination."""
     flt = api.item_filter(request.args)
     page = api.paging(request.args)
+    cursor = api.cursor_of(request.args)
     try:
         stmt = publishing.news_query(flt)
     except publishing.BadFilter as err:
         raise api.bad_request(err.message) from None
+    if cursor is not None:
+        # Keyset: read from the position on, one row more than the page to know if another follows.
+        rows = list(db.session.execute(api.after_cursor(stmt, cursor, Publication).limit(page.per_page + 1)).scalars())
+        shown, more = rows[:page.per_page], len(rows) > page.per_page
+        return jsonify({
+            "items": [serializers.item_summary(p) for p in shown],
+            "page": None, "per_page": page.per_page, "total": None,
+            "next_cursor": api.Cursor(shown[-1].published_at, shown[-1].id).encode() if more else None,
+        })
     result = db.paginate(stmt, page=page.page, per_page=page.per_page, error_out=False, max_per_page=api.MAX_PER_PAGE)
+    last = result.items[-1] if result.items else None
     return jsonify({
         "items": [serializers.item_summary(p) for p in result.items],
         "page": page.page,
         "per_page": page.per_page,
         "total": result.total or 0,
+        "next_cursor": api.Cursor(last.published_at, last.id).encode() if last and result.has_next else None,
     })
 
 

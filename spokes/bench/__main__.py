@@ -2,9 +2,13 @@
 
 1. Build the large data set in a throwaway instance (SQLite by default).
 2. Time each page in-process (server time, p50/p95) and count its SQL queries.
-3. Measure whole-stack throughput: gunicorn with 2 workers serving ``/`` against a minimal
+3. Time the periodic job (``tick``): the backlog right after the load, a tick with nothing
+   due, the morning's reminders (07:00, the busiest minute of a day) and a tick a minute later.
+4. Measure whole-stack throughput: gunicorn with 2 workers serving ``/`` against a minimal
    Flask app under the same settings, with a local load generator, and report the ratio.
-4. Print a Markdown table.
+5. Print a Markdown table. ``--sizes 50000,200000,1000000`` runs every size in turn (the
+   database is emptied between sizes) and ends with the scaling table: p95 per page and size,
+   and the ratio of the largest size to the smallest.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 REPEAT = 30
+# The signed-in pages and the session cookie measure_pages used, for the throughput run.
+SIGNED_IN: dict[str, Any] = {}
 BENCH_PASSWORD = "bench-password-2026"
 
 
@@ -68,6 +74,38 @@ def build(app: Any, requests: int, publications: int) -> Any:
     return report
 
 
+def upgrade_existing(app: Any) -> Any:
+    """Bring an already filled database to the current schema (no seeding); return its counts.
+
+    For comparing two versions on the same data: fill the database with the older one, then
+    run this version with ``--existing`` (its migrations run on the filled tables, as in production).
+    """
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from spokes.audit.models import AuditEvent
+    from spokes.auth.models import User
+    from spokes.bench.seed import SeedReport
+    from spokes.core.search import SearchDocument
+    from spokes.extensions import db
+    from spokes.press_requests.models import PressRequest
+    from spokes.publishing.models import Publication
+    from spokes.units.models import Unit
+
+    with app.app_context():
+        started = time.perf_counter()
+        upgrade()
+        seconds = time.perf_counter() - started
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        counts = [db.session.execute(select(func.count()).select_from(m)).scalar_one()
+                  for m in (Unit, User, PressRequest, AuditEvent, Publication, SearchDocument)]
+        db.session.remove()
+    print(f"migrated the existing data in {seconds:.1f} s", file=sys.stderr)
+    return SeedReport(*counts, seconds=seconds)
+
+
 def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
     """Time every benchmarked page through the test client and count its queries."""
     from sqlalchemy import event, select
@@ -85,10 +123,10 @@ def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
         scope_unit = overseer.memberships[0].unit_id
         slug = db.session.execute(select(Publication.slug).order_by(Publication.published_at.desc()).limit(1)).scalar_one()
         unit_path = db.session.get(Unit, scope_unit).path
-        request_id = db.session.execute(
-            select(PressRequest.id).join(Unit, Unit.id == PressRequest.unit_id)
+        request_id, reference = db.session.execute(
+            select(PressRequest.id, PressRequest.reference).join(Unit, Unit.id == PressRequest.unit_id)
             .where(Unit.path.startswith(unit_path)).order_by(PressRequest.id.desc()).limit(1)
-        ).scalar_one()
+        ).one()
         year = time.localtime().tm_year
         engine = db.engine
         email = overseer.email
@@ -110,6 +148,13 @@ def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
         raise SystemExit(f"bench login failed: {response.status_code}")
 
     search = "/staff/requests/?q=phat+ngon+de+bien"
+    SIGNED_IN.clear()
+    SIGNED_IN.update({"email": email, "urls": {
+        "Staff queue, filtered": "/staff/requests/?state=assigned&overdue=1",
+        "Request page": f"/staff/requests/{request_id}",
+        "Search": search,
+        "Staff home": "/staff/",
+    }})
     pages: list[tuple[str, Any, str, float | None]] = [
         ("Public home `/`, from the page cache", cached, "/", 50),
         ("Public home `/`, rendered", public, "/", 50),
@@ -121,6 +166,11 @@ def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
         ("Search, no diacritics", staff, search, 50),
         ("Search, with diacritics", staff, "/staff/requests/?q=ph%C3%A1t+ng%C3%B4n+%C4%91%C3%AA+bi%E1%BB%83n", 50),
         ("Search, every state (not a target)", staff, search + "&state=all", None),
+        ("Search, one match (a reference)", staff, f"/staff/requests/?q={reference}&state=all", 50),
+        ("Search, a common word (every state)", staff, "/staff/requests/?q=thong+tin&state=all", None),
+        ("Staff queue, page 40 (every state)", staff, "/staff/requests/?state=all&page=40", None),
+        ("Atom feed, page 400 (not a target)", public, "/feed.atom?page=400", None),
+        ("API list, page 400", public, "/api/v1/items?per_page=20&page=400", 50),
         ("Yearly report (subtree)", staff, f"/staff/reports/?from={year}-01-01&to={year}-12-31", 1000),
     ]
     results = []
@@ -138,6 +188,51 @@ def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
         results.append(PageResult(label, url, status, statistics.median(timings), _percentile(timings, 0.95),
                                   queries, target))
     event.remove(engine, "before_cursor_execute", count)
+    return results
+
+
+@dataclass
+class TickResult:
+    """How long one run of the periodic job took and what it did."""
+
+    label: str
+    seconds: float
+    checked: int
+    notices: int
+    target_s: float | None
+
+
+def measure_ticks(app: Any) -> list[TickResult]:
+    """Time ``tick`` (alerts, digests, outbox) in the situations the issue names, in frozen time."""
+    from datetime import UTC, datetime, timedelta
+
+    from spokes.core import clock
+    from spokes.deadlines.calendar import VN_TZ
+    from spokes.extensions import db
+    from spokes.notifications import jobs
+
+    results = []
+    with app.app_context():
+        app.config["MAIL_SERVER"] = None  # .eml files in the throwaway instance: no mail leaves
+        start = datetime.now(UTC)
+        local = start.astimezone(VN_TZ)
+        morning = datetime.combine(local.date() + timedelta(days=1), datetime.min.time().replace(hour=7),
+                                   tzinfo=VN_TZ).astimezone(UTC)
+        steps = [("backlog right after the load (not a target)", start, None),
+                 ("nothing due (a minute later)", start + timedelta(minutes=1), 0.1),
+                 ("the morning's reminders (07:00 next day)", morning, 5.0),
+                 ("a minute after the morning's run", morning + timedelta(minutes=1), 0.1)]
+        try:
+            for label, moment, target in steps:
+                clock.freeze(moment)
+                began = time.perf_counter()
+                result = jobs.run_tick()
+                seconds = time.perf_counter() - began
+                a = result.alerts
+                results.append(TickResult(label, seconds, a.requests, a.reminders + a.overdue + a.escalations, target))
+                db.session.remove()
+        finally:
+            clock.freeze(None)
     return results
 
 
@@ -171,12 +266,13 @@ def _wait_for(url: str, seconds: float = 30) -> None:
     raise SystemExit(f"server at {url} did not start")
 
 
-def _load(port: int, seconds: float, connections: int) -> float:
+def _load(port: int, seconds: float, connections: int, path: str = "/", cookie: str | None = None) -> float:
     """Send requests to 127.0.0.1:port for a while from several threads; return requests/second."""
     wrk = shutil.which("wrk")
     if wrk:
-        out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{int(seconds)}s", f"http://127.0.0.1:{port}/"],
-                             capture_output=True, text=True, check=False).stdout
+        extra = ["-H", f"Cookie: {cookie}"] if cookie else []
+        out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{int(seconds)}s", *extra,
+                              f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=False).stdout
         for line in out.splitlines():
             if line.startswith("Requests/sec:"):
                 return float(line.split()[1])
@@ -189,7 +285,7 @@ def _load(port: int, seconds: float, connections: int) -> float:
         n = 0
         while time.time() < stop:
             try:
-                conn.request("GET", "/")
+                conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
                 conn.getresponse().read()
                 n += 1
             except OSError:
@@ -206,8 +302,58 @@ def _load(port: int, seconds: float, connections: int) -> float:
     return done["n"] / seconds
 
 
+def _login_over_http(port: int, email: str, password: str) -> str | None:
+    """Sign in on the running server as a browser would (form, CSRF token); return its Cookie header."""
+    import re
+    from http.cookies import SimpleCookie
+    from urllib.parse import urlencode
+
+    jar: dict[str, str] = {}
+
+    def remember(response: Any) -> None:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for key, morsel in SimpleCookie(header).items():
+                jar[key] = morsel.value
+
+    def cookie() -> str:
+        return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+    conn = HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/login")
+        response = conn.getresponse()
+        remember(response)
+        page = response.read().decode("utf-8", "replace")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        body = urlencode({"email": email, "password": password, **({"csrf_token": token.group(1)} if token else {})})
+        conn.request("POST", "/login", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie()})
+        response = conn.getresponse()
+        remember(response)
+        response.read()
+        return cookie() if response.status in (302, 303) else None
+    finally:
+        conn.close()
+
+
+def _signed_in_works(port: int, path: str, cookie: str) -> bool:
+    conn = HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie})
+        response = conn.getresponse()
+        if response.status != 200:
+            print(f"signed-in {path}: HTTP {response.status} {response.getheader('Location')}", file=sys.stderr)
+        return response.status == 200
+    finally:
+        conn.close()
+
+
 def measure_throughput(env: dict[str, str], seconds: float = 10, connections: int = 8) -> tuple[float, float]:
-    """Return (spokes req/s, minimal app req/s) for gunicorn -w 2 serving / on this machine."""
+    """Return (spokes req/s, minimal app req/s) for gunicorn -w 2 serving / on this machine.
+
+    While the Spokes server runs, the signed-in pages of ``SIGNED_IN`` are loaded too (the
+    session cookie of measure_pages' staff client), into ``SIGNED_IN["rates"]``.
+    """
     work = Path(tempfile.mkdtemp(prefix="spokes-minimal-"))
     (work / "minimal_app.py").write_text(textwrap.dedent(MINIMAL_APP), encoding="utf-8")
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
@@ -222,6 +368,15 @@ def measure_throughput(env: dict[str, str], seconds: float = 10, connections: in
             _wait_for(f"http://127.0.0.1:{port}/")
             _load(port, 2, connections)  # warm-up
             rates.append(_load(port, seconds, connections))
+            if app_spec.startswith("spokes") and SIGNED_IN.get("email"):
+                SIGNED_IN["cookie"] = _login_over_http(port, SIGNED_IN["email"], BENCH_PASSWORD) or ""
+                SIGNED_IN["rates"] = {}
+                for label, path in SIGNED_IN["urls"].items():
+                    if not _signed_in_works(port, path, SIGNED_IN["cookie"]):
+                        SIGNED_IN["rates"][label] = None  # the session did not carry over: no figure
+                        continue
+                    _load(port, 1, connections, path, SIGNED_IN["cookie"])
+                    SIGNED_IN["rates"][label] = _load(port, seconds, connections, path, SIGNED_IN["cookie"])
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -254,20 +409,87 @@ def markdown(report: Any, pages: list[PageResult], throughput: tuple[float, floa
                   "", "| whole stack, gunicorn -w 2, `/` | requests/s |", "|---|---:|",
                   f"| Spokes | {spokes_rate:.0f} |", f"| minimal Flask app | {minimal_rate:.0f} |",
                   f"| ratio (target ≥ 50%) | {ratio:.0%} {'met' if ratio >= 0.5 else 'MISSED'} |"]
+        signed = SIGNED_IN.get("rates") or {}
+        if signed:
+            targets = {"Search": 0.05}
+            lines += ["", "Signed in (a province overseer's session), same servers and load generator:", "",
+                      "| page | requests/s | ratio to the minimal app | target | status |", "|---|---:|---:|---|---|"]
+            for label, rate in signed.items():
+                if rate is None:
+                    lines.append(f"| {label} | — | — | | not measured (the session did not carry over) |")
+                    continue
+                share = rate / minimal_rate if minimal_rate else 0
+                goal = targets.get(label, 0.10) if label != "Staff home" else None
+                status = "" if goal is None else ("met" if share >= goal else "MISSED")
+                lines.append(f"| {label} | {rate:.1f} | {share:.2%} | {'' if goal is None else f'≥ {goal:.0%}'} | {status} |")
     return "\n".join(lines)
+
+
+def tick_markdown(ticks: list[TickResult]) -> str:
+    """Return the tick timings as a Markdown table."""
+    lines = ["", "| tick | seconds | requests read | notices | target | status |", "|---|---:|---:|---:|---|---|"]
+    for t in ticks:
+        target = "—" if t.target_s is None else (f"≤ {t.target_s * 1000:.0f} ms" if t.target_s < 1 else f"≤ {t.target_s:.0f} s")
+        status = "" if t.target_s is None else ("met" if t.seconds <= t.target_s else "MISSED")
+        lines.append(f"| {t.label} | {t.seconds:.3f} | {t.checked:,} | {t.notices:,} | {target} | {status} |")
+    return "\n".join(lines)
+
+
+def scaling_markdown(runs: list[tuple[int, list[PageResult], list[TickResult]]]) -> str:
+    """Return p95 per page (and seconds per tick) for each size, and the largest/smallest ratio."""
+    sizes = [n for n, _p, _t in runs]
+    head = "| page | " + " | ".join(f"p95 at {n:,} (ms)" for n in sizes) + " | ratio largest/smallest |"
+    lines = ["", "Scaling (p95, ms; ticks in ms):", "", head, "|---|" + "---:|" * (len(sizes) + 1)]
+    labels = [p.label for p in runs[0][1]]
+    for label in labels:
+        values = [next((p.p95_ms for p in pages if p.label == label), float("nan")) for _n, pages, _t in runs]
+        ratio = values[-1] / values[0] if values[0] else float("nan")
+        lines.append(f"| {label} | " + " | ".join(f"{v:.1f}" for v in values) + f" | {ratio:.2f}× |")
+    for label in [t.label for t in runs[0][2]]:
+        values = [next((t.seconds * 1000 for t in ticks if t.label == label), float("nan")) for _n, _p, ticks in runs]
+        ratio = values[-1] / values[0] if values[0] else float("nan")
+        lines.append(f"| tick: {label} | " + " | ".join(f"{v:.1f}" for v in values) + f" | {ratio:.2f}× |")
+    return "\n".join(lines)
+
+
+def _empty_database(url: str) -> None:
+    """Drop everything in a PostgreSQL database between sizes (SQLite gets a new file instead)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the Markdown table."""
     parser = argparse.ArgumentParser(prog="python -m spokes.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200_000)
+    parser.add_argument("--sizes", default=None, help="comma-separated request counts, e.g. 50000,200000,1000000")
     parser.add_argument("--publications", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=REPEAT)
     parser.add_argument("--database-url", default=None, help="an EMPTY database to fill (default: throwaway SQLite)")
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway instance folder")
+    parser.add_argument("--existing", action="store_true",
+                        help="measure the data already in --database-url (migrated to this version), no seeding")
     args = parser.parse_args(argv)
 
+    sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else [args.requests]
+    runs: list[tuple[int, list[PageResult], list[TickResult]]] = []
+    for index, size in enumerate(sizes):
+        if args.database_url and index > 0:
+            _empty_database(args.database_url)
+        runs.append(run_size(size, args))
+    if len(runs) > 1:
+        print(scaling_markdown(runs))
+    return 0
+
+
+def run_size(requests: int, args: Any) -> tuple[int, list[PageResult], list[TickResult]]:
+    """Build one data set, measure it, print its tables; return what the scaling table needs."""
     instance = tempfile.mkdtemp(prefix="spokes-bench-")
     os.environ["SPOKES_INSTANCE_PATH"] = instance
     url = args.database_url or f"sqlite:///{instance}/bench.sqlite"
@@ -277,20 +499,29 @@ def main(argv: list[str] | None = None) -> int:
     # CSRF is off only for the in-process client that signs in; the pages measured are the same.
     app = create_app({"ENV_NAME": "development", "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
                       "SQLALCHEMY_DATABASE_URI": url, "PAGE_CACHE_URL": "memory"})
-    print(f"Building the data set in {instance} …", file=sys.stderr)
-    report = build(app, args.requests, args.publications)
+    if args.existing:
+        report = upgrade_existing(app)
+    else:
+        print(f"Building {requests:,} requests in {instance} …", file=sys.stderr)
+        report = build(app, requests, args.publications)
     print("Timing pages …", file=sys.stderr)
     pages = measure_pages(app, args.repeat)
+    print("Timing tick …", file=sys.stderr)
+    ticks = measure_ticks(app)
     throughput = None
     if not args.no_throughput:
         print("Measuring whole-stack throughput …", file=sys.stderr)
         env = dict(os.environ, SPOKES_ENV="development", DATABASE_URL=url, SPOKES_INSTANCE_PATH=instance)
         throughput = measure_throughput(env)
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-    print(markdown(report, pages, throughput, backend))
+    print(markdown(report, pages, throughput, backend) + "\n" + tick_markdown(ticks), flush=True)
+    from spokes.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
     if not args.keep:
         shutil.rmtree(instance, ignore_errors=True)
-    return 0
+    return requests, pages, ticks
 
 
 if __name__ == "__main__":

@@ -253,6 +253,7 @@ def seed(total_requests: int = 200_000, publications: int = 50_000, *, years: in
             row["updated_at"] = closed_at
         else:
             row["state"] = rng.choice(("assigned", "assigned", "drafting", "awaiting_approval"))
+            row["next_alert_at"] = received  # as the migration does: the first tick sets the exact moment
         request_rows.append(row)
         event("request.received", i, unit["id"], received, None, {"reference": row["reference"], "due_at": row["due_at"].isoformat()})
         event("request.assign", i, unit["id"], row["assigned_at"], None, {"assignee_id": assignee})

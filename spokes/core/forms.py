@@ -7,8 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, SubmitField
-from wtforms import DateField, DateTimeLocalField, TimeField
+from wtforms import DateField, DateTimeLocalField, SubmitField, TimeField
 from wtforms.validators import Optional
 from wtforms.widgets import TextInput
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -349,6 +349,24 @@ def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[start:start + size]
 
 
+def rearm_alerts(condition: Any) -> int:
+    """Ask the periodic job to look again, at its next run, at the open requests matching ``condition``.
+
+    For changes that move reminder or escalation days without touching the request itself (a
+    calendar day, a rule's offsets); the job then stores each request's exact next moment.
+    ``updated_at`` is left alone: the request did not change.
+    """
+    moment = now()
+    result = db.session.execute(
+        update(PressRequest)
+        .where(condition, PressRequest.state.in_([s.value for s in OPEN_STATES]),
+               or_(PressRequest.next_alert_at.is_(None), PressRequest.next_alert_at > moment))
+        .values(next_alert_at=moment, updated_at=PressRequest.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
 def recompute_open_deadlines(
     actor: Any | None, reason: str, *, around: date | None = None, batch_size: int = _RECOMPUTE_BATCH
 ) -> int:
@@ -402,6 +420,8 @@ def recompute_open_deadlines(
                     unit_id=req.unit_id, before=before, after={**after, "reason": reason}, public=True,
                 )
                 events.deadline_recomputed.send(req, before=before, after=after, actor=actor)
+        # Reminder and escalation days follow the calendar even where the due date stays.
+        rearm_alerts(PressRequest.id.in_(chunk))
         db.session.flush()
     log.info("recomputed %d open request ids around %s; %d deadlines moved", len(ids), around, moved)
     return moved
@@ -641,6 +661,8 @@ def update_rule(actor: Any, rule: Rule, data: RuleData) -> dict[str, Any]:
     if not after:
         return {}
     db.session.flush()
+    if "reminder_offsets" in after or "escalate_after_working_days" in after:
+        rearm_alerts(PressRequest.rule_id == rule.id)  # reminder and escalation days move with the rule
     book = rule.rulebook
     audit.record("rulebook.rule_edit", actor=actor, obj_type="rule", obj_id=rule.id,
                  before=before, after={**after, "rulebook": book.code, "request_type": rule.request_type,

@@ -75,34 +75,47 @@ def _retrying(work: Callable[[], T], attempts: int = 3) -> T:
 
 
 def run_alerts(moment: datetime, *, batch_size: int | None = None) -> services.AlertStats:
-    """Send every reminder, overdue notice and escalation due at ``moment``, committing per batch."""
+    """Send every reminder, overdue notice and escalation due at ``moment``, committing per batch.
+
+    Reads only the requests whose ``next_alert_at`` has come (a partial index): the work is
+    proportional to what is due, not to the number of requests.
+    """
     size = batch_size or int(services.setting("NOTIFY_BATCH_SIZE", 500))
     ctx = services.alert_context(moment, work_calendar())
     db.session.commit()
     total = services.AlertStats()
-    # The main deadline of open requests, then the conclusion milestone of forwarded complaints
-    # and denunciations (sending the conclusion to the press agency), with the same reminders.
-    for fetch, process in ((services.due_soon_batch, services.process_alerts),
-                           (services.overdue_batch, services.process_alerts),
-                           (services.conclusion_batch, services.process_conclusion_alerts)):
-        after: int | None = 0
-        while after is not None:
-            after = _retrying(lambda fetch=fetch, process=process, after=after:
-                              _alert_batch(ctx, fetch, after, size, total, process))
+    # The main deadline of open requests: only those whose next alert moment has come.
+    while _retrying(lambda: _alert_batch(ctx, size, total)):
+        pass
+    # The conclusion milestone of forwarded complaints and denunciations (sending the conclusion
+    # to the press agency), with the same reminders; few rows, read by their own index.
+    after: int | None = 0
+    while after is not None:
+        after = _retrying(lambda after=after: _conclusion_batch(ctx, after, size, total))
     return total
 
 
-def _alert_batch(ctx: services.AlertContext, fetch: Callable[..., list[Any]], after: int, size: int,
-                 total: services.AlertStats, process: Callable[..., services.AlertStats] | None = None) -> int | None:
-    """Process and commit one batch; return the last request id, or None when there was nothing left."""
-    rows = fetch(ctx, after, size)
+def _conclusion_batch(ctx: services.AlertContext, after: int, size: int, total: services.AlertStats) -> int | None:
+    """Process and commit one batch of conclusion milestones; return the last request id, or None when done."""
+    rows = services.conclusion_batch(ctx, after, size)
     if not rows:
         db.session.rollback()
         return None
     last_id = int(rows[-1][0].id)  # read before the commit expires the row
-    total.add((process or services.process_alerts)(ctx, rows))
+    total.add(services.process_conclusion_alerts(ctx, rows))
     db.session.commit()
-    return last_id
+    return last_id if len(rows) == size else None
+
+
+def _alert_batch(ctx: services.AlertContext, size: int, total: services.AlertStats) -> bool:
+    """Process and commit one batch; return whether there may be more."""
+    rows = services.due_batch(ctx, size)
+    if not rows:
+        db.session.rollback()
+        return False
+    total.add(services.process_alerts(ctx, rows))
+    db.session.commit()
+    return len(rows) == size
 
 
 def run_digests(moment: datetime, *, batch_size: int | None = None) -> int:

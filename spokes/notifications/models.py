@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spokes.core.clock import now
@@ -115,6 +115,11 @@ class Notification(db.Model):
     __table_args__ = (
         Index("ix_notifications_user_read", "user_id", "read_at"),
         Index("ix_notifications_user_emailed", "user_id", "emailed_at"),
+        # The digest reads only notices still waiting (neither e-mailed nor read): a small index
+        # however many notices pile up over the years.
+        Index("ix_notifications_unsent", "user_id", "created_at",
+              postgresql_where=text("emailed_at IS NULL AND read_at IS NULL"),
+              sqlite_where=text("emailed_at IS NULL AND read_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

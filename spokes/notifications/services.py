@@ -39,7 +39,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, delete, false, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -346,10 +346,7 @@ class AlertContext:
     calendar: WorkCalendar
     rules: dict[int, RuleFacts]
     overseers: list[tuple[str, Recipient]]  # (unit path, overseer) — reaches that unit's subtree
-    window_end: datetime  # requests due after this need no reminder yet
-    escalate_bound: datetime  # requests due after this cannot be escalated yet
-    # For a request already reminded at offset r: due after bounds[r], no smaller offset can be due yet.
-    reminded_bounds: dict[int, datetime]
+    reminder_time: time = time(7, 0)
     # The conclusion milestone's reminder facts by request type (the newest rulebook that has one).
     conclusion_rules: dict[str, RuleFacts] = field(default_factory=dict)
 
@@ -363,19 +360,14 @@ class AlertContext:
         return add_working_days(due, after_working_days, self.calendar) < self.today
 
 
-def _end_of(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=VN_TZ).astimezone(UTC)
-
-
 def alert_context(moment: datetime, calendar: WorkCalendar) -> AlertContext:
-    """Gather what reminders and escalations need once per run (rules, overseers, bounds)."""
+    """Gather what reminders and escalations need once per run (rules and overseers: small tables)."""
     local = moment.astimezone(VN_TZ)
     today = local.date()
-    reminder_day = today if local.time() >= _clock(setting("NOTIFY_REMINDER_TIME", "07:00")) else today - timedelta(days=1)
+    reminder_time = _clock(setting("NOTIFY_REMINDER_TIME", "07:00"))
+    reminder_day = today if local.time() >= reminder_time else today - timedelta(days=1)
     rules = {rule_id: RuleFacts(tuple(offsets or ()), after) for rule_id, offsets, after in db.session.execute(
         select(Rule.id, Rule.reminder_offsets, Rule.escalate_after_working_days)).all()}
-    largest = max((k for r in rules.values() for k in r.reminder_offsets), default=0)
-    least = min((r.escalate_after_working_days for r in rules.values()), default=0)
     overseers = [(path, Recipient(*facts)) for path, *facts in db.session.execute(
         select(Unit.path, *RECIPIENT_COLUMNS)
         .join(Membership, Membership.unit_id == Unit.id)
@@ -390,82 +382,54 @@ def alert_context(moment: datetime, calendar: WorkCalendar) -> AlertContext:
         .where(Rule.milestone == "conclusion").order_by(Rulebook.valid_from)
     ).all():
         conclusion_rules[request_type] = RuleFacts(tuple(offsets or ()), after)
-    return AlertContext(
-        conclusion_rules=conclusion_rules,
-        moment=moment, today=today, reminder_day=reminder_day, calendar=calendar, rules=rules, overseers=overseers,
-        window_end=_end_of(add_working_days(reminder_day, largest, calendar)),
-        escalate_bound=min(_end_of(escalation_bound_day(today, least, calendar)), moment),
-        reminded_bounds={r: _end_of(day) for r, day in reminded_bound_days(reminder_day, largest, calendar).items()},
-    )
+    return AlertContext(moment=moment, today=today, reminder_day=reminder_day, calendar=calendar, rules=rules,
+                        overseers=overseers, reminder_time=reminder_time, conclusion_rules=conclusion_rules)
 
 
-def reminded_bound_days(reminder_day: date, largest: int, calendar: WorkCalendar) -> dict[int, date]:
-    """Return, for each offset r already reminded, the last due date for which a smaller offset can be due.
+def next_alert_moment(ctx: AlertContext, due_at: datetime, rule: RuleFacts | None, reminded_offset: int | None,
+                      overdue_at: datetime | None, escalated_at: datetime | None) -> datetime | None:
+    """Return the first moment after which the job has something to do for an open request, or None.
 
-    Offset k is due on ``reminder_day`` iff ``add_working_days(due, -k) <= reminder_day``, which
-    holds iff ``due <= add_working_days(reminder_day, k)``. After offset r the next one is at
-    most r − 1, so a smaller offset can only be due if ``due <= add_working_days(reminder_day, r − 1)``.
+    It mirrors ``process_alerts``: a reminder at offset k is due from ``reminder_time`` on
+    ``add_working_days(due day, -k)`` (only offsets smaller than the one already sent are
+    left); the overdue notice from the due moment; the escalation from midnight after
+    ``add_working_days(due day, escalate_after_working_days)`` (Vietnamese time).
     """
-    return {r: add_working_days(reminder_day, r - 1, calendar) for r in range(1, largest + 1)}
+    due_day = due_at.astimezone(VN_TZ).date()
+    candidates: list[datetime] = []
+    if overdue_at is None:
+        candidates.append(due_at)
+        if due_at > ctx.moment and rule is not None:
+            for k in rule.reminder_offsets:
+                if reminded_offset is None or k < reminded_offset:
+                    day = add_working_days(due_day, -k, ctx.calendar)
+                    candidates.append(datetime.combine(day, ctx.reminder_time, tzinfo=VN_TZ).astimezone(UTC))
+    if escalated_at is None:
+        after = rule.escalate_after_working_days if rule else 0
+        day = add_working_days(due_day, after, ctx.calendar) + timedelta(days=1)
+        candidates.append(datetime.combine(day, time(0, 0), tzinfo=VN_TZ).astimezone(UTC))
+    return min(candidates) if candidates else None
 
 
-def escalation_bound_day(today: date, least: int, calendar: WorkCalendar) -> date:
-    """Return the latest due date that can be escalated today with the smallest escalation delay.
+def due_batch(ctx: AlertContext, limit: int) -> list[tuple[PressRequest, DeadlineAlert | None]]:
+    """Return up to ``limit`` requests whose next alert moment has come, by that moment.
 
-    Escalation is due once ``add_working_days(due, least) < today``; that is monotonic in the
-    due date, so walk back from today to the first date that satisfies it.
+    Reads the partial index on ``next_alert_at`` only: with nothing due it reads no row at
+    all, whatever the number of requests. On PostgreSQL the rows are locked and rows locked by
+    another job are skipped (``SKIP LOCKED``), so several servers share the work; processing a
+    row moves its ``next_alert_at`` past the run's moment, so the next batch starts again from
+    the top of the index.
     """
-    day = today
-    for _i in range(400):
-        if add_working_days(day, least, calendar) < today:
-            return day
-        day -= timedelta(days=1)
-    return day
-
-
-def _alert_select(ctx: AlertContext) -> Any:
-    return (
+    stmt = (
         select(PressRequest, DeadlineAlert)
         .outerjoin(DeadlineAlert, DeadlineAlert.request_id == PressRequest.id)
         .options(lazyload(PressRequest.journalist))
-        .where(PressRequest.state.in_(OPEN_VALUES))
-    )
-
-
-def due_soon_batch(ctx: AlertContext, after_id: int, limit: int) -> list[tuple[PressRequest, DeadlineAlert | None]]:
-    """Return the next open requests (by id) due inside the reminder window whose next reminder may be due.
-
-    Requests already reminded at an offset whose smaller offsets cannot be due yet are left out
-    in SQL, so a tick with nothing new to say reads almost nothing.
-    """
-    if ctx.reminded_bounds:
-        next_bound = case({r: literal(b, UTCDateTime()) for r, b in ctx.reminded_bounds.items()},
-                          value=DeadlineAlert.reminded_offset, else_=literal(ctx.window_end, UTCDateTime()))
-        smaller_offset_may_be_due = and_(DeadlineAlert.reminded_offset > 0, PressRequest.due_at <= next_bound)
-    else:
-        smaller_offset_may_be_due = false()
-    stmt = (
-        _alert_select(ctx)
-        .where(PressRequest.due_at > ctx.moment, PressRequest.due_at <= ctx.window_end, PressRequest.id > after_id,
-               or_(DeadlineAlert.request_id.is_(None), DeadlineAlert.due_at != PressRequest.due_at,
-                   DeadlineAlert.reminded_offset.is_(None), smaller_offset_may_be_due))
-        .order_by(PressRequest.id)
+        .where(PressRequest.next_alert_at.is_not(None), PressRequest.next_alert_at <= ctx.moment)
+        .order_by(PressRequest.next_alert_at, PressRequest.id)
         .limit(limit)
     )
-    return [(req, alert) for req, alert in db.session.execute(stmt).all()]
-
-
-def overdue_batch(ctx: AlertContext, after_id: int, limit: int) -> list[tuple[PressRequest, DeadlineAlert | None]]:
-    """Return the next overdue open requests (by id) whose escalation is not finished."""
-    stmt = (
-        _alert_select(ctx)
-        .where(PressRequest.due_at <= ctx.moment, PressRequest.id > after_id,
-               or_(DeadlineAlert.request_id.is_(None), DeadlineAlert.due_at != PressRequest.due_at,
-                   DeadlineAlert.overdue_at.is_(None),
-                   and_(DeadlineAlert.escalated_at.is_(None), PressRequest.due_at <= ctx.escalate_bound)))
-        .order_by(PressRequest.id)
-        .limit(limit)
-    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=PressRequest)
     return [(req, alert) for req, alert in db.session.execute(stmt).all()]
 
 
@@ -480,7 +444,7 @@ def conclusion_batch(ctx: AlertContext, after_id: int, limit: int) -> list[tuple
         .outerjoin(ConclusionAlert, ConclusionAlert.request_id == PressRequest.id)
         .options(lazyload(PressRequest.journalist))
         .where(PressRequest.conclusion_due_at.is_not(None), PressRequest.conclusion_sent_at.is_(None),
-               PressRequest.conclusion_due_at <= ctx.window_end, PressRequest.id > after_id,
+               PressRequest.id > after_id,
                or_(ConclusionAlert.request_id.is_(None), ConclusionAlert.due_at != PressRequest.conclusion_due_at,
                    ConclusionAlert.escalated_at.is_(None)))
         .order_by(PressRequest.id)
@@ -574,7 +538,12 @@ def process_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, Any]], 
 
     drafts: list[NoticeDraft] = []
     progress: list[dict[str, Any]] = []
+    schedule: list[dict[str, Any]] = []
     for req, alert in rows:
+        main = ms is MAIN_MILESTONE
+        if main and req.state not in OPEN_VALUES:
+            schedule.append({"rid": req.id, "nxt": None})
+            continue
         rule = ms.rule_of(ctx, req)
         due_at = ms.due_of(req)
         same = alert is not None and alert.due_at == due_at
@@ -620,10 +589,36 @@ def process_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, Any]], 
         if not same or alert is None or any(state[k] != getattr(alert, k) for k in
                                             ("reminded_offset", "overdue_at", "escalated_at")):
             progress.append(state)
+        if not main:
+            continue  # the conclusion milestone is read by its own index, not by next_alert_at
+        following = next_alert_moment(ctx, req.due_at, rule, state["reminded_offset"], state["overdue_at"],
+                                      state["escalated_at"])
+        if following is not None and following <= ctx.moment:
+            # Cannot happen while next_alert_moment mirrors the rules above; never loop on a row.
+            log.warning("request %s: next alert %s is not after %s", req.id, following, ctx.moment)
+            following = ctx.moment + timedelta(minutes=1)
+        schedule.append({"rid": req.id, "nxt": following})
     create_notices(drafts, ctx.moment)
     _upsert(ms.model, progress, "request_id", ("due_at", "reminded_offset", "overdue_at", "escalated_at",
                                                     "updated_at"))
+    _reschedule(schedule)
     return stats
+
+
+def _reschedule(schedule: list[dict[str, Any]]) -> None:
+    """Store each request's next alert moment in one executemany, leaving ``updated_at`` alone.
+
+    ``updated_at`` is what people and feeds see as "last changed"; the job's bookkeeping is no
+    change to the request, so the column is set to itself (which also keeps its onupdate away).
+    """
+    if not schedule:
+        return
+    table = PressRequest.__table__
+    db.session.execute(
+        table.update().where(table.c.id == bindparam("rid"))
+        .values(next_alert_at=bindparam("nxt", type_=UTCDateTime()), updated_at=table.c.updated_at),
+        schedule,
+    )
 
 
 def _distinct(users: Iterable[Recipient | None]) -> list[Recipient]:
@@ -700,10 +695,14 @@ def _pending(moment: datetime) -> Any:
 
 
 def digest_users_batch(moment: datetime, after_id: int, limit: int) -> list[Recipient]:
-    """Return the next active users (by id) with notices neither e-mailed nor read."""
-    waiting = select(Notification.id).where(Notification.user_id == User.id, _pending(moment)).exists()
+    """Return the next active users (by id) with notices neither e-mailed nor read.
+
+    Driven by the partial index of waiting notices (``ix_notifications_unsent``): the work
+    follows the notices still to send, not the users or every notice ever written.
+    """
+    waiting = select(Notification.user_id).where(_pending(moment), Notification.user_id > after_id)
     return [Recipient(*facts) for facts in db.session.execute(
-        select(*RECIPIENT_COLUMNS).where(User.active.is_(True), User.id > after_id, waiting)
+        select(*RECIPIENT_COLUMNS).where(User.id.in_(waiting), User.active.is_(True), User.id > after_id)
         .order_by(User.id).limit(limit)
     ).all()]
 

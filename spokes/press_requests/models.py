@@ -20,8 +20,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import event, text
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
 
 from spokes.core.clock import now
 from spokes.core.model_types import UTCDateTime, enum_check
@@ -88,6 +89,9 @@ OPEN_STATES = (
 )
 
 
+OPEN_STATES_SQL = "state IN ('received', 'assigned', 'drafting', 'awaiting_approval')"
+
+
 class PressAgency(db.Model):
     """A press agency (cơ quan báo chí)."""
 
@@ -145,6 +149,12 @@ class PressRequest(db.Model):
         Index("ix_press_requests_state_due", "state", "due_at"),
         Index("ix_press_requests_received", "received_at"),
         Index("ix_press_requests_conclusion_due", "conclusion_due_at"),
+        # The queue's default order over open requests: sorted and limited on the index itself.
+        Index("ix_press_requests_open_due", "due_at", "id",
+              postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
+        # The periodic job reads only what is due: open requests by their next alert moment.
+        Index("ix_press_requests_next_alert", "next_alert_at", "id",
+              postgresql_where=text("next_alert_at IS NOT NULL"), sqlite_where=text("next_alert_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -208,6 +218,11 @@ class PressRequest(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now, onupdate=now)
+    # When the periodic job next has something to do for this request (a reminder, the overdue
+    # notice, an escalation); None once closed or when nothing is left. A change of due date,
+    # state or rule sets it to "now" (see below) and the job then computes the exact moment
+    # (spokes/notifications/services.py ``next_alert_moment``), so a tick reads only what is due.
+    next_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id], lazy="joined")
     journalist: Mapped[Journalist | None] = relationship(lazy="joined")
@@ -234,6 +249,34 @@ class PressRequest(db.Model):
             return None
         return Contact(j.name, j.agency.name if j.agency else None, j.email, j.phone, j.press_card_number,
                        j.press_card_expiry, bool(self.consent_publish_name))
+
+
+ALERT_INPUTS = ("due_at", "state", "rule_id")
+
+
+def _arm_alerts(target: PressRequest, *, created: bool) -> None:
+    """Ask the periodic job to look at a request whose due date, state or rule changed."""
+    if target.state is not None and target.state not in {s.value for s in OPEN_STATES}:
+        target.next_alert_at = None
+        return
+    if created:
+        if target.next_alert_at is None:
+            target.next_alert_at = now()
+        return
+    if any(attributes.get_history(target, name).has_changes() for name in ALERT_INPUTS):
+        current = target.next_alert_at
+        moment = now()
+        target.next_alert_at = moment if current is None or current > moment else current
+
+
+@event.listens_for(PressRequest, "before_insert")
+def _arm_new_request(_mapper: Any, _connection: Any, target: PressRequest) -> None:
+    _arm_alerts(target, created=True)
+
+
+@event.listens_for(PressRequest, "before_update")
+def _rearm_changed_request(_mapper: Any, _connection: Any, target: PressRequest) -> None:
+    _arm_alerts(target, created=False)
 
 
 @dataclass(frozen=True)

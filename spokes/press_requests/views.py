@@ -20,7 +20,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 from sqlalchemy.sql import Select
 from werkzeug.datastructures import FileStorage
@@ -34,13 +34,13 @@ from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission,
 from spokes.auth.policies import permission_required, roles_of
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
-from spokes.core.explain_text import stored_text
 from spokes.core.forms import EmptyForm
 from spokes.core.jinja import VN_TZ, vn_datetime
 from spokes.deadlines.calendar import to_vn
 from spokes.core.markdown import render_markdown
+from spokes.core.pagination import paginate_counted
 from spokes.core.params import id_or_none
-from spokes.core.search import matching_ids
+from spokes.core.search import matching_condition, matching_ids
 from spokes.core.text import fold
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.deadlines.services import refusal_grounds_for
@@ -48,7 +48,7 @@ from spokes.extensions import db
 from spokes.press_requests import services as svc
 from spokes.press_requests import forms, policies
 from spokes.press_requests.actions import VERBS, Verb
-from spokes.press_requests.labels import conclusion_status, due_status, state_label, type_label
+from spokes.press_requests.labels import conclusion_status, due_status, state_label
 from spokes.press_requests.models import (
     CONCLUSION_TYPES,
     OPEN_STATES,
@@ -145,7 +145,10 @@ def _apply_filters(stmt: Select, form: forms.QueueFilterForm) -> Select:
     moment = now()
     state = form.state.data or "open"
     if state == "open":
-        stmt = stmt.where(PressRequest.state.in_(OPEN_CODES))
+        # The states written into the SQL, not bound: a prepared (generic) plan could not prove
+        # that the partial indexes of open requests (due order, search words) apply.
+        stmt = stmt.where(PressRequest.state.in_(bindparam("open_states", list(OPEN_CODES), expanding=True,
+                                                           literal_execute=True)))
     elif state == "closed":
         stmt = stmt.where(PressRequest.state.not_in(OPEN_CODES))
     elif state != "all":
@@ -174,8 +177,8 @@ def _apply_filters(stmt: Select, form: forms.QueueFilterForm) -> Select:
         stmt = stmt.where(PressRequest.received_at >= _vn_day_start(form.received_from.data))
     if form.received_to.data:
         stmt = stmt.where(PressRequest.received_at < _vn_day_start(form.received_to.data + timedelta(days=1)))
-    if form.q.data and (ids := matching_ids(svc.SEARCH_TYPE, form.q.data)) is not None:
-        stmt = stmt.where(PressRequest.id.in_(ids))
+    if form.q.data and (found := matching_condition(svc.SEARCH_TYPE, form.q.data, PressRequest.id)) is not None:
+        stmt = stmt.where(found)
     if form.sort.data == "received":
         return stmt.order_by(PressRequest.received_at.desc(), PressRequest.id.desc())
     return stmt.order_by(PressRequest.due_at, PressRequest.id)
@@ -209,7 +212,7 @@ def queue():
     else:
         stmt = visible_requests(user)
     stmt = with_list_options(_apply_filters(stmt, form))
-    page = db.paginate(stmt, page=form.page.data or 1, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate_counted(stmt, page=form.page.data or 1, per_page=current_app.config["PAGE_SIZE"])
     return render_template("press_requests/queue.html", form=form, tab=tab, tabs=tabs, tab_labels=TAB_LABELS,
                            page=page, now=now(), show_scope=show_scope)
 

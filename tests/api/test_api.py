@@ -53,6 +53,39 @@ def test_items_list_filters_and_pages(data, client):
     assert client.get("/api/v1/items?page=9").get_json()["items"] == []
 
 
+def test_items_walk_by_cursor_gives_the_numbered_pages_without_counting(data, client):
+    from sqlalchemy import event
+
+    numbered = [s for n in (1, 2, 3) for s in _slugs(client.get(f"/api/v1/items?include_withdrawn=true&per_page=1&page={n}"))]
+    first = client.get("/api/v1/items?include_withdrawn=true&per_page=1").get_json()
+    walked, cursor = [i["slug"] for i in first["items"]], first["next_cursor"]
+    statements: list[str] = []
+
+    def grab(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    while cursor:
+        event.listen(db.engine, "before_cursor_execute", grab)
+        try:
+            body = client.get(f"/api/v1/items?include_withdrawn=true&per_page=1&cursor={cursor}").get_json()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", grab)
+        assert (body["page"], body["total"]) == (None, None)
+        walked += [i["slug"] for i in body["items"]]
+        cursor = body["next_cursor"]
+    assert walked == numbered and len(walked) == 3
+    listing = [s for s in statements if "FROM publications" in s]
+    # Keyset: each page reads from the position (published_at, id) on, and nothing counts the items.
+    assert listing and all("publications.id <" in s and "count(" not in s.lower() for s in listing), listing
+
+
+@pytest.mark.parametrize("cursor", ["abc", "%%%", "MjAyNi0wNC0wMnwx", "bm90LWEtZGF0ZXwx"])
+def test_an_unreadable_cursor_is_a_clear_400(cursor, data, client):
+    response = client.get(f"/api/v1/items?cursor={cursor}")
+    assert response.status_code == 400
+    assert response.is_json and "cursor" in response.get_json()["error"]["message"]
+
+
 @pytest.mark.parametrize(("query", "words"), [
     ("per_page=101", "per_page"),
     ("per_page=0", "per_page"),

@@ -106,7 +106,7 @@ def build(requests: int, communes: int, seed: int = 7) -> None:
             "assignee_id": ids[f"spokesperson.{unit.code}@bench.vn"], "received_at": received,
             "clock_started_at": received, "due_at": due, "rulebook_id": book.id, "rule_id": rule.id,
             "deadline_explanation": {}, "extended_amount": 0, "created_at": received, "updated_at": received,
-            "assigned_at": received,
+            "assigned_at": received, "next_alert_at": received,  # as the migration backfills open requests
         })
         if len(chunk) == 20000:
             db.session.execute(insert(PressRequest), chunk)
