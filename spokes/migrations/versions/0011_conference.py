@@ -5,7 +5,7 @@ and any refusal. Letters may belong to a conference or a designation, and a sixt
 keeps the press agency's milestone to publish and when it did.
 
 Revision ID: 0010conference
-Revises: 0009letters
+Revises: 0010clock
 Create Date: 2026-12-03 20:30:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010conference'
-down_revision = '0009letters'
+down_revision = '0010clock'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ its search document by a trigger on search_documents (the same statements as
 spokes/core/search.py REQUEST_VECTOR_DDL), so a search combines with the state and unit indexes.
 
 Revision ID: 0010scale
-Revises: 0009letters
+Revises: 0010mailin
 Create Date: 2026-12-03 20:45:00
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010scale'
-down_revision = '0009letters'
+down_revision = '0010mailin'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ Each fetched message is filed once (unique per mailbox, UIDVALIDITY and UID). An
 so its conversation headers can be built and replies threaded.
 
 Revision ID: 0010mailin
-Revises: 0009letters
+Revises: 0010conference
 Create Date: 2026-12-03 20:28:56.048163
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010mailin'
-down_revision = '0009letters'
+down_revision = '0010conference'
 branch_labels = None
 depends_on = None
 
