@@ -46,6 +46,8 @@ from spokes.publishing.services import (
 )
 from spokes.units.models import Designation, DesignationKind, Unit
 from spokes.units.services import read_units_csv, upsert_units
+from spokes.conferences import services as conferences
+from spokes.conferences.models import PressConference
 
 log = logging.getLogger(__name__)
 
@@ -473,9 +475,6 @@ def seed_conference() -> None:
     The feed item invites journalists; the notice is the numbered letter to Sở Văn hóa, Thể thao
     và Du lịch, issued and sent (as recorded) three days ahead, so the 24-hour rule is met.
     """
-    from spokes.conferences import services as conferences
-    from spokes.conferences.models import PressConference
-    from spokes.publishing.models import Publication, PublicationKind
 
     if db.session.execute(select(func.count()).select_from(PressConference)).scalar_one():
         return

@@ -59,6 +59,7 @@ from spokes.extensions import db
 from spokes.units import services as units_svc
 from spokes.units.models import Designation, Unit
 from spokes.units.policies import can_create_root_unit, can_manage_unit, can_manage_unit_designations, units_in_scope
+from spokes.letters import services as letters_svc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -390,7 +391,6 @@ def unit_designations(unit_id: int):
 
 def _issue_designation_letter(designation: Designation) -> None:
     """Issue the new designation's decision (or authorisation) through the register, signed by the head."""
-    from spokes.letters import services as letters_svc
 
     kind = letters_svc.designation_letter_kinds(designation)[0]
     if not letters_svc.can_issue(current_user, designation.unit):

@@ -27,6 +27,12 @@ from spokes.letters import wording
 from spokes.letters.layout import LetterText
 from spokes.letters.models import Letter, LetterKind
 from spokes.units.models import Unit, UnitKind
+from spokes.deadlines.services import rulebook_on
+from spokes.letters.layout import render_docx
+from spokes.auth.models import Membership
+from spokes.auth.permissions import Role
+from spokes.deadlines.services import load_rulebooks
+from spokes.notifications.models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +141,6 @@ def notice_hours(conference: PressConference, books: list[Any] | None = None) ->
 
     Pass the rulebooks when checking many conferences, so they are loaded once.
     """
-    from spokes.deadlines.services import rulebook_on
 
     book = rulebook_on(conference.starts_at.astimezone(VN_TZ).date(), books)
     if book is None or not book.press_conference_notice_hours:
@@ -227,7 +232,6 @@ def compose(conference: PressConference, choices: letters.LetterChoices, *, draf
 
 def preview(conference: PressConference, choices: letters.LetterChoices) -> bytes:
     """Return an unnumbered draft of the notice as DOCX."""
-    from spokes.letters.layout import render_docx
 
     return render_docx(compose(conference, choices, draft=True))
 
@@ -336,10 +340,6 @@ def notices_of(conferences: list[PressConference]) -> dict[int, Letter]:
 def remind_late_notices(moment: datetime) -> int:
     """Notify the unit's heads and the conference's planner, once, when the last moment to send the notice
     has passed with no sending recorded (and the conference has not started nor been refused)."""
-    from spokes.auth.models import Membership
-    from spokes.auth.permissions import Role
-    from spokes.deadlines.services import load_rulebooks
-    from spokes.notifications.models import Notification
 
     pending = list(db.session.execute(select(PressConference).where(
         PressConference.notice_sent_at.is_(None), PressConference.refused_at.is_(None),

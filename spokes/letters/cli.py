@@ -11,6 +11,9 @@ from sqlalchemy import func, select
 
 from spokes.extensions import db
 from spokes.press_requests.models import PressRequest
+from spokes.conferences import services as conferences
+from spokes.conferences.models import PressConference
+from spokes.units.models import Designation
 
 
 def register(app: Flask) -> None:
@@ -106,13 +109,10 @@ def _signer_and_actor(unit, signer_email: str | None, *, head_signs: bool):  # t
 def _other_letter(reference: str, kind: str, path: Path, as_pdf: bool, draft: bool,
                   signer_email: str | None) -> None:
     """Write a press-conference notice or a designation letter, issued through the register."""
-    from spokes.conferences import services as conferences
-    from spokes.conferences.models import PressConference
     from spokes.core.errors import DomainError
     from spokes.letters import pdf, services
     from spokes.letters.layout import render_docx
     from spokes.letters.models import LetterKind
-    from spokes.units.models import Designation
 
     if not reference.strip().isdigit():
         raise click.ClickException(f"--kind {kind} takes a number (the conference's or designation's), not {reference}")

@@ -34,6 +34,8 @@ from spokes.letters.models import Letter, LetterKind, LetterSettings, RegisterCo
 from spokes.press_requests.models import PressRequest
 from spokes.press_requests.services import final_answer
 from spokes.units.models import Designation, Unit
+from spokes.notifications.models import Notification
+from spokes.press_requests.models import PressRequest as Req
 
 log = logging.getLogger(__name__)
 
@@ -421,7 +423,6 @@ def publication_overdue(moment: datetime) -> list[Letter]:
 
 def remind_publication_overdue(moment: datetime) -> int:
     """Notify a unit's heads and the letter's issuer, once, when a press agency has not published in time."""
-    from spokes.notifications.models import Notification
 
     sent = 0
     for letter in publication_overdue(moment):
@@ -447,7 +448,6 @@ def remind_publication_overdue(moment: datetime) -> int:
 
 def designation_facts(designation: Designation) -> wording.DesignationFacts:
     """Return what the designation letters say, from the designation as recorded."""
-    from spokes.press_requests.models import PressRequest as Req
 
     case = db.session.get(Req, designation.case_request_id) if designation.case_request_id else None
     number = designation.document_number.strip() if designation.document_number else ""

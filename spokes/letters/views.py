@@ -34,6 +34,8 @@ from spokes.press_requests import policies as request_policies
 from spokes.press_requests.models import PressRequest
 from spokes.units.models import Unit
 from spokes.units.policies import units_in_scope
+from spokes.auth.policies import can_manage_unit_designations
+from spokes.units.models import Designation
 
 bp = Blueprint("letters", __name__, url_prefix="/staff/letters")
 
@@ -165,8 +167,6 @@ def record_published(letter_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def for_designation(designation_id: int):  # type: ignore[no-untyped-def]
     """List a designation's letters; the unit's head issues its decision, authorisation or announcement."""
-    from spokes.auth.policies import can_manage_unit_designations
-    from spokes.units.models import Designation
 
     designation = db.session.get(Designation, designation_id)
     if designation is None or not can_manage_unit_designations(current_user, designation.unit):

@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from spokes.extensions import db
+from spokes.mailin.fetch import fetch_all
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,6 @@ def _fetch_mail_if_due(next_fetch: float, stop: threading.Event) -> float:
 
     if not current_app.config.get("MAIL_IN_MAILBOXES") or time.monotonic() < next_fetch:
         return next_fetch
-    from spokes.mailin.fetch import fetch_all
 
     try:
         stats = fetch_all(stop=stop)

@@ -68,6 +68,7 @@ from spokes.core.clock import now
 from spokes.extensions import db
 from spokes.notifications.content import redact_tracking_links
 from spokes.notifications.models import AttemptOutcome, MailAttempt, MailStatus, OutboxAttachment, OutboxMail
+from spokes.mailin.services import thread_headers
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,6 @@ def build_message(mail: Claimed, sender: str) -> EmailMessage:
     if mail.request_id is not None:
         # The request's e-mail conversation: replies come back to the unit's mailbox and join
         # the request by these headers (spokes/mailin); the subject already carries the reference.
-        from spokes.mailin.services import thread_headers
 
         in_reply_to, references, reply_to = thread_headers(mail.request_id, mail.id)
         if in_reply_to:

@@ -62,6 +62,7 @@ from spokes.publishing.models import Publication
 from spokes.responses.models import Answer, AnswerKind
 from spokes.units.models import Designation, DesignationKind, Unit
 from spokes.units.services import PublicSpeaker, current_designation_filter
+from spokes.notifications.models import OutboxMail
 
 log = logging.getLogger(__name__)
 
@@ -322,7 +323,6 @@ class ReceiptMail:
 
 def receipt_mail(req: PressRequest) -> ReceiptMail | None:
     """Return the state of the confirmation e-mail in the outbox (None when none was queued: no address)."""
-    from spokes.notifications.models import OutboxMail
 
     row = db.session.execute(
         select(OutboxMail.status, OutboxMail.sent_at).where(OutboxMail.dedupe_key == f"journalist:{req.id}:received")

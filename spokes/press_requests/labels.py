@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from spokes.core.clock import now
 from spokes.press_requests.models import Channel, RequestState, RequestType
+from spokes.deadlines.services import work_calendar
 
 TYPE_LABELS = {
     RequestType.INFORMATION: _l("Cung cấp thông tin, tài liệu"),
@@ -100,7 +101,6 @@ def _calendar() -> Any:
     """Return the working calendar, built once per HTTP request (one query for a whole list)."""
     from flask import has_request_context, request
 
-    from spokes.deadlines.services import work_calendar
 
     if not has_request_context():
         return work_calendar()
