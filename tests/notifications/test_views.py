@@ -25,7 +25,7 @@ def _bell(html: str) -> str | None:
     match = re.search(r'bi-bell.*?</a>', html, re.S)
     if match is None:
         return None
-    badge = re.search(r'badge rounded-pill text-bg-danger">([^<]+)<', match.group(0))
+    badge = re.search(r'badge rounded-pill text-bg-danger[^"]*">([^<]+)<', match.group(0))
     return badge.group(1) if badge else ""
 
 
