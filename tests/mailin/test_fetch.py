@@ -208,6 +208,7 @@ def test_a_held_mailbox_is_skipped(commune, mailbox, fetch, at_ten) -> None:
     assert count(PressRequest) == 0
 
 
+@pytest.mark.real_commits
 def test_two_fetch_processes_at_once_file_each_message_once(commune, mailbox, imap_server, database_url,
                                                             tmp_path) -> None:
     # Real processes on the real clock (no frozen time): the messages arrived a few minutes ago.

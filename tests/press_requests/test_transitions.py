@@ -9,15 +9,17 @@ import pytest
 
 from spokes.core.clock import today_vn
 from spokes.extensions import db
-from spokes.press_requests.actions import VERBS, Verb, offered_by_the_table
+from spokes.press_requests.actions import CONCLUSION_VERBS, VERBS, Verb, offered_by_the_table
 from spokes.press_requests.models import PressRequest
 from spokes.press_requests.workflow import State
 
 from .conftest import days
 
 STATES = tuple(State)
-# The verbs whose panels and endpoints this file exercises (notes and messages have their own tests).
-ACTIONS = tuple(v.value for v in VERBS if v not in (Verb.NOTE, Verb.MESSAGE))
+# The verbs whose panels and endpoints this file exercises (notes and messages have their own tests,
+# and so do the conclusion verbs, which only forwarded complaints and denunciations offer:
+# tests/press_requests/test_reclassify_and_conclusion.py).
+ACTIONS = tuple(v.value for v in VERBS if v not in (Verb.NOTE, Verb.MESSAGE, *CONCLUSION_VERBS))
 # What the head of the unit (approval on, every right) may do in each state: exactly what the
 # pure table allows. Read from the registry and the workflow table, never copied here.
 VALID: dict[str, set[str]] = {s.value: {a for a in ACTIONS if offered_by_the_table(Verb(a), s)} for s in STATES}
@@ -25,7 +27,7 @@ VALID: dict[str, set[str]] = {s.value: {a for a in ACTIONS if offered_by_the_tab
 
 def test_the_head_may_do_what_a_head_does() -> None:
     """A spot check that the derived table is the one people know (so a wrong table fails loudly)."""
-    assert VALID["received"] == {"reassign", "authorise", "transfer", "extend", "withdraw"}
+    assert VALID["received"] == {"reassign", "authorise", "transfer", "extend", "withdraw", "reclassify"}
     assert VALID["drafting"] >= {"draft", "submit", "send"} and "approve" not in VALID["drafting"]
     assert VALID["awaiting_approval"] >= {"approve", "return"} and "send" not in VALID["awaiting_approval"]
     assert VALID["answered"] == VALID["refused"] == {"reopen"} and VALID["withdrawn"] == set()
@@ -44,6 +46,7 @@ def _data(action: str, people: dict[str, Any], world: dict[str, Any]) -> dict[st
         "extend": {"extend-amount": "1", "extend-reason": "Cần xác minh."},
         "reopen": {"reopen-reason": "Phóng viên hỏi thêm."},
         "withdraw": {"withdraw-reason": "Phóng viên rút."},
+        "reclassify": {"reclassify-type": "press_answer", "reclassify-reason": "Có văn bản của cơ quan báo chí."},
     }[action]
 
 

@@ -52,7 +52,7 @@ def end_of(y: int, m: int, d: int) -> datetime:
 EXPECTED_AM = {
     "received": 20,
     "by_type": {"information": 10, "interview": 4, "press_answer": 2, "forwarded_feedback": 2,
-                "forwarded_complaint": 1, "emergency": 1},
+                "forwarded_complaint": 1, "forwarded_denunciation": 0, "emergency": 1},
     "by_channel": {"phone": 7, "email": 3, "web_form": 3, "letter": 3, "press_article": 2,
                    "press_conference": 1, "in_person": 1},
     "monthly": {
