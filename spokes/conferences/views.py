@@ -45,7 +45,7 @@ def _load(conference_id: int) -> PressConference:
 
 @bp.get("")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index():
     """List the press conferences of the units the user sees, with where each notice stands."""
     units = _units(Permission.VIEW_REQUESTS)
     if not units:
@@ -64,7 +64,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-def new():  # type: ignore[no-untyped-def]
+def new():
     """Plan a press conference; the notice's recipient defaults to the province's press regulator."""
     units = _units(Permission.PUBLISH)
     if not units:
@@ -112,7 +112,7 @@ def _notice_form(conference: PressConference, signers: list) -> NoticeForm:  # t
 
 
 def _page(conference: PressConference, *, form: NoticeForm | None = None, sent_form: SentForm | None = None,
-          refusal_form: RefusalForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+          refusal_form: RefusalForm | None = None, status: int = 200):
     may_issue = letters.can_issue(current_user, conference.unit)
     signers = letters.signers_for(conference.unit) if may_issue else []
     history = services.letters_of(conference)
@@ -129,7 +129,7 @@ def _page(conference: PressConference, *, form: NoticeForm | None = None, sent_f
 
 @bp.route("/<int:conference_id>", methods=["GET", "POST"])
 @login_required
-def detail(conference_id: int):  # type: ignore[no-untyped-def]
+def detail(conference_id: int):
     """Show a conference and its notice; the unit's head previews or issues the notice."""
     conference = _load(conference_id)
     if request.method == "GET":
@@ -168,7 +168,7 @@ def detail(conference_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:conference_id>/sent")
 @login_required
-def record_sent(conference_id: int):  # type: ignore[no-untyped-def]
+def record_sent(conference_id: int):
     """Record when the notice left for the regulator; warn when it left later than the rule asks."""
     conference = _load(conference_id)
     if not services.can_plan(current_user, conference.unit):
@@ -196,7 +196,7 @@ def record_sent(conference_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:conference_id>/refusal")
 @login_required
-def record_refusal(conference_id: int):  # type: ignore[no-untyped-def]
+def record_refusal(conference_id: int):
     """Record the regulator's written refusal."""
     conference = _load(conference_id)
     if not services.can_plan(current_user, conference.unit):

@@ -90,7 +90,7 @@ def letter(reference: str, kind: str, output: str, draft: bool, signer_email: st
     click.echo(f"{number}: {path} ({len(data)} bytes)")
 
 
-def _signer_and_actor(unit, signer_email: str | None, *, head_signs: bool):  # type: ignore[no-untyped-def]
+def _signer_and_actor(unit, signer_email: str | None, *, head_signs: bool):
     """Return (signer, actor) for a unit's letter, as the request letters choose them."""
     from spokes.letters import services
 

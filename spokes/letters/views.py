@@ -136,7 +136,7 @@ def for_request(request_id: int):
 
 @bp.post("/<int:letter_id>/published")
 @login_required
-def record_published(letter_id: int):  # type: ignore[no-untyped-def]
+def record_published(letter_id: int):
     """Record that the press agency published what a sixth-form letter asked."""
     letter = _readable_letter(letter_id)
     if not has_permission(current_user, Permission.DRAFT_ANSWER, letter.unit):
@@ -165,7 +165,7 @@ def record_published(letter_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/designation/<int:designation_id>", methods=["GET", "POST"])
 @login_required
-def for_designation(designation_id: int):  # type: ignore[no-untyped-def]
+def for_designation(designation_id: int):
     """List a designation's letters; the unit's head issues its decision, authorisation or announcement."""
 
     designation = db.session.get(Designation, designation_id)

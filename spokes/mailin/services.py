@@ -316,6 +316,19 @@ class TypeChoice:
     letter_attachment_id: int | None = None
 
 
+def awaiting_type_confirmation(request_id: int) -> int | None:
+    """Return the id of the mail that made this request while its type still awaits a clerk, else None.
+
+    A request filed from an e-mail is logged as "information" until a clerk confirms its type
+    (and the press agency's letter where the type needs one); the request page says so.
+    """
+    return db.session.execute(
+        select(InboundMail.id).where(InboundMail.request_id == request_id,
+                                     InboundMail.outcome == InboundOutcome.NEW_REQUEST.value,
+                                     InboundMail.type_confirmed_at.is_(None)).limit(1)
+    ).scalar_one_or_none()
+
+
 def can_confirm_type(user: Any, row: InboundMail) -> bool:
     """Return whether the user may confirm this message's request type (staff who log requests there)."""
     return (row.outcome == InboundOutcome.NEW_REQUEST.value and row.type_confirmed_at is None

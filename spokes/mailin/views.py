@@ -27,7 +27,7 @@ def _page_number() -> int:
 @bp.get("/")
 @login_required
 @permission_required(Permission.VIEW_REQUESTS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     """List the messages fetched from the mailboxes of the user's units, newest first, by outcome."""
     outcome = request.args.get("outcome", "all")
     if outcome not in services.OUTCOME_FILTERS:
@@ -47,7 +47,7 @@ def _form_for(row: InboundMail) -> ConfirmTypeForm:
 
 @bp.get("/<int:message_id>")
 @login_required
-def detail(message_id: int):  # type: ignore[no-untyped-def]
+def detail(message_id: int):
     """Show one fetched message: what it became, why, and for quarantined ones the message as received."""
     row = services.visible_message(current_user, message_id)
     if row is None:
@@ -60,7 +60,7 @@ def detail(message_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:message_id>/confirm-type")
 @login_required
-def confirm_type(message_id: int):  # type: ignore[no-untyped-def]
+def confirm_type(message_id: int):
     """Fix the type of a request that came by e-mail; its deadline counts from the message's arrival."""
     row = services.visible_message(current_user, message_id)
     if row is None:

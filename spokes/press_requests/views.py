@@ -44,6 +44,7 @@ from spokes.core.text import fold
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.deadlines.services import refusal_grounds_for
 from spokes.extensions import db
+from spokes.mailin.services import awaiting_type_confirmation
 from spokes.press_requests import services as svc
 from spokes.press_requests import forms, policies
 from spokes.press_requests.actions import VERBS, Verb
@@ -52,6 +53,7 @@ from spokes.press_requests.models import (
     CONCLUSION_TYPES,
     OPEN_STATES,
     Assignment,
+    Channel,
     Extension,
     Journalist,
     Message,
@@ -582,6 +584,7 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         "extensions": extensions,
         "attachments": attachment_rows,
         "Verb": Verb,
+        "mail_awaiting_type": awaiting_type_confirmation(req.id) if req.channel == Channel.EMAIL.value else None,
         "article_link": _web_link(req.article_url),
         "deadline_start": history.as_time((req.deadline_explanation or {}).get("start")),
         "skipped_days": _skipped_days(req.deadline_explanation or {}),
@@ -849,7 +852,7 @@ def message(request_id: int):
 
 @bp.post("/<int:request_id>/reclassify")
 @login_required
-def reclassify(request_id: int):  # type: ignore[no-untyped-def]
+def reclassify(request_id: int):
     """Change the request's type with a reason; the deadline is recounted from the original receipt."""
     return _act(request_id, Verb.RECLASSIFY, lambda req, form: svc.reclassify(
         current_user, req, form.type.data, form.reason.data))
@@ -857,7 +860,7 @@ def reclassify(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/conclusion")
 @login_required
-def conclude(request_id: int):  # type: ignore[no-untyped-def]
+def conclude(request_id: int):
     """Record the conclusion of a forwarded complaint or denunciation; starts the sending milestone."""
     return _act(request_id, Verb.CONCLUDE, lambda req, form: svc.record_conclusion(current_user, req, svc.ConclusionData(
         concluded_on=form.concluded_on.data, document=form.document.data, summary=form.summary.data)))
@@ -865,6 +868,6 @@ def conclude(request_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:request_id>/conclusion/sent")
 @login_required
-def conclusion_sent(request_id: int):  # type: ignore[no-untyped-def]
+def conclusion_sent(request_id: int):
     """Record that the conclusion went to the press agency."""
     return _act(request_id, Verb.CONCLUSION_SENT, lambda req, form: svc.mark_conclusion_sent(current_user, req))

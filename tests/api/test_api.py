@@ -61,7 +61,7 @@ def test_items_walk_by_cursor_gives_the_numbered_pages_without_counting(data, cl
     walked, cursor = [i["slug"] for i in first["items"]], first["next_cursor"]
     statements: list[str] = []
 
-    def grab(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def grab(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
     while cursor:

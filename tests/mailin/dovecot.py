@@ -75,7 +75,7 @@ class Dovecot:
         """Return a client context that trusts only this server's certificate."""
         return ssl.create_default_context(cafile=str(self.cert))
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self):
         """Return an IMAPClient logged in as the test user."""
         from imapclient import IMAPClient
 

@@ -63,6 +63,9 @@ def test_clerk_confirms_the_type_and_the_clock_counts_from_the_arrival(app, comm
     login(commune.clerk)
     page = client.get(f"/staff/mail/{row.id}").get_data(as_text=True)
     assert "Xác nhận loại yêu cầu" in page and m.VIETNAMESE_FILENAME in page
+    # The request page itself says the type awaits a clerk, and leads to the mail to confirm it.
+    request_page = client.get(f"/staff/requests/{req.id}").get_data(as_text=True)
+    assert "thời hạn hiện tại là tạm tính" in request_page and f'href="/staff/mail/{row.id}"' in request_page
 
     refused = client.post(f"/staff/mail/{row.id}/confirm-type", data={"type": "press_answer", "letter": "0"})
     assert refused.status_code == 400 and "văn bản đề nghị của cơ quan báo chí" in refused.get_data(as_text=True)
@@ -77,6 +80,7 @@ def test_clerk_confirms_the_type_and_the_clock_counts_from_the_arrival(app, comm
     assert req.due_at == expected.result.due_at and req.due_at > req.received_at + timedelta(days=29)
     assert db.session.get(Attachment, letter.id).purpose == "letter"
     assert db.session.get(InboundMail, row.id).type_confirmed_at is not None
+    assert "thời hạn hiện tại là tạm tính" not in client.get(f"/staff/requests/{req.id}").get_data(as_text=True)
     assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "mail.type_confirmed")).scalar_one()
 
     again = client.post(f"/staff/mail/{row.id}/confirm-type", data={"type": "information", "letter": "0"})

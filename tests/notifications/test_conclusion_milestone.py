@@ -15,7 +15,7 @@ from spokes.press_requests import services as svc
 from .conftest import vn
 
 
-def _alerts_at(frozen_clock, moment):  # type: ignore[no-untyped-def]
+def _alerts_at(frozen_clock, moment):
     before = set(db.session.execute(select(Notification.id)).scalars())
     frozen_clock(moment)
     jobs.run_alerts(clock.now())

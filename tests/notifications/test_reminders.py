@@ -241,7 +241,7 @@ def test_a_tick_reads_requests_through_the_partial_index_of_next_alerts(app, com
     ctx = alert_context(clock.now(), CALENDAR)
     captured: list[tuple[str, tuple]] = []
 
-    def grab(_conn, _cursor, statement, parameters, *_args) -> None:  # type: ignore[no-untyped-def]
+    def grab(_conn, _cursor, statement, parameters, *_args) -> None:
         if "next_alert_at <=" in statement:
             captured.append((statement, tuple(parameters)))
 

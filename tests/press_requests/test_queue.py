@@ -222,12 +222,12 @@ def test_unit_filter_can_take_the_units_below_as_the_reports_do(world, make_requ
     assert 'name="scope"' not in client_for(world["clerk"]).get("/staff/requests/").get_data(as_text=True)
 
 
-def _statements(client, url):  # type: ignore[no-untyped-def]
+def _statements(client, url):
     from sqlalchemy import event
 
     seen: list[str] = []
 
-    def grab(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def grab(_conn, _cursor, statement, *_args):
         seen.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", grab)
