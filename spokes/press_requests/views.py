@@ -30,7 +30,7 @@ from spokes.audit import history
 from spokes.audit.models import AuditEvent
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
-from spokes.auth.policies import permission_required, roles_of
+from spokes.auth.policies import has_permission, permission_required, roles_of
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
 from spokes.core.forms import EmptyForm
@@ -558,6 +558,12 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         select(Attachment).where(Attachment.request_id == req.id).order_by(Attachment.created_at, Attachment.id)
     ).scalars())
     status_flag = due_status(req)
+    # ND 09 asks every unit to publish who speaks for it; without that, a new request falls back to
+    # the head (an automatic assignment with no designation behind it). Said on the open request's
+    # page, with the way to fix it for those who may.
+    current = next((a for a in assignments if a.ended_at is None), None)
+    speaker_gap = (req.is_open and not read_only and current is not None and current.assigned_by_id is None
+                   and current.designation_id is None)
     context = {
         "req": req,
         "assignee": req.assignee,
@@ -584,6 +590,9 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         "extensions": extensions,
         "attachments": attachment_rows,
         "Verb": Verb,
+        "speaker_gap": speaker_gap,
+        "designations_url": url_for("admin.unit_designations", unit_id=req.unit_id) if speaker_gap and has_permission(
+            user, Permission.AUTHORISE_SPOKESPERSON, req.unit) else None,
         "mail_awaiting_type": awaiting_type_confirmation(req.id) if req.channel == Channel.EMAIL.value else None,
         "article_link": _web_link(req.article_url),
         "deadline_start": history.as_time((req.deadline_explanation or {}).get("start")),

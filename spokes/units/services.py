@@ -159,16 +159,19 @@ def read_units_csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
 
 
-def units_without_spokesperson(user: Any, on: date | None = None) -> list[Unit]:
-    """Return active units in the user's reach that publish no head or designated spokesperson."""
-    on = on or today_vn()
-    scope = scope_condition(user, Permission.VIEW_REPORTS)
-    has_speaker = exists().where(
+def _publishes_speaker(on: date) -> Any:
+    """The SQL condition "Unit publishes a head or designated spokesperson in force on ``on``"."""
+    return exists().where(
         Designation.unit_id == Unit.id,
         Designation.kind.in_([DesignationKind.HEAD.value, DesignationKind.DESIGNATED.value]),
         current_designation_filter(on),
     )
-    stmt = select(Unit).where(Unit.is_active.is_(True), scope, ~has_speaker).order_by(Unit.path)
+
+
+def units_without_spokesperson(user: Any, on: date | None = None) -> list[Unit]:
+    """Return active units in the user's reach that publish no head or designated spokesperson."""
+    scope = scope_condition(user, Permission.VIEW_REPORTS)
+    stmt = select(Unit).where(Unit.is_active.is_(True), scope, ~_publishes_speaker(on or today_vn())).order_by(Unit.path)
     return list(db.session.execute(stmt).scalars())
 
 

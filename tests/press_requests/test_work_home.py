@@ -59,19 +59,26 @@ def test_a_request_goes_to_the_designated_spokesperson_not_the_head(world, make_
     assert "Trương Thị Mai</span> — Phó Chủ tịch UBND xã Đông Hưng" in page
 
 
-def test_a_unit_that_publishes_nobody_falls_back_to_its_head_and_says_so(world, make_request, make_user):
+def test_a_unit_that_publishes_nobody_falls_back_to_its_head_and_says_so(world, make_request, make_user,
+                                                                         client_for):
     head = make_user("head", world["vhtt"], name="Trưởng phòng Văn hóa")
     req = make_request(world["vhtt"])
     assert req.assignee_id == head.id
     event = _assign_events(req)[0]
     assert event.after["compliance_gap"] is True
     assert "chưa công bố người phát ngôn" in event.after["reason"]
+    # The request page says so, and shows the head the way to publish a spokesperson.
+    page = client_for(head).get(f"/staff/requests/{req.id}").get_data(as_text=True)
+    assert "chưa công bố người phát ngôn (Nghị định 09/2017/NĐ-CP)" in page
+    assert f'href="/admin/units/{world["vhtt"].id}/designations"' in page
 
 
-def test_a_head_who_is_the_published_speaker_is_no_gap(world, make_request):
+def test_a_head_who_is_the_published_speaker_is_no_gap(world, make_request, client_for):
     req = make_request(world["vk"])
-    assert req.assignee_id == world["users"][("head", "other")].id
+    head = world["users"][("head", "other")]
+    assert req.assignee_id == head.id
     assert "compliance_gap" not in _assign_events(req)[0].after
+    assert "chưa công bố người phát ngôn" not in client_for(head).get(f"/staff/requests/{req.id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("due", "words"), [
