@@ -34,6 +34,8 @@ request_withdrawn = _signals.signal("request-withdrawn")
 request_transferred = _signals.signal("request-transferred")
 # sender: the PressRequest. record: the Extension row; actor.
 request_extended = _signals.signal("request-extended")
+# sender: the PressRequest (with its new type and due date). old_type, old_due_at, reason; actor.
+request_reclassified = _signals.signal("request-reclassified")
 # sender: the PressRequest. message: the Message row; actor.
 message_added = _signals.signal("message-added")
 # sender: the PressRequest. publication: the new Publication; actor.

@@ -29,6 +29,7 @@ from werkzeug.routing import BuildError
 
 from spokes.core.jinja import vn_datetime
 from spokes.deadlines.rulebook import public_explanation
+from spokes.press_requests.labels import type_label
 
 SUBJECT_MAX = 255
 
@@ -292,6 +293,22 @@ def extended_mail(req: Any, record: Any) -> Mail:
             _("Thời hạn trả lời được gia hạn từ %(old)s đến %(new)s (giờ Việt Nam).",
               old=_due(record.old_due_at), new=_due(record.new_due_at)),
             _("Lý do: %(reason)s", reason=record.reason),
+        ],
+    )
+    return _journalist(req, subject, body)
+
+
+def reclassified_mail(req: Any, old_type: str, old_due_at: datetime | None, reason: str) -> Mail:
+    """Return the notice that staff changed the request's type, with the due date recounted."""
+    subject = ref_subject(req.reference, _("Xác định lại loại yêu cầu"), req.subject)
+    body = Body(
+        title=_("Xác định lại loại yêu cầu"),
+        paragraphs=[
+            _("Yêu cầu của anh/chị được xác định lại từ loại “%(old)s” sang loại “%(new)s”.",
+              old=type_label(old_type), new=type_label(req.type)),
+            _("Thời hạn trả lời được tính lại từ thời điểm tiếp nhận ban đầu: %(old)s trước đây, nay là %(new)s "
+              "(giờ Việt Nam).", old=_due(old_due_at), new=_due(req.due_at)),
+            _("Lý do: %(reason)s", reason=reason),
         ],
     )
     return _journalist(req, subject, body)

@@ -156,6 +156,11 @@ def request_extended(req: Any, *, record: Any, actor: Any) -> None:
     _journalist_mail(req, "extended", _vi(content.extended_mail, req, record))
 
 
+def request_reclassified(req: Any, *, old_type: str, old_due_at: Any, reason: str, actor: Any) -> None:
+    """Tell the journalist the request's new type and its recounted due date."""
+    _journalist_mail(req, "reclassified", _vi(content.reclassified_mail, req, old_type, old_due_at, reason))
+
+
 def message_added(req: Any, *, message: Any, actor: Any) -> None:
     """Pass a follow-up to the assignee, or a message to the journalist."""
     if message.kind == "from_journalist" and req.assignee_id:
@@ -190,6 +195,7 @@ def subscribe() -> None:
         (events.request_withdrawn, request_withdrawn),
         (events.request_transferred, request_transferred),
         (events.request_extended, request_extended),
+        (events.request_reclassified, request_reclassified),
         (events.message_added, message_added),
         (events.request_published, request_published),
         (events.letter_issued, letter_issued),

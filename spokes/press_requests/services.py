@@ -1124,6 +1124,7 @@ def reclassify(actor: User, req: PressRequest, new_type: str, reason: str) -> No
         "rule": deadline.rule.label, "type_labels": {"old": _type_labels(old_type), "new": _type_labels(new_type)},
         "requested_type": requested,
     })
+    events.request_reclassified.send(req, old_type=old_type, old_due_at=old_due, reason=reason, actor=actor)
 
 
 # --------------------------------------------------------------------------- the conclusion (ND 237 Điều 18(2))

@@ -13,6 +13,7 @@ from spokes.auth.permissions import Permission
 from spokes.deadlines.calendar import VN_TZ
 from spokes.extensions import db
 from spokes.letters.services import facts_for
+from spokes.notifications.models import OutboxMail
 from spokes.portal.services import public_timeline
 from spokes.press_requests import workflow
 from spokes.press_requests.models import PressRequest
@@ -96,6 +97,12 @@ def test_head_reclassifies_and_the_clock_restarts_from_the_original_receipt(worl
     # Staff see both types in the history.
     page = client_for(world["chair"]).get(f"/staff/requests/{req.id}").get_data(as_text=True)
     assert "Cung cấp thông tin, tài liệu → Yêu cầu trả lời trên báo chí" in page
+    # The journalist is told by e-mail: the new type, both due dates and the reason.
+    [mail] = db.session.execute(select(OutboxMail).where(OutboxMail.kind == "journalist.reclassified")).scalars()
+    assert mail.to_address == req.journalist.email and req.reference in mail.subject
+    text = mail.body_text
+    assert "“Cung cấp thông tin, tài liệu” sang loại “Yêu cầu trả lời trên báo chí”" in text
+    assert "13/10/2026 23:59" in text and "05/11/2026 23:59" in text and "Tổng biên tập Báo Kiên Giang" in text
 
 
 def test_reclassification_is_checked_on_the_server(world, info_request, client_for, audit_count):
