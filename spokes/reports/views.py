@@ -178,6 +178,7 @@ def index():
     return render_template(
         "reports/index.html", form=form, report=report, drill=DrillLinks(args), charts=chart_data(report),
         export_args=args, has_docx=scope.unit is not None, can_subtree=can_subtree,
+        ranked=list(enumerate(report.ranking, start=1)),  # (rank, unit row), as the exports number them
     )
 
 
