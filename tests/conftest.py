@@ -366,3 +366,16 @@ def client_for(app: Flask, login: Callable[..., Any]) -> Callable[[Any], FlaskCl
         return clients[user.id]
 
     return get
+
+
+@pytest.fixture()
+def admin(district: dict[str, Any], make_user: Any) -> Any:
+    """Return an admin of the whole province of the ``district`` tree (a root unit)."""
+    return make_user("admin", district["province"], email="quantri@test.vn", name="Quản Trị Viên")
+
+
+@pytest.fixture()
+def as_admin(admin: Any, login: Any) -> Any:
+    """Sign the admin in on the default client and return them."""
+    login(admin)
+    return admin

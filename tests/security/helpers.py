@@ -181,7 +181,7 @@ class World:
 
 
 def _place(name: str, unit: Any, head: Any, spokesperson: Any, clerk: Any, slug: str) -> Place:
-    from spokes.admin.services import issue_reset_link
+    from spokes.auth.people import issue_reset_link
     from spokes.auth.models import Membership
     from spokes.notifications.models import Notification
     from spokes.press_requests import services as svc

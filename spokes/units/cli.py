@@ -1,4 +1,4 @@
-"""Flask CLI commands of the admin feature: import and export units and people."""
+"""Flask CLI commands of the units feature: import and export units and people."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def register(app: Flask) -> None:
 
 
 def _run(kind: str, path: str, dry_run: bool) -> None:
-    from spokes.admin.imports import run_import
+    from spokes.units.imports import run_import
 
     data = Path(path).read_bytes()
 
@@ -73,9 +73,9 @@ def import_users(file: str, dry_run: bool) -> None:
 
 
 def _export(kind: str, path: str) -> None:
-    from spokes.admin.imports import export_units as units_rows
-    from spokes.admin.imports import export_users as users_rows
-    from spokes.admin.imports import to_csv, to_xlsx
+    from spokes.units.imports import export_units as units_rows
+    from spokes.units.imports import export_users as users_rows
+    from spokes.units.imports import to_csv, to_xlsx
 
     columns, rows = (units_rows if kind == "units" else users_rows)(None)
     data = to_xlsx(columns, rows, kind) if path.lower().endswith(".xlsx") else to_csv(columns, rows)

@@ -33,11 +33,11 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from spokes.admin import services as people
-from spokes.admin.policies import can_grant_in, can_manage_user
 from spokes.audit import services as audit
+from spokes.auth import people
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission, Role
+from spokes.auth.policies import can_grant_in, can_manage_user
 from spokes.core.clock import now
 from spokes.core.spreadsheet import csv_bytes, neutralise, restore
 from spokes.core.text import fold
