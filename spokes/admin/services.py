@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-import re
-import string
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,15 +16,8 @@ from spokes.units.models import Designation, Unit
 from spokes.units.policies import scope_condition
 from spokes.units.services import current_designation_filter, units_without_spokesperson
 
-log = logging.getLogger(__name__)
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
-TEMP_PASSWORD_LENGTH = 14
-DEFAULT_RESET_TTL = timedelta(hours=24)
 _OPEN = [s.value for s in OPEN_STATES]
-
-# --------------------------------------------------------------------------- the admin home
 
 
 @dataclass

@@ -6,8 +6,6 @@ Services check, change, flush and audit; the view or the demo seed commits once.
 from __future__ import annotations
 
 import logging
-import re
-import string
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -32,13 +30,7 @@ from spokes.units.services import UnitData, create_unit, set_parent, unit_snapsh
 
 log = logging.getLogger(__name__)
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
-TEMP_PASSWORD_LENGTH = 14
-DEFAULT_RESET_TTL = timedelta(hours=24)
 _OPEN = [s.value for s in OPEN_STATES]
-
-# --------------------------------------------------------------------------- reorganisation (merging units)
 
 
 @dataclass
