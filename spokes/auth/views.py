@@ -240,13 +240,22 @@ def membership_add(user_id: int):
     return _render_user_page(user, PersonForm(obj=user), membership_form, 400)
 
 
-def _user_action(user: User, action: Any) -> Any:
-    """Check the button's CSRF token, run the action on the person and commit; return what it returned."""
+def _user_action(user_id: int, action: Any) -> tuple[User, Any]:
+    """Load a person one manages, check the button's CSRF token, run the action and commit.
+
+    Return the person and what the action returned.
+    """
+    user = _load_user(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     result = action(current_user, user)
     db.session.commit()
-    return result
+    return user, result
+
+
+def _back_to(user: User, message: str):
+    flash(message, "success")
+    return redirect(url_for("auth.user_edit", user_id=user.id))
 
 
 @bp.post("/admin/memberships/<int:membership_id>/remove")
@@ -254,18 +263,15 @@ def _user_action(user: User, action: Any) -> Any:
 def membership_remove(membership_id: int):
     """End a person's role in a unit."""
     membership = db.get_or_404(Membership, membership_id)
-    user = _load_user(membership.user_id)
-    _user_action(user, lambda actor, _user: people.remove_membership(actor, membership))
-    flash(_("Đã gỡ vai trò."), "success")
-    return redirect(url_for("auth.user_edit", user_id=user.id))
+    user, _none = _user_action(membership.user_id, lambda actor, _user: people.remove_membership(actor, membership))
+    return _back_to(user, _("Đã gỡ vai trò."))
 
 
 @bp.post("/admin/users/<int:user_id>/deactivate")
 @permission_required(Permission.MANAGE_USERS)
 def user_deactivate(user_id: int):
     """Lock an account and revoke its designations."""
-    user = _load_user(user_id)
-    result = _user_action(user, people.deactivate_person)
+    user, result = _user_action(user_id, people.deactivate_person)
     flash(_("Đã khóa tài khoản; %(n)d chỉ định phát ngôn đã được thu hồi.", n=result.designations_revoked), "success")
     if result.open_requests_assigned:
         flash(_("Người này đang được giao %(n)d yêu cầu đang mở; hãy giao lại cho người khác.",
@@ -277,27 +283,25 @@ def user_deactivate(user_id: int):
 @permission_required(Permission.MANAGE_USERS)
 def user_reactivate(user_id: int):
     """Unlock an account."""
-    user = _load_user(user_id)
-    _user_action(user, people.reactivate_person)
-    flash(_("Đã mở khóa tài khoản."), "success")
-    return redirect(url_for("auth.user_edit", user_id=user.id))
+    user, _none = _user_action(user_id, people.reactivate_person)
+    return _back_to(user, _("Đã mở khóa tài khoản."))
 
 
 @bp.post("/admin/users/<int:user_id>/temporary-password")
 @permission_required(Permission.MANAGE_USERS)
 def user_temporary_password(user_id: int):
     """Set a temporary password (to change at next sign-in) and show it once."""
-    user = _load_user(user_id)
-    return _show_secret(user, password=_user_action(user, people.set_temporary_password))
+    user, password = _user_action(user_id, people.set_temporary_password)
+    return _show_secret(user, password=password)
 
 
 @bp.post("/admin/users/<int:user_id>/reset-link")
 @permission_required(Permission.MANAGE_USERS)
 def user_reset_link(user_id: int):
     """Create a one-time password reset link and show it once."""
-    user = _load_user(user_id)
     hours = int(current_app.config.get("PASSWORD_RESET_TTL_HOURS", 24))
-    token = _user_action(user, lambda actor, person: people.issue_reset_link(actor, person, ttl=timedelta(hours=hours)))
+    user, token = _user_action(user_id, lambda actor, person: people.issue_reset_link(actor, person,
+                                                                                      ttl=timedelta(hours=hours)))
     base = current_app.config.get("PUBLIC_BASE_URL")
     link = (base + url_for("auth.reset_password", token=token)) if base \
         else url_for("auth.reset_password", token=token, _external=True)
