@@ -24,21 +24,21 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Đăng nhập"))
 
 
-class ChangePasswordForm(FlaskForm):
-    """Change one's own password."""
+class ResetPasswordForm(FlaskForm):
+    """Choose a new password through a one-time link."""
+
+    new = PasswordField(_l("Mật khẩu mới"), validators=[
+        DataRequired(_l("Vui lòng nhập mật khẩu mới.")),
+        Length(min=MIN_PASSWORD, max=200, message=_l("Mật khẩu mới phải có từ %(min)d đến %(max)d ký tự."))])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
+        DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")), EqualTo("new", _l("Hai lần nhập mật khẩu mới không khớp."))])
+    submit = SubmitField(_l("Đặt mật khẩu"))
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    """Change one's own password: the current one, then the new one twice."""
 
     current = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại.")), Length(max=200)])
-    new = PasswordField(
-        _l("Mật khẩu mới"),
-        validators=[
-            DataRequired(_l("Vui lòng nhập mật khẩu mới.")),
-            Length(min=MIN_PASSWORD, max=200, message=_l("Mật khẩu mới phải có từ %(min)d đến %(max)d ký tự.")),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Nhập lại mật khẩu mới"),
-        validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")), EqualTo("new", _l("Hai lần nhập mật khẩu mới không khớp."))],
-    )
     submit = SubmitField(_l("Đổi mật khẩu"))
 
 
@@ -74,17 +74,6 @@ class MembershipForm(FlaskForm):
     unit_id = SelectField(_l("Đơn vị"), coerce=int)
     role = SelectField(_l("Vai trò"), choices=[])
     submit = SubmitField(_l("Thêm vai trò"))
-
-
-class ResetPasswordForm(FlaskForm):
-    """Choose a new password through a one-time link."""
-
-    new = PasswordField(_l("Mật khẩu mới"), validators=[
-        DataRequired(_l("Vui lòng nhập mật khẩu mới.")),
-        Length(min=MIN_PASSWORD, max=200, message=_l("Mật khẩu mới phải có từ %(min)d đến %(max)d ký tự."))])
-    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
-        DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")), EqualTo("new", _l("Hai lần nhập mật khẩu mới không khớp."))])
-    submit = SubmitField(_l("Đặt mật khẩu"))
 
 
 def role_choices() -> list[SelectChoice]:

@@ -22,7 +22,6 @@ from spokes.auth.forms import (
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import can_manage_user, permission_required
-from spokes.core.errors import DomainError
 from spokes.core.forms import EmptyForm
 from spokes.core.outcome import commit_or_report
 from spokes.core.params import id_arg, page_arg
@@ -125,13 +124,9 @@ def change_password():
     """Let a signed-in user change their password."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current.data, form.new.data)
-        except DomainError as err:
-            db.session.rollback()
-            form.current.errors.append(err.message)
+        if not commit_or_report(lambda: services.change_password(current_user, form.current.data, form.new.data),
+                                form.current).ok:
             return render_template("auth/change_password.html", form=form, sessions_form=EmptyForm()), 400
-        db.session.commit()
         # This browser carries the new stamp (and keeps "remember me" if it had it); the others end.
         login_user(current_user._get_current_object(),
                    remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
