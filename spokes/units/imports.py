@@ -16,6 +16,10 @@ strings once took 87 s and 490 MB):
   never reads past a member's declared size), ``MAX_SHARED_STRINGS`` shared strings and
   ``MAX_ROWS`` rows in the first sheet, counted by streaming the XML in chunks with no parser;
   then openpyxl reads the rows one at a time (read-only mode).
+
+It is one module of some 700 lines on purpose: the readers, the limits, the row report and
+the two importers (units, people) check and apply as one all-or-nothing step, and splitting
+them would only pass those shared pieces back and forth.
 """
 
 from __future__ import annotations
