@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     init_security(app)
     register_error_handlers(app)
     _init_login(app)
+    _require_password_change(app)
     _init_template_context(app)
 
 
@@ -65,8 +66,11 @@ def _register_label_filters(app: Flask) -> None:
     from spokes.auth.permissions import ROLE_LABELS
     from spokes.deadlines.rulebook import public_explanation
     from spokes.press_requests import labels
+    from spokes.units.labels import designation_kind_label, unit_kind_label
 
     app.jinja_env.filters.update(
+        unit_kind_label=unit_kind_label,
+        designation_kind_label=designation_kind_label,
         type_label=labels.type_label,
         channel_label=labels.channel_label,
         state_label=labels.state_label,
@@ -127,6 +131,26 @@ def _init_login(app: Flask) -> None:
         return user
 
 
+STAFF_PREFIXES = ("/staff", "/admin")
+
+
+def _require_password_change(app: Flask) -> None:
+    """Send a signed-in person with a temporary password to /account/password before any staff page."""
+    from flask import flash, redirect, request, url_for
+    from flask_babel import gettext as _
+
+    @app.before_request
+    def _enforce_password_change() -> object:
+        # Runs on every request, so it only looks at the path and at ``current_user`` (loaded by
+        # Flask-Login anyway); it issues no query of its own. Public pages and the reset link stay open.
+        if not request.path.startswith(STAFF_PREFIXES) or request.endpoint == "auth.reset_password":
+            return None
+        if getattr(current_user, "is_authenticated", False) and getattr(current_user, "must_change_password", False):
+            flash(_("Bạn cần đổi mật khẩu tạm thời trước khi tiếp tục."), "warning")
+            return redirect(url_for("auth.change_password"))
+        return None
+
+
 def _init_template_context(app: Flask) -> None:
     """Expose the policies and per-page values that the base layout shows."""
     from flask_babel import get_locale
@@ -156,6 +180,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     from spokes.admin.views import bp as admin_bp
     from spokes.api.views import bp as api_bp
+    from spokes.audit.views import bp as audit_bp
     from spokes.auth.views import bp as auth_bp
     from spokes.conferences.views import bp as conferences_bp
     from spokes.core.views import bp as core_bp
@@ -169,10 +194,11 @@ def register_blueprints(app: Flask) -> None:
     from spokes.mailin.views import bp as mailin_bp
     from spokes.publishing.views import bp as publishing_bp
     from spokes.reports.views import bp as reports_bp
+    from spokes.units.views import bp as units_bp
 
     for blueprint in (
         core_bp, auth_bp, dashboard_bp, publishing_bp, press_requests_bp, portal_bp, deadlines_bp,
-        api_bp, admin_bp, reports_bp, notifications_bp, handbook_bp, letters_bp,
+        api_bp, admin_bp, units_bp, audit_bp, reports_bp, notifications_bp, handbook_bp, letters_bp,
         conferences_bp, mailin_bp,
     ):
         app.register_blueprint(blueprint)

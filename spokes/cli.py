@@ -16,7 +16,7 @@ from spokes.extensions import db
 
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
-    from spokes.admin.cli import register as register_admin
+    from spokes.units.cli import register as register_units
     from spokes.deadlines.cli import register as register_deadlines
     from spokes.letters.cli import register as register_letters
     from spokes.mailin.cli import register as register_mailin
@@ -25,7 +25,7 @@ def register(app: Flask) -> None:
 
     for command in (seed_demo, create_user, deadline, audit_verify, backup, restore):
         app.cli.add_command(command)
-    for feature_register in (register_admin, register_deadlines, register_notifications, register_reports,
+    for feature_register in (register_units, register_deadlines, register_notifications, register_reports,
                              register_letters, register_mailin):
         feature_register(app)
 

@@ -55,10 +55,10 @@ STAFF_NAV: tuple[NavItem | NavGroup, ...] = (
         NavItem("letters.register", _l("Sổ văn bản đi"), Permission.VIEW_REQUESTS, icon="journal-text"),
         NavItem("conferences.index", _l("Họp báo"), Permission.VIEW_REQUESTS, icon="megaphone"),
         NavItem("mailin.index", _l("Thư điện tử đến"), Permission.VIEW_REQUESTS, icon="envelope"),
-        NavItem("admin.audit", _l("Nhật ký"), Permission.VIEW_AUDIT, icon="clock-history"),
+        NavItem("audit.events", _l("Nhật ký"), Permission.VIEW_AUDIT, icon="clock-history"),
     )),
     NavGroup("admin", _l("Quản trị"), "gear", (
-        NavItem("admin.designations_home", _l("Người phát ngôn của đơn vị"), Permission.AUTHORISE_SPOKESPERSON,
+        NavItem("units.designations_home", _l("Người phát ngôn của đơn vị"), Permission.AUTHORISE_SPOKESPERSON,
                 icon="person-badge"),
         NavItem("admin.index", _l("Quản trị hệ thống"), Permission.MANAGE_UNITS, icon="sliders"),
     )),

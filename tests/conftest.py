@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -238,25 +238,16 @@ def make_unit(app: Flask) -> Callable[..., Any]:
 @pytest.fixture()
 def make_user(app: Flask) -> Callable[..., Any]:
     """Return a factory of users: make_user(role="head", unit=commune, designate=True)."""
-    from spokes.auth.models import Membership, User
-    from spokes.units.models import Designation
+    from tests.security.helpers import new_user
 
     counter = {"n": 0}
 
     def factory(role: str, unit: Any, *, email: str | None = None, name: str | None = None,
-                designate: str | None = None, active: bool = True, title: str | None = None) -> User:
+                designate: str | None = None, active: bool = True, title: str | None = None) -> Any:
         counter["n"] += 1
-        user = User(email=email or f"{role}{counter['n']}@test.vn", name=name or f"Cán bộ {role} {counter['n']}",
-                    title=title or f"Chức danh {role}", phone="0123 456 789", active=active)
-        user.set_password(PASSWORD)
-        user.memberships.append(Membership(unit_id=unit.id, role=role))
-        db.session.add(user)
-        db.session.flush()
-        if designate:
-            db.session.add(Designation(
-                unit_id=unit.id, user_id=user.id, kind=designate, title=user.title or "", public_phone=user.phone,
-                public_email=user.email, document_number=f"{counter['n']}/QĐ-UBND", document_date=date(2025, 1, 1),
-                valid_from=date(2025, 1, 2)))
+        n = counter["n"]
+        user = new_user(role, unit, email or f"{role}{n}@test.vn", name or f"Cán bộ {role} {n}", designate=designate,
+                        active=active, title=title, document_number=f"{n}/QĐ-UBND")
         db.session.commit()
         return user
 
@@ -366,3 +357,16 @@ def client_for(app: Flask, login: Callable[..., Any]) -> Callable[[Any], FlaskCl
         return clients[user.id]
 
     return get
+
+
+@pytest.fixture()
+def admin(district: dict[str, Any], make_user: Any) -> Any:
+    """Return an admin of the whole province of the ``district`` tree (a root unit)."""
+    return make_user("admin", district["province"], email="quantri@test.vn", name="Quản Trị Viên")
+
+
+@pytest.fixture()
+def as_admin(admin: Any, login: Any) -> Any:
+    """Sign the admin in on the default client and return them."""
+    login(admin)
+    return admin

@@ -26,6 +26,8 @@ from sqlalchemy import func, select
 
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Role
+from spokes.conferences import services as conferences
+from spokes.conferences.models import PressConference
 from spokes.core.clock import VN_TZ, now, pinned
 from spokes.deadlines.models import RefusalGround
 from spokes.deadlines.services import seed_rulebooks
@@ -44,10 +46,9 @@ from spokes.publishing.services import (
     publish_statement,
     save_duty,
 )
+from spokes.units.merge import MergeData, merge_units
 from spokes.units.models import Designation, DesignationKind, Unit
 from spokes.units.services import read_units_csv, upsert_units
-from spokes.conferences import services as conferences
-from spokes.conferences.models import PressConference
 
 log = logging.getLogger(__name__)
 
@@ -389,8 +390,6 @@ def _issue_letters(reqs: list[PressRequest], limit: int = 3) -> int:
 
 def _merge_history() -> int:
     """Merge the 2020 units into their successors on 01/07/2025 (once); return how many were merged."""
-    from spokes.admin.services import MergeData, merge_units
-
     units = _units()
     if OLD_DISTRICT not in units or not units[OLD_DISTRICT].is_active:
         return 0

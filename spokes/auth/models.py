@@ -122,3 +122,23 @@ class Membership(db.Model):
     def role_enum(self) -> Role:
         """Return the role as the enum."""
         return Role(self.role)
+
+
+class PasswordResetToken(db.Model):
+    """A one-time password reset link. Only the SHA-256 of the token is stored; it expires and is used once."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])
+
+    def is_usable(self, at: datetime) -> bool:
+        """Return whether the link can still be used at the given moment."""
+        return self.used_at is None and self.expires_at > at

@@ -101,3 +101,20 @@ def can_manage_unit_designations(user: User | Any, unit: Unit) -> bool:
 def can_view_unit_requests(user: User | Any, unit: Unit) -> bool:
     """Return whether the user may see the requests of this unit."""
     return Permission.VIEW_REQUESTS in permissions_in(user, unit)
+
+
+def can_grant_in(actor: Any, unit: Unit) -> bool:
+    """Return whether the actor may give someone a role in this unit (admins, in their subtree)."""
+    return Permission.MANAGE_USERS in permissions_in(actor, unit)
+
+
+def can_manage_user(actor: Any, user: Any) -> bool:
+    """Return whether the actor may edit, reset or deactivate this person.
+
+    Every membership of the person must lie in the actor's subtree: a district admin cannot
+    take over a provincial account by resetting its password. A person with no membership
+    left can be managed by any admin.
+    """
+    if not has_permission(actor, Permission.MANAGE_USERS):
+        return False
+    return all(can_grant_in(actor, m.unit) for m in user.memberships)

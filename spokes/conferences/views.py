@@ -6,6 +6,8 @@ Each view: load (404), authorise (403), validate, one service call, commit once,
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -16,7 +18,7 @@ from spokes.conferences import rules, services
 from spokes.conferences.forms import ConferenceForm, NoticeForm, RefusalForm, SentForm
 from spokes.conferences.models import PressConference
 from spokes.core.clock import now
-from spokes.core.errors import DomainError
+from spokes.core.outcome import commit_or_report
 from spokes.deadlines.services import load_rulebooks
 from spokes.extensions import db
 from spokes.letters import exports
@@ -83,18 +85,11 @@ def new():
             title=form.title.data, content=form.content.data or "", place=form.place.data,
             starts_at=form.starts_at.data, chair_name=form.chair_name.data, chair_title=form.chair_title.data,
             invited_outlets=form.invited_outlets.data or "", regulator_name=form.regulator_name.data)
-        try:
-            conference = services.create(current_user, unit, data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            if err.status == 403:
-                raise
-            form.title.errors = [*form.title.errors, str(err)]
-            status = err.status or 400
-        else:
+        done = commit_or_report(lambda: services.create(current_user, unit, data), form.title)
+        if done.ok:
             flash(_("Đã lưu họp báo. Tiếp theo: ban hành thông báo gửi cơ quan quản lý nhà nước về báo chí."), "success")
-            return redirect(url_for("conferences.detail", conference_id=conference.id))
+            return redirect(url_for("conferences.detail", conference_id=done.value.id))
+        status = done.status()
     elif request.method == "POST":
         status = 400
     return render_template("conferences/new.html", form=form), status
@@ -148,43 +143,46 @@ def detail(conference_id: int):
         kind=LetterKind.CONFERENCE, signer=signer, position=form.position.data, summary=form.summary.data.strip(),
         recipient=form.recipient.data.strip(),
         copies_to=[line.strip() for line in (form.copies_to.data or "").splitlines() if line.strip()])
-    try:
-        if form.preview.data:
-            data = services.preview(conference, choices)
-            return send_file(io.BytesIO(data), mimetype=exports.DOCX_MIME, as_attachment=True,
+    if form.preview.data:
+        preview = commit_or_report(lambda: services.preview(conference, choices), commit=False)
+        if preview.ok:
+            return send_file(io.BytesIO(preview.value), mimetype=exports.DOCX_MIME, as_attachment=True,
                              download_name=f"du-thao-thong-bao-hop-bao-{conference.id}.docx")
-        letter = services.issue_notice(current_user, conference, choices)
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        if err.status == 403:
-            raise
-        flash(str(err), "danger")
-        return _page(conference, form=form, status=err.status or 409)
+        return _page(conference, form=form, status=preview.status(409))
+    done = commit_or_report(lambda: services.issue_notice(current_user, conference, choices))
+    if not done.ok:
+        return _page(conference, form=form, status=done.status(409))
+    letter = done.value
     flash(_("Đã ban hành thông báo số %(number)s. Gửi văn bản cho cơ quan quản lý rồi ghi nhận thời điểm gửi.",
             number=letter.number_and_symbol), "success")
     return redirect(url_for("conferences.detail", conference_id=conference.id))
+
+
+def _planning_step(conference_id: int, form: Any, form_arg: str, field: Any,
+                   call: Callable[[PressConference], Any]) -> tuple[PressConference, Any, Any]:
+    """Run one step of a conference its unit plans: load, authorise, validate, call and commit.
+
+    Return the conference, what the step returned, and None; or, when the form or the service
+    refused, the conference, None and the page to show again (the message is on ``field``).
+    """
+    conference = _load(conference_id)
+    if not services.can_plan(current_user, conference.unit):
+        abort(403)
+    done = commit_or_report(lambda: call(conference), field) if form.validate_on_submit() else None
+    if done is None or not done.ok:
+        return conference, None, _page(conference, **{form_arg: form}, status=done.status() if done else 400)
+    return conference, done.value, None
 
 
 @bp.post("/<int:conference_id>/sent")
 @login_required
 def record_sent(conference_id: int):
     """Record when the notice left for the regulator; warn when it left later than the rule asks."""
-    conference = _load(conference_id)
-    if not services.can_plan(current_user, conference.unit):
-        abort(403)
     form = SentForm()
-    if not form.validate_on_submit():
-        return _page(conference, sent_form=form, status=400)
-    try:
-        st = services.record_sent(current_user, conference, sent_at=form.sent_at.data, via=form.via.data or "")
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        if err.status == 403:
-            raise
-        form.sent_at.errors = [*form.sent_at.errors, str(err)]
-        return _page(conference, sent_form=form, status=err.status or 400)
+    conference, st, shown = _planning_step(conference_id, form, "sent_form", form.sent_at, lambda conference: (
+        services.record_sent(current_user, conference, sent_at=form.sent_at.data, via=form.via.data or "")))
+    if shown is not None:
+        return shown
     warning = services.late_warning(conference, st)
     if warning:
         flash(warning, "warning")
@@ -198,21 +196,11 @@ def record_sent(conference_id: int):
 @login_required
 def record_refusal(conference_id: int):
     """Record the regulator's written refusal."""
-    conference = _load(conference_id)
-    if not services.can_plan(current_user, conference.unit):
-        abort(403)
     form = RefusalForm()
-    if not form.validate_on_submit():
-        return _page(conference, refusal_form=form, status=400)
-    try:
+    conference, _refusal, shown = _planning_step(conference_id, form, "refusal_form", form.document, lambda conference: (
         services.record_refusal(current_user, conference, refused_at=form.refused_at.data,
-                                document=form.document.data, reason=form.reason.data or "")
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        if err.status == 403:
-            raise
-        form.document.errors = [*form.document.errors, str(err)]
-        return _page(conference, refusal_form=form, status=err.status or 400)
+                                document=form.document.data, reason=form.reason.data or "")))
+    if shown is not None:
+        return shown
     flash(_("Đã ghi nhận văn bản không đồng ý của cơ quan quản lý; không tổ chức họp báo này."), "success")
     return redirect(url_for("conferences.detail", conference_id=conference.id))

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from spokes.extensions import db
 from spokes.press_requests.models import PressRequest

@@ -6,6 +6,7 @@ Each view: load (404), authorise (403), validate, one service call, commit once,
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -18,6 +19,7 @@ from spokes.auth.permissions import Permission
 from spokes.auth.policies import has_permission
 from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError
+from spokes.core.outcome import commit_or_report
 from spokes.extensions import db
 from spokes.letters import exports, layout, services
 from spokes.letters.forms import (
@@ -83,6 +85,28 @@ def _letter_form(req: PressRequest, kinds: list[LetterKind], signers: list[User]
     return form
 
 
+def _docx_download(data: bytes, name: str):
+    return send_file(io.BytesIO(data), mimetype=exports.DOCX_MIME, as_attachment=True, download_name=name)
+
+
+def _preview_or_issue(form: Any, preview: Callable[[], bytes], name: str, issue: Callable[[], Letter],
+                      back: str) -> tuple[Any, int]:
+    """Download the draft as DOCX (the preview button) or issue the letter and go back.
+
+    Return the response and 200, or None and the status of the refusal (its message is flashed).
+    """
+    if form.preview.data:
+        draft = commit_or_report(preview, commit=False)
+        if draft.ok:
+            return _docx_download(draft.value, name), 200
+        return None, draft.status(409)
+    done = commit_or_report(issue)
+    if not done.ok:
+        return None, done.status(409)
+    flash(_("Đã ban hành văn bản số %(number)s.", number=done.value.number_and_symbol), "success")
+    return redirect(back), 200
+
+
 @bp.route("/request/<int:request_id>", methods=["GET", "POST"])
 @login_required
 def for_request(request_id: int):
@@ -111,20 +135,12 @@ def for_request(request_id: int):
                     summary=form.summary.data.strip(), recipient=form.recipient.data.strip(),
                     copies_to=[line.strip() for line in (form.copies_to.data or "").splitlines() if line.strip()],
                     asks=asks, publication_due_on=form.publication_due_on.data)
-                try:
-                    if form.preview.data:
-                        data = services.preview_docx(req, choices)
-                        return send_file(io.BytesIO(data), mimetype=exports.DOCX_MIME, as_attachment=True,
-                                         download_name=f"du-thao-{req.reference}-{choices.kind.value}.docx")
-                    letter = services.issue(current_user, req, choices, replaces=replaces, send=bool(form.send.data))
-                    db.session.commit()
-                except DomainError as err:
-                    db.session.rollback()
-                    flash(str(err), "danger")
-                    status = err.status or 409
-                else:
-                    flash(_("Đã ban hành văn bản số %(number)s.", number=letter.number_and_symbol), "success")
-                    return redirect(url_for("letters.for_request", request_id=req.id))
+                response, status = _preview_or_issue(
+                    form, lambda: services.preview_docx(req, choices), f"du-thao-{req.reference}-{choices.kind.value}.docx",
+                    lambda: services.issue(current_user, req, choices, replaces=replaces, send=bool(form.send.data)),
+                    url_for("letters.for_request", request_id=req.id))
+                if response is not None:
+                    return response
         if status == 200:
             status = 400
     checks = {x.id: services.signature_of(x) for x in letters if x.pdf_signer}
@@ -147,14 +163,8 @@ def record_published(letter_id: int):
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
         return redirect(back), 303
-    try:
-        services.record_published(current_user, letter, published_on=form.published_on.data, url=form.url.data)
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        if err.status == 403:
-            raise
-        flash(str(err), "danger")
+    if not commit_or_report(lambda: services.record_published(current_user, letter, published_on=form.published_on.data,
+                                                              url=form.url.data)).ok:
         return redirect(back), 303
     flash(_("Đã ghi nhận cơ quan báo chí đăng nội dung của văn bản %(n)s.", n=letter.number_and_symbol), "success")
     return redirect(back)
@@ -197,22 +207,13 @@ def for_designation(designation_id: int):
                 kind=kind, signer=signer, position=form.position.data, summary=form.summary.data.strip(),
                 recipient="", copies_to=[x.strip() for x in (form.copies_to.data or "").splitlines() if x.strip()])
             replaces = next((x for x in letters if x.kind == kind.value), None)
-            try:
-                if form.preview.data:
-                    return send_file(io.BytesIO(services.preview_designation(designation, choices)),
-                                     mimetype=exports.DOCX_MIME, as_attachment=True,
-                                     download_name=f"du-thao-{kind.value}-{designation.id}.docx")
-                letter = services.issue_for_designation(current_user, designation, choices, replaces=replaces)
-                db.session.commit()
-            except DomainError as err:
-                db.session.rollback()
-                if err.status == 403:
-                    raise
-                flash(str(err), "danger")
-                status = err.status or 409
-            else:
-                flash(_("Đã ban hành văn bản số %(number)s.", number=letter.number_and_symbol), "success")
-                return redirect(url_for("letters.for_designation", designation_id=designation.id))
+            response, status = _preview_or_issue(
+                form, lambda: services.preview_designation(designation, choices),
+                f"du-thao-{kind.value}-{designation.id}.docx",
+                lambda: services.issue_for_designation(current_user, designation, choices, replaces=replaces),
+                url_for("letters.for_designation", designation_id=designation.id))
+            if response is not None:
+                return response
         elif signer is None and form.signer.data is not None:
             form.signer.errors = [_("Chọn người ký trong danh sách.")]
     return render_template("letters/designation.html", designation=designation, letters=letters, form=form,
@@ -232,8 +233,7 @@ def _readable_letter(letter_id: int) -> Letter:
 def download(letter_id: int):
     """Download an issued letter exactly as it was issued."""
     letter = _readable_letter(letter_id)
-    return send_file(io.BytesIO(letter.docx), mimetype=exports.DOCX_MIME, as_attachment=True,
-                     download_name=exports.file_name(letter))
+    return _docx_download(letter.docx, exports.file_name(letter))
 
 
 @bp.get("/<int:letter_id>.pdf")
@@ -259,15 +259,16 @@ def signed_copy(letter_id: int):
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
         return redirect(url_for("letters.for_request", request_id=letter.request_id)), 303
     data = form.file.data.read(SIGNED_COPY_MAX_BYTES + 1)
-    try:
+
+    def attach() -> Any:
         if len(data) > SIGNED_COPY_MAX_BYTES:
             raise DomainError(_("Tệp quá lớn (tối đa 10 MB)."), 400)
-        check = services.attach_signed_copy(current_user, letter, data)
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err), "danger")
+        return services.attach_signed_copy(current_user, letter, data)
+
+    done = commit_or_report(attach)
+    if not done.ok:
         return redirect(url_for("letters.for_request", request_id=letter.request_id)), 303
+    check = done.value
     flash(_("Đã lưu bản ký số của văn bản %(n)s (người ký: %(who)s).", n=letter.number_and_symbol,
             who=check.signer or ""), "success")
     return redirect(url_for("letters.for_request", request_id=letter.request_id))
@@ -344,12 +345,7 @@ def _save_template(unit: Unit, form: TemplateForm):
             return redirect(url_for("letters.heading", code=unit.code)), 303
         data = upload.read(layout.TEMPLATE_MAX_BYTES + 1)
         name = upload.filename
-    try:
-        services.save_template(current_user, unit, name, data)
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err), "danger")
+    if not commit_or_report(lambda: services.save_template(current_user, unit, name, data)).ok:
         return redirect(url_for("letters.heading", code=unit.code)), 303
     flash(_("Đã lưu mẫu văn bản riêng của đơn vị.") if data else _("Đơn vị dùng lại mẫu văn bản chuẩn."), "success")
     return redirect(url_for("letters.heading", code=unit.code))
@@ -361,5 +357,4 @@ def sample_template():
     """Download the built-in layout as a template to edit in Word (tags in {{ }} are filled at issue)."""
     if not _register_units():
         abort(403)
-    return send_file(io.BytesIO(layout.sample_template()), mimetype=exports.DOCX_MIME, as_attachment=True,
-                     download_name="mau-cong-van.docx")
+    return _docx_download(layout.sample_template(), "mau-cong-van.docx")

@@ -45,13 +45,19 @@ def _form_for(row: InboundMail) -> ConfirmTypeForm:
     return form
 
 
+def _visible(message_id: int) -> InboundMail:
+    """Return a fetched message the user may see; 404 otherwise, so other units' ids reveal nothing."""
+    row = services.visible_message(current_user, message_id)
+    if row is None:
+        abort(404)
+    return row
+
+
 @bp.get("/<int:message_id>")
 @login_required
 def detail(message_id: int):
     """Show one fetched message: what it became, why, and for quarantined ones the message as received."""
-    row = services.visible_message(current_user, message_id)
-    if row is None:
-        abort(404)
+    row = _visible(message_id)
     raw = row.raw[:RAW_SHOWN].decode("utf-8", errors="replace") if row.raw else None
     may_confirm = services.can_confirm_type(current_user, row)
     return render_template("mailin/detail.html", row=row, raw=raw, labels=OUTCOME_LABELS,
@@ -62,9 +68,7 @@ def detail(message_id: int):
 @login_required
 def confirm_type(message_id: int):
     """Fix the type of a request that came by e-mail; its deadline counts from the message's arrival."""
-    row = services.visible_message(current_user, message_id)
-    if row is None:
-        abort(404)
+    row = _visible(message_id)
     if not services.can_confirm_type(current_user, row):
         abort(403 if row.outcome == "new_request" and row.type_confirmed_at is None else 409)
     form = _form_for(row)

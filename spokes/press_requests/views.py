@@ -591,7 +591,7 @@ def _render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any]
         "attachments": attachment_rows,
         "Verb": Verb,
         "speaker_gap": speaker_gap,
-        "designations_url": url_for("admin.unit_designations", unit_id=req.unit_id) if speaker_gap and has_permission(
+        "designations_url": url_for("units.unit_designations", unit_id=req.unit_id) if speaker_gap and has_permission(
             user, Permission.AUTHORISE_SPOKESPERSON, req.unit) else None,
         "mail_awaiting_type": awaiting_type_confirmation(req.id) if req.channel == Channel.EMAIL.value else None,
         "article_link": _web_link(req.article_url),

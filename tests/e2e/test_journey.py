@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from spokes.admin.demo import DEMO_PASSWORD
 from tests.concurrency.live import LiveInstance
+from tests.e2e.pages import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -80,17 +80,6 @@ def _fits_the_phone(page: Any) -> bool:
 def _flash(page: Any, text: str) -> None:
     """Fail unless the page shows this success message."""
     expect(page.locator(".alert").filter(has_text=text).first).to_be_visible()
-
-
-def log_in(context: Any, email: str) -> Any:
-    """Sign a staff member in; return their page."""
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_role("textbox", name="Thư điện tử").fill(email)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-    return page
 
 
 def ask(page: Any, subject: str, questions: str) -> tuple[str, str]:

@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 
 from spokes.admin.demo import DEMO_PASSWORD
 from tests.concurrency.live import PROJECT, LiveInstance
+from tests.e2e.pages import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -67,17 +68,6 @@ def open_context(browser: Any, live_server: LiveInstance) -> Iterator[Any]:
     yield make
     for context in opened:
         context.close()
-
-
-def log_in(context: Any, email: str) -> Any:
-    """Sign in with the demo password; return the page, on the landing page."""
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_role("textbox", name="Thư điện tử").fill(email)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-    return page
 
 
 def scrolls_sideways(page: Any) -> bool:

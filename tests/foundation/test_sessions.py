@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spokes.admin import services as admin_svc
+from spokes.auth import people
 from spokes.auth.models import User
 from spokes.extensions import db
 from tests.conftest import PASSWORD
@@ -37,7 +37,7 @@ def test_an_admin_reset_ends_the_sessions_and_remember_me_cookies(app, district,
     assert browser.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}).status_code == 302
     remember = browser.get_cookie("remember_token")
     assert remember is not None and _signed_in(browser)
-    admin_svc.set_temporary_password(admin, db.session.get(User, user.id))
+    people.set_temporary_password(admin, db.session.get(User, user.id))
     db.session.commit()
     assert not _signed_in(browser)
     # The remember-me cookie alone (a new browser session) does not sign them back in either.

@@ -273,7 +273,7 @@ def test_a_formula_after_a_separator_is_neutralised_and_the_cell_quoted(cell):
     import csv as csv_module
     import io as io_module
 
-    from spokes.admin.imports import to_csv
+    from spokes.units.imports import to_csv
     from spokes.core.spreadsheet import csv_bytes, restore
 
     for data in (csv_bytes(["h"], [[cell]]), to_csv(["h"], [[cell]])):

@@ -90,12 +90,13 @@ def new_unit(code: str, name: str, *, parent: Any = None, kind: str = "commune")
     return unit
 
 
-def new_user(role: str, unit: Any, email: str, name: str, *, designate: str | None = None) -> Any:
-    """Create an active user with one role in a unit, optionally designated as a spokesperson."""
+def new_user(role: str, unit: Any, email: str, name: str, *, designate: str | None = None, active: bool = True,
+             title: str | None = None, document_number: str | None = None) -> Any:
+    """Create a user with one role in a unit (flushed), optionally designated as a spokesperson."""
     from spokes.auth.models import Membership, User
     from spokes.units.models import Designation
 
-    user = User(email=email, name=name, title=f"Chức danh {role}", phone="0123 456 789", active=True)
+    user = User(email=email, name=name, title=title or f"Chức danh {role}", phone="0123 456 789", active=active)
     user.set_password(PASSWORD)
     user.memberships.append(Membership(unit_id=unit.id, role=role))
     db.session.add(user)
@@ -103,8 +104,8 @@ def new_user(role: str, unit: Any, email: str, name: str, *, designate: str | No
     if designate:
         db.session.add(Designation(
             unit_id=unit.id, user_id=user.id, kind=designate, title=user.title or "", public_phone=user.phone,
-            public_email=user.email, document_number=f"{user.id}/QĐ-UBND", document_date=date(2025, 1, 1),
-            valid_from=date(2025, 1, 2)))
+            public_email=user.email, document_number=document_number or f"{user.id}/QĐ-UBND",
+            document_date=date(2025, 1, 1), valid_from=date(2025, 1, 2)))
         db.session.flush()
     return user
 
@@ -181,7 +182,7 @@ class World:
 
 
 def _place(name: str, unit: Any, head: Any, spokesperson: Any, clerk: Any, slug: str) -> Place:
-    from spokes.admin.services import issue_reset_link
+    from spokes.auth.people import issue_reset_link
     from spokes.auth.models import Membership
     from spokes.notifications.models import Notification
     from spokes.press_requests import services as svc

@@ -165,67 +165,67 @@ PUBLIC = same(200)
 
 TABLE: dict[str, list[Probe]] = {
     # ------------------------------------------------------------------ administration
-    "admin.audit": [get(fixed("/admin/audit"), only({"overseer", "admin"}, 200))],
-    "admin.audit_export": [get(fixed("/admin/audit.csv"), only({"overseer", "admin"}, 200))],
-    "admin.designation_revoke": [
+    "audit.events": [get(fixed("/admin/audit"), only({"overseer", "admin"}, 200))],
+    "audit.export": [get(fixed("/admin/audit.csv"), only({"overseer", "admin"}, 200))],
+    "units.designation_revoke": [
         placed("GET", lambda w, p, r: f"/admin/designations/{p.designation.id}/revoke",
                row(L, 403, 403, MANAGE_OWN, 403, MANAGE_DISTRICT)),
         placed("POST", lambda w, p, r: f"/admin/designations/{p.designation.id}/revoke",
                row(L, 403, 403, OK_OWN, 403, OK_DISTRICT)),
     ],
-    "admin.designation_scan": [
+    "units.designation_scan": [
         placed("GET", lambda w, p, r: f"/admin/designations/{p.designation.id}/scan",
                row(L, 403, 403, MANAGE_OWN, 403, MANAGE_DISTRICT)),
     ],
-    "admin.designations_home": [get(fixed("/admin/designations"), row(L, 403, 403, 302, 403, 302))],
-    "admin.export": [get(fixed(f"/admin/export/{kind}.{fmt}"), ADMIN_ONLY)
+    "units.designations_home": [get(fixed("/admin/designations"), row(L, 403, 403, 302, 403, 302))],
+    "units.export": [get(fixed(f"/admin/export/{kind}.{fmt}"), ADMIN_ONLY)
                      for kind in ("units", "users") for fmt in ("csv", "xlsx")],
-    "admin.import_data": [get(fixed("/admin/import"), ADMIN_ONLY), post(fixed("/admin/import"), ADMIN_POST)],
+    "units.import_data": [get(fixed("/admin/import"), ADMIN_ONLY), post(fixed("/admin/import"), ADMIN_POST)],
     "admin.index": [get(fixed("/admin/"), ADMIN_ONLY)],
-    "admin.membership_add": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/memberships",
+    "auth.membership_add": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/memberships",
                                     row(L, 403, 403, 403, 403, OK_DISTRICT))],
-    "admin.membership_remove": [placed("POST", lambda w, p, r: f"/admin/memberships/{p.membership.id}/remove",
+    "auth.membership_remove": [placed("POST", lambda w, p, r: f"/admin/memberships/{p.membership.id}/remove",
                                        row(L, 403, 403, 403, 403, OK_DISTRICT))],
-    "admin.merge": [get(fixed("/admin/units/merge"), ADMIN_ONLY), post(fixed("/admin/units/merge"), ADMIN_POST)],
+    "units.merge": [get(fixed("/admin/units/merge"), ADMIN_ONLY), post(fixed("/admin/units/merge"), ADMIN_POST)],
     # A one-time link works for whoever holds it; a wrong or used token is a 404 (test_misc).
     # It names the account it resets (the clerk's e-mail), to whoever holds it.
-    "admin.reset_password": [
+    "auth.reset_password": [
         placed("GET", lambda w, p, r: f"/admin/reset/{p.reset_token}", same(ALL_200), allowed_groups=STAFF_OF),
         placed("POST", lambda w, p, r: f"/admin/reset/{p.reset_token}", same((400, 400, 400)),
                allowed_groups=STAFF_OF),
     ],
-    "admin.unit_deactivate": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/deactivate",
+    "units.unit_deactivate": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/deactivate",
                                      row(L, 403, 403, 403, 403, OK_DISTRICT))],
-    "admin.unit_designations": [
+    "units.unit_designations": [
         placed("GET", lambda w, p, r: f"/admin/units/{p.unit.id}/designations",
                row(L, 403, 403, MANAGE_OWN, 403, MANAGE_DISTRICT)),
         placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/designations",
                row(L, 403, 403, OK_OWN, 403, OK_DISTRICT)),
     ],
-    "admin.unit_edit": [
+    "units.unit_edit": [
         placed("GET", lambda w, p, r: f"/admin/units/{p.unit.id}", row(L, 403, 403, 403, 403, MANAGE_DISTRICT)),
         placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}", row(L, 403, 403, 403, 403, OK_DISTRICT)),
     ],
-    "admin.unit_move": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/move",
+    "units.unit_move": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/move",
                                row(L, 403, 403, 403, 403, OK_DISTRICT))],
-    "admin.unit_new": [get(fixed("/admin/units/new"), ADMIN_ONLY), post(fixed("/admin/units/new"), ADMIN_POST)],
-    "admin.unit_reactivate": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/reactivate",
+    "units.unit_new": [get(fixed("/admin/units/new"), ADMIN_ONLY), post(fixed("/admin/units/new"), ADMIN_POST)],
+    "units.unit_reactivate": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/reactivate",
                                      row(L, 403, 403, 403, 403, OK_DISTRICT))],
-    "admin.units": [get(fixed("/admin/units"), ADMIN_ONLY)],
-    "admin.user_deactivate": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/deactivate",
+    "units.units": [get(fixed("/admin/units"), ADMIN_ONLY)],
+    "auth.user_deactivate": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/deactivate",
                                      row(L, 403, 403, 403, 403, OK_DISTRICT))],
-    "admin.user_edit": [
+    "auth.user_edit": [
         placed("GET", lambda w, p, r: f"/admin/users/{p.clerk.id}", row(L, 403, 403, 403, 403, MANAGE_DISTRICT)),
         placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}", row(L, 403, 403, 403, 403, OK_DISTRICT)),
     ],
-    "admin.user_new": [get(fixed("/admin/users/new"), ADMIN_ONLY), post(fixed("/admin/users/new"), ADMIN_POST)],
-    "admin.user_reactivate": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/reactivate",
+    "auth.user_new": [get(fixed("/admin/users/new"), ADMIN_ONLY), post(fixed("/admin/users/new"), ADMIN_POST)],
+    "auth.user_reactivate": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/reactivate",
                                      row(L, 403, 403, 403, 403, OK_DISTRICT))],
-    "admin.user_reset_link": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/reset-link",
+    "auth.user_reset_link": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/reset-link",
                                      row(L, 403, 403, 403, 403, OK_DISTRICT))],
-    "admin.user_temporary_password": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/temporary-password",
+    "auth.user_temporary_password": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/temporary-password",
                                              row(L, 403, 403, 403, 403, OK_DISTRICT))],
-    "admin.users": [get(fixed("/admin/users"), ADMIN_ONLY)],
+    "auth.users": [get(fixed("/admin/users"), ADMIN_ONLY)],
     # ------------------------------------------------------------------ the public API
     "api.index": [get(fixed("/api/v1/"), PUBLIC)],
     "api.item": [placed("GET", lambda w, p, r: f"/api/v1/items/{p.publication.slug}", same(ALL_200))],

@@ -11,14 +11,11 @@ from spokes.core.errors import DomainError, NotAllowed
 from spokes.extensions import db
 from spokes.units import services as units_svc
 from spokes.units.models import Unit
+from tests.units.helpers import unit_form
 
 
 def _form(**overrides):
-    data = {"code": "AM-MOI", "name": "UBND xã Mới", "kind": "commune", "parent_id": "0", "reference_prefix": "",
-            "approval_required": "y", "phone": "", "email": "", "address": "", "portal_url": "",
-            "intake_overseer_id": "0"}
-    data.update(overrides)
-    return data
+    return unit_form("AM-MOI", **overrides)
 
 
 def test_create_unit_under_a_parent(client, district, as_admin):

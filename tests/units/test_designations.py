@@ -93,14 +93,20 @@ def test_authorisation_for_a_case_by_reference(client, district, make_user, logi
     assert bad.status_code == 400 and "Không tìm thấy yêu cầu" in bad.get_data(as_text=True)
 
 
+def _authorise(user, title, number, topic):
+    """Record a ten-day authorisation of the user in their unit, signed on 01/01/2025."""
+    unit_id = user.memberships[0].unit_id
+    db.session.add(Designation(unit_id=unit_id, user_id=user.id, kind="authorised", title=title, document_number=number,
+                               document_date=date(2025, 1, 1), valid_from=date(2025, 1, 1),
+                               valid_to=today_vn() + timedelta(days=10), topic=topic))
+    db.session.commit()
+
+
 def test_an_authorised_speaker_cannot_delegate(client, district, make_user, login):
     dhu = district["dhu"]
     # A deputy holding the head role (to approve) who speaks only through an authorisation.
     deputy = make_user("head", dhu)
-    db.session.add(Designation(unit_id=dhu.id, user_id=deputy.id, kind="authorised", title="Phó Chủ tịch",
-                               document_number="3/UQ", document_date=date(2025, 1, 1), valid_from=date(2025, 1, 1),
-                               valid_to=today_vn() + timedelta(days=10), topic="Sạt lở bờ biển"))
-    db.session.commit()
+    _authorise(deputy, "Phó Chủ tịch", "3/UQ", "Sạt lở bờ biển")
     other = make_user("spokesperson", dhu)
     data = units_svc.DesignationData(user_id=other.id, kind="authorised", title="Cán bộ", document_number="4/UQ",
                                      document_date=today_vn(), valid_from=today_vn(),
@@ -118,10 +124,7 @@ def test_an_authorised_speaker_cannot_delegate(client, district, make_user, logi
 def test_a_plain_authorised_spokesperson_has_no_designation_screen(client, district, make_user, login):
     dhu = district["dhu"]
     speaker = make_user("spokesperson", dhu)
-    db.session.add(Designation(unit_id=dhu.id, user_id=speaker.id, kind="authorised", title="Cán bộ",
-                               document_number="5/UQ", document_date=date(2025, 1, 1), valid_from=date(2025, 1, 1),
-                               valid_to=today_vn() + timedelta(days=10), topic="Lễ hội"))
-    db.session.commit()
+    _authorise(speaker, "Cán bộ", "5/UQ", "Lễ hội")
     login(speaker)
     assert client.get(f"/admin/units/{dhu.id}/designations").status_code == 403
 

@@ -1,17 +1,16 @@
-"""Forms of the admin screens; choices are filled in by the views from the services."""
+"""Forms of the unit pages: units, designations, merging and imports; the views fill the choices."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
-    PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -20,25 +19,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from spokes.auth.forms import MIN_PASSWORD
 from spokes.core.forms import BoundedDateField
-from spokes.auth.permissions import ROLE_LABELS, Role
-from spokes.units.models import HISTORICAL_KINDS, DesignationKind, UnitKind
+from spokes.units.labels import DESIGNATION_KIND_LABELS, UNIT_KIND_LABELS
+from spokes.units.models import HISTORICAL_KINDS, DesignationKind, Unit, UnitKind
 from spokes.units.services import PREFIX_RE, is_web_url
-
-UNIT_KIND_LABELS: dict[str, Any] = {
-    UnitKind.PROVINCE.value: _l("Tỉnh, thành phố"),
-    UnitKind.DEPARTMENT.value: _l("Sở, ban, ngành"),
-    UnitKind.COMMUNE.value: _l("Xã"),
-    UnitKind.WARD.value: _l("Phường"),
-    UnitKind.SPECIAL_ZONE.value: _l("Đặc khu"),
-    UnitKind.HAMLET.value: _l("Ấp, khu phố"),
-    UnitKind.OTHER.value: _l("Khác"),
-    UnitKind.DISTRICT.value: _l("Cấp huyện (trước 01/7/2025)"),
-    UnitKind.TOWN.value: _l("Thị trấn (trước 01/7/2025)"),
-}
 
 # What a new or active unit can be: districts and towns belong to history since 01/07/2025.
 CURRENT_KIND_LABELS: dict[str, Any] = {k: v for k, v in UNIT_KIND_LABELS.items() if k not in HISTORICAL_KINDS}
@@ -58,23 +44,12 @@ def unit_kind_choices(unit: Any | None) -> list[SelectChoice]:
     return choices_of(labels)
 
 
-DESIGNATION_KIND_LABELS: dict[str, Any] = {
-    DesignationKind.HEAD.value: _l("Người đứng đầu đơn vị (chịu trách nhiệm phát ngôn)"),
-    DesignationKind.DESIGNATED.value: _l("Người được giao nhiệm vụ phát ngôn"),
-    DesignationKind.AUTHORISED.value: _l("Người được ủy quyền phát ngôn (từng vụ việc, có thời hạn)"),
-}
-
 NO_UNIT = 0  # the "none" choice of optional unit menus (root unit, no overseer)
 
 
 def choices_of(labels: dict[Any, Any]) -> list[SelectChoice]:
     """Turn a {code: label} map into select choices."""
     return [SelectChoice(code, label) for code, label in labels.items()]
-
-
-def role_choices() -> list[SelectChoice]:
-    """Return the role menu."""
-    return [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role]
 
 
 def _strip(value: Any) -> Any:
@@ -117,36 +92,6 @@ class MoveForm(FlaskForm):
 
     parent_id = SelectField(_l("Chuyển đến dưới đơn vị"), coerce=int)
     submit = SubmitField(_l("Chuyển đơn vị"))
-
-
-class PersonForm(FlaskForm):
-    """A staff member's details."""
-
-    email = EmailField(_l("Thư điện tử (tên đăng nhập)"), filters=[_strip], validators=[
-        DataRequired(_l("Vui lòng nhập thư điện tử.")), Length(max=255), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
-    name = StringField(_l("Họ và tên"), filters=[_strip], validators=[
-        DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=255, message=_l("Tối đa %(max)d ký tự."))])
-    title = StringField(_l("Chức danh"), filters=[_strip], validators=[Optional(), Length(max=255)])
-    phone = StringField(_l("Điện thoại"), filters=[_strip], validators=[Optional(), Length(max=40)])
-    submit = SubmitField(_l("Lưu"))
-
-
-class NewPersonForm(PersonForm):
-    """A new account with its first role."""
-
-    unit_id = SelectField(_l("Đơn vị"), coerce=int)
-    role = SelectField(_l("Vai trò"), choices=[])
-    password = PasswordField(_l("Mật khẩu ban đầu (để trống để hệ thống tạo mật khẩu tạm thời)"), validators=[
-        Optional(), Length(min=MIN_PASSWORD, max=200, message=_l("Mật khẩu phải có từ %(min)d đến %(max)d ký tự."))])
-    submit = SubmitField(_l("Tạo tài khoản"))
-
-
-class MembershipForm(FlaskForm):
-    """Give a person a role in a unit."""
-
-    unit_id = SelectField(_l("Đơn vị"), coerce=int)
-    role = SelectField(_l("Vai trò"), choices=[])
-    submit = SubmitField(_l("Thêm vai trò"))
 
 
 class DesignationForm(FlaskForm):
@@ -261,33 +206,13 @@ class MergeForm(FlaskForm):
                 raise ValidationError(_l("Đơn vị nhận không được nằm trong các đơn vị được hợp nhất."))
 
 
-class ResetPasswordForm(FlaskForm):
-    """Choose a new password through a one-time link."""
-
-    new = PasswordField(_l("Mật khẩu mới"), validators=[
-        DataRequired(_l("Vui lòng nhập mật khẩu mới.")),
-        Length(min=MIN_PASSWORD, max=200, message=_l("Mật khẩu mới phải có từ %(min)d đến %(max)d ký tự."))])
-    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
-        DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")), EqualTo("new", _l("Hai lần nhập mật khẩu mới không khớp."))])
-    submit = SubmitField(_l("Đặt mật khẩu"))
+def unit_choices(units: list[Unit], none_label: str | None = None) -> list[SelectChoice]:
+    """Return select choices for units in tree order, indented by depth, with an optional "none" first."""
+    choices = [SelectChoice(NO_UNIT, none_label)] if none_label is not None else []  # type: ignore[arg-type]
+    return choices + [SelectChoice(u.id, unit_label(u)) for u in units]  # type: ignore[arg-type]
 
 
-class AuditFilterForm(FlaskForm):
-    """Filters of the audit viewer (a GET form: no CSRF token needed, nothing changes)."""
-
-    class Meta:
-        csrf = False
-
-    actor = StringField(_l("Người thực hiện"), filters=[_strip], validators=[Optional(), Length(max=100)])
-    unit_id = SelectField(_l("Đơn vị (gồm cấp dưới)"), coerce=int, validators=[Optional()])
-    object_type = SelectField(_l("Loại đối tượng"), validators=[Optional()])
-    object_id = IntegerField(_l("Mã số đối tượng"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
-    action = SelectField(_l("Hành động"), validators=[Optional()])
-    date_from = BoundedDateField(_l("Từ ngày"), validators=[Optional()])
-    date_to = BoundedDateField(_l("Đến ngày"), validators=[Optional()])
-    submit = SubmitField(_l("Lọc"))
-
-    def validate_date_to(self, field: Any) -> None:
-        """The range must not run backwards."""
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError(_l("“Đến ngày” phải sau “Từ ngày”."))
+def unit_label(unit: Unit) -> str:
+    """Return a unit's menu label: indented by depth, with its code and whether it stopped."""
+    inactive = "" if unit.is_active else " " + _("(ngừng hoạt động)")
+    return f"{'— ' * unit.depth}{unit.name} ({unit.code}){inactive}"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from spokes.admin import services as admin_svc
+from spokes.units import merge as merge_svc
 from spokes.audit.models import AuditEvent
 from spokes.audit.services import verify_chain
 from spokes.auth.models import Membership
@@ -81,7 +81,7 @@ def test_merge_keeps_everything_reachable(district, admin, communes):
     refs = {r.id: r.reference for r in reqs}
     events = {r.id: _events_of(r.id) for r in reqs}
     total_requests = db.session.execute(select(func.count()).select_from(PressRequest)).scalar_one()
-    target = admin_svc.merge_units(admin, admin_svc.MergeData(
+    target = merge_svc.merge_units(admin, merge_svc.MergeData(
         source_ids=[a.id, b.id], merge_date=today_vn(),
         new_unit=UnitData(code="AM-VKM", name="UBND xã Vân Khánh Mới", kind="commune", parent_id=district["district"].id)))
     db.session.commit()
@@ -125,7 +125,7 @@ def test_merge_keeps_everything_reachable(district, admin, communes):
 
 def test_merge_into_an_existing_unit_ending_memberships(district, admin, communes):
     a, vk = communes["a"], district["vk"]
-    target = admin_svc.merge_units(admin, admin_svc.MergeData(
+    target = merge_svc.merge_units(admin, merge_svc.MergeData(
         source_ids=[a.id], merge_date=today_vn(), target_id=vk.id, move_memberships=False))
     db.session.commit()
     assert target.id == vk.id
@@ -140,7 +140,7 @@ def test_designation_starting_after_the_merge_date_is_revoked(district, admin, c
     d = db.session.execute(select(Designation).where(Designation.unit_id == a.id)).scalar_one()
     d.valid_from = today_vn()  # starts on the merge day: cannot end the day before it began
     db.session.commit()
-    admin_svc.merge_units(admin, admin_svc.MergeData(source_ids=[a.id], merge_date=today_vn(),
+    merge_svc.merge_units(admin, merge_svc.MergeData(source_ids=[a.id], merge_date=today_vn(),
                                                      target_id=district["vk"].id))
     db.session.commit()
     kept = db.session.get(Designation, d.id)
@@ -150,7 +150,7 @@ def test_designation_starting_after_the_merge_date_is_revoked(district, admin, c
 @pytest.mark.parametrize("case", ["empty", "target_in_sources_subtree", "inactive", "future", "nested", "parent_inside"])
 def test_bad_merges_are_refused(district, admin, communes, case):
     a, b, hamlet = communes["a"], communes["b"], communes["hamlet"]
-    data = admin_svc.MergeData(source_ids=[a.id, b.id], merge_date=today_vn(), target_id=district["vk"].id)
+    data = merge_svc.MergeData(source_ids=[a.id, b.id], merge_date=today_vn(), target_id=district["vk"].id)
     if case == "empty":
         data.source_ids = []
     elif case == "target_in_sources_subtree":
@@ -166,7 +166,7 @@ def test_bad_merges_are_refused(district, admin, communes, case):
         data.target_id = None
         data.new_unit = UnitData(code="X", name="X", kind="commune", parent_id=hamlet.id)
     with pytest.raises(DomainError):
-        admin_svc.merge_units(admin, data)
+        merge_svc.merge_units(admin, data)
     db.session.rollback()
     assert db.session.get(Unit, a.id).is_active
 
@@ -174,7 +174,7 @@ def test_bad_merges_are_refused(district, admin, communes, case):
 def test_merge_needs_rights_over_every_unit(district, communes, make_user):
     outsider = make_user("admin", district["other_district"])
     with pytest.raises(DomainError):
-        admin_svc.plan_merge(outsider, admin_svc.MergeData(source_ids=[communes["a"].id], merge_date=today_vn(),
+        merge_svc.plan_merge(outsider, merge_svc.MergeData(source_ids=[communes["a"].id], merge_date=today_vn(),
                                                            target_id=district["other_district"].id))
 
 
@@ -192,7 +192,7 @@ def test_merge_of_many_requests_is_batched(district, admin, communes, make_reque
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        admin_svc.merge_units(admin, admin_svc.MergeData(source_ids=[a.id], merge_date=today_vn(),
+        merge_svc.merge_units(admin, merge_svc.MergeData(source_ids=[a.id], merge_date=today_vn(),
                                                          target_id=district["vk"].id))
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
@@ -206,7 +206,7 @@ def test_merge_of_many_requests_is_batched(district, admin, communes, make_reque
 def test_old_unit_addresses_move_for_good_to_the_successor(client, district, admin, communes):
     a = communes["a"]
     old_code = a.code
-    target = admin_svc.merge_units(admin, admin_svc.MergeData(
+    target = merge_svc.merge_units(admin, merge_svc.MergeData(
         source_ids=[a.id], merge_date=today_vn(), target_id=communes["b"].id))
     db.session.commit()
     for old, new in ((f"/units/{old_code}", f"/units/{target.code}"),
@@ -227,7 +227,7 @@ def test_old_unit_addresses_move_for_good_to_the_successor(client, district, adm
 def test_old_unit_codes_keep_finding_the_moved_items(client, district, admin, communes):
     a = communes["a"]
     old_code, slug = a.code, communes["publications"][0].slug
-    target = admin_svc.merge_units(admin, admin_svc.MergeData(
+    target = merge_svc.merge_units(admin, merge_svc.MergeData(
         source_ids=[a.id], merge_date=today_vn(), target_id=communes["b"].id))
     db.session.commit()
     api_items = client.get(f"/api/v1/items?unit={old_code}").get_json()

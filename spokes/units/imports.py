@@ -16,6 +16,10 @@ strings once took 87 s and 490 MB):
   never reads past a member's declared size), ``MAX_SHARED_STRINGS`` shared strings and
   ``MAX_ROWS`` rows in the first sheet, counted by streaming the XML in chunks with no parser;
   then openpyxl reads the rows one at a time (read-only mode).
+
+It is one module of some 700 lines on purpose: the readers, the limits, the row report and
+the two importers (units, people) check and apply as one all-or-nothing step, and splitting
+them would only pass those shared pieces back and forth.
 """
 
 from __future__ import annotations
@@ -33,11 +37,11 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from spokes.admin import services as people
-from spokes.admin.policies import can_grant_in, can_manage_user
 from spokes.audit import services as audit
+from spokes.auth import people
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission, Role
+from spokes.auth.policies import can_grant_in, can_manage_user
 from spokes.core.clock import now
 from spokes.core.spreadsheet import csv_bytes, neutralise, restore
 from spokes.core.text import fold

@@ -9,14 +9,11 @@ from spokes.core.errors import DomainError
 from spokes.extensions import db
 from spokes.units import services as units_svc
 from spokes.units.models import HISTORICAL_KINDS, Unit, UnitKind
+from tests.units.helpers import unit_form
 
 
 def _form(**overrides):
-    data = {"code": "AG-MOI", "name": "UBND xã Mới", "kind": "commune", "parent_id": "0", "reference_prefix": "",
-            "approval_required": "y", "phone": "", "email": "", "address": "", "portal_url": "",
-            "intake_overseer_id": "0"}
-    data.update(overrides)
-    return data
+    return unit_form("AG-MOI", **overrides)
 
 
 def _offered(page: str) -> set[str]:

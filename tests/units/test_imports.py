@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from spokes.admin import imports
+from spokes.units import imports
 from spokes.audit.models import AuditEvent
 from spokes.audit.services import verify_chain
 from spokes.auth.models import Membership, User

@@ -1,4 +1,4 @@
-"""Flask CLI commands of the admin feature: import and export units and people."""
+"""Flask CLI commands of the units feature: import and export units and people."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from spokes.extensions import db
+from spokes.units import imports
 
 
 def register(app: Flask) -> None:
@@ -20,15 +21,13 @@ def register(app: Flask) -> None:
 
 
 def _run(kind: str, path: str, dry_run: bool) -> None:
-    from spokes.admin.imports import run_import
-
     data = Path(path).read_bytes()
 
     def progress(total: int):
         return click.progressbar(length=total, label="Đang nhập / importing", file=sys.stderr)
 
     try:
-        report = run_import(None, kind, data, progress_factory=progress)
+        report = imports.run_import(None, kind, data, progress_factory=progress)
     except SQLAlchemyError as err:
         db.session.rollback()
         click.echo(f"Lỗi cơ sở dữ liệu, không có thay đổi nào được ghi / database error, nothing applied: {err}", err=True)
@@ -54,46 +53,36 @@ def _run(kind: str, path: str, dry_run: bool) -> None:
             click.echo(f"  {email:<40} {password}")
 
 
-@click.command("import-units")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
-@with_appcontext
-def import_units(file: str, dry_run: bool) -> None:
-    """Import units from CSV or XLSX (code, name, kind, parent_code, …); all rows or none."""
-    _run("units", file, dry_run)
+def _import_command(kind: str, help_text: str) -> click.Command:
+    @click.command(f"import-{kind}", help=help_text)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
+    @with_appcontext
+    def command(file: str, dry_run: bool) -> None:
+        _run(kind, file, dry_run)
+
+    return command
 
 
-@click.command("import-users")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
-@with_appcontext
-def import_users(file: str, dry_run: bool) -> None:
-    """Import people from CSV or XLSX (email, name, title, phone, unit_code, role[, password]); all rows or none."""
-    _run("users", file, dry_run)
+def _export_command(kind: str, help_text: str) -> click.Command:
+    @click.command(f"export-{kind}", help=help_text)
+    @click.argument("file", type=click.Path(dir_okay=False, writable=True))
+    @with_appcontext
+    def command(file: str) -> None:
+        _export(kind, file)
+
+    return command
 
 
 def _export(kind: str, path: str) -> None:
-    from spokes.admin.imports import export_units as units_rows
-    from spokes.admin.imports import export_users as users_rows
-    from spokes.admin.imports import to_csv, to_xlsx
-
-    columns, rows = (units_rows if kind == "units" else users_rows)(None)
-    data = to_xlsx(columns, rows, kind) if path.lower().endswith(".xlsx") else to_csv(columns, rows)
+    columns, rows = (imports.export_units if kind == "units" else imports.export_users)(None)
+    data = imports.to_xlsx(columns, rows, kind) if path.lower().endswith(".xlsx") else imports.to_csv(columns, rows)
     Path(path).write_bytes(data)
     click.echo(f"Đã xuất {len(rows)} dòng vào / exported {len(rows)} rows to {path}")
 
 
-@click.command("export-units")
-@click.argument("file", type=click.Path(dir_okay=False, writable=True))
-@with_appcontext
-def export_units(file: str) -> None:
-    """Export every unit to FILE (.csv or .xlsx) in the import's columns."""
-    _export("units", file)
-
-
-@click.command("export-users")
-@click.argument("file", type=click.Path(dir_okay=False, writable=True))
-@with_appcontext
-def export_users(file: str) -> None:
-    """Export every person and membership to FILE (.csv or .xlsx) in the import's columns."""
-    _export("users", file)
+import_units = _import_command("units", "Import units from CSV or XLSX (code, name, kind, parent_code, …); all rows or none.")
+import_users = _import_command("users", "Import people from CSV or XLSX (email, name, title, phone, unit_code, role[, "
+                                        "password]); all rows or none.")
+export_units = _export_command("units", "Export every unit to FILE (.csv or .xlsx) in the import's columns.")
+export_users = _export_command("users", "Export every person and membership to FILE (.csv or .xlsx) in the import's columns.")

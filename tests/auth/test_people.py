@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from spokes.admin import services as admin_svc
-from spokes.admin.models import PasswordResetToken
+from spokes.auth import people
+from spokes.auth.models import PasswordResetToken
 from spokes.auth.models import Membership, User
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.extensions import db
@@ -96,9 +96,9 @@ def test_deactivate_revokes_designations_and_blocks_login(client, district, as_a
 def test_a_district_admin_cannot_manage_a_provincial_account(district, make_user, admin):
     district_admin = make_user("admin", district["district"])
     with pytest.raises(NotAllowed):
-        admin_svc.issue_reset_link(district_admin, admin)
+        people.issue_reset_link(district_admin, admin)
     with pytest.raises(NotAllowed):
-        admin_svc.add_membership(district_admin, make_user("clerk", district["dhu"]), district["province"], "admin")
+        people.add_membership(district_admin, make_user("clerk", district["dhu"]), district["province"], "admin")
 
 
 def test_temporary_password(client, district, as_admin, make_user):
@@ -142,30 +142,30 @@ def test_reset_link_expires(district, admin, make_user, frozen_clock):
     person = make_user("clerk", district["dhu"])
     start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     frozen_clock(start)
-    token = admin_svc.issue_reset_link(admin, person, ttl=timedelta(hours=24))
+    token = people.issue_reset_link(admin, person, ttl=timedelta(hours=24))
     db.session.commit()
     frozen_clock(start + timedelta(hours=23, minutes=59))
-    assert admin_svc.find_reset_token(token) is not None
+    assert people.find_reset_token(token) is not None
     frozen_clock(start + timedelta(hours=24, seconds=1))
-    assert admin_svc.find_reset_token(token) is None
+    assert people.find_reset_token(token) is None
     with pytest.raises(DomainError):
-        admin_svc.redeem_reset_token(token, "mat-khau-moi-1")
+        people.redeem_reset_token(token, "mat-khau-moi-1")
 
 
 def test_a_new_link_replaces_the_old_one(district, admin, make_user):
     person = make_user("clerk", district["dhu"])
-    first = admin_svc.issue_reset_link(admin, person)
-    second = admin_svc.issue_reset_link(admin, person)
-    assert admin_svc.find_reset_token(first) is None
-    assert admin_svc.find_reset_token(second) is not None
-    assert admin_svc.find_reset_token("x" * 500) is None
+    first = people.issue_reset_link(admin, person)
+    second = people.issue_reset_link(admin, person)
+    assert people.find_reset_token(first) is None
+    assert people.find_reset_token(second) is not None
+    assert people.find_reset_token("x" * 500) is None
 
 
 def test_a_reset_link_clears_must_change_password(district, admin, make_user):
     person = make_user("clerk", district["dhu"])
-    admin_svc.set_temporary_password(admin, person)
-    token = admin_svc.issue_reset_link(admin, person)
-    user = admin_svc.redeem_reset_token(token, "mat-khau-moi-1")
+    people.set_temporary_password(admin, person)
+    token = people.issue_reset_link(admin, person)
+    user = people.redeem_reset_token(token, "mat-khau-moi-1")
     assert not user.must_change_password
 
 
