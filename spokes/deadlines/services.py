@@ -18,7 +18,7 @@ from spokes.audit import services as audit
 from spokes.core import events
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
-from spokes.deadlines import shipped
+from spokes.deadlines import explain, shipped
 from spokes.deadlines.calendar import VN_TZ, WorkCalendar, public_holidays, public_makeup_working_days, to_vn
 from spokes.deadlines.engine import DeadlineResult, TimeUnit, compute_due
 from spokes.deadlines.models import CalendarDay, CalendarDayKind, Confidence, RefusalGround, Rule, Rulebook
@@ -124,7 +124,7 @@ class Deadline:
     result: DeadlineResult
     layers: tuple[Rulebook, ...] = ()
 
-    def explanation(self, *, note: str | None = None) -> dict[str, Any]:
+    def explanation(self, *, note: str | dict[str, Any] | None = None) -> dict[str, Any]:
         """Return the JSON explanation stored with a request and shown wherever its due date is."""
         return explanation_dict(self.rulebook, self.rule, self.result, note=note, layers=self.layers)
 
@@ -165,8 +165,8 @@ def compute(
                     layers=tuple(specs[layer.code] for layer in layers))
 
 
-def explanation_dict(book: Rulebook, rule: Rule, result: DeadlineResult, *, note: str | None = None,
-                     layers: Sequence[Rulebook] = ()) -> dict[str, Any]:
+def explanation_dict(book: Rulebook, rule: Rule, result: DeadlineResult, *,
+                     note: str | dict[str, Any] | None = None, layers: Sequence[Rulebook] = ()) -> dict[str, Any]:
     """Return a JSON-able explanation of a deadline; ``layers`` names every layer in force."""
     return {
         "start": to_vn(result.start).isoformat(),
@@ -262,9 +262,9 @@ def calculate(request_type: str, received_at: datetime, *, milestone: str = "mai
         raise DeadlineUnavailable(message) from err
 
 
-def civil_code_steps(explanation: dict[str, Any]) -> list[str]:
+def civil_code_steps(explanation: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the explanation steps that apply the Civil Code counting rules (BLDS 2015)."""
-    return [step for step in explanation.get("steps", []) if "BLDS 2015" in step]
+    return list(explain.civil_code_steps(explanation.get("steps") or []))
 
 
 # --------------------------------------------------------------------------- recomputing stored deadlines
@@ -281,16 +281,12 @@ def _day_start_utc(day: date) -> datetime:
 
 def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: str) -> dict[str, Any]:
     """Return the stored explanation with the counting redone; rule, citation and note stay."""
-    steps = list(result.steps)
-    old_steps = list(old.get("steps") or [])
-    # evaluate() puts the rule line second; keep it as stored, so the explanation still
-    # cites the rule text the deadline was set under even if an admin has edited it since.
-    if len(old_steps) > 1 and old_steps[1].startswith("Áp dụng "):
-        steps.insert(1, old_steps[1])
-        if len(old_steps) > 2 and old_steps[2].startswith("Các lớp quy định"):
-            steps.insert(2, old_steps[2])
-    steps.append(_("Tính lại ngày %(day)s do lịch làm việc thay đổi: %(reason)s",
-                   day=f"{to_vn(now()):%d/%m/%Y}", reason=reason))
+    steps: list[Any] = list(result.steps)
+    # evaluate() puts the rule and layer steps after the first; keep them as stored, so the explanation
+    # still cites the rule text the deadline was set under even if an admin has edited it since.
+    kept = [step for step in old.get("steps") or [] if _code(step) in ("rule", "layers")]
+    steps[1:1] = kept
+    steps.append({"code": "recomputed", "on": to_vn(now()).date().isoformat(), "reason": reason})
     new = dict(old)
     new.update({
         "start": to_vn(result.start).isoformat(),
@@ -305,6 +301,10 @@ def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: st
         "note": old.get("note"),
     })
     return new
+
+
+def _code(step: Any) -> str | None:
+    return step.get("code") if isinstance(step, dict) else None
 
 
 def stored_period(req: PressRequest) -> tuple[int, str]:
