@@ -14,6 +14,11 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+def _vietnamese() -> bool:
+    locale = get_locale()
+    return locale is None or locale.language == "vi"
+
+
 # What the public is told about how sure a rule is: plain words, no codes, no admin wording.
 PUBLIC_CONFIDENCE = {
     "Q": _l("Thời hạn theo văn bản quy phạm pháp luật được trích dẫn."),
