@@ -187,6 +187,10 @@ def step_to_data(step: Any, explanation: dict[str, Any]) -> Any:
     """Return one stored step as data; a sentence no pattern reads back exactly becomes a text step."""
     if not isinstance(step, str):
         return step
+    for code, pattern, older in OLDER_STEPS:  # first: the rule line's older shape also fits today's pattern
+        found = pattern.match(step)
+        if found:
+            return {"code": code, **older(found, explanation)}
     for code, pattern, reader, writer in STEPS:
         found = pattern.match(step)
         if found:
@@ -196,10 +200,6 @@ def step_to_data(step: Any, explanation: dict[str, Any]) -> Any:
                     return data
             except (KeyError, ValueError):
                 pass
-    for code, pattern, older in OLDER_STEPS:
-        found = pattern.match(step)
-        if found:
-            return {"code": code, **older(found, explanation)}
     return {"code": "text", "text": step}
 
 
