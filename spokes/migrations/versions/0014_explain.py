@@ -97,6 +97,32 @@ def _layers_text(s: dict[str, Any]) -> str:
 Reader = Callable[[re.Match[str]], dict[str, Any]]
 Writer = Callable[[dict[str, Any]], str]
 
+# A placeholder's pattern in a stored sentence, its data from the text, and the text from the data.
+FIELDS: dict[str, tuple[str, Callable[[str], Any], Callable[[Any], str]]] = {
+    **{name: (D, iso, vn) for name in ("day", "first", "last", "from", "to", "on")},
+    "n": (r"\d+", int, str),
+    "name": (".+", str, str),
+    "reason": (".*", str, str),
+}
+
+
+def _sentence(code: str, sentence: str) -> tuple[str, re.Pattern[str], Reader, Writer]:
+    """Return the pattern, reader and writer of a sentence whose {placeholders} are FIELDS."""
+    parts = re.split(r"\{(\w+)\}", sentence)
+    pattern = re.compile("^" + "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>{FIELDS[part][0].replace('(', '(?:')})"
+        for i, part in enumerate(parts)) + "$", re.S)
+    names = parts[1::2]
+
+    def reader(m: re.Match[str]) -> dict[str, Any]:
+        return {name: FIELDS[name][1](m[name]) for name in names}
+
+    def writer(step: dict[str, Any]) -> str:
+        return sentence.format(**{name: FIELDS[name][2](step[name]) for name in names})
+
+    return code, pattern, reader, writer
+
+
 # code, the stored sentence, its data, and the sentence back from the data.
 STEPS: tuple[tuple[str, re.Pattern[str], Reader, Writer], ...] = (
     ("received", re.compile(rf"^Nhận ngày {D} lúc (\d{{2}}:\d{{2}}) \(giờ Việt Nam\)\.$"),
@@ -108,52 +134,27 @@ STEPS: tuple[tuple[str, re.Pattern[str], Reader, Writer], ...] = (
      lambda s: f"Áp dụng {s['book']}: {s['label']} — {s['amount']} {UNIT_WORDS[s['unit']]} ({_basis_text(s)})."),
     ("layers", re.compile(r"^Các lớp quy định áp dụng cho đơn vị, trên bộ quy tắc (?P<book>.+?): (?P<names>.+)\.$"),
      _layers, _layers_text),
-    ("hours", re.compile(r"^Thời hạn (\d+) giờ tính liên tục từ thời điểm nhận, kể cả ban đêm và ngày nghỉ "
-                         r"\(BLDS 2015, Điều 147\)\.$"),
-     lambda m: {"n": int(m[1])},
-     lambda s: f"Thời hạn {s['n']} giờ tính liên tục từ thời điểm nhận, kể cả ban đêm và ngày nghỉ "
-               "(BLDS 2015, Điều 147)."),
-    ("due_end_of_day", re.compile(rf"^Hạn chót: 23:59:59 ngày {D}\.$"),
-     lambda m: {"day": iso(m[1])},
-     lambda s: f"Hạn chót: 23:59:59 ngày {vn(s['day'])}."),
     ("due_time", re.compile(rf"^Hạn chót: (\d{{2}}:\d{{2}}) ngày {D}\.$"),
      lambda m: {"at": f"{iso(m[2])}T{m[1]}:00+07:00"},
      lambda s: f"Hạn chót: {s['at'][11:16]} ngày {vn(s['at'])}."),
-    ("days_start", re.compile(rf"^Thời hạn tính theo ngày: không tính ngày nhận, bắt đầu từ {D} "
-                              r"\(BLDS 2015, Điều 147\)\.$"),
-     lambda m: {"first": iso(m[1])},
-     lambda s: f"Thời hạn tính theo ngày: không tính ngày nhận, bắt đầu từ {vn(s['first'])} (BLDS 2015, Điều 147)."),
-    ("received_off", re.compile(rf"^Ngày nhận {D} là ngày nghỉ \((.+)\); thời hạn vẫn bắt đầu từ ngày tiếp theo\.$"),
-     lambda m: {"day": iso(m[1]), "name": m[2]},
-     lambda s: f"Ngày nhận {vn(s['day'])} là ngày nghỉ ({s['name']}); thời hạn vẫn bắt đầu từ ngày tiếp theo."),
-    ("calendar_days", re.compile(rf"^Tính (\d+) ngày theo lịch, kể cả ngày nghỉ: ngày cuối cùng là {D}\.$"),
-     lambda m: {"n": int(m[1]), "last": iso(m[2])},
-     lambda s: f"Tính {s['n']} ngày theo lịch, kể cả ngày nghỉ: ngày cuối cùng là {vn(s['last'])}."),
-    ("skip", re.compile(rf"^Bỏ qua {D} — (.+)\.$"),
-     lambda m: {"day": iso(m[1]), "name": m[2]},
-     lambda s: f"Bỏ qua {vn(s['day'])} — {s['name']}."),
-    ("moved", re.compile(rf"^Ngày cuối cùng {D} là ngày nghỉ; thời hạn kết thúc vào cuối ngày làm việc tiếp theo {D} "
-                         r"\(BLDS 2015, Điều 148\)\.$"),
-     lambda m: {"from": iso(m[1]), "to": iso(m[2])},
-     lambda s: f"Ngày cuối cùng {vn(s['from'])} là ngày nghỉ; thời hạn kết thúc vào cuối ngày làm việc tiếp theo "
-               f"{vn(s['to'])} (BLDS 2015, Điều 148)."),
-    ("working_days", re.compile(r"^Chỉ tính ngày làm việc: bỏ qua thứ Bảy, Chủ nhật và ngày nghỉ; tính cả ngày làm bù\.$"),
-     lambda m: {},
-     lambda s: "Chỉ tính ngày làm việc: bỏ qua thứ Bảy, Chủ nhật và ngày nghỉ; tính cả ngày làm bù."),
-    ("makeup", re.compile(rf"^Tính {D} là ngày làm việc — (.+)\.$"),
-     lambda m: {"day": iso(m[1]), "name": m[2]},
-     lambda s: f"Tính {vn(s['day'])} là ngày làm việc — {s['name']}."),
-    ("working_day_n", re.compile(rf"^Ngày làm việc thứ (\d+) là {D}\.$"),
-     lambda m: {"n": int(m[1]), "day": iso(m[2])},
-     lambda s: f"Ngày làm việc thứ {s['n']} là {vn(s['day'])}."),
     ("estimated", re.compile(r"^Lịch nghỉ năm (\d{4}(?:, \d{4})*) chưa được công bố chính thức: ngày nghỉ là dự kiến "
                              r"\(theo thư viện holidays\), hạn chót có thể thay đổi\.$"),
      lambda m: {"years": [int(y) for y in m[1].split(", ")]},
      lambda s: f"Lịch nghỉ năm {', '.join(str(y) for y in s['years'])} chưa được công bố chính thức: ngày nghỉ là "
                "dự kiến (theo thư viện holidays), hạn chót có thể thay đổi."),
-    ("recomputed", re.compile(rf"^Tính lại ngày {D} do lịch làm việc thay đổi: (.*)$", re.S),
-     lambda m: {"on": iso(m[1]), "reason": m[2]},
-     lambda s: f"Tính lại ngày {vn(s['on'])} do lịch làm việc thay đổi: {s['reason']}"),
+    _sentence("hours", "Thời hạn {n} giờ tính liên tục từ thời điểm nhận, kể cả ban đêm và ngày nghỉ "
+                       "(BLDS 2015, Điều 147)."),
+    _sentence("due_end_of_day", "Hạn chót: 23:59:59 ngày {day}."),
+    _sentence("days_start", "Thời hạn tính theo ngày: không tính ngày nhận, bắt đầu từ {first} (BLDS 2015, Điều 147)."),
+    _sentence("received_off", "Ngày nhận {day} là ngày nghỉ ({name}); thời hạn vẫn bắt đầu từ ngày tiếp theo."),
+    _sentence("calendar_days", "Tính {n} ngày theo lịch, kể cả ngày nghỉ: ngày cuối cùng là {last}."),
+    _sentence("skip", "Bỏ qua {day} — {name}."),
+    _sentence("moved", "Ngày cuối cùng {from} là ngày nghỉ; thời hạn kết thúc vào cuối ngày làm việc tiếp theo {to} "
+                       "(BLDS 2015, Điều 148)."),
+    _sentence("working_days", "Chỉ tính ngày làm việc: bỏ qua thứ Bảy, Chủ nhật và ngày nghỉ; tính cả ngày làm bù."),
+    _sentence("makeup", "Tính {day} là ngày làm việc — {name}."),
+    _sentence("working_day_n", "Ngày làm việc thứ {n} là {day}."),
+    _sentence("recomputed", "Tính lại ngày {on} do lịch làm việc thay đổi: {reason}"),
 )
 WRITERS = {code: writer for code, _pattern, _reader, writer in STEPS}
 # Sentences stored in another shape than the engine writes today: converted without the read-back check.
