@@ -64,7 +64,8 @@ MESSAGES: dict[str, str] = {
                     "(theo thư viện holidays), hạn chót có thể thay đổi."),
     # day: the last day, ends at 23:59:59
     "due_end_of_day": N_("Hạn chót: %(time)s ngày %(date)s."),
-    # on: the day of the recount, reason: why the calendar changed (as written)
+    # on: the day of the recount; change ("added" | "removed"), kind (a calendar day kind), day, reason (the
+    # admin's words); or, stored before the change was data, reason: the whole sentence as written
     "recomputed": N_("Tính lại ngày %(day)s do lịch làm việc thay đổi: %(reason)s"),
 }
 # A sentence the engine did not write (or no longer recognised): {"code": "text", "text": ...}, shown as stored.
@@ -73,6 +74,9 @@ STEP_CODES = frozenset(MESSAGES) | {TEXT}
 # The steps that apply the Civil Code's counting rules (BLDS 2015, Điều 147–148).
 CIVIL_CODE_STEPS = frozenset({"hours", "days_start", "moved"})
 
+CALENDAR_CHANGES = {"added": N_("Thêm %(kind)s %(day)s — %(reason)s"),
+                    "removed": N_("Bỏ %(kind)s %(day)s — %(reason)s")}
+CALENDAR_KINDS = {"day_off": N_("ngày nghỉ"), "working_day": N_("ngày làm bù"), "cancelled_day_off": N_("hủy ngày nghỉ")}
 UNIT_WORDS = {"hours": N_("giờ"), "calendar_days": N_("ngày"), "working_days": N_("ngày làm việc")}
 BASIS_WORDS = {"internal": N_("chỉ tiêu nội bộ của đơn vị"), "unverified": N_("mức mặc định, nguồn đang được đối chiếu")}
 LAYER_SETS_RULE = N_("%(name)s (đơn vị %(unit)s; đặt quy tắc này)")
@@ -168,7 +172,7 @@ def _params(step: Mapping[str, Any], translate: Translate, language: str) -> dic
     if code == "estimated":
         return {"years": ", ".join(str(y) for y in step.get("years") or ())}
     if code == "recomputed":
-        return {"day": vn_day(step.get("on")), "reason": step.get("reason") or ""}
+        return {"day": vn_day(step.get("on")), "reason": _calendar_change(step, translate)}
     if code == "rule":
         basis = step.get("basis")
         source = translate(BASIS_WORDS[basis]) if basis in BASIS_WORDS else step.get("source") or ""
@@ -183,6 +187,14 @@ def _params(step: Mapping[str, Any], translate: Translate, language: str) -> dic
         )
         return {"book": step.get("book", ""), "layers": layers}
     return {"n": step.get("n")}
+
+
+def _calendar_change(step: Mapping[str, Any], translate: Translate) -> str:
+    change, kind = step.get("change"), step.get("kind")
+    if change not in CALENDAR_CHANGES or kind not in CALENDAR_KINDS:
+        return str(step.get("reason") or "")
+    return translate(CALENDAR_CHANGES[change]) % {
+        "kind": translate(CALENDAR_KINDS[kind]), "day": vn_day(step.get("day")), "reason": step.get("reason") or ""}
 
 
 def render_step(step: Mapping[str, Any] | str, translate: Translate = _same, language: str = "vi") -> str:

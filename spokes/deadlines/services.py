@@ -279,14 +279,15 @@ def _day_start_utc(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=VN_TZ).astimezone(UTC)
 
 
-def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: str) -> dict[str, Any]:
+def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: str,
+                         change: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the stored explanation with the counting redone; rule, citation and note stay."""
     steps: list[Any] = list(result.steps)
     # evaluate() puts the rule and layer steps after the first; keep them as stored, so the explanation
     # still cites the rule text the deadline was set under even if an admin has edited it since.
     kept = [step for step in old.get("steps") or [] if _code(step) in ("rule", "layers")]
     steps[1:1] = kept
-    steps.append({"code": "recomputed", "on": to_vn(now()).date().isoformat(), "reason": reason})
+    steps.append({"code": "recomputed", "on": to_vn(now()).date().isoformat(), **(change or {"reason": reason})})
     new = dict(old)
     new.update({
         "start": to_vn(result.start).isoformat(),
@@ -368,7 +369,8 @@ def rearm_alerts(condition: Any) -> int:
 
 
 def recompute_open_deadlines(
-    actor: Any | None, reason: str, *, around: date | None = None, batch_size: int = _RECOMPUTE_BATCH
+    actor: Any | None, reason: str, *, around: date | None = None, batch_size: int = _RECOMPUTE_BATCH,
+    change: dict[str, Any] | None = None,
 ) -> int:
     """Recount the deadlines of open requests after a calendar change; return how many moved.
 
@@ -376,6 +378,8 @@ def recompute_open_deadlines(
     again) and is recounted from its clock start with the current calendar. ``around`` limits
     the work to requests whose counting window contains that date; None recounts all open
     requests. Every moved request gets a public audit event, so the journalist sees the date.
+    ``change`` ({"change": "added" | "removed", "kind", "day", "reason"}) is what the recount step of
+    each explanation stores, so it reads in any language; without it the step keeps ``reason`` as written.
     """
     calendar = work_calendar()
     ids = _open_request_ids(around)
@@ -401,7 +405,8 @@ def recompute_open_deadlines(
                 if result.due_at != req.due_at:
                     before["due_at"], after["due_at"] = req.due_at, result.due_at
                     req.due_at = result.due_at
-                    req.deadline_explanation = _rebuild_explanation(req.deadline_explanation or {}, result, reason)
+                    req.deadline_explanation = _rebuild_explanation(req.deadline_explanation or {}, result, reason,
+                                                                    change)
             conclusion_book = None
             if req.conclusion_at is not None and req.conclusion_sent_at is None:
                 books = books if books is not None else load_rulebooks()
@@ -518,7 +523,7 @@ def add_calendar_day(actor: Any, day: date, kind: str, reason: str,
                  after={"day": day, "kind": kind, "reason": reason, "document": document})
     moved = recompute_open_deadlines(
         actor, _("Thêm %(kind)s %(day)s — %(reason)s", kind=_kind_label(kind), day=f"{day:%d/%m/%Y}", reason=reason),
-        around=day,
+        around=day, change={"change": "added", "kind": kind, "day": day.isoformat(), "reason": reason},
     )
     log.info("calendar day %s (%s) added; %d deadlines moved", day.isoformat(), kind, moved)
     return row, moved
@@ -533,7 +538,7 @@ def remove_calendar_day(actor: Any, row: CalendarDay) -> int:
                  before={"day": day, "kind": kind, "reason": reason})
     moved = recompute_open_deadlines(
         actor, _("Bỏ %(kind)s %(day)s — %(reason)s", kind=_kind_label(kind), day=f"{day:%d/%m/%Y}", reason=reason),
-        around=day,
+        around=day, change={"change": "removed", "kind": kind, "day": day.isoformat(), "reason": reason},
     )
     log.info("calendar day %s (%s) removed; %d deadlines moved", day.isoformat(), kind, moved)
     return moved

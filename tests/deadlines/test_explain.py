@@ -56,7 +56,8 @@ EXAMPLES = [
     lambda: evaluate(NEW, "information", _vn(2026, 7, 2, 9, 15), CALENDAR, layers=[EMPTY_LAYER, LAYER]),
     lambda: evaluate(NEW, "forwarded_complaint", _vn(2026, 9, 4, 15, 0), CALENDAR, "conclusion"),
 ]
-RECOUNT = {"code": "recomputed", "on": "2026-03-11", "reason": "Thêm ngày nghỉ 12/03/2026 — Nghỉ bầu cử"}
+RECOUNT = {"code": "recomputed", "on": "2026-03-11", "change": "added", "kind": "day_off", "day": "2026-03-12",
+           "reason": "Nghỉ bầu cử"}
 VIETNAMESE_LETTERS = re.compile("[ạảấầẩẫậắằẳẵặẹẻẽếềểễệịỉọỏốồổỗộớờởỡợụủứừửữựỳỷỹđơưăâêô]", re.IGNORECASE)
 
 
@@ -145,6 +146,9 @@ def test_the_migration_reads_older_wordings_and_keeps_unknown_sentences() -> Non
     read_rule = ("Áp dụng NĐ 09/2017 — Luật Báo chí 2016: Cung cấp thông tin — 5 ngày làm việc "
                  "(Luật Báo chí 2016, Điều 39; độ tin cậy Q: trích từ cơ sở dữ liệu pháp luật).")
     english_recount = "Recalculated on 11/03/2026 because the working calendar changed: Thêm ngày nghỉ"
+    recounts = ["Tính lại ngày 11/03/2026 do lịch làm việc thay đổi: Thêm ngày nghỉ 12/03/2026 — Nghỉ bầu cử",
+                "Recalculated on 11/03/2026 because the working calendar changed: Removed make-up working day "
+                "14/03/2026 — Làm bù"]
     stored = {"steps": [old_rule, read_rule, english_recount, "Một câu lạ."], "confidence": "U",
               "note": "Deadline recalculated from the time of transfer to UBND xã Đông Hưng."}
     data = migration.to_data(stored)
@@ -157,6 +161,10 @@ def test_the_migration_reads_older_wordings_and_keeps_unknown_sentences() -> Non
         {"code": "text", "text": "Một câu lạ."},
     ]
     assert data["note"] == {"code": "transferred", "unit": "UBND xã Đông Hưng"}
+    assert [migration.step_to_data(step, stored) for step in recounts] == [
+        RECOUNT, {"code": "recomputed", "on": "2026-03-11", "change": "removed", "kind": "working_day",
+                  "day": "2026-03-14", "reason": "Làm bù"}]
+    assert render_step(RECOUNT) == migration.step_to_text(RECOUNT) == recounts[0]
     assert render_steps(data["steps"])[0] == ("Áp dụng QĐ 1430/2017: Cung cấp thông tin — 5 ngày làm việc "
                                               "(chỉ tiêu nội bộ của đơn vị).")
     notes = ["Đã gia hạn thêm 3 ngày làm việc; lý do: Chờ số liệu",

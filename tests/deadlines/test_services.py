@@ -77,7 +77,8 @@ def test_extra_day_off_moves_working_day_deadline_and_back(now, district, admin,
     assert req.deadline_explanation["due_at"] == "2026-03-18T23:59:59+07:00"
     assert req.deadline_explanation["rulebook"]["code"] == "qd1430-2017"
     recount = req.deadline_explanation["steps"][-1]
-    assert recount["code"] == "recomputed" and "Nghỉ bầu cử" in recount["reason"]
+    assert recount["code"] == "recomputed" and recount["reason"] == "Nghỉ bầu cử (thông báo số 12/TB)"
+    assert (recount["change"], recount["kind"], recount["day"]) == ("added", "day_off", "2026-03-12")
     assert "lịch làm việc thay đổi" in render_step(recount)
     [moved_event] = events("request.deadline_recomputed", req.id)
     assert moved_event.public is True

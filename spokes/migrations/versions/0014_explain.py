@@ -94,6 +94,30 @@ def _layers_text(s: dict[str, Any]) -> str:
     return f"Các lớp quy định áp dụng cho đơn vị, trên bộ quy tắc {s['book']}: {names}."
 
 
+# The calendar change a recount names: (Vietnamese, English) words of the change and of the day's kind.
+CHANGES = {"added": ("Thêm", "Added"), "removed": ("Bỏ", "Removed")}
+KINDS = {"day_off": ("ngày nghỉ", "day off"), "working_day": ("ngày làm bù", "make-up working day"),
+         "cancelled_day_off": ("hủy ngày nghỉ", "cancelled day off")}
+CHANGE = re.compile(rf"^(?P<change>{'|'.join(w for pair in CHANGES.values() for w in pair)}) "
+                    rf"(?P<kind>{'|'.join(w for pair in KINDS.values() for w in pair)}) {D} — (?P<reason>.*)$", re.S)
+
+
+def _calendar_change(reason: str) -> dict[str, Any]:
+    found = CHANGE.match(reason)
+    if found is None:
+        return {"reason": reason}
+    change = next(code for code, words in CHANGES.items() if found["change"] in words)
+    kind = next(code for code, words in KINDS.items() if found["kind"] in words)
+    return {"change": change, "kind": kind, "day": iso(found[3]), "reason": found["reason"]}
+
+
+def _recount_text(step: dict[str, Any]) -> str:
+    reason = step["reason"]
+    if step.get("change") in CHANGES and step.get("kind") in KINDS:
+        reason = f"{CHANGES[step['change']][0]} {KINDS[step['kind']][0]} {vn(step['day'])} — {reason}"
+    return f"Tính lại ngày {vn(step['on'])} do lịch làm việc thay đổi: {reason}"
+
+
 Reader = Callable[[re.Match[str]], dict[str, Any]]
 Writer = Callable[[dict[str, Any]], str]
 
@@ -154,7 +178,8 @@ STEPS: tuple[tuple[str, re.Pattern[str], Reader, Writer], ...] = (
     _sentence("working_days", "Chỉ tính ngày làm việc: bỏ qua thứ Bảy, Chủ nhật và ngày nghỉ; tính cả ngày làm bù."),
     _sentence("makeup", "Tính {day} là ngày làm việc — {name}."),
     _sentence("working_day_n", "Ngày làm việc thứ {n} là {day}."),
-    _sentence("recomputed", "Tính lại ngày {on} do lịch làm việc thay đổi: {reason}"),
+    ("recomputed", re.compile(rf"^Tính lại ngày {D} do lịch làm việc thay đổi: (.*)$", re.S),
+     lambda m: {"on": iso(m[1]), **_calendar_change(m[2])}, _recount_text),
 )
 WRITERS = {code: writer for code, _pattern, _reader, writer in STEPS}
 # Sentences stored in another shape than the engine writes today: converted without the read-back check.
@@ -163,7 +188,7 @@ OLDER_STEPS: tuple[tuple[str, re.Pattern[str], Callable[..., dict[str, Any]]], .
                         r"\((?P<source>.+); độ tin cậy (?P<confidence>[A-Z]): [^)]*\)\.$"), _old_rule),
     # Written in the language of the admin who changed the calendar.
     ("recomputed", re.compile(rf"^Recalculated on {D} because the working calendar changed: (.*)$", re.S),
-     lambda m, _e: {"on": iso(m[1]), "reason": m[2]}),
+     lambda m, _e: {"on": iso(m[1]), **_calendar_change(m[2])}),
 )
 
 NOTES: tuple[tuple[str, re.Pattern[str], Reader], ...] = (
