@@ -64,6 +64,7 @@ def register_health_checks(app: Flask) -> None:
 def _register_label_filters(app: Flask) -> None:
     """Expose code → label filters and the deadline badge to templates."""
     from spokes.auth.permissions import ROLE_LABELS
+    from spokes.deadlines import reader
     from spokes.deadlines.rulebook import public_explanation
     from spokes.press_requests import labels
     from spokes.units.labels import designation_kind_label, unit_kind_label
@@ -79,6 +80,10 @@ def _register_label_filters(app: Flask) -> None:
         role_label=lambda role: ROLE_LABELS.get(role, role),
         # What a journalist may see of a deadline: no confidence wording, no unverified citation.
         public_explanation=public_explanation,
+        # Stored deadline explanations (data) as sentences in the reader's language.
+        explain_step=reader.explain_step,
+        explain_note=reader.explain_note,
+        day_name=reader.day_name,
     )
     app.jinja_env.globals["endpoints"] = app.view_functions
 

@@ -87,6 +87,7 @@ def deadline(request_type: str, received_at: str, as_json: bool, unit_code: str 
 
     Without --unit: the national rulebook and the shipped defaults; with --unit: that unit's layers too.
     """
+    from spokes.deadlines.explain import render_steps
     from spokes.deadlines.services import DeadlineUnavailable, compute
     from spokes.press_requests.models import RequestType
 
@@ -133,6 +134,7 @@ def deadline(request_type: str, received_at: str, as_json: bool, unit_code: str 
             "estimated": explanation["estimated"],
             "estimated_years": explanation["estimated_years"],
             "steps": explanation["steps"],
+            "text": render_steps(explanation["steps"]),
         }, ensure_ascii=False, indent=2))
         return
     from spokes.core.jinja import vn_datetime
@@ -148,8 +150,8 @@ def deadline(request_type: str, received_at: str, as_json: bool, unit_code: str 
                f"(độ tin cậy {explanation['confidence']}: {explanation['confidence_label']})")
     click.echo(f"Trích dẫn: {explanation['citation']['text']}")
     click.echo("Cách tính:")
-    for step in explanation["steps"]:
-        click.echo(f"  - {step}")
+    for line in render_steps(explanation["steps"]):
+        click.echo(f"  - {line}")
 
 
 @click.command("audit-verify")

@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from spokes.core.params import MAX_PAGE
+from spokes.deadlines.explain import STEP_CODES
 from spokes.publishing.models import PublicationKind
 
 ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00$"
@@ -159,6 +160,23 @@ SCHEMAS["TimelineEntry"] = _object({
     "title": STRING,
     "url": {**_nullable(URL), "description": "For `published`: the item's address."},
 })
+SCHEMAS["DeadlineExplanation"] = _object({
+    "statutory": {"type": "boolean", "description": "A period a verified legal text sets (false: the unit's target)."},
+    "steps": {"type": "array", "description": "How the deadline was counted, as data, in order.", "items": {
+        "type": "object", "required": ["code"], "additionalProperties": True,
+        "properties": {"code": {"type": "string", "enum": sorted(STEP_CODES)}},
+        "description": "A step code and its facts (ISO dates, counts, day names as the calendar gave them): "
+                       "received {at}, rule {book, label, amount, unit, basis, source?}, layers {book, layers}, "
+                       "hours {n}, due_time {at}, days_start {first}, received_off {day, name}, "
+                       "calendar_days {n, last}, skip {day, name}, moved {from, to}, working_days {}, "
+                       "makeup {day, name}, working_day_n {n, day}, estimated {years}, due_end_of_day {day}, "
+                       "recomputed {on, reason}, text {text} (a sentence shown as stored).",
+    }},
+    "text": {"type": "array", "items": STRING,
+             "description": "The same steps as sentences in the reader's language "
+                            "(Accept-Language; Vietnamese by default)."},
+    "note": {**_nullable(STRING), "description": "Why the deadline was recounted (transfer, extension, type change)."},
+})
 SCHEMAS["RequestStatus"] = _object({
     "reference": STRING,
     "unit": _ref("UnitRef"),
@@ -171,6 +189,7 @@ SCHEMAS["RequestStatus"] = _object({
     "received_at": DATETIME,
     "due_at": DATETIME,
     "answered_at": _nullable(DATETIME),
+    "deadline": _ref("DeadlineExplanation"),
     "timeline": {"type": "array", "items": _ref("TimelineEntry")},
     "publications": {"type": "array", "items": _object({"slug": STRING, "title": STRING, "url": URL})},
 })

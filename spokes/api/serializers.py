@@ -17,6 +17,8 @@ from spokes.audit.history import public_event
 from spokes.audit.models import AuditEvent
 from spokes.core.clock import VN_TZ
 from spokes.core.markdown import render_markdown
+from spokes.deadlines.reader import explain_note, explain_step
+from spokes.deadlines.rulebook import public_explanation
 from spokes.press_requests.labels import state_label, type_label
 from spokes.press_requests.models import PressRequest
 from spokes.publishing.feeds import absolute
@@ -155,6 +157,18 @@ def timeline_entry(event: AuditEvent) -> dict[str, Any] | None:
     return entry
 
 
+def deadline_doc(explanation: dict[str, Any]) -> dict[str, Any]:
+    """Return how a request's deadline was counted, as a journalist may see it: the steps as data and as text."""
+    public = public_explanation(explanation)
+    steps = [step if isinstance(step, dict) else {"code": "text", "text": step} for step in public.get("steps") or []]
+    return {
+        "statutory": bool(public.get("statutory")),
+        "steps": steps,
+        "text": [explain_step(step) for step in steps],
+        "note": explain_note(public.get("note")) or None,
+    }
+
+
 def request_status(req: PressRequest, events: list[AuditEvent], publications: list[Publication]) -> dict[str, Any]:
     """Return the public status of a request (what its tracking page shows, minus any message text)."""
     timeline = [e for e in (timeline_entry(ev) for ev in events) if e is not None]
@@ -168,6 +182,7 @@ def request_status(req: PressRequest, events: list[AuditEvent], publications: li
         "received_at": iso(req.received_at),
         "due_at": iso(req.due_at),
         "answered_at": iso(req.answered_at),
+        "deadline": deadline_doc(req.deadline_explanation or {}),
         "timeline": timeline,
         "publications": [
             {"slug": p.slug, "title": p.title, "url": absolute("publishing.item", slug=p.slug)} for p in publications

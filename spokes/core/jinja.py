@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 
-from spokes.core.explain_text import day_name, explain_step, public_confidence, stored_text
+from spokes.core.explain_text import public_confidence, stored_text
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -53,8 +53,6 @@ def init_jinja(app: Flask) -> None:
     app.jinja_env.filters["vn_datetime"] = vn_datetime
     app.jinja_env.filters["vn_date"] = vn_date
     app.jinja_env.filters["portal_time"] = portal_time
-    app.jinja_env.filters["explain_step"] = explain_step
-    app.jinja_env.filters["day_name"] = day_name
     app.jinja_env.filters["public_confidence"] = public_confidence
     app.jinja_env.filters["stored_text"] = stored_text
     app.jinja_env.globals["url_with"] = url_with

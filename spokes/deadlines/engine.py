@@ -1,6 +1,7 @@
 """Deadline arithmetic under Bộ luật Dân sự 2015, Điều 147–148 (RULES.md §Counting).
 
-Pure code: everything comes in as arguments, and every result explains itself in Vietnamese.
+Pure code: everything comes in as arguments, and every result explains itself as data: a list of
+steps ({"code": ..., facts}) that ``spokes.deadlines.explain`` turns into sentences.
 """
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
-from spokes.deadlines.calendar import ESTIMATED_LABEL, VN_TZ, WorkCalendar, to_vn
+from spokes.deadlines.calendar import VN_TZ, WorkCalendar, to_vn
 
 END_OF_DAY = time(23, 59, 59)
 
@@ -45,7 +47,7 @@ class DeadlineResult:
     unit: TimeUnit
     skipped_days: tuple[SkippedDay, ...]
     moved_from: date | None
-    steps: tuple[str, ...]
+    steps: tuple[dict[str, Any], ...]
     # Years in the counting window whose days off are the package's estimate (dự kiến).
     estimated_years: tuple[int, ...] = ()
 
@@ -60,16 +62,12 @@ class DeadlineResult:
         return self.due_at.date()
 
 
-def _d(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
 def _end_of_day(d: date) -> datetime:
     return datetime.combine(d, END_OF_DAY, tzinfo=VN_TZ)
 
 
-def _skip_line(day: SkippedDay) -> str:
-    return f"Bỏ qua {_d(day.date)} — {day.name}."
+def _skip_line(day: SkippedDay) -> dict[str, Any]:
+    return {"code": "skip", "day": day.date.isoformat(), "name": day.name}
 
 
 def compute_due(
@@ -87,47 +85,35 @@ def compute_due(
         raise ValueError(f"amount must be at least 1, got {amount}")
     start = to_vn(received_at)
     received = start.date()
-    steps = [f"Nhận ngày {_d(received)} lúc {start:%H:%M} (giờ Việt Nam)."]
+    steps: list[dict[str, Any]] = [{"code": "received", "at": start.isoformat()}]
 
     if unit is TimeUnit.HOURS:
         # Add in UTC so the clock arithmetic stays exact whatever the zone rules are.
         due_at = (start.astimezone(UTC) + timedelta(hours=amount)).astimezone(VN_TZ)
-        steps.append(
-            f"Thời hạn {amount} giờ tính liên tục từ thời điểm nhận, kể cả ban đêm và ngày nghỉ "
-            "(BLDS 2015, Điều 147)."
-        )
-        steps.append(f"Hạn chót: {due_at:%H:%M} ngày {_d(due_at.date())}.")
+        steps.append({"code": "hours", "n": amount})
+        steps.append({"code": "due_time", "at": due_at.isoformat()})
         return DeadlineResult(start, due_at, amount, unit, (), None, tuple(steps))
 
     first = received + timedelta(days=1)
-    steps.append(
-        f"Thời hạn tính theo ngày: không tính ngày nhận, bắt đầu từ {_d(first)} "
-        "(BLDS 2015, Điều 147)."
-    )
+    steps.append({"code": "days_start", "first": first.isoformat()})
     received_off = calendar.day_off_name(received)
     if received_off is not None:
-        steps.append(
-            f"Ngày nhận {_d(received)} là ngày nghỉ ({received_off}); "
-            "thời hạn vẫn bắt đầu từ ngày tiếp theo."
-        )
+        steps.append({"code": "received_off", "day": received.isoformat(), "name": received_off})
 
     skipped: list[SkippedDay] = []
     moved_from: date | None = None
     if unit is TimeUnit.CALENDAR_DAYS:
         last = received + timedelta(days=amount)
-        steps.append(f"Tính {amount} ngày theo lịch, kể cả ngày nghỉ: ngày cuối cùng là {_d(last)}.")
+        steps.append({"code": "calendar_days", "n": amount, "last": last.isoformat()})
         if not calendar.is_working_day(last):
             moved_from = last
             last = calendar.next_working_day(last)
             days_off = calendar.days_off_in(moved_from, last - timedelta(days=1))
             skipped = [SkippedDay(d, name) for d, name in days_off]
             steps.extend(_skip_line(day) for day in skipped)
-            steps.append(
-                f"Ngày cuối cùng {_d(moved_from)} là ngày nghỉ; thời hạn kết thúc vào cuối ngày "
-                f"làm việc tiếp theo {_d(last)} (BLDS 2015, Điều 148)."
-            )
+            steps.append({"code": "moved", "from": moved_from.isoformat(), "to": last.isoformat()})
     else:
-        steps.append("Chỉ tính ngày làm việc: bỏ qua thứ Bảy, Chủ nhật và ngày nghỉ; tính cả ngày làm bù.")
+        steps.append({"code": "working_days"})
         last = received
         for _ in range(amount):
             nxt = calendar.next_working_day(last)
@@ -136,19 +122,15 @@ def compute_due(
                 steps.append(_skip_line(skipped[-1]))
             makeup = calendar.makeup_name(nxt) or calendar.cancelled_name(nxt)
             if makeup is not None:
-                steps.append(f"Tính {_d(nxt)} là ngày làm việc — {makeup}.")
+                steps.append({"code": "makeup", "day": nxt.isoformat(), "name": makeup})
             last = nxt
-        steps.append(f"Ngày làm việc thứ {amount} là {_d(last)}.")
+        steps.append({"code": "working_day_n", "n": amount, "day": last.isoformat()})
 
     due_at = _end_of_day(last)
     estimated = calendar.estimated_years_in(received, last)
     if estimated:
-        years = ", ".join(str(y) for y in estimated)
-        steps.append(
-            f"Lịch nghỉ năm {years} chưa được công bố chính thức: ngày nghỉ là {ESTIMATED_LABEL} "
-            "(theo thư viện holidays), hạn chót có thể thay đổi."
-        )
-    steps.append(f"Hạn chót: 23:59:59 ngày {_d(last)}.")
+        steps.append({"code": "estimated", "years": list(estimated)})
+    steps.append({"code": "due_end_of_day", "day": last.isoformat()})
     return DeadlineResult(start, due_at, amount, unit, tuple(skipped), moved_from, tuple(steps), estimated)
 
 

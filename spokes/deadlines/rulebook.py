@@ -158,22 +158,12 @@ def evaluate(
     """Compute the deadline a rulebook (and its layers) sets for a request, naming the rule and every layer."""
     book, rule = resolve_rule(rulebook, layers, request_type, milestone)
     result = compute_due(received_at, rule.amount, rule.unit, calendar)
-    rule_step = rule_step_vi(book.name, rule.label_vi, rule.amount, rule.unit.label_vi,
-                             rule.citation_source, rule.confidence, rule.statutory)
-    extra: tuple[str, ...] = ()
+    steps = [result.steps[0], rule_step(book.name, rule.label_vi, rule.amount, rule.unit.value,
+                                        rule.citation_source, rule.confidence, rule.statutory)]
     if layers:
-        names = "; ".join(
-            f"{layer.name} (đơn vị {layer.scope_unit_code}; "
-            + ("đặt quy tắc này)" if layer is book else "không đặt quy tắc cho loại yêu cầu này)")
-            for layer in layers
-        )
-        extra = (f"Các lớp quy định áp dụng cho đơn vị, trên bộ quy tắc {rulebook.name}: {names}.",)
-    steps = (result.steps[0], rule_step, *extra, *result.steps[1:])
-    return dataclasses.replace(result, steps=steps)
-
-
-INTERNAL_TARGET_VI = "chỉ tiêu nội bộ của đơn vị"
-UNVERIFIED_SOURCE_VI = "mức mặc định, nguồn đang được đối chiếu"
+        steps.append({"code": "layers", "book": rulebook.name, "layers": [
+            {"name": layer.name, "unit": layer.scope_unit_code, "sets_rule": layer is book} for layer in layers]})
+    return dataclasses.replace(result, steps=(*steps, *result.steps[1:]))
 
 
 def is_public_statutory(statutory: bool, confidence: str) -> bool:
@@ -185,23 +175,30 @@ def is_public_statutory(statutory: bool, confidence: str) -> bool:
     return bool(statutory) and confidence in ("Q", "S")
 
 
-def rule_step_vi(book_name: str, label: str, amount: int, unit_label: str, source: str,
-                 confidence: str, statutory: bool) -> str:
-    """Return the explanation line naming the rule; safe to show in public (no U citation)."""
+def rule_basis(confidence: str, statutory: bool) -> str:
+    """Return what the rule line cites: its "source", an "internal" target, or an "unverified" default."""
     if not statutory:
-        basis = INTERNAL_TARGET_VI
-    elif confidence == "U":
-        basis = UNVERIFIED_SOURCE_VI
-    else:
-        basis = source
-    return f"Áp dụng {book_name}: {label} — {amount} {unit_label} ({basis})."
+        return "internal"
+    return "unverified" if confidence == "U" else "source"
+
+
+def rule_step(book_name: str, label: str, amount: int, unit: str, source: str,
+              confidence: str, statutory: bool) -> dict[str, Any]:
+    """Return the explanation step naming the rule; safe to show in public (no U citation)."""
+    basis = rule_basis(confidence, statutory)
+    step: dict[str, Any] = {"code": "rule", "book": book_name, "label": label, "amount": amount, "unit": unit,
+                            "basis": basis}
+    if basis == "source":
+        step["source"] = source
+    return step
 
 
 def public_explanation(explanation: dict[str, Any]) -> dict[str, Any]:
     """Return a stored deadline explanation as a journalist may see it.
 
-    Drops the confidence wording (staff only), drops an unverified (U) citation, and rewrites
-    the rule line, so explanations stored before these rules were kept are safe as well.
+    Drops the confidence wording (staff only) and an unverified (U) citation, and says the rule
+    line's basis from the explanation's confidence, so explanations stored before these rules
+    were kept are safe as well.
     """
     if not explanation:
         return {}
@@ -213,20 +210,23 @@ def public_explanation(explanation: dict[str, Any]) -> dict[str, Any]:
     public["statutory"] = is_public_statutory(statutory, confidence)
     if confidence == "U":
         public.pop("citation", None)
-    rule = explanation.get("rule") or {}
-    book = explanation.get("rulebook") or {}
-    steps = list(explanation.get("steps") or [])
-    try:
-        unit_label = TimeUnit(explanation.get("unit")).label_vi
-    except ValueError:
-        unit_label = ""
-    citation = explanation.get("citation") or {}
     public["steps"] = [
-        rule_step_vi(book.get("name", ""), rule.get("label", ""), explanation.get("amount", 0), unit_label,
-                     citation.get("source", ""), confidence, bool(statutory))
-        if step.startswith("Áp dụng ") else step
-        for step in steps
+        _public_rule_step(step, confidence, bool(statutory), (explanation.get("citation") or {}).get("source"))
+        if isinstance(step, dict) and step.get("code") == "rule" else step
+        for step in explanation.get("steps") or []
     ]
+    return public
+
+
+def _public_rule_step(step: dict[str, Any], confidence: str, statutory: bool,
+                      citation_source: str | None) -> dict[str, Any]:
+    public = {k: v for k, v in step.items() if k != "source"}
+    public["basis"] = rule_basis(confidence, statutory)
+    source = step.get("source") or citation_source
+    if public["basis"] == "source" and source:
+        public["source"] = source
+    elif public["basis"] == "source":
+        public["basis"] = "unverified"
     return public
 
 

@@ -18,7 +18,7 @@ from spokes.audit import services as audit
 from spokes.core import events
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
-from spokes.deadlines import shipped
+from spokes.deadlines import explain, shipped
 from spokes.deadlines.calendar import VN_TZ, WorkCalendar, public_holidays, public_makeup_working_days, to_vn
 from spokes.deadlines.engine import DeadlineResult, TimeUnit, compute_due
 from spokes.deadlines.models import CalendarDay, CalendarDayKind, Confidence, RefusalGround, Rule, Rulebook
@@ -124,7 +124,7 @@ class Deadline:
     result: DeadlineResult
     layers: tuple[Rulebook, ...] = ()
 
-    def explanation(self, *, note: str | None = None) -> dict[str, Any]:
+    def explanation(self, *, note: str | dict[str, Any] | None = None) -> dict[str, Any]:
         """Return the JSON explanation stored with a request and shown wherever its due date is."""
         return explanation_dict(self.rulebook, self.rule, self.result, note=note, layers=self.layers)
 
@@ -165,8 +165,8 @@ def compute(
                     layers=tuple(specs[layer.code] for layer in layers))
 
 
-def explanation_dict(book: Rulebook, rule: Rule, result: DeadlineResult, *, note: str | None = None,
-                     layers: Sequence[Rulebook] = ()) -> dict[str, Any]:
+def explanation_dict(book: Rulebook, rule: Rule, result: DeadlineResult, *,
+                     note: str | dict[str, Any] | None = None, layers: Sequence[Rulebook] = ()) -> dict[str, Any]:
     """Return a JSON-able explanation of a deadline; ``layers`` names every layer in force."""
     return {
         "start": to_vn(result.start).isoformat(),
@@ -262,9 +262,9 @@ def calculate(request_type: str, received_at: datetime, *, milestone: str = "mai
         raise DeadlineUnavailable(message) from err
 
 
-def civil_code_steps(explanation: dict[str, Any]) -> list[str]:
+def civil_code_steps(explanation: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the explanation steps that apply the Civil Code counting rules (BLDS 2015)."""
-    return [step for step in explanation.get("steps", []) if "BLDS 2015" in step]
+    return list(explain.civil_code_steps(explanation.get("steps") or []))
 
 
 # --------------------------------------------------------------------------- recomputing stored deadlines
@@ -279,18 +279,15 @@ def _day_start_utc(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=VN_TZ).astimezone(UTC)
 
 
-def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: str) -> dict[str, Any]:
+def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: str,
+                         change: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the stored explanation with the counting redone; rule, citation and note stay."""
-    steps = list(result.steps)
-    old_steps = list(old.get("steps") or [])
-    # evaluate() puts the rule line second; keep it as stored, so the explanation still
-    # cites the rule text the deadline was set under even if an admin has edited it since.
-    if len(old_steps) > 1 and old_steps[1].startswith("Áp dụng "):
-        steps.insert(1, old_steps[1])
-        if len(old_steps) > 2 and old_steps[2].startswith("Các lớp quy định"):
-            steps.insert(2, old_steps[2])
-    steps.append(_("Tính lại ngày %(day)s do lịch làm việc thay đổi: %(reason)s",
-                   day=f"{to_vn(now()):%d/%m/%Y}", reason=reason))
+    steps: list[Any] = list(result.steps)
+    # evaluate() puts the rule and layer steps after the first; keep them as stored, so the explanation
+    # still cites the rule text the deadline was set under even if an admin has edited it since.
+    kept = [step for step in old.get("steps") or [] if _code(step) in ("rule", "layers")]
+    steps[1:1] = kept
+    steps.append({"code": "recomputed", "on": to_vn(now()).date().isoformat(), **(change or {"reason": reason})})
     new = dict(old)
     new.update({
         "start": to_vn(result.start).isoformat(),
@@ -305,6 +302,10 @@ def _rebuild_explanation(old: dict[str, Any], result: DeadlineResult, reason: st
         "note": old.get("note"),
     })
     return new
+
+
+def _code(step: Any) -> str | None:
+    return step.get("code") if isinstance(step, dict) else None
 
 
 def stored_period(req: PressRequest) -> tuple[int, str]:
@@ -368,7 +369,8 @@ def rearm_alerts(condition: Any) -> int:
 
 
 def recompute_open_deadlines(
-    actor: Any | None, reason: str, *, around: date | None = None, batch_size: int = _RECOMPUTE_BATCH
+    actor: Any | None, reason: str, *, around: date | None = None, batch_size: int = _RECOMPUTE_BATCH,
+    change: dict[str, Any] | None = None,
 ) -> int:
     """Recount the deadlines of open requests after a calendar change; return how many moved.
 
@@ -376,6 +378,8 @@ def recompute_open_deadlines(
     again) and is recounted from its clock start with the current calendar. ``around`` limits
     the work to requests whose counting window contains that date; None recounts all open
     requests. Every moved request gets a public audit event, so the journalist sees the date.
+    ``change`` ({"change": "added" | "removed", "kind", "day", "reason"}) is what the recount step of
+    each explanation stores, so it reads in any language; without it the step keeps ``reason`` as written.
     """
     calendar = work_calendar()
     ids = _open_request_ids(around)
@@ -401,7 +405,8 @@ def recompute_open_deadlines(
                 if result.due_at != req.due_at:
                     before["due_at"], after["due_at"] = req.due_at, result.due_at
                     req.due_at = result.due_at
-                    req.deadline_explanation = _rebuild_explanation(req.deadline_explanation or {}, result, reason)
+                    req.deadline_explanation = _rebuild_explanation(req.deadline_explanation or {}, result, reason,
+                                                                    change)
             conclusion_book = None
             if req.conclusion_at is not None and req.conclusion_sent_at is None:
                 books = books if books is not None else load_rulebooks()
@@ -518,7 +523,7 @@ def add_calendar_day(actor: Any, day: date, kind: str, reason: str,
                  after={"day": day, "kind": kind, "reason": reason, "document": document})
     moved = recompute_open_deadlines(
         actor, _("Thêm %(kind)s %(day)s — %(reason)s", kind=_kind_label(kind), day=f"{day:%d/%m/%Y}", reason=reason),
-        around=day,
+        around=day, change={"change": "added", "kind": kind, "day": day.isoformat(), "reason": reason},
     )
     log.info("calendar day %s (%s) added; %d deadlines moved", day.isoformat(), kind, moved)
     return row, moved
@@ -533,7 +538,7 @@ def remove_calendar_day(actor: Any, row: CalendarDay) -> int:
                  before={"day": day, "kind": kind, "reason": reason})
     moved = recompute_open_deadlines(
         actor, _("Bỏ %(kind)s %(day)s — %(reason)s", kind=_kind_label(kind), day=f"{day:%d/%m/%Y}", reason=reason),
-        around=day,
+        around=day, change={"change": "removed", "kind": kind, "day": day.isoformat(), "reason": reason},
     )
     log.info("calendar day %s (%s) removed; %d deadlines moved", day.isoformat(), kind, moved)
     return moved

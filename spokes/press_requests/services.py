@@ -946,8 +946,7 @@ def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Tran
     req.rulebook_id = deadline.rulebook.id
     req.rule_id = deadline.rule.id
     req.extended_amount = 0
-    req.deadline_explanation = deadline.explanation(
-        note=_("Thời hạn tính lại từ thời điểm chuyển đến %(unit)s.", unit=to_unit.name))
+    req.deadline_explanation = deadline.explanation(note={"code": "transferred", "unit": to_unit.name})
     transition(actor, req, Action.TRANSFER, public=True, checked=target, before=before, audit_after={
         "from_unit": from_unit.name, "to_unit": to_unit.name, "reason": reason.strip(), "due_at": req.due_at})
     speaker, designation = current_speaker(to_unit)
@@ -980,9 +979,8 @@ def extend(actor: User, req: PressRequest, amount: int, reason: str) -> Extensio
     db.session.add(record)
     req.extended_amount = total
     req.due_at = extended.due_at
-    explanation = deadlines.explanation_dict(req.rulebook, req.rule, extended,
-                                             note=_("Đã gia hạn thêm %(n)d %(unit)s; lý do: %(reason)s", n=total,
-                                                    unit=TimeUnit(unit).label_vi, reason=reason.strip()))
+    explanation = deadlines.explanation_dict(req.rulebook, req.rule, extended, note={
+        "code": "extended", "n": total, "unit": TimeUnit(unit).value, "reason": reason.strip()})
     req.deadline_explanation = explanation
     transition(actor, req, Action.EXTEND, public=True, audit_after={
         "amount": amount, "unit": unit, "reason": reason.strip(), "old_due_at": old_due, "new_due_at": req.due_at})
@@ -1117,8 +1115,7 @@ def reclassify(actor: User, req: PressRequest, new_type: str, reason: str) -> No
     req.rulebook_id = deadline.rulebook.id
     req.rule_id = deadline.rule.id
     req.extended_amount = 0
-    req.deadline_explanation = deadline.explanation(
-        note=_("Thời hạn tính lại từ thời điểm tiếp nhận ban đầu sau khi đổi loại yêu cầu."))
+    req.deadline_explanation = deadline.explanation(note={"code": "reclassified"})
     transition(actor, req, Action.RECLASSIFY, public=True, checked=target, before=before, audit_after={
         "type": new_type, "old_type": old_type, "reason": reason, "old_due_at": old_due, "new_due_at": req.due_at,
         "rule": deadline.rule.label, "type_labels": {"old": _type_labels(old_type), "new": _type_labels(new_type)},

@@ -177,6 +177,21 @@ def test_request_status_needs_the_matching_token(data, make_request, world, clie
     assert missing.status_code == 400 and "token" in missing.get_json()["error"]["message"]
 
 
+def test_request_status_explains_the_deadline_as_data_and_in_the_readers_language(data, client):
+    req = data["req"]
+    url = f"/api/v1/requests/{req.reference}"
+    status = client.get(url, query_string={"token": req.tracking_token}).get_json()
+    deadline = status["deadline"]
+    assert deadline["steps"][0]["code"] == "received" and deadline["steps"][-1]["code"] == "due_end_of_day"
+    assert len(deadline["text"]) == len(deadline["steps"])
+    assert deadline["text"][0].startswith("Nhận ngày ")
+    assert not any("confidence" in step for step in deadline["steps"])
+    english = client.get(url, query_string={"token": req.tracking_token},
+                         headers={"Accept-Language": "en"}).get_json()["deadline"]
+    assert english["steps"] == deadline["steps"]
+    assert english["text"][0].startswith("Received on ")
+
+
 def test_every_get_allows_cors(data, client):
     for url in ("/api/v1/", "/api/v1/items", f"/api/v1/items/{data['pub'].slug}", "/api/v1/units",
                 "/api/v1/units/AM-DHU", "/api/v1/spokespersons", "/api/v1/openapi.json"):

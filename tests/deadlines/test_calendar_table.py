@@ -14,6 +14,7 @@ import pytest
 
 from spokes.deadlines.calendar import VN_TZ, WorkCalendar, public_holidays, to_vn
 from spokes.deadlines.engine import TimeUnit, add_working_days, compute_due
+from spokes.deadlines.explain import render_step, render_steps
 from spokes.deadlines.rulebook import evaluate, load_seed_rulebooks, select_rulebook
 
 H, CD, WD = TimeUnit.HOURS, TimeUnit.CALENDAR_DAYS, TimeUnit.WORKING_DAYS
@@ -177,7 +178,8 @@ def test_compute_due(case: Case) -> None:
     if case.skipped is not None:
         assert tuple(s.date for s in result.skipped_days) == tuple(d(s) for s in case.skipped)
     assert result.moved_from == (d(case.moved_from) if case.moved_from else None)
-    assert result.steps[-1].startswith("Hạn chót:")
+    assert result.steps[-1]["code"] in ("due_time", "due_end_of_day")
+    assert render_step(result.steps[-1]).startswith("Hạn chót:")
 
 
 # Public holidays as given by the package, checked by hand against the announced schedules
@@ -294,7 +296,13 @@ def test_unit_accepts_string() -> None:
 
 def test_explanation_steps() -> None:
     result = compute_due(datetime(2026, 4, 28, 9, 15), 4, CD, REAL)
-    assert result.steps == (
+    assert result.steps[1:5] == (
+        {"code": "days_start", "first": "2026-04-29"},
+        {"code": "calendar_days", "n": 4, "last": "2026-05-02"},
+        {"code": "skip", "day": "2026-05-02", "name": "Thứ Bảy"},
+        {"code": "skip", "day": "2026-05-03", "name": "Chủ nhật"},
+    )
+    assert tuple(render_steps(result.steps)) == (
         "Nhận ngày 28/04/2026 lúc 09:15 (giờ Việt Nam).",
         "Thời hạn tính theo ngày: không tính ngày nhận, bắt đầu từ 29/04/2026 (BLDS 2015, Điều 147).",
         "Tính 4 ngày theo lịch, kể cả ngày nghỉ: ngày cuối cùng là 02/05/2026.",
@@ -328,4 +336,4 @@ def test_rulebook_switch_forwarded_feedback(received: datetime, code: str, due: 
     assert book.code == code
     result = evaluate(book, "forwarded_feedback", received, REAL)
     assert result.due_at == due
-    assert book.name in result.steps[1]
+    assert result.steps[1]["code"] == "rule" and result.steps[1]["book"] == book.name

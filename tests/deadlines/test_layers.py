@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from spokes.deadlines import services
 from spokes.deadlines.calendar import VN_TZ, WorkCalendar
+from spokes.deadlines.explain import render_step
 from spokes.deadlines.models import Rule, Rulebook
 from spokes.deadlines.rulebook import RulebookSpec, RuleSpec, evaluate, load_seed_rulebooks, select_layers
 from spokes.extensions import db
@@ -34,7 +35,9 @@ def test_pure_layers_apply_to_their_subtree_only() -> None:
     inside = evaluate(NATIONAL, "information", RECEIVED, WorkCalendar(), layers=[layer])
     outside = evaluate(NATIONAL, "information", RECEIVED, WorkCalendar())
     assert (inside.due_date, outside.due_date) == (date(2026, 3, 13), date(2026, 3, 17))
-    assert "Chỉ tiêu huyện An Minh (đơn vị AM; đặt quy tắc này)" in inside.steps[2]
+    assert inside.steps[2] == {"code": "layers", "book": NATIONAL.name,
+                               "layers": [{"name": "Chỉ tiêu huyện An Minh", "unit": "AM", "sets_rule": True}]}
+    assert "Chỉ tiêu huyện An Minh (đơn vị AM; đặt quy tắc này)" in render_step(inside.steps[2])
     # A layer without a rule for the type falls through to the national rule.
     assert evaluate(NATIONAL, "press_answer", RECEIVED, WorkCalendar(), layers=[layer]).amount == 30
 

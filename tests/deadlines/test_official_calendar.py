@@ -9,6 +9,7 @@ import pytest
 from spokes.deadlines import shipped
 from spokes.deadlines.calendar import VN_TZ, WorkCalendar
 from spokes.deadlines.engine import compute_due
+from spokes.deadlines.explain import render_steps
 
 OFFICIAL = shipped.load_calendar()
 
@@ -46,7 +47,8 @@ def test_information_received_monday_05_01_2026_is_due_saturday_10_01() -> None:
     # Tue 06 … Fri 09 = 1–4; Saturday 10/01/2026 is a working day (CV 12729) = 5.
     result = compute_due(datetime(2026, 1, 5, 9, 0, tzinfo=VN_TZ), 5, "working_days", official_calendar())
     assert result.due_date == date(2026, 1, 10)
-    assert any("10/01/2026 là ngày làm việc" in step for step in result.steps)
+    assert any(step["code"] == "makeup" and step["day"] == "2026-01-10" for step in result.steps)
+    assert any("10/01/2026 là ngày làm việc" in line for line in render_steps(result.steps))
 
 
 def test_the_package_alone_misses_the_swap() -> None:
@@ -73,7 +75,8 @@ def test_years_2017_to_2026_are_announced_and_2027_is_estimated() -> None:
 def test_a_deadline_in_an_estimated_year_is_flagged_du_kien() -> None:
     result = compute_due(datetime(2027, 2, 1, 9, 0, tzinfo=VN_TZ), 5, "working_days", official_calendar())
     assert result.estimated and result.estimated_years == (2027,)
-    assert any("dự kiến" in step for step in result.steps)
+    assert {"code": "estimated", "years": [2027]} in result.steps
+    assert any("dự kiến" in line for line in render_steps(result.steps))
     # A period that crosses into the estimated year is flagged too; one inside 2026 is not.
     crossing = compute_due(datetime(2026, 12, 28, 9, 0, tzinfo=VN_TZ), 5, "working_days", official_calendar())
     assert crossing.estimated_years == (2027,)
@@ -92,7 +95,7 @@ def test_a_cancelled_day_off_is_counted_as_a_working_day() -> None:
     cancelled = official_calendar(cancelled_days_off={date(2026, 11, 24): "Không nghỉ (CV 1/XX)"})
     result = compute_due(received, 1, "working_days", cancelled)
     assert result.due_date == date(2026, 11, 24)
-    assert "Tính 24/11/2026 là ngày làm việc — Không nghỉ (CV 1/XX)." in result.steps
+    assert "Tính 24/11/2026 là ngày làm việc — Không nghỉ (CV 1/XX)." in render_steps(result.steps)
 
 
 def test_cancelling_a_weekend_holiday_leaves_it_off() -> None:

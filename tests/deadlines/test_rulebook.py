@@ -8,6 +8,7 @@ import pytest
 
 from spokes.deadlines.calendar import WorkCalendar
 from spokes.deadlines.engine import TimeUnit
+from spokes.deadlines.explain import render_step
 from spokes.deadlines.rulebook import (
     REQUEST_TYPES,
     ExtensionNotAllowed,
@@ -139,8 +140,9 @@ def test_evaluate_conclusion_milestone() -> None:
     # Conclusion recorded Fri 04/09/2026: 5 T7, 6 CN; 7–11/09 = 1–5 → Fri 11/09/2026.
     result = evaluate(NEW, "forwarded_complaint", datetime(2026, 9, 4, 15, 0), WorkCalendar(), "conclusion")
     assert result.due_date == date(2026, 9, 11)
-    assert "(NĐ 237/2026/NĐ-CP, Điều 18 khoản 2)" in result.steps[1]
-    assert "độ tin cậy" not in result.steps[1]
+    assert result.steps[1]["code"] == "rule" and "confidence" not in result.steps[1]
+    assert "(NĐ 237/2026/NĐ-CP, Điều 18 khoản 2)" in render_step(result.steps[1])
+    assert "độ tin cậy" not in render_step(result.steps[1])
 
 
 def test_seeded_extension_policy() -> None:

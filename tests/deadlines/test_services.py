@@ -13,6 +13,7 @@ from spokes.core.errors import DomainError
 from spokes.deadlines import services
 from spokes.deadlines.calendar import VN_TZ
 from spokes.deadlines.engine import compute_due
+from spokes.deadlines.explain import render_note, render_step, render_steps
 from spokes.deadlines.models import CalendarDay, Rule, Rulebook
 from spokes.extensions import db
 from spokes.press_requests import services as requests_services
@@ -75,7 +76,10 @@ def test_extra_day_off_moves_working_day_deadline_and_back(now, district, admin,
     assert {"date": "2026-03-12", "name": "Nghỉ bầu cử (thông báo số 12/TB)"} in req.deadline_explanation["skipped_days"]
     assert req.deadline_explanation["due_at"] == "2026-03-18T23:59:59+07:00"
     assert req.deadline_explanation["rulebook"]["code"] == "qd1430-2017"
-    assert any("lịch làm việc thay đổi" in step for step in req.deadline_explanation["steps"])
+    recount = req.deadline_explanation["steps"][-1]
+    assert recount["code"] == "recomputed" and recount["reason"] == "Nghỉ bầu cử (thông báo số 12/TB)"
+    assert (recount["change"], recount["kind"], recount["day"]) == ("added", "day_off", "2026-03-12")
+    assert "lịch làm việc thay đổi" in render_step(recount)
     [moved_event] = events("request.deadline_recomputed", req.id)
     assert moved_event.public is True
     assert moved_event.actor_id == admin.id
@@ -142,7 +146,8 @@ def test_recompute_keeps_extension_and_its_note(now, district, admin, make_user,
     # 5 + 2 = 7 working days: 11, 12, 13, 16, 17, 18, 19/03.
     assert reload(req).due_at == vn_end(2026, 3, 19)
     note = reload(req).deadline_explanation["note"]
-    assert note and "Cần tổng hợp số liệu" in note
+    assert note == {"code": "extended", "n": 2, "unit": "working_days", "reason": "Cần tổng hợp số liệu của ba ấp"}
+    assert render_note(note) == "Đã gia hạn thêm 2 ngày làm việc; lý do: Cần tổng hợp số liệu của ba ấp"
 
     services.add_calendar_day(admin, date(2026, 3, 12), "day_off", "Nghỉ đột xuất")
     db.session.commit()
@@ -165,7 +170,9 @@ def test_rule_edit_is_not_smuggled_in_by_a_later_calendar_change(now, district, 
     assert req.due_at == vn_end(2026, 3, 18)
     assert req.deadline_explanation["amount"] == 5
     # The rule line of the explanation still cites the rule as it was applied.
-    assert any("5 ngày làm việc" in step for step in req.deadline_explanation["steps"])
+    [rule_step] = [step for step in req.deadline_explanation["steps"] if step["code"] == "rule"]
+    assert (rule_step["amount"], rule_step["unit"]) == (5, "working_days")
+    assert "5 ngày làm việc" in render_step(rule_step)
 
 
 def test_conclusion_milestone_is_recounted_too(frozen_clock, district, admin, make_request):
@@ -449,5 +456,10 @@ def test_civil_code_steps_pick_the_counting_lines(rulebooks):
     # 30 days from Wed 01/04/2026 end on Fri 01/05 (Labour Day) → Mon 04/05 (BLDS Điều 148).
     explanation = services.compute("press_answer", datetime(2026, 4, 1, 10, 0)).explanation()
     steps = services.civil_code_steps(explanation)
-    assert any("Điều 147" in s for s in steps) and any("Điều 148" in s for s in steps)
-    assert all("BLDS 2015" in s for s in steps)
+    assert [step["code"] for step in steps] == ["days_start", "moved"]
+    lines = render_steps(steps)
+    assert any("Điều 147" in s for s in lines) and any("Điều 148" in s for s in lines)
+    assert all("BLDS 2015" in s for s in lines)
+    # Every step that cites the Civil Code is picked, and no other.
+    others = [step for step in explanation["steps"] if step not in steps]
+    assert not any("BLDS 2015" in s for s in render_steps(others))

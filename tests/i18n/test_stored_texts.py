@@ -10,13 +10,15 @@ from flask_babel import force_locale
 
 from spokes.audit.labels import ACTION_LABELS, action_label
 from spokes.core.clock import VN_TZ
-from spokes.core.explain_text import day_name, explain_step, public_confidence, stored_text
+from spokes.core.explain_text import public_confidence, stored_text
 from spokes.deadlines.calendar import WorkCalendar
 from spokes.deadlines.engine import compute_due
+from spokes.deadlines.explain import render_steps
+from spokes.deadlines.reader import day_name, explain_step
 
 STEPS = compute_due(datetime(2026, 4, 29, 9, 30, tzinfo=VN_TZ), 5, "working_days", WorkCalendar()).steps
-RULE_LINE = ("Áp dụng Luật Báo chí 2025 — NĐ 237/2026: Cung cấp thông tin — 5 ngày làm việc "
-             "(Chỉ tiêu nội bộ; độ tin cậy U: chưa kiểm chứng, quản trị viên có thể sửa).")
+RULE_LINE = {"code": "rule", "book": "Luật Báo chí 2025 — NĐ 237/2026", "label": "Cung cấp thông tin", "amount": 5,
+             "unit": "working_days", "basis": "source", "source": "Chỉ tiêu nội bộ"}
 
 
 def test_every_engine_step_reads_in_english(app):
@@ -38,9 +40,10 @@ def test_every_engine_step_reads_in_english(app):
         assert "độ tin cậy" not in public_confidence("U").lower()
 
 
-def test_vietnamese_pages_show_the_steps_as_stored_without_the_admin_wording(app):
+def test_vietnamese_pages_show_the_steps_as_the_engine_wrote_them(app):
     with app.test_request_context(), force_locale("vi"):
-        assert [explain_step(s) for s in STEPS] == list(STEPS)
+        assert [explain_step(s) for s in STEPS] == render_steps(STEPS)
+        assert explain_step(STEPS[0]) == "Nhận ngày 29/04/2026 lúc 09:30 (giờ Việt Nam)."
         assert explain_step(RULE_LINE) == ("Áp dụng Luật Báo chí 2025 — NĐ 237/2026: Cung cấp thông tin — "
                                            "5 ngày làm việc (Chỉ tiêu nội bộ).")
 

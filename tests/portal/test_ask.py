@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from spokes.audit.models import AuditEvent
 from spokes.audit.services import verify_chain
+from spokes.deadlines.explain import render_step
 from spokes.extensions import db
 from spokes.notifications.models import OutboxMail
 from spokes.attachments.store import upload_root
@@ -127,7 +128,7 @@ def test_happy_path_for_each_type(client, commune, type_):
     # Due date and its explanation (steps; the citation only when verified; no staff wording).
     assert "Hạn trả lời" in body and "Cách tính thời hạn" in body
     assert "Độ tin cậy" not in body and "quản trị viên" not in body
-    assert req.deadline_explanation["steps"][0] in body
+    assert render_step(req.deadline_explanation["steps"][0]) in body
     if req.deadline_explanation["confidence"] == "U":
         assert req.deadline_explanation["citation"]["text"] not in body
         assert "Thời hạn trả lời theo quy định" not in body and "chỉ tiêu nội bộ của đơn vị" in body

@@ -9,11 +9,14 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from spokes.deadlines.explain import render_step, render_steps
 from spokes.deadlines.models import RefusalGround, Rule
 from spokes.extensions import db
 from spokes.notifications.models import OutboxMail
 from spokes.press_requests import services as svc
 from spokes.press_requests.models import PressRequest
+
+from tests.deadlines.explain_migration import explanation_migration
 
 from .helpers import PDF, form_data, token_from
 
@@ -125,9 +128,12 @@ def test_unverified_explanations_stored_before_the_fix_are_cleaned_for_the_publi
     req = db.session.execute(select(PressRequest)).scalar_one()
     old = dict(req.deadline_explanation)
     old.pop("statutory", None)
-    old["steps"] = [old["steps"][0], "Áp dụng QĐ 1430/2017: Cung cấp thông tin — 5 ngày làm việc "
-                    "(Chỉ tiêu nội bộ; độ tin cậy U: chưa kiểm chứng, quản trị viên có thể sửa).", *old["steps"][2:]]
-    req.deadline_explanation = old
+    old["steps"] = [render_step(old["steps"][0]), "Áp dụng QĐ 1430/2017: Cung cấp thông tin — 5 ngày làm việc "
+                    "(Chỉ tiêu nội bộ; độ tin cậy U: chưa kiểm chứng, quản trị viên có thể sửa).",
+                    *render_steps(old["steps"][2:])]
+    # As the migration to explanations stored as data left it.
+    req.deadline_explanation = explanation_migration().to_data(old)
+    assert req.deadline_explanation["steps"][1]["code"] == "rule"
     db.session.commit()
     page = client.get(f"/track/{token_from(body)}").get_data(as_text=True)
     _assert_clean("track (old explanation)", page)

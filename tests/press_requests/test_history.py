@@ -118,7 +118,7 @@ def test_transfer_keeps_the_history_and_leaves_a_read_only_view(world, make_requ
     req = db.session.get(PressRequest, req.id)
     assert (req.unit_id, req.state, req.assignee_id) == (world["vhtt"].id, "assigned", vhtt_speaker.id)
     assert req.transferred_from_id == world["dhu"].id
-    assert "chuyển đến" in (req.deadline_explanation.get("note") or "")
+    assert req.deadline_explanation["note"] == {"code": "transferred", "unit": world["vhtt"].name}
     assert req.due_at >= old_due
 
     # The receiving unit sees everything that happened before.

@@ -10,6 +10,8 @@ import pytest
 from flask import Flask
 
 from spokes.core.clock import now, today_vn
+from spokes.deadlines.explain import render_steps
+from spokes.deadlines.forms import CONFIDENCE_LABELS
 from spokes.deadlines.services import refusal_grounds_for
 from spokes.extensions import db
 from spokes.attachments import store as attachments
@@ -25,8 +27,8 @@ def test_header_and_full_deadline_explanation(world, make_request, client_for):
     exp = req.deadline_explanation
     assert req.reference in page and world["dhu"].name in page and world["chair"].name in page
     assert exp["citation"]["source"] in page and exp["rule"]["label"] in page
-    assert exp["confidence_label"] in page and exp["rulebook"]["name"] in page
-    for step in exp["steps"]:
+    assert str(CONFIDENCE_LABELS[exp["confidence"]]) in page and exp["rulebook"]["name"] in page
+    for step in render_steps(exp["steps"]):
         assert step.replace("“", "&#34;")[:20] in page or step[:20] in page
     for day in exp["skipped_days"]:
         assert day["name"] in page
