@@ -181,10 +181,9 @@ def widget(code: str):
 
 
 def _feed(fmt: str, unit: Unit | None) -> Response:
-    state = services.feed_state(unit)
-    marks = feeds.validators(fmt, unit, state)
+    marks = feeds.validators(fmt, unit)
     if is_resource_modified(request.environ, etag=marks.etag, last_modified=marks.last_modified):
-        response = Response(feeds.render(fmt, unit, state, marks), mimetype=feeds.MIMETYPES[fmt])
+        response = Response(feeds.render(fmt, unit, marks), mimetype=feeds.MIMETYPES[fmt])
     else:
         response = Response(status=304)
     response.set_etag(marks.etag)
@@ -194,24 +193,28 @@ def _feed(fmt: str, unit: Unit | None) -> Response:
 
 
 @bp.get("/feed.atom")
+@public_page()
 def feed_atom():
     """Serve the site-wide Atom feed."""
     return _feed("atom", None)
 
 
 @bp.get("/feed.rss")
+@public_page()
 def feed_rss():
     """Serve the site-wide RSS feed."""
     return _feed("rss", None)
 
 
 @bp.get("/units/<code>/feed.atom")
+@public_page()
 def unit_feed_atom(code: str):
     """Serve a unit's Atom feed."""
     return _feed("atom", _unit_or_404(code))
 
 
 @bp.get("/units/<code>/feed.rss")
+@public_page()
 def unit_feed_rss(code: str):
     """Serve a unit's RSS feed."""
     return _feed("rss", _unit_or_404(code))
