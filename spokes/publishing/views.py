@@ -14,6 +14,7 @@ from spokes.attachments.store import send_attachment
 from spokes.core import pagecache
 from spokes.core.errors import DomainError
 from spokes.core.markdown import render_markdown
+from spokes.core.pagination import Cursor
 from spokes.core.pagecache import public_page
 from spokes.core.params import id_arg, page_arg
 from spokes.core.uploads import UploadRejected
@@ -66,6 +67,14 @@ def _page() -> int:
     return page_arg()
 
 
+def _cursor() -> Cursor | None:
+    """Return the keyset position of a next-page link; a damaged one reads as none (page by number)."""
+    try:
+        return Cursor.decode(request.args.get("cursor") or "")
+    except ValueError:
+        return None
+
+
 def _load(slug: str) -> Publication:
     pub = services.find_by_slug(slug)
     if pub is None:
@@ -114,11 +123,9 @@ def news():
         error = _("Không có đơn vị mã “%(code)s”.", code=code[:40])
     else:
         try:
-            stmt = services.news_query(flt)
+            pagination = services.news_page(flt, _page(), current_app.config["PAGE_SIZE"], _cursor())
         except services.BadFilter as err:
             error = err.message
-        else:
-            pagination = db.paginate(stmt, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("publishing/news.html", pagination=pagination, flt=flt, code=code, error=error,
                            units=services.units_with_items(), kinds=KIND_LABELS), (400 if error else 200)
 
@@ -161,8 +168,8 @@ def file(slug: str, attachment_id: int):
 def unit_page(code: str):
     """Show a unit's items, its current spokespersons, its feeds and the widget snippet."""
     unit = _unit_or_404(code)
-    pagination = db.paginate(services.news_query(services.NewsFilter(unit=unit)), page=_page(),
-                             per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    pagination = services.news_page(services.NewsFilter(unit=unit), _page(), current_app.config["PAGE_SIZE"],
+                                    _cursor())
     widget_url = feeds.absolute("publishing.widget", code=unit.code)
     return render_template("publishing/unit.html", unit=unit, pagination=pagination,
                            speakers=current_speakers(unit), widget_url=widget_url)
