@@ -19,8 +19,9 @@ before it, which that commit replaces, so it is never served. ``PAGE_CACHE_SECON
 what a process dying between its commit and the new token could leave behind.
 
 **One round trip per hit.** A lookup reads the version and the entry together
-(``get_many``: one ``MGET`` on Redis) and compares them, which is what lets the Redis store
-serve nearly as fast as the folder store.
+(``get_many``: one ``MGET`` on Redis) and compares them; an entry this process served lately
+is kept in memory too, so a hit on it only reads the (tiny) version. Either way the shared
+version is asked on every hit, so a commit on any server is seen at once.
 
 **Validators.** The version also says when public content last changed (its first part is
 the time it was written), so views take their ``ETag``/``Last-Modified`` from it
@@ -42,8 +43,10 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time as _time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -72,6 +75,7 @@ VERSION_KEY = "pages:version"
 VERSION_SECONDS = 10 * 365 * 24 * 3600
 MAX_VALUE = 40
 MAX_PAGE = 20
+LOCAL_ENTRIES = 200  # entries each process also holds (about 10 kB each)
 STALE = "page_cache_stale"
 ENVIRON_FLAG = "spokes.public_page"
 VERSION_ENVIRON = "spokes.page_version"
@@ -143,6 +147,9 @@ class PageCache:
         # hung Redis costs one timeout, not one per request.
         self.retry_seconds = float(app.config.get("PAGE_CACHE_RETRY_SECONDS") or 30)
         self._down_until = 0.0
+        # Entries this process served lately, checked against the shared version on every hit.
+        self._recent: OrderedDict[str, bytes] = OrderedDict()
+        self._recent_lock = threading.Lock()
         self.inner = app.wsgi_app
         app.wsgi_app = self  # type: ignore[method-assign]
 
@@ -204,6 +211,14 @@ class PageCache:
         self._down_until = _time.monotonic() + self.retry_seconds
         log.warning("page cache: store failed; serving without it for %.0f s", self.retry_seconds)
 
+    def _keep(self, key: str, packed: bytes) -> None:
+        """Hold an entry in this process too, so that a hit only asks the store for the version."""
+        with self._recent_lock:
+            self._recent[key] = packed
+            self._recent.move_to_end(key)
+            while len(self._recent) > LOCAL_ENTRIES:
+                self._recent.popitem(last=False)
+
     # ------------------------------------------------------------------ WSGI
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -212,7 +227,11 @@ class PageCache:
             return self.inner(environ, start_response)
         try:
             key = self._key(environ)
-            version, hit = self.store.get_many(VERSION_KEY, key)  # one round trip (MGET on Redis)
+            recent = self._recent.get(key)
+            if recent is not None:  # this process holds a copy: only the version is asked for
+                version, hit = self.store.get(VERSION_KEY), recent
+            else:
+                version, hit = self.store.get_many(VERSION_KEY, key)  # one round trip (MGET on Redis)
             if not version:
                 version = self.new_version()
         except Exception:  # noqa: BLE001 - a broken cache must never take the site down
@@ -221,6 +240,11 @@ class PageCache:
             return self.inner(environ, start_response)
         version = str(version)
         entry = _unpack(hit, version) if isinstance(hit, bytes) else None
+        if entry is None and recent is not None:
+            self._recent.pop(key, None)  # out of date here; another process may have a fresh one
+            return self.__call__(environ, start_response)
+        if entry is not None and recent is None:
+            self._keep(key, hit)
         if entry is not None:
             status, headers, body = entry
             if _not_modified(environ, headers):
@@ -287,7 +311,9 @@ class PageCache:
                 name.lower() == "set-cookie" for name, _value in headers):
             try:
                 # The version read before rendering: a commit landing meanwhile makes the entry stale at once.
-                self.store.set(key, _pack(version, status, headers, body), timeout=self.seconds)
+                packed = _pack(version, status, headers, body)
+                self.store.set(key, packed, timeout=self.seconds)
+                self._keep(key, packed)
                 headers = [*headers, (HIT_HEADER, "miss")]
             except Exception:  # noqa: BLE001 - the page is served all the same; only its copy is lost
                 log.exception("page cache store failed")
@@ -476,7 +502,44 @@ class _NoPickle(RedisSerializer):
 
 
 class _SafeRedisCache(RedisCache):
+    """Redis through one connection per thread and process, made on first use.
+
+    A hit is a single small command; redis-py's connection pool (a lock, a health check, a
+    checkout and a check-in per command) cost a third of it. A thread of a worker uses one
+    connection at a time anyway, and a forked worker makes its own.
+    """
+
     serializer = _NoPickle()
+
+    def __init__(self, url: str, timeout: float, **kwargs: Any) -> None:
+        self._url, self._timeout, self._local = url, timeout, threading.local()
+        super().__init__(host=self, **kwargs)  # the client is chosen per thread: see _client()
+
+    def _client(self) -> Any:
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            import redis
+
+            local.client = redis.Redis.from_url(self._url, socket_timeout=self._timeout,
+                                                socket_connect_timeout=self._timeout, single_connection_client=True)
+            local.pid = os.getpid()
+        return local.client
+
+    @property  # type: ignore[override]
+    def _read_client(self) -> Any:
+        return self._client()
+
+    @_read_client.setter
+    def _read_client(self, _value: Any) -> None:
+        pass  # set by the base class to the placeholder: the per-thread client is used instead
+
+    @property  # type: ignore[override]
+    def _write_client(self) -> Any:
+        return self._client()
+
+    @_write_client.setter
+    def _write_client(self, _value: Any) -> None:
+        pass
 
 
 def _store_for(app: Flask) -> BaseCache | None:
@@ -487,11 +550,8 @@ def _store_for(app: Flask) -> BaseCache | None:
     if setting == "memory":
         return SimpleCache(threshold=app.config.get("PAGE_CACHE_ENTRIES", 2000), default_timeout=seconds)
     if setting.startswith(("redis://", "rediss://", "unix://")):
-        import redis
-
         timeout = float(app.config.get("REDIS_TIMEOUT_SECONDS") or 0.5)
-        client = redis.Redis.from_url(setting, socket_timeout=timeout, socket_connect_timeout=timeout)
-        return _SafeRedisCache(host=client, default_timeout=seconds, key_prefix="spokes:")
+        return _SafeRedisCache(setting, timeout, default_timeout=seconds, key_prefix="spokes:")
     if setting == "filesystem":
         folder = os.path.join(app.instance_path, "cache", "pages")
         return FileSystemCache(folder, threshold=app.config.get("PAGE_CACHE_ENTRIES", 2000),

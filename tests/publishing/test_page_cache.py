@@ -259,16 +259,24 @@ def test_redis_entries_are_never_unpickled():
         serializer.dumps({"a": 1})
 
 
-def test_a_hit_is_one_read_of_the_store(world, client, app, monkeypatch):
-    cache = app.extensions["spokes_page_cache"]
-    statement(world["deputy"], world["dhu"])
-    _get(client, "/")
+def test_a_hit_is_one_read_of_the_store(world, other_app, monkeypatch):
+    first, second = other_app(PAGE_CACHE_URL="filesystem"), other_app(PAGE_CACHE_URL="filesystem")
+    statement(world["deputy"], world["dhu"], title=f"Tin {uuid.uuid4().hex[:6]}")
+    with first.app_context():
+        from spokes.core.pagecache import invalidate
+
+        invalidate()
+    _get(first.test_client(), "/")
     reads: list[tuple[str, ...]] = []
-    real_get = cache.store.get
-    monkeypatch.setattr(cache.store, "get_many", lambda *keys: reads.append(keys) or [real_get(k) for k in keys])
-    monkeypatch.setattr(cache.store, "get", lambda key: reads.append((key,)) or real_get(key))
-    assert _get(client, "/")[0] == "hit"
-    assert len(reads) == 1 and len(reads[0]) == 2  # the version and the entry, together (MGET on Redis)
+    store = second.extensions["spokes_page_cache"].store
+    real_get = store.get
+    monkeypatch.setattr(store, "get_many", lambda *keys: reads.append(keys) or [real_get(k) for k in keys])
+    monkeypatch.setattr(store, "get", lambda key: reads.append((key,)) or real_get(key))
+    c = second.test_client()
+    assert _get(c, "/")[0] == "hit"
+    assert len(reads) == 1 and len(reads[0]) == 2  # the version and the entry together (MGET on Redis)
+    assert _get(c, "/")[0] == "hit"
+    assert len(reads) == 2 and reads[1] == ("pages:version",)  # held by this process: the version alone
 
 
 def test_a_cached_page_with_an_etag_answers_304_itself(world, client):
