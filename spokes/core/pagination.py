@@ -96,12 +96,16 @@ def _base36(number: int) -> str:
             return text_
 
 
-def after(stmt: Select, cursor: Cursor, moment: Any, ident: Any) -> Select:
-    """Limit a newest-first ``(moment, ident)`` SELECT to the rows after the cursor.
+def after(stmt: Select, cursor: Cursor, moment: Any, ident: Any, *, descending: bool = True) -> Select:
+    """Limit a ``(moment, ident)``-ordered SELECT (newest first unless ``descending=False``) to the rows after the cursor.
 
     Written as ``moment <= m AND (moment < m OR ident < i)`` so that an index whose leading
-    column is ``moment`` (or ``(unit_id, moment)``) is read from the position on.
+    column is ``moment`` (or ``(unit_id, moment)``, or a partial ``(due_at, id)``) is read from
+    the position on.
     """
+    if not descending:
+        return stmt.where(moment >= cursor.moment,
+                          sa.or_(moment > cursor.moment, sa.and_(moment == cursor.moment, ident > cursor.id)))
     return stmt.where(moment <= cursor.moment,
                       sa.or_(moment < cursor.moment, sa.and_(moment == cursor.moment, ident < cursor.id)))
 
@@ -146,7 +150,8 @@ class CountedPagination(SelectPagination):
         keys = self._query_args.get("keys")
         cap: int | None = self._query_args.get("exact_up_to")
         given = self._query_args.get("total")
-        rows_stmt = select if cursor is None else after(select, cursor, *keys)
+        descending = self._query_args.get("descending", True)
+        rows_stmt = select if cursor is None else after(select, cursor, *keys, descending=descending)
         offset = 0 if cursor is not None else self._query_offset
         if given is not None or not self._query_args["with_total"]:
             extra = None
@@ -214,14 +219,21 @@ class CountedPagination(SelectPagination):
 
 def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: int | None = None,
                      total: Callable[[], int] | None = None, keys: tuple[Any, Any] | None = None,
-                     after: Cursor | None = None, count: bool = True) -> CountedPagination:
+                     after: Cursor | None = None, count: bool = True, descending: bool = True) -> CountedPagination:
     """Return one page of a single-entity SELECT and its total, normally in one statement.
 
     ``exact_up_to``: count at most that many matches, then estimate (searches: pass
     ``SEARCH_EXACT_UP_TO``). ``total``: the total is known already (no count). ``keys``: the
     ``(moment, id)`` columns of a newest-first order, to hand out ``next_cursor``; ``after``:
     read the page from that cursor on instead of by offset (``page`` then only labels it).
-    ``count=False``: no total at all (``total`` is None).
+    ``count=False``: no total at all (``total`` is None). ``descending=False`` for an
+    oldest-first order such as the staff queue's ``(due_at, id)``.
+
+    The staff request search calls it as ``paginate_counted(stmt, page=…, per_page=…,
+    exact_up_to=SEARCH_EXACT_UP_TO)`` (add ``keys=(PressRequest.due_at, PressRequest.id),
+    after=…, descending=False`` for keyset pages); its template shows ``page.approximate``
+    as "khoảng N" and ``page.at_least`` as "hơn N".
     """
     return CountedPagination(select=select, session=db.session(), page=page, per_page=per_page, error_out=False,
-                             count=count, with_total=count, exact_up_to=exact_up_to, total=total, keys=keys, after=after)
+                             count=count, with_total=count, exact_up_to=exact_up_to, total=total, keys=keys, after=after,
+                             descending=descending)

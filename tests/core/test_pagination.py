@@ -65,3 +65,22 @@ def test_keyset_pages_follow_the_numbered_ones():
 
 def test_estimates_are_rounded_to_two_figures():
     assert [round_estimate(n) for n in (7, 99, 1234, 27_292, 1_049_000)] == [7, 99, 1200, 27_000, 1_000_000]
+
+
+def test_keyset_pages_read_an_oldest_first_order_too(app):
+    db.session.execute(insert(SearchDocument), [
+        {"object_type": "request" if n % 2 else "publication", "object_id": n // 2, "body": str(n)}
+        for n in range(7)])
+    db.session.flush()
+    # object_id stands in for a moment column: order by (object_id, id) oldest first.
+    stmt = select(SearchDocument).order_by(SearchDocument.object_id, SearchDocument.id)
+    keys = (SearchDocument.object_id, SearchDocument.id)
+    seen, cursor = [], None
+    while True:
+        page = paginate_counted(stmt, page=1, per_page=3, keys=keys, after=cursor, descending=False, count=False)
+        seen += [(d.object_id, d.id) for d in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    expected = db.session.execute(stmt.with_only_columns(*keys)).all()
+    assert seen == [tuple(row) for row in expected] and len(seen) == 7
