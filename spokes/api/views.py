@@ -82,7 +82,8 @@ def items():
     flt = api.item_filter(request.args)
     page = api.paging(request.args)
     cursor = api.cursor_of(request.args)
-    marks = pagecache.validators("api-items", str(get_locale()), request.full_path)  # before reading: see content_version
+    # Before reading the items: a commit landing meanwhile then shows as a newer version.
+    marks = pagecache.validators("api-items", str(get_locale()), request.full_path)
     if marks is not None and not is_resource_modified(request.environ, etag=marks.etag,
                                                       last_modified=marks.last_modified):
         return _with_validators(Response(status=304), marks)
@@ -92,7 +93,7 @@ def items():
         raise api.bad_request(err.message) from None
     return _with_validators(jsonify({
         "items": [serializers.item_summary(p) for p in result.items],
-        # A page read by cursor has no number and, unless cheap, no total: see the OpenAPI document.
+        # A page read by cursor has no number and no total: see the OpenAPI document.
         "page": page.page if cursor is None else None,
         "per_page": page.per_page,
         "total": result.total,
