@@ -9,8 +9,8 @@ twice). ``paginate_counted`` puts the total in the rows' statement instead:
 * with ``exact_up_to=N`` (searches, whose matches may be many): a scalar subquery counting at
   most N + 1 matching rows, which stops as soon as it has them. Past N the exact count would
   cost what every match costs, so the total becomes the planner's estimate on PostgreSQL
-  (``approximate``: shown as "khoảng N") or the known lower bound elsewhere (``at_least``:
-  "hơn N");
+  (``approximate``: shown as "khoảng N") when it exceeds what was counted, else the known
+  lower bound (``at_least``: "hơn N"), as always on SQLite;
 * with ``total=`` a callable (a total kept per page-cache content version, say): no count at all.
 
 ``after=`` reads the page from a keyset position (``Cursor``: the (moment, id) of the last row
@@ -198,11 +198,13 @@ class CountedPagination(SelectPagination):
         if counted < limit:
             return counted
         estimate = estimated_rows(self._query_args["select"])
-        if estimate is None:
+        if estimate is None or estimate <= limit:
+            # No estimate, or one the count already disproves (word prefixes and words that go
+            # together are underestimated): say what is known, "more than N".
             self.at_least = True
             return limit - 1
         self.approximate = True
-        return round_estimate(max(estimate, limit))
+        return round_estimate(estimate)
 
     @property
     def next_cursor_text(self) -> str | None:
