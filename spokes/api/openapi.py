@@ -107,9 +107,13 @@ SCHEMAS: dict[str, Any] = {
         "page": _nullable({"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
         "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
         "total": _nullable({"type": "integer", "minimum": 0}),
+        "total_exact": {**_nullable({"type": "boolean"}),
+                        "description": "False when `total` is an estimate: a search with many matches "
+                                       "(over 1,000) counts them approximately. Null with `total`."},
         "next_cursor": _nullable(STRING),
     }, "A page of items. Numbered pages (`page`) carry the total; a page read by `cursor` carries "
-       "`page` and `total` as null (nothing is counted). `next_cursor`, when not null, reads the next page."),
+       "`page` and `total` as null (nothing is counted). `next_cursor`, when not null, reads the next page "
+       "by keyset, on numbered pages too: follow it rather than asking for deep page numbers."),
     "Revision": _object({
         "number": {"type": "integer", "minimum": 1},
         "title": STRING,
@@ -218,6 +222,11 @@ PAGE = _param("page", "query", f"Page number, from 1 to {MAX_PAGE}.",
 PER_PAGE = _param("per_page", "query", "Items per page (at most 100).",
                   {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
 
+VALIDATOR_HEADERS = {
+    "ETag": {"description": "Changes whenever published content changes.", "schema": STRING},
+    "Last-Modified": {"description": "When published content last changed.", "schema": STRING},
+}
+
 PATHS: dict[str, Any] = {
     "/": {"get": {
         "operationId": "index", "summary": "Describe the API",
@@ -241,11 +250,16 @@ PATHS: dict[str, Any] = {
             _param("include_withdrawn", "query", "Also list withdrawn items (they carry no summary).",
                    {"type": "boolean", "default": False}),
             PAGE, PER_PAGE,
-            _param("cursor", "query", "Instead of `page`: the `next_cursor` of the previous page. Reads from "
-                   "that position on (newest first), so a deep page costs what the first does and items "
-                   "published meanwhile do not shift the pages.", {"type": "string", "maxLength": 100}),
+            _param("cursor", "query", "Instead of `page`: the `next_cursor` of the previous page (opaque text). "
+                   "Reads from that position on (newest first, by `published_at` then id), so the "
+                   "thousandth page costs what the first does and items published meanwhile do not shift "
+                   "the pages. Cursors of earlier responses stay valid.", {"type": "string", "maxLength": 100}),
         ],
-        "responses": {"200": _json("ItemList", "A page of items."), "400": _error("A parameter cannot be used.")},
+        "responses": {"200": {**_json("ItemList", "A page of items."), "headers": VALIDATOR_HEADERS},
+                      "304": {"description": "Not modified since the `ETag` (If-None-Match) or "
+                                             "`Last-Modified` (If-Modified-Since) the client holds.",
+                              "headers": VALIDATOR_HEADERS},
+                      "400": _error("A parameter cannot be used.")},
     }},
     "/items/{slug}": {"get": {
         "operationId": "getItem", "summary": "One item, with its corrections or its withdrawal notice",

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
-from sqlalchemy.sql import Select
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from spokes.core.params import MAX_PAGE as PARAM_MAX_PAGE
 from spokes.audit.models import AuditEvent
 from spokes.core.errors import DomainError
+from spokes.core.pagination import Cursor
 from spokes.extensions import db
 from spokes.press_requests.models import PressRequest
 from spokes.press_requests.services import find_by_token
@@ -77,43 +73,15 @@ def paging(args: MultiDict[str, str]) -> Paging:
                   per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE))
 
 
-@dataclass(frozen=True)
-class Cursor:
-    """A position in the newest-first list of items: after the item published at ``published_at`` with ``id``.
-
-    Keyset pagination: the thousandth page costs what the first does (the (published_at, id)
-    index is read from the position on), and items published meanwhile do not shift the pages.
-    """
-
-    published_at: datetime
-    id: int
-
-    def encode(self) -> str:
-        """Return the opaque text a client sends back as ``cursor``."""
-        raw = f"{self.published_at.astimezone(UTC).isoformat()}|{self.id}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def cursor_of(args: MultiDict[str, str]) -> Cursor | None:
     """Read ``cursor`` (from a previous ``next_cursor``); None when absent; raise 400 when unreadable."""
     raw = (args.get("cursor") or "").strip()
     if not raw:
         return None
     try:
-        text_ = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-        moment, _bar, ident = text_.partition("|")
-        published = datetime.fromisoformat(moment)
-        if published.tzinfo is None or len(raw) > 100:
-            raise ValueError(raw)
-        return Cursor(published, int(ident))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return Cursor.decode(raw)
+    except ValueError:
         raise bad_request(_("Tham số “cursor” không hợp lệ; hãy dùng giá trị “next_cursor” của trang trước.")) from None
-
-
-def after_cursor(stmt: Select, cursor: Cursor, model: Any) -> Select:
-    """Limit a newest-first (published_at, id) SELECT to the items after the cursor."""
-    return stmt.where(or_(model.published_at < cursor.published_at,
-                          and_(model.published_at == cursor.published_at, model.id < cursor.id)))
 
 
 def item_filter(args: MultiDict[str, str]) -> NewsFilter:

@@ -8,16 +8,19 @@ that cannot be used give a 400 that says which and why.
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.http import is_resource_modified
 
 from spokes.api import serializers
 from spokes.api import services as api
 from spokes.api.openapi import document
+from spokes.core import pagecache
+from spokes.core.pagecache import public_page
 from spokes.extensions import db, limiter
 from spokes.publishing import services as publishing
 from spokes.publishing.feeds import absolute
-from spokes.publishing.models import Publication
 from spokes.units.models import Unit
 from spokes.units.services import current_speakers
 
@@ -73,33 +76,38 @@ def openapi():
 
 
 @bp.get("/items")
+@public_page(query=("unit", "kind", "month", "include_withdrawn", "page", "per_page"))
 def items():
-    """List the published items, newest first, with filters and pagination."""
+    """List the published items, newest first, with filters and pagination (numbered or by cursor)."""
     flt = api.item_filter(request.args)
     page = api.paging(request.args)
     cursor = api.cursor_of(request.args)
+    # Before reading the items: a commit landing meanwhile then shows as a newer version.
+    marks = pagecache.validators("api-items", str(get_locale()), request.full_path)
+    if marks is not None and not is_resource_modified(request.environ, etag=marks.etag,
+                                                      last_modified=marks.last_modified):
+        return _with_validators(Response(status=304), marks)
     try:
-        stmt = publishing.news_query(flt)
+        result = publishing.news_page(flt, page.page, page.per_page, cursor, counted=cursor is None)
     except publishing.BadFilter as err:
         raise api.bad_request(err.message) from None
-    if cursor is not None:
-        # Keyset: read from the position on, one row more than the page to know if another follows.
-        rows = list(db.session.execute(api.after_cursor(stmt, cursor, Publication).limit(page.per_page + 1)).scalars())
-        shown, more = rows[:page.per_page], len(rows) > page.per_page
-        return jsonify({
-            "items": [serializers.item_summary(p) for p in shown],
-            "page": None, "per_page": page.per_page, "total": None,
-            "next_cursor": api.Cursor(shown[-1].published_at, shown[-1].id).encode() if more else None,
-        })
-    result = db.paginate(stmt, page=page.page, per_page=page.per_page, error_out=False, max_per_page=api.MAX_PER_PAGE)
-    last = result.items[-1] if result.items else None
-    return jsonify({
+    return _with_validators(jsonify({
         "items": [serializers.item_summary(p) for p in result.items],
-        "page": page.page,
+        # A page read by cursor has no number and no total: see the OpenAPI document.
+        "page": page.page if cursor is None else None,
         "per_page": page.per_page,
-        "total": result.total or 0,
-        "next_cursor": api.Cursor(last.published_at, last.id).encode() if last and result.has_next else None,
-    })
+        "total": result.total,
+        "total_exact": None if result.total is None else not (result.approximate or result.at_least),
+        "next_cursor": result.next_cursor_text,
+    }), marks)
+
+
+def _with_validators(response: Response, marks: pagecache.Validators | None) -> Response:
+    if marks is not None:
+        response.set_etag(marks.etag)
+        if marks.last_modified is not None:
+            response.last_modified = marks.last_modified
+    return response
 
 
 @bp.get("/items/<slug>")

@@ -157,3 +157,8 @@ class VnTimeField(TimeField):
         if self.raw_data:
             return " ".join(str(v) for v in self.raw_data)
         return self.data.strftime("%H:%M") if self.data else ""
+
+
+def strip(value: object) -> object:
+    """Strip the spaces around typed text (a WTForms ``filters`` entry); other values pass as they are."""
+    return value.strip() if isinstance(value, str) else value

@@ -10,13 +10,24 @@ processes, without entering Flask at all:
   for the rate limits);
 * ``memory``: one process only (tests); ``none``: no cache.
 
-**Invalidation.** Every key holds the current *content version*, a random token kept in the
-same store. A commit that inserted, changed or deleted a watched row (a publication, its
-revisions and public files, a unit: see ``watch``) writes a new token *after* the commit,
-so the next lookup of every worker misses and renders the page afresh; old entries expire
-on their own. A page rendered while a commit lands is stored under the token read before
-it, which that commit replaces, so it is never served. ``PAGE_CACHE_SECONDS`` bounds what a
-process dying between its commit and the new token could leave behind.
+**Invalidation.** Every entry carries the *content version* it was rendered under, a token
+kept in the same store. A commit that inserted, changed or deleted a watched row (a
+publication, its revisions and public files, a unit: see ``watch``) writes a new token
+*after* the commit, so the next lookup of every worker misses and renders the page afresh
+(overwriting the old entry). A page rendered while a commit lands carries the token read
+before it, which that commit replaces, so it is never served. ``PAGE_CACHE_SECONDS`` bounds
+what a process dying between its commit and the new token could leave behind.
+
+**One round trip per hit.** A lookup reads the version and the entry together
+(``get_many``: one ``MGET`` on Redis) and compares them; an entry this process served lately
+is kept in memory too, so a hit on it only reads the (tiny) version. Either way the shared
+version is asked on every hit, so a commit on any server is seen at once.
+
+**Validators.** The version also says when public content last changed (its first part is
+the time it was written), so views take their ``ETag``/``Last-Modified`` from it
+(``validators``) instead of asking the database; a cached page with an ``ETag`` answers a
+matching ``If-None-Match`` (or ``If-Modified-Since``) with a 304 without entering Flask.
+Values that only change with the content (a list's total) are kept per version (``remember``).
 
 **Never cached:** a request with a session or remember-me cookie (signed-in staff, a chosen
 language, a form's CSRF token, a flash message), any method but GET, a view that did not
@@ -32,22 +43,27 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time as _time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from cachelib import BaseCache, FileSystemCache, RedisCache, SimpleCache
 from cachelib.serializers import RedisSerializer
-from flask import Flask, current_app, has_app_context, make_response, request
+from flask import Flask, current_app, has_app_context, has_request_context, make_response, request
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import parse_accept_header, parse_cookie
+from werkzeug.http import is_resource_modified, parse_accept_header, parse_cookie, unquote_etag
 from werkzeug.routing import RequestRedirect
 
+from spokes.core import clock
 from spokes.core.i18n import locale_for_browser
 
 log = logging.getLogger(__name__)
@@ -59,8 +75,10 @@ VERSION_KEY = "pages:version"
 VERSION_SECONDS = 10 * 365 * 24 * 3600
 MAX_VALUE = 40
 MAX_PAGE = 20
+LOCAL_ENTRIES = 200  # entries each process also holds (about 10 kB each)
 STALE = "page_cache_stale"
 ENVIRON_FLAG = "spokes.public_page"
+VERSION_ENVIRON = "spokes.page_version"
 HIT_HEADER = "X-Page-Cache"
 
 # Model class -> predicate on an instance ("does this row show on a public page?").
@@ -129,6 +147,9 @@ class PageCache:
         # hung Redis costs one timeout, not one per request.
         self.retry_seconds = float(app.config.get("PAGE_CACHE_RETRY_SECONDS") or 30)
         self._down_until = 0.0
+        # Entries this process served lately, checked against the shared version on every hit.
+        self._recent: OrderedDict[str, bytes] = OrderedDict()
+        self._recent_lock = threading.Lock()
         self.inner = app.wsgi_app
         app.wsgi_app = self  # type: ignore[method-assign]
 
@@ -143,10 +164,29 @@ class PageCache:
 
     def new_version(self) -> str:
         """Write a fresh content version: every cached page is out of date from now on."""
-        token = uuid.uuid4().hex
+        token = f"{int(clock.now().timestamp())}.{uuid.uuid4().hex}"
         if not self.store.set(VERSION_KEY, token, timeout=VERSION_SECONDS):
             raise OSError("the page cache store refused the new content version")
         return token
+
+    def ready(self) -> bool:
+        """Return whether the store may be used now: the breaker is closed and no new version is owed."""
+        if not self.available():
+            return False
+        if self.pending:
+            self.turn_over()
+        return not self.pending
+
+    def usable_version(self) -> str | None:
+        """Return the content version, or None while the store is failing or a new version is owed."""
+        if not self.ready():
+            return None
+        try:
+            return self.version()
+        except Exception:  # noqa: BLE001 - without a version, callers fall back to the database
+            log.exception("page cache: could not read the content version")
+            self.trip()
+            return None
 
     def turn_over(self) -> None:
         """Write a new content version; on failure, serve nothing cached until a later try succeeds."""
@@ -171,29 +211,49 @@ class PageCache:
         self._down_until = _time.monotonic() + self.retry_seconds
         log.warning("page cache: store failed; serving without it for %.0f s", self.retry_seconds)
 
+    def _keep(self, key: str, packed: bytes) -> None:
+        """Hold an entry in this process too, so that a hit only asks the store for the version."""
+        with self._recent_lock:
+            self._recent[key] = packed
+            self._recent.move_to_end(key)
+            while len(self._recent) > LOCAL_ENTRIES:
+                self._recent.popitem(last=False)
+
     # ------------------------------------------------------------------ WSGI
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Serve a cached page, or run the app and keep its page when it may be shared."""
-        if not self._eligible(environ) or not self.available():
+        if not self._eligible(environ) or not self.ready():
             return self.inner(environ, start_response)
-        if self.pending:
-            self.turn_over()
-            if self.pending:
-                return self.inner(environ, start_response)
         try:
             key = self._key(environ)
-            hit = self.store.get(key)
+            recent = self._recent.get(key)
+            if recent is not None:  # this process holds a copy: only the version is asked for
+                version, hit = self.store.get(VERSION_KEY), recent
+            else:
+                version, hit = self.store.get_many(VERSION_KEY, key)  # one round trip (MGET on Redis)
+            if not version:
+                version = self.new_version()
         except Exception:  # noqa: BLE001 - a broken cache must never take the site down
             log.exception("page cache lookup failed; serving without it")
             self.trip()
             return self.inner(environ, start_response)
-        entry = _unpack(hit) if isinstance(hit, bytes) else None
+        version = str(version)
+        entry = _unpack(hit, version) if isinstance(hit, bytes) else None
+        if entry is None and recent is not None:
+            self._recent.pop(key, None)  # out of date here; another process may have a fresh one
+            return self.__call__(environ, start_response)
+        if entry is not None and recent is None:
+            self._keep(key, hit)
         if entry is not None:
             status, headers, body = entry
+            if _not_modified(environ, headers):
+                start_response("304 NOT MODIFIED", [*_kept_on_304(headers), (HIT_HEADER, "hit")])
+                return []
             start_response(status, [*headers, (HIT_HEADER, "hit")])
             return [body]
-        return self._fill(environ, start_response, key)
+        environ[VERSION_ENVIRON] = version
+        return self._fill(environ, start_response, key, version)
 
     def _eligible(self, environ: dict[str, Any]) -> bool:
         if environ.get("REQUEST_METHOD") != "GET":
@@ -228,9 +288,10 @@ class PageCache:
         address = (f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
                    f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
         digest = hashlib.sha256(address.encode("utf-8", "surrogateescape")).hexdigest()
-        return f"pages:{self.version()}:{locale}:{digest}"
+        return f"pages:{locale}:{digest}"
 
-    def _fill(self, environ: dict[str, Any], start_response: Callable[..., Any], key: str) -> Iterable[bytes]:
+    def _fill(self, environ: dict[str, Any], start_response: Callable[..., Any], key: str,
+              version: str) -> Iterable[bytes]:
         # Only public_page endpoints get here: their pages are small, so buffering them is fine.
         captured: dict[str, Any] = {}
 
@@ -249,13 +310,115 @@ class PageCache:
         if environ.get(ENVIRON_FLAG) and status.startswith("200") and not any(
                 name.lower() == "set-cookie" for name, _value in headers):
             try:
-                self.store.set(key, _pack(status, headers, body), timeout=self.seconds)
+                # The version read before rendering: a commit landing meanwhile makes the entry stale at once.
+                packed = _pack(version, status, headers, body)
+                self.store.set(key, packed, timeout=self.seconds)
+                self._keep(key, packed)
                 headers = [*headers, (HIT_HEADER, "miss")]
             except Exception:  # noqa: BLE001 - the page is served all the same; only its copy is lost
                 log.exception("page cache store failed")
                 self.trip()
         start_response(status, headers, captured["exc_info"])
         return [body]
+
+
+# ---------------------------------------------------------------------- validators and values
+
+
+@dataclass(frozen=True)
+class Validators:
+    """An ``ETag`` and ``Last-Modified`` that change exactly when public content does."""
+
+    etag: str
+    last_modified: datetime | None
+
+
+def _cache() -> PageCache | None:
+    return current_app.extensions.get(EXTENSION) if has_app_context() else None
+
+
+def content_version() -> str | None:
+    """Return the content version this request reads under, or None without a usable cache.
+
+    Read it before reading the data it vouches for: a commit landing afterwards then shows
+    as a newer version. The middleware's own lookup is reused (no second round trip).
+    """
+    if has_request_context() and request.environ.get(VERSION_ENVIRON):
+        return str(request.environ[VERSION_ENVIRON])
+    cache = _cache()
+    version = cache.usable_version() if cache is not None else None
+    if version is not None and has_request_context():
+        request.environ[VERSION_ENVIRON] = version
+    return version
+
+
+def changed_at(version: str) -> datetime | None:
+    """Return when a content version was written (whole seconds, UTC), if it says."""
+    stamp, sep, _rest = version.partition(".")
+    if not sep or not stamp.isdigit():
+        return None
+    return datetime.fromtimestamp(int(stamp), UTC)
+
+
+def validators(*parts: str) -> Validators | None:
+    """Return validators of a representation named by ``parts`` under the current content version.
+
+    None when there is no usable cache: the caller then derives them from the data.
+    """
+    version = content_version()
+    if version is None:
+        return None
+    key = "|".join((version, *parts))
+    return Validators(etag=hashlib.sha256(key.encode("utf-8")).hexdigest()[:32], last_modified=changed_at(version))
+
+
+def remember(name: str, compute: Callable[[], str]) -> str:
+    """Return a value that changes only with public content, computed once per content version.
+
+    E.g. the total of a list: every worker shares it until the next watched commit. Without a
+    usable cache, ``compute`` runs each time.
+    """
+    version = content_version()
+    cache = _cache()
+    if version is None or cache is None:
+        return compute()
+    key = f"values:{version}:{hashlib.sha256(name.encode('utf-8')).hexdigest()}"
+    try:
+        stored = cache.store.get(key)
+    except Exception:  # noqa: BLE001 - a broken cache costs a computation, never an error
+        log.exception("page cache: could not read a remembered value")
+        cache.trip()
+        return compute()
+    if isinstance(stored, str):
+        return stored
+    value = compute()
+    try:
+        cache.store.set(key, value, timeout=cache.seconds)
+    except Exception:  # noqa: BLE001 - as above
+        log.exception("page cache: could not remember a value")
+        cache.trip()
+    return value
+
+
+def _not_modified(environ: dict[str, Any], headers: list[tuple[str, str]]) -> bool:
+    if not (environ.get("HTTP_IF_NONE_MATCH") or environ.get("HTTP_IF_MODIFIED_SINCE")):
+        return False
+    etag = last_modified = None
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "etag":
+            etag = unquote_etag(value)[0]
+        elif lowered == "last-modified":
+            last_modified = value
+    if etag is None and last_modified is None:
+        return False
+    return not is_resource_modified(environ, etag=etag, last_modified=last_modified)
+
+
+def _kept_on_304(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # RFC 9110 15.4.5: the validators and caching headers stay; the body's own headers go.
+    return [(name, value) for name, value in headers
+            if name.lower() not in ("content-type", "content-length", "content-encoding", "content-language")]
 
 
 # ---------------------------------------------------------------------- invalidation
@@ -298,14 +461,17 @@ def _turn_over(session: Session) -> None:
 # ---------------------------------------------------------------------- stores
 
 
-def _pack(status: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
-    return json.dumps({"status": status, "headers": headers}).encode() + b"\n" + body
+def _pack(version: str, status: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
+    return json.dumps({"version": version, "status": status, "headers": headers}).encode() + b"\n" + body
 
 
-def _unpack(data: bytes) -> tuple[str, list[tuple[str, str]], bytes] | None:
+def _unpack(data: bytes, version: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """Return the page of an entry rendered under ``version``; None for another version or garbage."""
     head, sep, body = data.partition(b"\n")
     try:
         meta = json.loads(head) if sep else None
+        if meta["version"] != version:
+            return None
         status = meta["status"]
         headers = [(str(name), str(value)) for name, value in meta["headers"]]
     except (ValueError, KeyError, TypeError):
@@ -336,7 +502,44 @@ class _NoPickle(RedisSerializer):
 
 
 class _SafeRedisCache(RedisCache):
+    """Redis through one connection per thread and process, made on first use.
+
+    A hit is a single small command; redis-py's connection pool (a lock, a health check, a
+    checkout and a check-in per command) cost a third of it. A thread of a worker uses one
+    connection at a time anyway, and a forked worker makes its own.
+    """
+
     serializer = _NoPickle()
+
+    def __init__(self, url: str, timeout: float, **kwargs: Any) -> None:
+        self._url, self._timeout, self._local = url, timeout, threading.local()
+        super().__init__(host=self, **kwargs)  # the client is chosen per thread: see _client()
+
+    def _client(self) -> Any:
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            import redis
+
+            local.client = redis.Redis.from_url(self._url, socket_timeout=self._timeout,
+                                                socket_connect_timeout=self._timeout, single_connection_client=True)
+            local.pid = os.getpid()
+        return local.client
+
+    @property  # type: ignore[override]
+    def _read_client(self) -> Any:
+        return self._client()
+
+    @_read_client.setter
+    def _read_client(self, _value: Any) -> None:
+        pass  # set by the base class to the placeholder: the per-thread client is used instead
+
+    @property  # type: ignore[override]
+    def _write_client(self) -> Any:
+        return self._client()
+
+    @_write_client.setter
+    def _write_client(self, _value: Any) -> None:
+        pass
 
 
 def _store_for(app: Flask) -> BaseCache | None:
@@ -347,11 +550,8 @@ def _store_for(app: Flask) -> BaseCache | None:
     if setting == "memory":
         return SimpleCache(threshold=app.config.get("PAGE_CACHE_ENTRIES", 2000), default_timeout=seconds)
     if setting.startswith(("redis://", "rediss://", "unix://")):
-        import redis
-
         timeout = float(app.config.get("REDIS_TIMEOUT_SECONDS") or 0.5)
-        client = redis.Redis.from_url(setting, socket_timeout=timeout, socket_connect_timeout=timeout)
-        return _SafeRedisCache(host=client, default_timeout=seconds, key_prefix="spokes:")
+        return _SafeRedisCache(setting, timeout, default_timeout=seconds, key_prefix="spokes:")
     if setting == "filesystem":
         folder = os.path.join(app.instance_path, "cache", "pages")
         return FileSystemCache(folder, threshold=app.config.get("PAGE_CACHE_ENTRIES", 2000),

@@ -1,14 +1,30 @@
-"""Pages whose rows and total come from one statement.
+"""Pages whose rows and total come from one statement, keyset positions, and estimated totals.
 
 Flask-SQLAlchemy's ``paginate`` runs the list's query twice: once for the page's rows and once
 as ``SELECT count(*) FROM (…)``, which repeats the whole filtering (a search matches its words
-twice). ``paginate_counted`` adds ``count(*) OVER ()`` to the rows' statement instead: the
-database filters once and hands back the total with every row. Only a page past the end, which
-has no row to carry the total, asks for the count separately.
+twice). ``paginate_counted`` puts the total in the rows' statement instead:
+
+* by default ``count(*) OVER ()``: the database filters once and hands back the total with
+  every row;
+* with ``exact_up_to=N`` (searches, whose matches may be many): a scalar subquery counting at
+  most N + 1 matching rows, which stops as soon as it has them. Past N the exact count would
+  cost what every match costs, so the total becomes the planner's estimate on PostgreSQL
+  (``approximate``: shown as "khoảng N") when it exceeds what was counted, else the known
+  lower bound (``at_least``: "hơn N"), as always on SQLite;
+* with ``total=`` a callable (a total kept per page-cache content version, say): no count at all.
+
+``after=`` reads the page from a keyset position (``Cursor``: the (moment, id) of the last row
+shown, newest first) instead of an OFFSET, so the thousandth page costs what the first does.
+Only a page past the end, which has no row to carry the total, asks for the count separately.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,29 +34,208 @@ from sqlalchemy.sql import Select
 from spokes.extensions import db
 
 TOTAL = "_spokes_total"
+SEARCH_EXACT_UP_TO = 1000  # searches count exactly up to this many matches, then estimate
+MAX_CURSOR = 100
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a newest-first list: just after the row with this ``moment`` and ``id``.
+
+    Its text form is short and opaque (``<microseconds>.<id>`` in base 36); the longer
+    base64 form of earlier API responses is still read.
+    """
+
+    moment: datetime
+    id: int
+
+    def encode(self) -> str:
+        """Return the text a client sends back to read the next page."""
+        micros = int(self.moment.astimezone(UTC).timestamp() * 1_000_000)
+        return f"{_base36(micros)}.{_base36(self.id)}"
+
+    @classmethod
+    def decode(cls, raw: str) -> Cursor:
+        """Read a cursor's text; raise ValueError when it is not one."""
+        cursor = cls._parse(raw.strip())
+        if not 0 <= cursor.id < 2 ** 63:  # what a database id can be
+            raise ValueError(raw)
+        return cursor
+
+    @classmethod
+    def _parse(cls, raw: str) -> Cursor:
+        if not raw or len(raw) > MAX_CURSOR:
+            raise ValueError(raw)
+        stamp, dot, ident = raw.partition(".")
+        if dot:
+            micros, number = int(stamp, 36), int(ident, 36)
+            if micros < 0 or number < 0:
+                raise ValueError(raw)
+            try:
+                return cls(datetime.fromtimestamp(micros / 1_000_000, UTC), number)
+            except (OverflowError, OSError) as err:  # a moment past what dates can hold
+                raise ValueError(raw) from err
+        try:
+            text_ = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError) as err:
+            raise ValueError(raw) from err
+        moment_text, _bar, ident = text_.partition("|")
+        moment = datetime.fromisoformat(moment_text)
+        if moment.tzinfo is None:
+            raise ValueError(raw)
+        return cls(moment, int(ident))
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text_ = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text_ = digits[rest] + text_
+        if not number:
+            return text_
+
+
+def after(stmt: Select, cursor: Cursor, moment: Any, ident: Any, *, descending: bool = True) -> Select:
+    """Limit a ``(moment, ident)``-ordered SELECT (newest first unless ``descending=False``) to the rows after the cursor.
+
+    Written as ``moment <= m AND (moment < m OR ident < i)`` so that an index whose leading
+    column is ``moment`` (or ``(unit_id, moment)``, or a partial ``(due_at, id)``) is read from
+    the position on.
+    """
+    if not descending:
+        return stmt.where(moment >= cursor.moment,
+                          sa.or_(moment > cursor.moment, sa.and_(moment == cursor.moment, ident > cursor.id)))
+    return stmt.where(moment <= cursor.moment,
+                      sa.or_(moment < cursor.moment, sa.and_(moment == cursor.moment, ident < cursor.id)))
+
+
+def estimated_rows(select: Select) -> int | None:
+    """Return the planner's estimate of the rows a SELECT returns (PostgreSQL), else None.
+
+    Planning only: nothing is executed, so it costs about a millisecond whatever the matches.
+    """
+    bind = db.session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return None
+    stmt = select.with_only_columns(sa.literal_column("1"), maintain_column_froms=True).order_by(None)
+    compiled = stmt.compile(dialect=bind.dialect, compile_kwargs={"render_postcompile": True})
+    plan = db.session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + compiled.string,
+                                                   compiled.params).scalar_one()
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def round_estimate(value: int) -> int:
+    """Round an estimate to two significant figures (27 292 → 27 000): it is only "about"."""
+    if value < 100:
+        return value
+    scale = 10 ** (len(str(value)) - 2)
+    return round(value / scale) * scale
 
 
 class CountedPagination(SelectPagination):
-    """A ``SelectPagination`` whose total rides along with the rows (``count(*) OVER ()``)."""
+    """A ``SelectPagination`` whose total rides along with the rows, or is capped, or is given."""
 
     _counted: int | None = None
+    approximate = False  # the total is the planner's estimate ("khoảng N")
+    at_least = False  # the total is a lower bound ("hơn N")
+    next_cursor: Cursor | None = None
+
+    def _capped_limit(self, cap: int) -> int:
+        return max(cap, self._query_offset + self.per_page) + 1
 
     def _query_items(self) -> list[Any]:
         select: Select = self._query_args["select"]
-        stmt = select.add_columns(sa.func.count().over().label(TOTAL)).limit(self.per_page).offset(self._query_offset)
-        rows = self._query_args["session"].execute(stmt).unique().all()
-        if rows:
+        cursor: Cursor | None = self._query_args.get("after")
+        keys = self._query_args.get("keys")
+        cap: int | None = self._query_args.get("exact_up_to")
+        given = self._query_args.get("total")
+        descending = self._query_args.get("descending", True)
+        rows_stmt = select if cursor is None else after(select, cursor, *keys, descending=descending)
+        offset = 0 if cursor is not None else self._query_offset
+        if given is not None or not self._query_args["with_total"]:
+            extra = None
+        elif cap is not None:  # counts the whole list, whatever the position of the page
+            extra = self._capped_count(select, self._capped_limit(cap)).scalar_subquery()
+        elif cursor is None:
+            extra = sa.func.count().over()
+        else:  # a window would count only the rows after the cursor
+            extra = None
+        stmt = rows_stmt if extra is None else rows_stmt.add_columns(extra.label(TOTAL))
+        # One row more than the page, for keyset pages: it says whether another page follows.
+        limit = self.per_page + (1 if keys is not None else 0)
+        rows = self._query_args["session"].execute(stmt.limit(limit).offset(offset)).unique().all()
+        self._more = len(rows) > self.per_page
+        rows = rows[:self.per_page]
+        if extra is not None and rows:
             self._counted = int(rows[0][-1])
-        elif self.page == 1:
+        elif extra is not None and cap is None and self.page == 1:
             self._counted = 0
-        return [row[0] for row in rows]
+        items = [row[0] for row in rows]
+        if keys is not None and items and self._more:
+            last = items[-1]
+            self.next_cursor = Cursor(getattr(last, keys[0].key), getattr(last, keys[1].key))
+        return items
+
+    @staticmethod
+    def _capped_count(select: Select, limit: int) -> Any:
+        capped = (select.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+                  .order_by(None).limit(limit).subquery())
+        return sa.select(sa.func.count()).select_from(capped)
 
     def _query_count(self) -> int:
-        if self._counted is not None:
-            return self._counted
-        return super()._query_count()
+        given: Callable[[], int] | None = self._query_args.get("total")
+        if given is not None:
+            return int(given())
+        cap: int | None = self._query_args.get("exact_up_to")
+        if cap is None:
+            return self._counted if self._counted is not None else super()._query_count()
+        limit = self._capped_limit(cap)
+        counted = self._counted
+        if counted is None:
+            counted = int(self._query_args["session"].execute(
+                self._capped_count(self._query_args["select"], limit)).scalar_one())
+        if counted < limit:
+            return counted
+        estimate = estimated_rows(self._query_args["select"])
+        if estimate is None or estimate <= limit:
+            # No estimate, or one the count already disproves (word prefixes and words that go
+            # together are underestimated): say what is known, "more than N".
+            self.at_least = True
+            return limit - 1
+        self.approximate = True
+        return round_estimate(estimate)
+
+    @property
+    def next_cursor_text(self) -> str | None:
+        """Return the cursor of the next page as text (for links), or None."""
+        return self.next_cursor.encode() if self.next_cursor is not None else None
+
+    @property
+    def has_next(self) -> bool:
+        """Return whether a page follows (known from the rows themselves on keyset pages)."""
+        if self._query_args.get("keys") is not None:
+            return self._more
+        return super().has_next
 
 
-def paginate_counted(select: Select, *, page: int, per_page: int) -> CountedPagination:
-    """Return one page of a single-entity SELECT and its total, normally in one statement."""
-    return CountedPagination(select=select, session=db.session(), page=page, per_page=per_page, error_out=False)
+def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: int | None = None,
+                     total: Callable[[], int] | None = None, keys: tuple[Any, Any] | None = None,
+                     after: Cursor | None = None, count: bool = True, descending: bool = True) -> CountedPagination:
+    """Return one page of a single-entity SELECT and its total, normally in one statement.
+
+    ``exact_up_to``: count at most that many matches, then estimate (searches: pass
+    ``SEARCH_EXACT_UP_TO``). ``total``: the total is known already (no count). ``keys``: the
+    ``(moment, id)`` columns of a newest-first order, to hand out ``next_cursor``; ``after``:
+    read the page from that cursor on instead of by offset (``page`` then only labels it).
+    ``count=False``: no total at all (``total`` is None). ``descending=False`` for an
+    oldest-first order such as the staff queue's ``(due_at, id)``.
+
+    The staff request search calls it as ``paginate_counted(stmt, page=…, per_page=…,
+    exact_up_to=SEARCH_EXACT_UP_TO)`` (add ``keys=(PressRequest.due_at, PressRequest.id),
+    after=…, descending=False`` for keyset pages); its template shows ``page.approximate``
+    as "khoảng N" and ``page.at_least`` as "hơn N".
+    """
+    return CountedPagination(select=select, session=db.session(), page=page, per_page=per_page, error_out=False,
+                             count=count, with_total=count, exact_up_to=exact_up_to, total=total, keys=keys, after=after,
+                             descending=descending)

@@ -6,11 +6,12 @@ indexed by the engine itself:
 
 * SQLite: one contentless FTS5 table per object type, ``search_fts_<type>`` (rowid = object id),
   kept in sync by triggers;
-* PostgreSQL: a GIN expression index on ``to_tsvector('simple', body)``; and, for requests,
-  a stored ``press_requests.search_vector`` (GIN), kept equal to the request's document by a
-  trigger on search_documents. Searching the requests' own column lets the planner combine the
-  word index with the state and unit indexes (a BitmapAnd) instead of checking every matching
-  document's request one by one, so a search costs what its result costs, not its match count.
+* PostgreSQL: a GIN expression index on ``to_tsvector('simple', body)``; and, for requests and
+  publications, a stored ``search_vector`` on their own table (GIN), kept equal to the object's
+  document by a trigger on search_documents. Searching the object's own column lets the planner
+  combine the word index with the state and unit indexes (a BitmapAnd), or walk the list's
+  order and check each row's vector, instead of checking every matching document's row one by
+  one, so a search costs what its result costs, not its match count.
 
 Both are created by DDL events below (``db.create_all()`` in tests) and by the hand-written
 migrations ``0002_full_text_search`` and ``0003_fts_per_type`` (autogenerate cannot emit them). A query term of three
@@ -103,32 +104,46 @@ for _type in FTS_TYPES:
                  DDL(f"DROP TABLE IF EXISTS {fts_table(_type)}").execute_if(dialect="sqlite"))
 
 
-# PostgreSQL: the stored vector of each request (see the module docstring). The same
-# statements are in migration 0010_scale (a migration may not import app code).
-REQUEST_VECTOR_DDL = (
-    "ALTER TABLE press_requests ADD COLUMN IF NOT EXISTS search_vector tsvector",
-    "CREATE INDEX IF NOT EXISTS ix_press_requests_search ON press_requests USING gin (search_vector)",
-    # Open requests are what the queue searches by default: a small word index of their own.
-    "CREATE INDEX IF NOT EXISTS ix_press_requests_search_open ON press_requests USING gin (search_vector) "
-    "WHERE state IN ('received', 'assigned', 'drafting', 'awaiting_approval')",
-    """CREATE OR REPLACE FUNCTION spokes_request_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+# PostgreSQL: the stored vector of each request and each publication (see the module
+# docstring), written from the folded document by a trigger. The same statements are in
+# migrations 0010_scale (requests) and 0015_pubsearch (publications): a migration may not
+# import app code.
+VECTOR_TABLES = {"request": "press_requests", "publication": "publications"}
+
+
+def vector_ddl(object_type: str) -> tuple[str, ...]:
+    """Return the PostgreSQL statements giving an object type's table its stored search vector."""
+    table_ = VECTOR_TABLES[object_type]
+    return (
+        f"ALTER TABLE {table_} ADD COLUMN IF NOT EXISTS search_vector tsvector",
+        f"CREATE INDEX IF NOT EXISTS ix_{table_}_search ON {table_} USING gin (search_vector)",
+        f"""CREATE OR REPLACE FUNCTION spokes_{object_type}_vector() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.object_type = 'request' THEN
-        UPDATE press_requests SET search_vector = NULL WHERE id = OLD.object_id;
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.object_type = '{object_type}' THEN
+        UPDATE {table_} SET search_vector = NULL WHERE id = OLD.object_id;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.object_type = 'request' THEN
-        UPDATE press_requests SET search_vector = to_tsvector('simple', NEW.body) WHERE id = NEW.object_id;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.object_type = '{object_type}' THEN
+        UPDATE {table_} SET search_vector = to_tsvector('simple', NEW.body) WHERE id = NEW.object_id;
     END IF;
     RETURN NULL;
 END $$""",
-    "DROP TRIGGER IF EXISTS search_documents_request_vector ON search_documents",
-    "CREATE TRIGGER search_documents_request_vector AFTER INSERT OR UPDATE OR DELETE ON search_documents "
-    "FOR EACH ROW EXECUTE FUNCTION spokes_request_vector()",
-)
-REQUEST_VECTOR_INDEXES = ("ix_press_requests_search", "ix_press_requests_search_open")
+        f"DROP TRIGGER IF EXISTS search_documents_{object_type}_vector ON search_documents",
+        f"CREATE TRIGGER search_documents_{object_type}_vector AFTER INSERT OR UPDATE OR DELETE ON search_documents "
+        f"FOR EACH ROW EXECUTE FUNCTION spokes_{object_type}_vector()",
+    )
 
-for _statement in REQUEST_VECTOR_DDL:
-    # After every table exists: the column belongs to press_requests, the trigger to search_documents.
+
+REQUEST_VECTOR_DDL = (
+    *vector_ddl("request")[:2],
+    # Open requests are what the queue searches by default: a small word index of their own.
+    "CREATE INDEX IF NOT EXISTS ix_press_requests_search_open ON press_requests USING gin (search_vector) "
+    "WHERE state IN ('received', 'assigned', 'drafting', 'awaiting_approval')",
+    *vector_ddl("request")[2:],
+)
+VECTOR_INDEXES = ("ix_press_requests_search", "ix_press_requests_search_open", "ix_publications_search")
+
+for _statement in (*REQUEST_VECTOR_DDL, *vector_ddl("publication")):
+    # After every table exists: the column belongs to the object's table, the trigger to search_documents.
     event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 
 
@@ -211,16 +226,19 @@ def matching_ids(object_type: str, query: str) -> Select | None:
 def matching_condition(object_type: str, query: str, id_column: Any) -> Any:
     """Return a WHERE condition for rows whose id (``id_column``) matches every term, or None.
 
-    Same matching as ``matching_ids``. On PostgreSQL, requests are matched on their own stored
-    vector (``press_requests.search_vector @@ query``), which the planner can combine with the
-    other filters' indexes; elsewhere the condition is ``id IN (matching ids)``.
+    Same matching as ``matching_ids``. On PostgreSQL, requests and publications are matched on
+    their own stored vector (``<table>.search_vector @@ query``), which the planner can combine
+    with the other filters' indexes and with the list's order; elsewhere (SQLite: FTS5) the
+    condition is ``id IN (matching ids)``. Count a search's pages with
+    ``core.pagination.paginate_counted(…, exact_up_to=SEARCH_EXACT_UP_TO)``.
     """
     terms = _terms(query)
     if not terms:
         return None
-    if object_type == "request" and db.session.get_bind().dialect.name == "postgresql":
+    if object_type in VECTOR_TABLES and db.session.get_bind().dialect.name == "postgresql":
         simple = literal_column("'simple'")
-        return literal_column("press_requests.search_vector").op("@@")(func.to_tsquery(simple, _tsquery(terms)))
+        vector = literal_column(f"{VECTOR_TABLES[object_type]}.search_vector")
+        return vector.op("@@")(func.to_tsquery(simple, _tsquery(terms)))
     return id_column.in_(matching_ids(object_type, query))
 
 
@@ -237,9 +255,9 @@ def migration_filters(dialect_name: str) -> dict[str, Callable[..., bool]]:
     def include_object(obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
         if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
             return False
-        # The stored request vector is PostgreSQL DDL outside the models (REQUEST_VECTOR_DDL).
+        # The stored search vectors are PostgreSQL DDL outside the models (vector_ddl).
         if (type_ == "column" and name == "search_vector") or \
-                (type_ == "index" and name in REQUEST_VECTOR_INDEXES):
+                (type_ == "index" and name in VECTOR_INDEXES):
             return False
         ddl_if = getattr(obj, "_ddl_if", None)
         if ddl_if is not None and ddl_if.dialect is not None:
@@ -254,23 +272,26 @@ def pause_index_sync() -> None:
     """Stop mirroring inserts into the SQLite full-text table, before a bulk load.
 
     Call ``rebuild_index()`` after the load: one rebuild is faster than a trigger per row.
-    PostgreSQL: the trigger that copies request documents into ``press_requests.search_vector``
-    is disabled the same way (its word indexes are maintained by the engine).
+    PostgreSQL: the triggers that copy documents into the tables' ``search_vector`` are
+    disabled the same way (their word indexes are maintained by the engine).
     """
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         for object_type in FTS_TYPES:
             db.session.execute(text(f"DROP TRIGGER IF EXISTS search_documents_ai_{object_type}"))
     elif dialect == "postgresql":
-        db.session.execute(text("ALTER TABLE search_documents DISABLE TRIGGER search_documents_request_vector"))
+        for object_type in VECTOR_TABLES:
+            db.session.execute(text(f"ALTER TABLE search_documents DISABLE TRIGGER search_documents_{object_type}_vector"))
 
 
 def rebuild_index() -> None:
-    """Rebuild the SQLite full-text tables (PostgreSQL: the requests' vectors) and restore the triggers."""
+    """Rebuild the SQLite full-text tables (PostgreSQL: the stored vectors) and restore the triggers."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("UPDATE press_requests p SET search_vector = to_tsvector('simple', d.body) "
-                                "FROM search_documents d WHERE d.object_type = 'request' AND d.object_id = p.id"))
-        db.session.execute(text("ALTER TABLE search_documents ENABLE TRIGGER search_documents_request_vector"))
+        for object_type, table_ in VECTOR_TABLES.items():
+            db.session.execute(text(f"UPDATE {table_} t SET search_vector = to_tsvector('simple', d.body) "
+                                    "FROM search_documents d WHERE d.object_type = :object_type AND d.object_id = t.id"),
+                               {"object_type": object_type})
+            db.session.execute(text(f"ALTER TABLE search_documents ENABLE TRIGGER search_documents_{object_type}_vector"))
     if db.session.get_bind().dialect.name == "sqlite":
         for object_type in FTS_TYPES:
             fts = fts_table(object_type)

@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from spokes.attachments.store import PUBLIC_KINDS
 from spokes.core.clock import VN_TZ, now, today_vn
-from spokes.core.forms import BoundedDateField, VnTimeField
+from spokes.core.forms import BoundedDateField, VnTimeField, strip
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.portal.services import PUBLIC_TYPES, card_problem
 from spokes.press_requests.labels import TYPE_LABELS
@@ -41,10 +41,6 @@ CREDENTIAL_LETTER = "letter"
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]  # typed dd/mm/yyyy in a text box; ISO still read
 _PHONE = re.compile(r"^[0-9+().\s-]{6,40}$")
 _CARD = re.compile(r"^[0-9A-Za-zĐđ./\s-]{1,40}$")
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _phone(_form: FlaskForm, field: StringField) -> None:
@@ -63,17 +59,17 @@ def _http_url(_form: FlaskForm, field: URLField) -> None:
 class AskForm(FlaskForm):
     """The public question form (issue 5)."""
 
-    name = StringField(_l("Họ và tên"), filters=[_strip], validators=[
+    name = StringField(_l("Họ và tên"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập họ và tên.")),
         Length(max=150, message=_l("Họ và tên tối đa %(max)d ký tự."))])
-    agency = StringField(_l("Cơ quan báo chí"), filters=[_strip], validators=[
+    agency = StringField(_l("Cơ quan báo chí"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập tên cơ quan báo chí.")),
         Length(max=200, message=_l("Tên cơ quan báo chí tối đa %(max)d ký tự."))])
-    email = EmailField(_l("Thư điện tử"), filters=[_strip], validators=[
+    email = EmailField(_l("Thư điện tử"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")),
         Length(max=254, message=_l("Địa chỉ thư điện tử tối đa %(max)d ký tự.")),
         Email(_l("Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@baochi.vn)."))])
-    phone = StringField(_l("Số điện thoại"), filters=[_strip], validators=[
+    phone = StringField(_l("Số điện thoại"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập số điện thoại để đơn vị liên hệ khi cần.")),
         Length(max=40, message=_l("Số điện thoại tối đa %(max)d ký tự.")), _phone])
 
@@ -85,7 +81,7 @@ class AskForm(FlaskForm):
         validators=[DataRequired(_l("Vui lòng chọn loại giấy tờ."))],
         invalid_choice_message=_l("Vui lòng chọn một loại giấy tờ trong danh sách."),
     )
-    card_number = StringField(_l("Số thẻ nhà báo"), filters=[_strip], validators=[
+    card_number = StringField(_l("Số thẻ nhà báo"), filters=[strip], validators=[
         Optional(), Length(max=40, message=_l("Số thẻ tối đa %(max)d ký tự."))])
     card_expiry = BoundedDateField(_l("Ngày hết hạn của thẻ"), format=DATE_FORMATS, validators=[Optional()],
                             invalid_value_message=_l("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm."))
@@ -104,13 +100,13 @@ class AskForm(FlaskForm):
         validators=[DataRequired(_l("Vui lòng chọn loại yêu cầu."))],
         invalid_choice_message=_l("Vui lòng chọn một loại yêu cầu trong danh sách."),
     )
-    subject = StringField(_l("Tiêu đề"), filters=[_strip], validators=[
+    subject = StringField(_l("Tiêu đề"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập tiêu đề.")),
         Length(min=5, max=255, message=_l("Tiêu đề cần từ %(min)d đến %(max)d ký tự."))])
-    questions = TextAreaField(_l("Nội dung câu hỏi"), filters=[_strip], validators=[
+    questions = TextAreaField(_l("Nội dung câu hỏi"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập nội dung câu hỏi.")),
         Length(min=10, max=8000, message=_l("Nội dung câu hỏi cần từ %(min)d đến %(max)d ký tự."))])
-    article_url = URLField(_l("Đường dẫn bài báo liên quan (nếu có)"), filters=[_strip], validators=[
+    article_url = URLField(_l("Đường dẫn bài báo liên quan (nếu có)"), filters=[strip], validators=[
         Optional(), Length(max=1000, message=_l("Đường dẫn tối đa %(max)d ký tự.")), _http_url])
 
     agency_document = FileField(
@@ -121,7 +117,7 @@ class AskForm(FlaskForm):
                                invalid_value_message=_l("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm."))
     interview_time = VnTimeField(_l("Giờ mong muốn"), validators=[Optional()],
                                invalid_value_message=_l("Giờ không hợp lệ; hãy nhập theo dạng giờ:phút, ví dụ 14:30."))
-    interview_place = StringField(_l("Địa điểm mong muốn"), filters=[_strip], validators=[
+    interview_place = StringField(_l("Địa điểm mong muốn"), filters=[strip], validators=[
         Optional(), Length(max=255, message=_l("Địa điểm tối đa %(max)d ký tự."))])
 
     consent = BooleanField(_l("Tôi đồng ý công bố họ tên của tôi cùng câu trả lời trên trang tin"))
@@ -224,9 +220,9 @@ class AskForm(FlaskForm):
 class TrackForm(FlaskForm):
     """Look a request up by its reference and the journalist's e-mail."""
 
-    reference = StringField(_l("Mã yêu cầu"), filters=[_strip], validators=[
+    reference = StringField(_l("Mã yêu cầu"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập mã yêu cầu.")), Length(max=40, message=_l("Mã yêu cầu tối đa %(max)d ký tự."))])
-    email = EmailField(_l("Thư điện tử đã dùng khi gửi"), filters=[_strip], validators=[
+    email = EmailField(_l("Thư điện tử đã dùng khi gửi"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")),
         Length(max=254, message=_l("Địa chỉ thư điện tử tối đa %(max)d ký tự."))])
     submit = SubmitField(_l("Gửi đường dẫn theo dõi mới"))
@@ -235,7 +231,7 @@ class TrackForm(FlaskForm):
 class FollowUpForm(FlaskForm):
     """A follow-up message from the journalist."""
 
-    body = TextAreaField(_l("Tin nhắn bổ sung"), filters=[_strip], validators=[
+    body = TextAreaField(_l("Tin nhắn bổ sung"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập nội dung tin nhắn.")),
         Length(max=5000, message=_l("Tin nhắn tối đa %(max)d ký tự."))])
     submit = SubmitField(_l("Gửi tin nhắn"))
@@ -244,7 +240,7 @@ class FollowUpForm(FlaskForm):
 class WithdrawForm(FlaskForm):
     """Withdraw the request, with an optional reason and an explicit confirmation."""
 
-    reason = TextAreaField(_l("Lý do rút yêu cầu (không bắt buộc)"), filters=[_strip], validators=[
+    reason = TextAreaField(_l("Lý do rút yêu cầu (không bắt buộc)"), filters=[strip], validators=[
         Optional(), Length(max=2000, message=_l("Lý do tối đa %(max)d ký tự."))])
     confirm = BooleanField(_l("Tôi xác nhận rút yêu cầu này; đơn vị sẽ dừng xử lý."), validators=[
         DataRequired(_l("Vui lòng đánh dấu ô xác nhận để rút yêu cầu."))])

@@ -2,9 +2,12 @@
 
 Entry ids are tag URIs built from the publication id, so they survive corrections, title
 changes and a move of the site behind another path. A correction or a withdrawal bumps the
-item's ``updated_at``, so readers see the entry as updated; the newest ``updated_at`` and
-the number of items make the ETag, so a publish, correction or withdrawal turns the ETag
-over by itself and the cache never needs to be cleared.
+item's ``updated_at``, so readers see the entry as updated.
+
+The ETag and Last-Modified come from the page cache's content version, which every commit
+touching a publication or a unit turns over: a conditional request costs no query at all
+(and a cached feed is answered by the page cache itself). Only without a usable page cache
+are they derived from the data (the newest ``updated_at`` and the number of items).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from spokes.core import pagecache
 from spokes.core.jinja import vn_datetime
 from spokes.core.markdown import render_markdown
 from spokes.publishing import services
@@ -73,11 +77,15 @@ class FeedValidators:
     last_modified: datetime
 
 
-def validators(fmt: str, unit: Unit | None, state: services.FeedState) -> FeedValidators:
-    """Return the validators of a feed in its current state."""
+def validators(fmt: str, unit: Unit | None) -> FeedValidators:
+    """Return the validators of a feed as it is now (call before reading the items)."""
+    parts = (FEED_VERSION, base_url(), fmt, unit.code if unit is not None else "*")
+    marks = pagecache.validators(*parts)
+    if marks is not None:
+        return FeedValidators(etag=marks.etag, last_modified=marks.last_modified or EMPTY_UPDATED)
+    state = services.feed_state(unit)  # no usable page cache: one aggregate over the feed's items
     last = state.last_modified or EMPTY_UPDATED
-    key = "|".join([FEED_VERSION, base_url(), fmt, unit.code if unit is not None else "*",
-                    last.astimezone(UTC).isoformat(), str(state.count)])
+    key = "|".join([*parts, last.astimezone(UTC).isoformat(), str(state.count)])
     return FeedValidators(etag=hashlib.sha256(key.encode("utf-8")).hexdigest()[:32],
                           last_modified=last.replace(microsecond=0))
 
@@ -158,20 +166,23 @@ def _build(fmt: str, unit: Unit | None, items: list[Publication], updated: datet
     return fg.atom_str(pretty=False) if fmt == "atom" else fg.rss_str(pretty=False)
 
 
-def render(fmt: str, unit: Unit | None, state: services.FeedState, marks: FeedValidators) -> bytes:
-    """Return the feed document, from the cache when nothing changed since it was built.
+def render(fmt: str, unit: Unit | None, marks: FeedValidators) -> bytes:
+    """Return the feed document, from this process's cache when nothing changed since it was built.
 
     The key is the ETag, which changes with every publish, correction and withdrawal, so a
-    stale entry is never served; old keys simply fall out of the small LRU.
+    stale entry is never served; old keys simply fall out of the small LRU. (Anonymous readers
+    are served by the shared page cache first; this spares rebuilding for the others.)
     """
     with _cache_lock:
         cached = _cache.get(marks.etag)
         if cached is not None:
             _cache.move_to_end(marks.etag)
             return cached
-    items = services.feed_items(unit, FEED_LIMIT) if state.count else []
+    items = services.feed_items(unit, FEED_LIMIT)
+    # The newest update: the items come most recently updated first.
+    updated = items[0].updated_at if items else EMPTY_UPDATED
     with force_locale("vi"):  # feeds are shared by every reader: one language, one cache entry
-        body = _build(fmt, unit, items, state.last_modified or EMPTY_UPDATED)
+        body = _build(fmt, unit, items, updated)
     with _cache_lock:
         _cache[marks.etag] = body
         while len(_cache) > CACHE_SIZE:

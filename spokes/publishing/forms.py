@@ -24,17 +24,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from spokes.core.forms import OUT_OF_RANGE, TextDateMixin, VnDateTimeField
+from spokes.core.forms import OUT_OF_RANGE, TextDateMixin, VnDateTimeField, strip
 from spokes.core.params import date_in_range
 from spokes.publishing.labels import KIND_LABELS
 from spokes.publishing.models import PublicationKind
 from spokes.publishing.services import MAX_EVERY_MONTHS, STATEMENT_KINDS, PublicationData
 
 CONFERENCE_KINDS = (PublicationKind.PRESS_CONFERENCE_NOTICE.value, PublicationKind.PRESS_CONFERENCE_OUTCOME.value)
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 class WholeNumberField(IntegerField):
@@ -77,18 +73,18 @@ def unit_choices(units: list[Any]) -> list[SelectChoice]:
 class _ContentForm(FlaskForm):
     """The fields every news item has."""
 
-    title = StringField(_l("Tiêu đề"), filters=[_strip], validators=[
+    title = StringField(_l("Tiêu đề"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập tiêu đề.")),
         Length(min=5, max=255, message=_l("Tiêu đề dài từ %(min)d đến %(max)d ký tự."))])
-    summary = TextAreaField(_l("Tóm tắt"), filters=[_strip], validators=[
+    summary = TextAreaField(_l("Tóm tắt"), filters=[strip], validators=[
         Optional(), Length(max=1000, message=_l("Tóm tắt tối đa %(max)d ký tự."))])
-    body = TextAreaField(_l("Nội dung (Markdown)"), filters=[_strip], validators=[
+    body = TextAreaField(_l("Nội dung (Markdown)"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập nội dung.")),
         Length(max=50_000, message=_l("Nội dung tối đa %(max)d ký tự."))])
-    speaker_name = StringField(_l("Người phát ngôn"), filters=[_strip], validators=[
+    speaker_name = StringField(_l("Người phát ngôn"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập họ tên người phát ngôn.")),
         Length(max=255, message=_l("Tối đa %(max)d ký tự."))])
-    speaker_title = StringField(_l("Chức danh người phát ngôn"), filters=[_strip], validators=[
+    speaker_title = StringField(_l("Chức danh người phát ngôn"), filters=[strip], validators=[
         Optional(), Length(max=255, message=_l("Tối đa %(max)d ký tự."))])
     event_at = VnDateTimeField(_l("Thời điểm xảy ra sự việc (giờ Việt Nam)"), validators=[Optional()])
     conference_at = VnDateTimeField(_l("Thời điểm họp báo (giờ Việt Nam)"), validators=[Optional()])
@@ -158,7 +154,7 @@ class StatementForm(_AttachmentMixin, _ContentForm):
 class CorrectionForm(_ContentForm):
     """Correct a published item (cải chính)."""
 
-    correction_note = TextAreaField(_l("Nội dung cải chính (hiển thị công khai)"), filters=[_strip], validators=[
+    correction_note = TextAreaField(_l("Nội dung cải chính (hiển thị công khai)"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng ghi rõ nội dung cải chính.")),
         Length(max=2000, message=_l("Tối đa %(max)d ký tự."))])
     submit = SubmitField(_l("Lưu cải chính"))
@@ -167,7 +163,7 @@ class CorrectionForm(_ContentForm):
 class WithdrawForm(FlaskForm):
     """Withdraw a published item, with a public reason."""
 
-    reason = TextAreaField(_l("Lý do gỡ tin (hiển thị công khai)"), filters=[_strip], validators=[
+    reason = TextAreaField(_l("Lý do gỡ tin (hiển thị công khai)"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nêu lý do gỡ tin.")),
         Length(min=5, max=2000, message=_l("Lý do dài từ %(min)d đến %(max)d ký tự."))])
     submit = SubmitField(_l("Gỡ tin"))
@@ -178,7 +174,7 @@ class DutyForm(FlaskForm):
 
     unit_id = SelectField(_l("Đơn vị"), coerce=int, validate_choice=True,
                           validators=[InputRequired(_l("Vui lòng chọn đơn vị."))])
-    label = StringField(_l("Tên nghĩa vụ"), filters=[_strip], validators=[
+    label = StringField(_l("Tên nghĩa vụ"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập tên nghĩa vụ.")),
         Length(max=255, message=_l("Tối đa %(max)d ký tự."))])
     publication_kind = SelectField(_l("Hoàn thành khi đăng loại tin"), choices=_kind_choices(tuple(PublicationKind)),
@@ -190,7 +186,7 @@ class DutyForm(FlaskForm):
     remind_days_before = WholeNumberField(_l("Nhắc trước (ngày)"), default=14, validators=[
         InputRequired(_l("Vui lòng nhập số ngày nhắc trước.")),
         NumberRange(min=0, max=366, message=_l("Từ %(min)s đến %(max)s ngày."))])
-    citation = TextAreaField(_l("Căn cứ"), filters=[_strip], validators=[
+    citation = TextAreaField(_l("Căn cứ"), filters=[strip], validators=[
         Optional(), Length(max=1000, message=_l("Tối đa %(max)d ký tự."))])
     active = BooleanField(_l("Đang áp dụng"), default=True)
     submit = SubmitField(_l("Lưu"))

@@ -38,6 +38,9 @@ class Publication(db.Model):
         ),
         Index("ix_publications_unit_published", "unit_id", "published_at"),
         Index("ix_publications_published", "published_at"),
+        # The feeds: the most recently updated items, site-wide and per unit, read from the top.
+        Index("ix_publications_updated", "updated_at"),
+        Index("ix_publications_unit_updated", "unit_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

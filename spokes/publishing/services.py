@@ -23,11 +23,12 @@ from spokes.attachments import store as attachments
 from spokes.attachments.models import Attachment
 from spokes.audit import services as audit
 from spokes.auth.models import User
-from spokes.core import events
+from spokes.core import events, pagecache
 from spokes.core.clock import VN_TZ, now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.markdown import plain_text
-from spokes.core.search import index_object, matching_ids
+from spokes.core.pagination import SEARCH_EXACT_UP_TO, CountedPagination, Cursor, paginate_counted
+from spokes.core.search import index_object, matching_condition
 from spokes.core.text import slugify
 from spokes.deadlines import services as deadlines
 from spokes.deadlines.calendar import to_vn
@@ -598,10 +599,37 @@ def news_query(flt: NewsFilter) -> Select:
         start, end = parse_month(flt.month)
         stmt = stmt.where(Publication.published_at >= start, Publication.published_at < end)
     if flt.q and flt.q.strip():
-        ids = matching_ids(SEARCH_TYPE, flt.q[:200])
-        if ids is not None:
-            stmt = stmt.where(Publication.id.in_(ids))
+        found = matching_condition(SEARCH_TYPE, flt.q[:200], Publication.id)
+        if found is not None:
+            stmt = stmt.where(found)
     return stmt.order_by(Publication.published_at.desc(), Publication.id.desc())
+
+
+NEWS_KEYS = (Publication.published_at, Publication.id)
+
+
+def news_page(flt: NewsFilter, page: int, per_page: int, cursor: Cursor | None = None, *,
+              counted: bool = True) -> CountedPagination:
+    """Return a page of the public list (the news list, a unit's page, the API), newest first.
+
+    The rows come by keyset from ``cursor`` on when given (the next-page links carry one),
+    else by page number; ``next_cursor`` leads on. The total of a filtered list is counted
+    once per page-cache content version (a commit touching publications turns it over); a
+    search counts up to ``SEARCH_EXACT_UP_TO`` matches exactly and estimates beyond.
+    ``counted=False`` leaves the total out (None). Raises BadFilter for filters that cannot be
+    understood.
+    """
+    stmt = news_query(flt)
+    if not counted:
+        return paginate_counted(stmt, page=page, per_page=per_page, keys=NEWS_KEYS, after=cursor, count=False)
+    if flt.q and flt.q.strip():
+        return paginate_counted(stmt, page=page, per_page=per_page, exact_up_to=SEARCH_EXACT_UP_TO,
+                                keys=NEWS_KEYS, after=cursor)
+    key = "|".join(["news-total", str(flt.unit.id if flt.unit else ""), flt.kind or "", flt.month or "",
+                    str(flt.include_withdrawn)])
+    count = select(func.count()).select_from(stmt.order_by(None).with_only_columns(Publication.id).subquery())
+    return paginate_counted(stmt, page=page, per_page=per_page, keys=NEWS_KEYS, after=cursor,
+                            total=lambda: int(pagecache.remember(key, lambda: str(db.session.execute(count).scalar_one()))))
 
 
 def latest(limit: int = 20, unit: Unit | None = None) -> list[Publication]:

@@ -14,6 +14,7 @@ from spokes.attachments.store import send_attachment
 from spokes.core import pagecache
 from spokes.core.errors import DomainError
 from spokes.core.markdown import render_markdown
+from spokes.core.pagination import Cursor
 from spokes.core.pagecache import public_page
 from spokes.core.params import id_arg, page_arg
 from spokes.core.uploads import UploadRejected
@@ -66,6 +67,14 @@ def _page() -> int:
     return page_arg()
 
 
+def _cursor() -> Cursor | None:
+    """Return the keyset position of a next-page link; a damaged one reads as none (page by number)."""
+    try:
+        return Cursor.decode(request.args.get("cursor") or "")
+    except ValueError:
+        return None
+
+
 def _load(slug: str) -> Publication:
     pub = services.find_by_slug(slug)
     if pub is None:
@@ -114,11 +123,9 @@ def news():
         error = _("Không có đơn vị mã “%(code)s”.", code=code[:40])
     else:
         try:
-            stmt = services.news_query(flt)
+            pagination = services.news_page(flt, _page(), current_app.config["PAGE_SIZE"], _cursor())
         except services.BadFilter as err:
             error = err.message
-        else:
-            pagination = db.paginate(stmt, page=_page(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("publishing/news.html", pagination=pagination, flt=flt, code=code, error=error,
                            units=services.units_with_items(), kinds=KIND_LABELS), (400 if error else 200)
 
@@ -161,8 +168,8 @@ def file(slug: str, attachment_id: int):
 def unit_page(code: str):
     """Show a unit's items, its current spokespersons, its feeds and the widget snippet."""
     unit = _unit_or_404(code)
-    pagination = db.paginate(services.news_query(services.NewsFilter(unit=unit)), page=_page(),
-                             per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    pagination = services.news_page(services.NewsFilter(unit=unit), _page(), current_app.config["PAGE_SIZE"],
+                                    _cursor())
     widget_url = feeds.absolute("publishing.widget", code=unit.code)
     return render_template("publishing/unit.html", unit=unit, pagination=pagination,
                            speakers=current_speakers(unit), widget_url=widget_url)
@@ -181,10 +188,9 @@ def widget(code: str):
 
 
 def _feed(fmt: str, unit: Unit | None) -> Response:
-    state = services.feed_state(unit)
-    marks = feeds.validators(fmt, unit, state)
+    marks = feeds.validators(fmt, unit)
     if is_resource_modified(request.environ, etag=marks.etag, last_modified=marks.last_modified):
-        response = Response(feeds.render(fmt, unit, state, marks), mimetype=feeds.MIMETYPES[fmt])
+        response = Response(feeds.render(fmt, unit, marks), mimetype=feeds.MIMETYPES[fmt])
     else:
         response = Response(status=304)
     response.set_etag(marks.etag)
@@ -194,24 +200,28 @@ def _feed(fmt: str, unit: Unit | None) -> Response:
 
 
 @bp.get("/feed.atom")
+@public_page()
 def feed_atom():
     """Serve the site-wide Atom feed."""
     return _feed("atom", None)
 
 
 @bp.get("/feed.rss")
+@public_page()
 def feed_rss():
     """Serve the site-wide RSS feed."""
     return _feed("rss", None)
 
 
 @bp.get("/units/<code>/feed.atom")
+@public_page()
 def unit_feed_atom(code: str):
     """Serve a unit's Atom feed."""
     return _feed("atom", _unit_or_404(code))
 
 
 @bp.get("/units/<code>/feed.rss")
+@public_page()
 def unit_feed_rss(code: str):
     """Serve a unit's RSS feed."""
     return _feed("rss", _unit_or_404(code))

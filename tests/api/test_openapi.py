@@ -81,6 +81,7 @@ def test_real_responses_match_the_document(scene, client):
         ("/items", 200, "/api/v1/items"),
         ("/items", 200, "/api/v1/items?include_withdrawn=true&per_page=100"),
         ("/items", 200, "/api/v1/items?unit=AM-DHU&kind=emergency&month=2026-03&q=tau"),
+        ("/items", 200, "/api/v1/items?per_page=1&cursor=" + client.get("/api/v1/items?per_page=1").get_json()["next_cursor"]),
         ("/items", 400, "/api/v1/items?per_page=500"),
         ("/items/{slug}", 200, f"/api/v1/items/{pub.slug}"),
         ("/items/{slug}", 200, f"/api/v1/items/{scene['emergency'].slug}"),
@@ -102,6 +103,11 @@ def test_real_responses_match_the_document(scene, client):
     for path, status, url in checks:
         _check(spec, path, status, client.get(url))
     covered = {(path, str(status)) for path, status, _url in checks}
+    etag = client.get("/api/v1/items?per_page=5").headers["ETag"]
+    not_modified = client.get("/api/v1/items?per_page=5", headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not_modified.data == b""
+    assert "content" not in spec["paths"]["/items"]["get"]["responses"]["304"]
+    covered.add(("/items", "304"))
     documented = {(path, status) for path, item in spec["paths"].items() for status in item["get"]["responses"]
                   if status != "429"}
     assert documented <= covered, documented - covered

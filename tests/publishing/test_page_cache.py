@@ -12,7 +12,7 @@ from spokes.core.pagecache import HIT_HEADER
 from spokes.extensions import db
 from spokes.publishing.models import Publication
 
-from .helpers import correct, statement
+from .helpers import correct, count_queries, statement
 
 
 def _get(client, url: str, **headers: str):
@@ -257,3 +257,93 @@ def test_redis_entries_are_never_unpickled():
     assert serializer.loads(b"!" + pickle.dumps({"status": "200 OK"})) is None
     with pytest.raises(TypeError):
         serializer.dumps({"a": 1})
+
+
+def test_a_hit_is_one_read_of_the_store(world, other_app, monkeypatch):
+    first, second = other_app(PAGE_CACHE_URL="filesystem"), other_app(PAGE_CACHE_URL="filesystem")
+    statement(world["deputy"], world["dhu"], title=f"Tin {uuid.uuid4().hex[:6]}")
+    with first.app_context():
+        from spokes.core.pagecache import invalidate
+
+        invalidate()
+    _get(first.test_client(), "/")
+    reads: list[tuple[str, ...]] = []
+    store = second.extensions["spokes_page_cache"].store
+    real_get = store.get
+    monkeypatch.setattr(store, "get_many", lambda *keys: reads.append(keys) or [real_get(k) for k in keys])
+    monkeypatch.setattr(store, "get", lambda key: reads.append((key,)) or real_get(key))
+    c = second.test_client()
+    assert _get(c, "/")[0] == "hit"
+    assert len(reads) == 1 and len(reads[0]) == 2  # the version and the entry together (MGET on Redis)
+    assert _get(c, "/")[0] == "hit"
+    assert len(reads) == 2 and reads[1] == ("pages:version",)  # held by this process: the version alone
+
+
+def test_a_cached_page_with_an_etag_answers_304_itself(world, client):
+    statement(world["deputy"], world["dhu"])
+    first = client.get("/feed.atom")
+    assert first.headers[HIT_HEADER] == "miss"
+    with count_queries() as counter:
+        again = client.get("/feed.atom", headers={"If-None-Match": first.headers["ETag"]})
+        since = client.get("/feed.atom", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert (again.status_code, again.headers[HIT_HEADER], again.data) == (304, "hit", b"")
+    assert again.headers["ETag"] == first.headers["ETag"] and "Content-Type" not in again.headers
+    assert since.status_code == 304
+    assert counter.count == 0  # answered from the store: Flask and the database never ran
+    other = client.get("/feed.atom", headers={"If-None-Match": '"other"'})
+    assert other.status_code == 200 and other.headers[HIT_HEADER] == "hit"
+
+
+def test_an_entry_of_an_older_version_is_overwritten_not_piled_up(world, client, app):
+    cache = app.extensions["spokes_page_cache"]
+    statement(world["deputy"], world["dhu"], title="Tin một")
+    _get(client, "/")
+    keys = {key for key in cache.store._cache if key.startswith("pages:")}  # noqa: SLF001 - SimpleCache's dict
+    statement(world["deputy"], world["dhu"], title="Tin hai")
+    assert _get(client, "/")[0] == "miss"
+    assert {key for key in cache.store._cache if key.startswith("pages:")} == keys  # noqa: SLF001
+
+
+def test_validators_follow_the_content_version(world, app):
+    from spokes.core import pagecache
+
+    with app.test_request_context("/"):
+        first = pagecache.validators("feed", "atom")
+        assert first is not None and first == pagecache.validators("feed", "atom")
+        assert pagecache.validators("feed", "rss") != first
+    statement(world["deputy"], world["dhu"])
+    with app.test_request_context("/"):
+        assert pagecache.validators("feed", "atom").etag != first.etag
+
+
+def test_remembered_values_are_computed_once_per_content_version(world, app):
+    from spokes.core import pagecache
+
+    calls: list[int] = []
+
+    def compute() -> str:
+        calls.append(1)
+        return str(len(calls))
+
+    with app.test_request_context("/"):
+        assert pagecache.remember("total", compute) == "1"
+    with app.test_request_context("/"):
+        assert pagecache.remember("total", compute) == "1"
+    statement(world["deputy"], world["dhu"])
+    with app.test_request_context("/"):
+        assert pagecache.remember("total", compute) == "2"
+    assert len(calls) == 2
+
+
+def test_without_a_page_cache_values_and_validators_come_from_the_data(world, other_app):
+    from spokes.core import pagecache
+
+    application = other_app(PAGE_CACHE_URL="none")
+    with application.test_request_context("/"):
+        assert pagecache.validators("feed") is None
+        assert pagecache.remember("total", lambda: "7") == "7"
+    statement(world["deputy"], world["dhu"])
+    c = application.test_client()
+    first = c.get("/feed.atom")
+    assert first.status_code == 200 and HIT_HEADER not in first.headers
+    assert c.get("/feed.atom", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304

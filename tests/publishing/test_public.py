@@ -154,3 +154,20 @@ def test_withdrawn_and_corrected_items_in_lists(world, items, client, clock):
     assert "Thông tin định kỳ tháng 4" not in _titles(client.get("/news").get_data(as_text=True))
     assert "Thông tin định kỳ tháng 4" not in _titles(client.get("/units/AM-DHU/widget").get_data(as_text=True))
     assert _titles(client.get("/news", query_string={"q": "nong nghiep"}).get_data(as_text=True)) == []
+
+
+def test_news_search_reads_the_publications_own_vector_on_postgresql(world, client):
+    from .helpers import count_queries, statement
+
+    statement(world["deputy"], world["dhu"], title="Nạo vét kênh Xẻo Nhàu")
+    statement(world["deputy"], world["dhu"], title="Họp báo quý I")
+    client.set_cookie("session", "x")
+    with count_queries() as counter:
+        page = client.get("/news?q=nao+vet").get_data(as_text=True)
+    assert "Nạo vét kênh Xẻo Nhàu" in page and "Họp báo quý I" not in page and "1 tin" in page
+    searched = [s for s in counter.statements if "search" in s]
+    assert len(searched) == 1  # rows and their count in one statement
+    if db.engine.dialect.name == "postgresql":
+        assert "publications.search_vector @@" in searched[0]
+    else:
+        assert "search_fts_publication" in searched[0]
