@@ -9,7 +9,7 @@ Both databases: ``(updated_at)`` and ``(unit_id, updated_at)`` indexes, which th
 most recently updated items) read from the top instead of sorting every publication.
 
 Revision ID: 0011pubsearch
-Revises: 0010scale
+Revises: 0011explain
 Create Date: 2026-12-04 01:50:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011pubsearch'
-down_revision = '0010scale'
+down_revision = '0011explain'
 branch_labels = None
 depends_on = None
 
