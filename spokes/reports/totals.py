@@ -30,7 +30,9 @@ from sqlalchemy.sql.functions import FunctionElement
 from spokes.deadlines.calendar import VN_TZ, WorkCalendar
 from spokes.deadlines.services import work_calendar
 from spokes.press_requests.models import OPEN_STATES, PressRequest, RequestState
+from spokes.extensions import db
 from spokes.reports.models import CHANNEL_COLUMNS, COUNT_COLUMNS, NO_GROUND, ReportAnswerDays, ReportTotal
+from spokes.units.models import Unit
 
 log = logging.getLogger(__name__)
 
@@ -352,3 +354,18 @@ def rebuild(conn: Connection, calendar: WorkCalendar, unit_ids: Sequence[int], *
         if progress:
             progress(min(start + batch, len(known)), len(known), counted_requests)
     return counted_requests
+
+
+def rebuild_all(*, batch: int = 20, progress: Callable[[int, int, int], None] | None = None) -> tuple[int, int]:
+    """Recount the totals of every unit in the session's transaction; return (units, requests counted)."""
+    unit_ids = list(db.session.execute(select(Unit.id).order_by(Unit.id)).scalars())
+    return len(unit_ids), rebuild(db.session.connection(), work_calendar(), unit_ids, batch=batch, progress=progress)
+
+
+def fill_if_empty() -> int:
+    """Count every request when the totals are empty but requests exist (after the upgrade that adds them)."""
+    if db.session.execute(select(ReportTotal.unit_id).limit(1)).first() is not None:
+        return 0
+    if db.session.execute(select(PressRequest.id).limit(1)).first() is None:
+        return 0
+    return rebuild_all()[1]
