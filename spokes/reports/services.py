@@ -50,7 +50,7 @@ MAX_SPAN_DAYS = 5 * 366
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 # The queries build_report runs, whatever the number of units or requests (tests hold it).
-QUERY_COUNT = 7
+QUERY_COUNT = 8
 
 
 class ReportInputError(DomainError):
@@ -501,20 +501,21 @@ def build_report(scope: ReportScope, period: Period, *, at: datetime | None = No
         # requests. These reports are worth planning each time (this transaction only).
         db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     whole, cut = split_period(period)
-    counts, grounds = _fill_counts(report, in_scope, whole, cut)  # query 1
-    _fill_overdue(report, in_scope, received, at, counts)  # query 2
-    _fill_refusals(report, grounds)  # query 3
-    report.transferred = db.session.execute(  # query 4
+    counted = _counted_rows(in_scope, whole, cut)
+    counts = _fill_counts(report, counted)  # queries 1 and 2
+    _fill_refusals(report, counted)  # query 3
+    _fill_overdue(report, in_scope, received, at, counts)  # query 4
+    report.transferred = db.session.execute(  # query 5
         select(func.count()).select_from(_transfers_in(scope, period).distinct().subquery())
     ).scalar_one()
-    _fill_answer_times(report, in_scope, whole, cut, calendar)  # query 5 (+ the calendar for cut months)
-    report.published = db.session.execute(  # query 6
+    _fill_answer_times(report, in_scope, whole, cut, calendar)  # query 6 (+ the calendar for cut months)
+    report.published = db.session.execute(  # query 7
         select(func.count(Publication.id))
         .join(Unit, Unit.id == Publication.unit_id)
         .where(in_scope, Publication.published_at >= period.start_at, Publication.published_at < period.end_before,
                Publication.withdrawn_at.is_(None))
     ).scalar_one()
-    _fill_units(report, in_scope, at.astimezone(VN_TZ).date(), counts)  # query 7
+    _fill_units(report, in_scope, at.astimezone(VN_TZ).date(), counts)  # query 8
     return report
 
 
@@ -539,12 +540,8 @@ def _between(first: date, last: date) -> ColumnElement[bool]:
 _UNIT_FIGURES = ("received", "answered", *OUTCOME_COLUMNS, "overdue")
 
 
-def _fill_counts(report: Report, in_scope: ColumnElement[bool], whole: list[date],
-                 cut: list[tuple[date, date]]) -> tuple[dict[int, dict[str, int]], dict[int, int]]:
-    """Sum the totals rows of the whole months, and count the cut months' requests, in ONE statement.
-
-    Return the per-unit counts by unit id (named later, see ``_fill_units``) and the refusals by ground id.
-    """
+def _counted_rows(in_scope: ColumnElement[bool], whole: list[date], cut: list[tuple[date, date]]) -> Any:
+    """Return a subquery of totals rows: stored ones for the whole months, counted live for the cut ones."""
     parts: list[Select[Any]] = []
     if whole:
         parts.append(
@@ -557,48 +554,55 @@ def _fill_counts(report: Report, in_scope: ColumnElement[bool], whole: list[date
     for first, last in cut:
         parts.append(
             select(PressRequest.unit_id, PressRequest.type, literal(first.replace(day=1), Date()).label("month"),
-                   ground.label("ground_id"),
-                   *count_columns())
+                   ground.label("ground_id"), *count_columns())
             .join(Unit, Unit.id == PressRequest.unit_id)
             .where(in_scope, _between(first, last))
             .group_by(PressRequest.unit_id, PressRequest.type, ground)
         )
-    rows = db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("counted")
+
+
+def _fill_counts(report: Report, counted: Any) -> dict[int, dict[str, int]]:
+    """Sum the counted rows by unit, then by month and type, in SQL (two small results).
+
+    Return the per-unit counts by unit id (named later, see ``_fill_units``).
+    """
+    units: dict[int, dict[str, int]] = {}
+    for unit_id, *sums in db.session.execute(
+        select(counted.c.unit_id, *(func.sum(counted.c[c]) for c in ("received", *OUTCOME_COLUMNS)))
+        .group_by(counted.c.unit_id)
+    ).all():
+        if not sums[0]:
+            continue  # rows every request has left (transferred, reclassified)
+        unit = units[unit_id] = dict.fromkeys(_UNIT_FIGURES, 0)
+        for name, n in zip(("received", *OUTCOME_COLUMNS), sums, strict=True):
+            unit[name] = int(n)
+        unit["answered"] = unit["on_time"] + unit["late"]
     channels = list(CHANNEL_COLUMNS)
     types = [t.value for t in RequestType]
     months = report.period.months()
     month_index = {date.fromisoformat(m + "-01"): i for i, m in enumerate(months)}
-    n_out = len(OUTCOME_COLUMNS)
     by_type = dict.fromkeys(types, 0)
     by_channel = dict.fromkeys(channels, 0)
     by_month = [dict.fromkeys(types, 0) for _m in months]
-    grounds: dict[int, int] = {}
-    units: dict[int, dict[str, int]] = {}
-    for unit_id, rtype, month, ground_id, n, *sums in rows:
-        if not n:
-            continue  # a row every request has left (transferred, reclassified)
+    for month, rtype, n, *sums in db.session.execute(
+        select(counted.c.month, counted.c.type, func.sum(counted.c.received),
+               *(func.sum(counted.c[CHANNEL_COLUMNS[code]]) for code in channels))
+        .group_by(counted.c.month, counted.c.type)
+    ).all():
+        n = int(n or 0)
         by_type[rtype] = by_type.get(rtype, 0) + n
         index = month_index[as_date(month)]
         by_month[index][rtype] = by_month[index].get(rtype, 0) + n
-        for i, code in enumerate(channels):
-            by_channel[code] += sums[n_out + i]
-        if ground_id != NO_GROUND:
-            grounds[ground_id] = grounds.get(ground_id, 0) + sums[OUTCOME_COLUMNS.index("refused")]
-        unit = units.get(unit_id)
-        if unit is None:
-            unit = units[unit_id] = dict.fromkeys(_UNIT_FIGURES, 0)
-        unit["received"] += n
-        for i, name in enumerate(OUTCOME_COLUMNS):
-            unit[name] += sums[i]
-    for unit in units.values():
-        unit["answered"] = unit["on_time"] + unit["late"]
+        for code, count in zip(channels, sums, strict=True):
+            by_channel[code] += int(count or 0)
     report.received = sum(by_type.values())
     report.by_type = [CodeCount(code, n) for code, n in by_type.items()]
     report.by_channel = [CodeCount(code, n) for code, n in by_channel.items()]
     report.monthly = [MonthRow(m, counts, sum(counts.values())) for m, counts in zip(months, by_month, strict=True)]
     for name in ("answered", *OUTCOME_COLUMNS):
         setattr(report, name, sum(u[name] for u in units.values()))
-    return units, grounds
+    return units
 
 
 def _fill_overdue(report: Report, in_scope: ColumnElement[bool], received: ColumnElement[bool], at: datetime,
@@ -623,16 +627,19 @@ def _fill_overdue(report: Report, in_scope: ColumnElement[bool], received: Colum
     report.ageing = [BucketCount(b, n) for b, n in zip(AGEING_BUCKETS, buckets, strict=True)]
 
 
-def _fill_refusals(report: Report, grounds: dict[int, int]) -> None:
-    """Name the refusal grounds counted by ``_fill_counts``, in rulebook and code order."""
+def _fill_refusals(report: Report, counted: Any) -> None:
+    """Count the refusals by legal ground, named, in rulebook and code order."""
+    refused = func.sum(counted.c.refused)
     rows = db.session.execute(
-        select(RefusalGround.id, RefusalGround.code, RefusalGround.text, Rulebook.name)
+        select(RefusalGround.id, RefusalGround.code, RefusalGround.text, Rulebook.name, refused)
+        .select_from(counted)
+        .join(RefusalGround, RefusalGround.id == counted.c.ground_id)
         .join(Rulebook, Rulebook.id == RefusalGround.rulebook_id)
-        .where(RefusalGround.id.in_(sorted(grounds)))
+        .group_by(RefusalGround.id, RefusalGround.code, RefusalGround.text, Rulebook.name, Rulebook.valid_from)
+        .having(refused > 0)
         .order_by(Rulebook.valid_from, RefusalGround.code)
     ).all()
-    report.refused_by_ground = [GroundRow(gid, code, text, book, grounds[gid]) for gid, code, text, book in rows
-                                if grounds[gid]]
+    report.refused_by_ground = [GroundRow(gid, code, text, book, int(n)) for gid, code, text, book, n in rows]
 
 
 def _fill_answer_times(report: Report, in_scope: ColumnElement[bool], whole: list[date],
