@@ -108,6 +108,7 @@ def import_models() -> None:
     import spokes.attachments.models  # noqa: F401
     import spokes.press_requests.models  # noqa: F401
     import spokes.publishing.models  # noqa: F401
+    import spokes.reports.models  # noqa: F401
     import spokes.responses.models  # noqa: F401
     import spokes.units.models  # noqa: F401
 
@@ -212,8 +213,10 @@ def register_blueprints(app: Flask) -> None:
 def register_subscribers(app: Flask) -> None:
     """Connect the features that listen to the domain events (spokes.core.events) to them."""
     from spokes.notifications import events as notification_events
+    from spokes.reports import events as report_events
 
     notification_events.subscribe()
+    report_events.subscribe()
 
 
 def register_cli(app: Flask) -> None:

@@ -148,8 +148,13 @@ def install_shipped_law():
     from spokes.extensions import db
 
     report = sync(actor=None)
+    from spokes.reports.totals import fill_if_empty
+
+    counted = fill_if_empty()  # the report totals of requests stored before they existed
     db.session.commit()  # `db upgrade` is a command: it commits once, like any other
     logger.info('Shipped law: %d item(s) installed or updated.', len(report.applied))
+    if counted:
+        logger.info('Report totals: %d request(s) counted.', counted)
 
 
 if context.is_offline_mode():

@@ -84,6 +84,33 @@ def report_command(unit_code: str, start: str | None, end: str | None, fmt: str,
                f"({report.received} yêu cầu) vào {target}.")
 
 
+@click.group("reports")
+def reports_group() -> None:
+    """Báo cáo / reports: maintenance of the running totals."""
+
+
+@reports_group.command("rebuild-totals")
+@click.option("--batch", default=20, show_default=True, help="Units recounted per step.")
+@with_appcontext
+def rebuild_totals_command(batch: int) -> None:
+    """Recount the report totals of every unit from the requests (one transaction), with progress."""
+    import time
+
+    from spokes.extensions import db
+    from spokes.reports.totals import rebuild_all
+
+    started = time.perf_counter()
+
+    def progress(done: int, units: int, requests: int) -> None:
+        click.echo(f"{done}/{units} đơn vị, {requests:,} yêu cầu ({time.perf_counter() - started:.1f} s)", err=True)
+
+    units, total = rebuild_all(batch=max(1, batch), progress=progress)
+    db.session.commit()
+    click.echo(f"Đã tính lại số liệu báo cáo: {units} đơn vị, {total:,} yêu cầu, "
+               f"{time.perf_counter() - started:.1f} s.")
+
+
 def register(app: Flask) -> None:
     """Attach this feature's commands to the app."""
     app.cli.add_command(report_command)
+    app.cli.add_command(reports_group)

@@ -24,10 +24,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, and_, case, false, func, literal, or_, select, text
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Date, Integer, and_, cast, false, func, literal, null, or_, select, text, union_all
 from sqlalchemy.sql import ColumnElement, Select
-from sqlalchemy.sql.functions import FunctionElement
 
 from spokes.auth.models import User
 from spokes.auth.permissions import Permission
@@ -40,6 +38,8 @@ from spokes.deadlines.services import work_calendar
 from spokes.extensions import db
 from spokes.press_requests.models import OPEN_STATES, Channel, PressRequest, RequestState, RequestType, Transfer
 from spokes.publishing.models import Publication
+from spokes.reports.models import CHANNEL_COLUMNS, COUNT_COLUMNS, NO_GROUND, OUTCOME_COLUMNS, ReportAnswerDays, ReportTotal
+from spokes.reports.totals import as_date, count_columns, count_if, ground_key, outcome_conditions, vn_date, working_days
 from spokes.units.models import Designation, DesignationKind, Unit
 from spokes.units.services import current_designation_filter
 
@@ -50,7 +50,7 @@ MAX_SPAN_DAYS = 5 * 366
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 # The queries build_report runs, whatever the number of units or requests (tests hold it).
-QUERY_COUNT = 7
+QUERY_COUNT = 8
 
 
 class ReportInputError(DomainError):
@@ -62,43 +62,9 @@ class ReportInputError(DomainError):
 # --------------------------------------------------------------------------- SQL helpers
 
 
-class vn_date(FunctionElement[date]):  # noqa: N801 - reads like the SQL function it renders
-    """The Vietnamese calendar date of a UTC timestamp column, computed by the database."""
-
-    type = Date()
-    inherit_cache = True
-    name = "vn_date"
-
-
-# PostgreSQL converts with the time-zone database. SQLite has none, so the offset is fixed:
-# Vietnam has kept UTC+07:00 without daylight saving since 1975, long before any stored row.
-@compiles(vn_date)
-def _vn_date_pg(element: vn_date, compiler: Any, **kw: Any) -> str:
-    return "CAST((%s AT TIME ZONE 'Asia/Ho_Chi_Minh') AS DATE)" % compiler.process(element.clauses, **kw)
-
-
-@compiles(vn_date, "sqlite")
-def _vn_date_sqlite(element: vn_date, compiler: Any, **kw: Any) -> str:
-    return "date(%s, '+7 hours')" % compiler.process(element.clauses, **kw)
-
-
-def _as_date(value: Any) -> date:
-    """Return a date from what the driver gives back (a date on PostgreSQL, text on SQLite)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def day_start(day: date) -> datetime:
     """Return the UTC moment at which a Vietnamese calendar day begins."""
     return datetime.combine(day, time(0, 0), tzinfo=VN_TZ).astimezone(UTC)
-
-
-def _count_if(condition: ColumnElement[bool]) -> Any:
-    """Return COUNT(CASE WHEN condition THEN 1 END): the rows meeting a condition (0, never NULL)."""
-    return func.count(case((condition, 1)))
 
 
 # --------------------------------------------------------------------------- period and scope
@@ -268,17 +234,12 @@ BUCKETS = {b.code: b for b in AGEING_BUCKETS}
 
 def metric_condition(metric: str, at: datetime) -> ColumnElement[bool]:
     """Return the SQL condition a received request meets to count in a metric (not "transferred")."""
-    state = PressRequest.state
-    answered = state == RequestState.ANSWERED.value
+    outcomes = outcome_conditions()
     conditions: dict[str, ColumnElement[bool]] = {
+        **outcomes,
         "received": PressRequest.id.is_not(None),
-        "answered": answered,
-        "on_time": and_(answered, PressRequest.answered_at <= PressRequest.due_at),
-        "late": and_(answered, PressRequest.answered_at > PressRequest.due_at),
-        "open": state.in_(_OPEN),
-        "overdue": and_(state.in_(_OPEN), PressRequest.due_at < at),
-        "refused": state == RequestState.REFUSED.value,
-        "withdrawn": state == RequestState.WITHDRAWN.value,
+        "answered": PressRequest.state == RequestState.ANSWERED.value,
+        "overdue": and_(outcomes["open"], PressRequest.due_at < at),
     }
     return conditions[metric]
 
@@ -525,8 +486,10 @@ def build_report(scope: ReportScope, period: Period, *, at: datetime | None = No
                  calendar: WorkCalendar | None = None) -> Report:
     """Compute every figure of a report in a fixed number of SQL queries (``QUERY_COUNT``).
 
-    ``at`` is the moment "open" and "overdue" are judged at (default: now); ``calendar``
-    is the working calendar (default: loaded from the database, one query).
+    Whole months come from the running totals (``spokes.reports.models``); the days of a month
+    the period only cuts are counted on the requests, in the same statements. "Overdue" and its
+    ageing depend on ``at`` (default: now) and are counted live on the open requests. ``calendar``
+    is the working calendar for those cut months' answer times (default: loaded when needed).
     """
     at = at or now()
     report = Report(scope=scope, period=period, generated_at=at)
@@ -537,137 +500,190 @@ def build_report(scope: ReportScope, period: Period, *, at: datetime | None = No
         # generic plan that ignores the dates and states: measured 3-4 times slower on 200,000
         # requests. These reports are worth planning each time (this transaction only).
         db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-
-    counts = _fill_counts(report, in_scope, received, at)  # query 1
-    _fill_refusals(report, in_scope, received)  # query 2
-    report.transferred = db.session.execute(  # query 3
+    whole, cut = split_period(period)
+    counted = _counted_rows(in_scope, whole, cut)
+    counts = _fill_counts(report, counted)  # queries 1 and 2
+    _fill_refusals(report, counted)  # query 3
+    _fill_overdue(report, in_scope, received, at, counts)  # query 4
+    report.transferred = db.session.execute(  # query 5
         select(func.count()).select_from(_transfers_in(scope, period).distinct().subquery())
     ).scalar_one()
-    _fill_answer_times(report, in_scope, received, calendar)  # query 4 (+ query 5 for the calendar)
-    report.published = db.session.execute(  # query 6
+    _fill_answer_times(report, in_scope, whole, cut, calendar)  # query 6 (+ the calendar for cut months)
+    report.published = db.session.execute(  # query 7
         select(func.count(Publication.id))
         .join(Unit, Unit.id == Publication.unit_id)
         .where(in_scope, Publication.published_at >= period.start_at, Publication.published_at < period.end_before,
                Publication.withdrawn_at.is_(None))
     ).scalar_one()
-    _fill_units(report, in_scope, at.astimezone(VN_TZ).date(), counts)  # query 7
+    _fill_units(report, in_scope, at.astimezone(VN_TZ).date(), counts)  # query 8
     return report
 
 
-def month_of_receipt(period: Period) -> Any:
-    """Return a SQL expression giving the index (0, 1, …) in ``period.months()`` of a request's month of receipt.
+def split_period(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
+    """Return the whole months of a period (their first days) and the parts of cut months (first, last day)."""
+    whole: list[date] = []
+    cut: list[tuple[date, date]] = []
+    for month in period.months():
+        first, last = period.month_bounds(month)
+        if first.day == 1 and (last + timedelta(days=1)).day == 1:
+            whole.append(first)
+        else:
+            cut.append((first, last))
+    return whole, cut
 
-    A CASE over the month boundaries (at most 60) compares stored timestamps directly: the
-    same on every database, much cheaper on SQLite than formatting each timestamp, and a
-    small integer keeps the GROUP BY key narrow.
+
+def _between(first: date, last: date) -> ColumnElement[bool]:
+    return and_(PressRequest.received_at >= day_start(first),
+                PressRequest.received_at < day_start(last + timedelta(days=1)))
+
+
+_UNIT_FIGURES = ("received", "answered", *OUTCOME_COLUMNS, "overdue")
+
+
+def _counted_rows(in_scope: ColumnElement[bool], whole: list[date], cut: list[tuple[date, date]]) -> Any:
+    """Return a subquery of totals rows: stored ones for the whole months, counted live for the cut ones."""
+    parts: list[Select[Any]] = []
+    if whole:
+        parts.append(
+            select(ReportTotal.unit_id, ReportTotal.type, ReportTotal.month, ReportTotal.ground_id,
+                   *(getattr(ReportTotal, c) for c in COUNT_COLUMNS))
+            .join(Unit, Unit.id == ReportTotal.unit_id)
+            .where(in_scope, ReportTotal.month >= whole[0], ReportTotal.month <= whole[-1])
+        )
+    ground = ground_key()
+    for first, last in cut:
+        parts.append(
+            select(PressRequest.unit_id, PressRequest.type, literal(first.replace(day=1), Date()).label("month"),
+                   ground.label("ground_id"), *count_columns())
+            .join(Unit, Unit.id == PressRequest.unit_id)
+            .where(in_scope, _between(first, last))
+            .group_by(PressRequest.unit_id, PressRequest.type, ground)
+        )
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("counted")
+
+
+def _fill_counts(report: Report, counted: Any) -> dict[int, dict[str, int]]:
+    """Sum the counted rows by unit, then by month and type, in SQL (two small results).
+
+    Return the per-unit counts by unit id (named later, see ``_fill_units``).
     """
-    months = period.months()
-    whens = []
-    for index, month in enumerate(months[:-1]):
-        _first, last = period.month_bounds(month)
-        whens.append((PressRequest.received_at < day_start(last + timedelta(days=1)), literal(index, Integer())))
-    if not whens:
-        return literal(0, Integer())
-    return case(*whens, else_=literal(len(months) - 1, Integer()))
-
-
-_OUTCOMES = ("answered", "on_time", "late", "open", "overdue", "refused", "withdrawn")
-_COUNTED = ("on_time", "late", "open", "refused", "withdrawn")  # counted in SQL; the others are sums of these
-
-
-def _fill_counts(report: Report, in_scope: ColumnElement[bool], received: ColumnElement[bool],
-                 at: datetime) -> dict[int, dict[str, int]]:
-    """Count everything about received requests in ONE scan, grouped by unit, type and month.
-
-    Outcomes, ageing buckets and channels are conditional sums in the same pass; the totals,
-    the type/channel/month tables and the per-unit figures are sums of these few thousand
-    rows. Return the per-unit counts by unit id (named later, see ``_fill_units``).
-    """
-    channels = [c.value for c in Channel]
+    units: dict[int, dict[str, int]] = {}
+    for unit_id, *sums in db.session.execute(
+        select(counted.c.unit_id, *(func.sum(counted.c[c]) for c in ("received", *OUTCOME_COLUMNS)))
+        .group_by(counted.c.unit_id)
+    ).all():
+        if not sums[0]:
+            continue  # rows every request has left (transferred, reclassified)
+        unit = units[unit_id] = dict.fromkeys(_UNIT_FIGURES, 0)
+        for name, n in zip(("received", *OUTCOME_COLUMNS), sums, strict=True):
+            unit[name] = int(n)
+        unit["answered"] = unit["on_time"] + unit["late"]
+    channels = list(CHANNEL_COLUMNS)
     types = [t.value for t in RequestType]
     months = report.period.months()
-    month = month_of_receipt(report.period).label("month")
-    # "answered" (on time + late) and "overdue" (the sum of its ageing buckets) are derived below.
-    columns = [_count_if(metric_condition(m, at)) for m in _COUNTED]
-    columns += [_count_if(bucket_condition(b, at)) for b in AGEING_BUCKETS]
-    columns += [_count_if(PressRequest.channel == c) for c in channels]
-    rows = db.session.execute(
-        select(PressRequest.unit_id, PressRequest.type, month, func.count(), *columns)
-        .join(Unit, Unit.id == PressRequest.unit_id)
-        .where(in_scope, received)
-        .group_by(PressRequest.unit_id, PressRequest.type, month)
-    ).all()
-    n_out, n_buckets = len(_COUNTED), len(AGEING_BUCKETS)
+    month_index = {date.fromisoformat(m + "-01"): i for i, m in enumerate(months)}
     by_type = dict.fromkeys(types, 0)
     by_channel = dict.fromkeys(channels, 0)
     by_month = [dict.fromkeys(types, 0) for _m in months]
-    buckets = [0] * n_buckets
-    units: dict[int, dict[str, int]] = {}
-    for unit_id, rtype, month_index, n, *sums in rows:
+    for month, rtype, n, *sums in db.session.execute(
+        select(counted.c.month, counted.c.type, func.sum(counted.c.received),
+               *(func.sum(counted.c[CHANNEL_COLUMNS[code]]) for code in channels))
+        .group_by(counted.c.month, counted.c.type)
+    ).all():
+        n = int(n or 0)
         by_type[rtype] = by_type.get(rtype, 0) + n
-        by_month[month_index][rtype] = by_month[month_index].get(rtype, 0) + n
-        for i in range(n_buckets):
-            buckets[i] += sums[n_out + i]
-        for i, code in enumerate(channels):
-            by_channel[code] += sums[n_out + n_buckets + i]
-        unit = units.get(unit_id)
-        if unit is None:
-            unit = units[unit_id] = {"received": 0, **dict.fromkeys(_OUTCOMES, 0)}
-        unit["received"] += n
-        for i, name in enumerate(_COUNTED):
-            unit[name] += sums[i]
-        unit["answered"] += sums[0] + sums[1]  # on time + late
-        unit["overdue"] += sum(sums[n_out:n_out + n_buckets])
+        index = month_index[as_date(month)]
+        by_month[index][rtype] = by_month[index].get(rtype, 0) + n
+        for code, count in zip(channels, sums, strict=True):
+            by_channel[code] += int(count or 0)
     report.received = sum(by_type.values())
     report.by_type = [CodeCount(code, n) for code, n in by_type.items()]
     report.by_channel = [CodeCount(code, n) for code, n in by_channel.items()]
     report.monthly = [MonthRow(m, counts, sum(counts.values())) for m, counts in zip(months, by_month, strict=True)]
-    for name in _OUTCOMES:
+    for name in ("answered", *OUTCOME_COLUMNS):
         setattr(report, name, sum(u[name] for u in units.values()))
-    report.ageing = [BucketCount(b, n) for b, n in zip(AGEING_BUCKETS, buckets, strict=True)]
     return units
 
 
-def _fill_refusals(report: Report, in_scope: ColumnElement[bool], received: ColumnElement[bool]) -> None:
-    """Count refusals by legal ground (the state index finds the few refused requests)."""
+def _fill_overdue(report: Report, in_scope: ColumnElement[bool], received: ColumnElement[bool], at: datetime,
+                  units: dict[int, dict[str, int]]) -> None:
+    """Count the overdue requests by ageing bucket and unit, live: "overdue" depends on the moment ``at``.
+
+    Only open requests past their due time are read (the state and due-time index finds them).
+    """
     rows = db.session.execute(
-        select(RefusalGround.id, RefusalGround.code, RefusalGround.text, Rulebook.name, func.count(PressRequest.id))
-        .select_from(PressRequest)
+        select(PressRequest.unit_id, *(count_if(bucket_condition(b, at)) for b in AGEING_BUCKETS))
         .join(Unit, Unit.id == PressRequest.unit_id)
-        .join(RefusalGround, RefusalGround.id == PressRequest.refusal_ground_id)
+        .where(in_scope, received, metric_condition("overdue", at))
+        .group_by(PressRequest.unit_id)
+    ).all()
+    buckets = [0] * len(AGEING_BUCKETS)
+    for unit_id, *sums in rows:
+        for i, n in enumerate(sums):
+            buckets[i] += n
+        if unit_id in units:
+            units[unit_id]["overdue"] += sum(sums)
+    report.overdue = sum(buckets)
+    report.ageing = [BucketCount(b, n) for b, n in zip(AGEING_BUCKETS, buckets, strict=True)]
+
+
+def _fill_refusals(report: Report, counted: Any) -> None:
+    """Count the refusals by legal ground, named, in rulebook and code order."""
+    refused = func.sum(counted.c.refused)
+    rows = db.session.execute(
+        select(RefusalGround.id, RefusalGround.code, RefusalGround.text, Rulebook.name, refused)
+        .select_from(counted)
+        .join(RefusalGround, RefusalGround.id == counted.c.ground_id)
         .join(Rulebook, Rulebook.id == RefusalGround.rulebook_id)
-        .where(in_scope, received, PressRequest.state == RequestState.REFUSED.value)
         .group_by(RefusalGround.id, RefusalGround.code, RefusalGround.text, Rulebook.name, Rulebook.valid_from)
+        .having(refused > 0)
         .order_by(Rulebook.valid_from, RefusalGround.code)
     ).all()
-    report.refused_by_ground = [GroundRow(gid, code, text, book, n) for gid, code, text, book, n in rows]
+    report.refused_by_ground = [GroundRow(gid, code, text, book, int(n)) for gid, code, text, book, n in rows]
 
 
-def _fill_answer_times(report: Report, in_scope: ColumnElement[bool], received: ColumnElement[bool],
-                       calendar: WorkCalendar | None) -> None:
+def _fill_answer_times(report: Report, in_scope: ColumnElement[bool], whole: list[date],
+                       cut: list[tuple[date, date]], calendar: WorkCalendar | None) -> None:
     """Compute the median and 90th percentile of answer times in working days.
 
-    One query returns the distinct (received date, answered date) pairs with their counts,
-    in Vietnamese dates; a year of 200,000 answers collapses to a few thousand pairs.
+    Whole months read the stored histogram; cut months' answers come as distinct (received date,
+    answered date) pairs with their counts, in Vietnamese dates, counted here with the calendar.
+    One statement for both.
     """
-    received_day = vn_date(PressRequest.received_at).label("received_day")
-    answered_day = vn_date(PressRequest.answered_at).label("answered_day")
-    pairs = db.session.execute(
-        select(received_day, answered_day, func.count())
-        .join(Unit, Unit.id == PressRequest.unit_id)
-        .where(in_scope, received, PressRequest.state == RequestState.ANSWERED.value)
-        .group_by(received_day, answered_day)
-    ).all()
-    if not pairs:
-        return
-    dated = [(_as_date(r), _as_date(a), n) for r, a, n in pairs]
-    first = min(r for r, _a, _n in dated)
-    last = max(max(a for _r, a, _n in dated), first)
-    count = working_day_counter(calendar or work_calendar(), first, last)
+    parts: list[Select[Any]] = []
+    if whole:
+        parts.append(
+            select(ReportAnswerDays.days, cast(null(), Date).label("received_day"), cast(null(), Date).label("answered_day"),
+                   func.sum(ReportAnswerDays.answers).label("answers"))
+            .join(Unit, Unit.id == ReportAnswerDays.unit_id)
+            .where(in_scope, ReportAnswerDays.month >= whole[0], ReportAnswerDays.month <= whole[-1])
+            .group_by(ReportAnswerDays.days)
+        )
+    received_day = vn_date(PressRequest.received_at)
+    answered_day = vn_date(PressRequest.answered_at)
+    for first, last in cut:
+        parts.append(
+            select(cast(null(), Integer).label("days"), received_day.label("received_day"), answered_day.label("answered_day"),
+                   func.count().label("answers"))
+            .join(Unit, Unit.id == PressRequest.unit_id)
+            .where(in_scope, _between(first, last), PressRequest.state == RequestState.ANSWERED.value)
+            .group_by(received_day, answered_day)
+        )
     histogram: dict[int, int] = {}
-    for r, a, n in dated:
-        days = count(r, a)
-        histogram[days] = histogram.get(days, 0) + n
+    pairs = []
+    for days, r, a, n in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all():
+        if days is not None:
+            histogram[days] = histogram.get(days, 0) + int(n)
+        elif n:
+            pairs.append((as_date(r), as_date(a), int(n)))
+    if pairs:
+        count = working_days(calendar or work_calendar())
+        for r, a, n in pairs:
+            days = count(r, a)
+            histogram[days] = histogram.get(days, 0) + n
+    histogram = {d: n for d, n in histogram.items() if n}
+    if not histogram:
+        return
     report.answer_days = dict(sorted(histogram.items()))
     report.answer_days_median = weighted_median(histogram)
     report.answer_days_p90 = weighted_percentile(histogram, 90)

@@ -39,10 +39,13 @@ class RecordingHandler:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: set[str] = set()
+        self.busy: set[str] = set()  # refused for now (4xx): the sender retries later
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address in self.refuse:
             return "550 5.1.1 No such user here"
+        if address in self.busy:
+            return "451 4.3.0 Mailbox temporarily unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -103,7 +103,7 @@ def test_two_tick_processes_do_not_double_send(app, database_url, smtp_server, c
     async def slow_data(server: Any, session: Any, envelope: Any) -> str:
         import asyncio
 
-        await asyncio.sleep(0.004)  # latency: a slower mail server, so the two processes overlap
+        await asyncio.sleep(0.03)  # latency: a slower mail server, so the two processes overlap
         return await original(server, session, envelope)
 
     smtp_server.handler.handle_DATA = slow_data  # type: ignore[method-assign]

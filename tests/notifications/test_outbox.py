@@ -6,6 +6,7 @@ import email
 from datetime import timedelta
 from email import policy
 
+import pytest
 from sqlalchemy import func, select
 
 from spokes.extensions import db
@@ -138,6 +139,48 @@ def test_a_refused_recipient_fails_at_once_and_the_rest_still_go(app, smtp_serve
     assert [(r.to_address, r.status, r.attempts) for r in _rows()] == [
         ("pv0@baochi.vn", "sent", 1), ("pv1@baochi.vn", "failed", 1), ("pv2@baochi.vn", "sent", 1)]
     assert "550" in _rows()[1].last_error
+
+
+def test_a_failure_midway_keeps_the_batch_sent_and_retries_only_the_failed_mail(app, smtp_server, frozen_clock):
+    """The batch's results are committed together: the mails sent before and after a failure stay sent."""
+    frozen_clock(T0)
+    use_smtp(app, smtp_server, MAIL_BATCH_SIZE=10)
+    smtp_server.handler.busy = {"pv2@baochi.vn"}
+    _queue(5)
+
+    stats = sender.send_pending()
+
+    assert (stats.sent, stats.retried, stats.failed) == (4, 1, 0)
+    assert [(r.status, r.attempts) for r in _rows()] == [
+        ("sent", 1), ("sent", 1), ("pending", 1), ("sent", 1), ("sent", 1)]
+    assert "451" in _rows()[2].last_error
+    assert sender.send_pending().sent == 0  # waiting out its backoff; the sent ones are not sent again
+
+    smtp_server.handler.busy = set()
+    frozen_clock(T0 + timedelta(hours=1))
+    assert sender.send_pending().sent == 1
+    assert [(r.status, r.attempts) for r in _rows()] == [("sent", 1)] * 2 + [("sent", 2)] + [("sent", 1)] * 2
+    ids = smtp_server.handler.message_ids()
+    assert len(ids) == len(set(ids)) == 5  # every mail exactly once
+    assert db.session.execute(select(func.count()).select_from(MailAttempt)).scalar_one() == 6
+
+
+def test_an_unexpected_error_midway_still_records_what_was_sent(app, smtp_server, frozen_clock, monkeypatch):
+    frozen_clock(T0)
+    use_smtp(app, smtp_server, MAIL_BATCH_SIZE=10)
+    _queue(3)
+    real = sender.build_message
+
+    def broken(mail, sender_address):
+        if mail.to_address == "pv1@baochi.vn":
+            raise RuntimeError("a bug")
+        return real(mail, sender_address)
+
+    monkeypatch.setattr(sender, "build_message", broken)
+    with pytest.raises(RuntimeError):
+        sender.send_pending()
+    assert [r.status for r in _rows()] == ["sent", "pending", "pending"]
+    assert len(smtp_server.handler.messages) == 1
 
 
 def test_without_mail_server_each_mail_becomes_an_eml_file(app, tmp_path, frozen_clock):
