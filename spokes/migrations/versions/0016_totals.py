@@ -7,7 +7,7 @@ upgrade, once the schema is at head (spokes/migrations/env.py: app code counts w
 the calendar, and migration files stay free of app code).
 
 Revision ID: 0011totals
-Revises: 0010scale
+Revises: 0011pubsearch
 Create Date: 2026-12-04 01:40:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011totals'
-down_revision = '0010scale'
+down_revision = '0011pubsearch'
 branch_labels = None
 depends_on = None
 
