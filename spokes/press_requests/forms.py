@@ -33,7 +33,7 @@ from spokes.core.forms import VnDateField, VnDateTimeField
 from spokes.press_requests.labels import CHANNEL_LABELS, STATE_LABELS, TYPE_LABELS
 from spokes.press_requests.models import Channel, RequestType
 from spokes.press_requests.receipt import IN_THE_FUTURE, REASON_NEEDED, receipt_problem
-from spokes.responses.models import AnswerForm, AnswerKind
+from spokes.press_requests.answer_models import AnswerForm, AnswerKind
 
 
 FORM_LABELS = {  # ND 09/2017/NĐ-CP, Điều 4, in its order and words

@@ -63,7 +63,7 @@ from spokes.press_requests.models import (
 )
 from spokes.press_requests.queries import due_soon_cutoff, visible_requests, with_list_options
 from spokes.publishing.policies import can_publish_request
-from spokes.responses.models import AnswerKind, AnswerStatus
+from spokes.press_requests.answer_models import AnswerKind, AnswerStatus
 from spokes.units.models import Unit
 from spokes.units.policies import scope_condition
 
