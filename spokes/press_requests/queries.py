@@ -1,17 +1,27 @@
-"""Read-side queries for request lists, always limited to what the user may see."""
+"""Read models of requests: lists limited to what the user may see, the staff queue, intake pickers.
+
+Queries only; the commands are in ``services``. Nothing here writes.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import aliased, lazyload, selectinload
 from sqlalchemy.sql import Select
 
-from spokes.auth.permissions import Permission
-from spokes.core.clock import now
-from spokes.press_requests.models import OPEN_STATES, PressRequest
+from spokes.auth.models import Membership, User
+from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
+from spokes.auth.policies import roles_of
+from spokes.core.clock import VN_TZ, now
+from spokes.core.params import id_or_none
+from spokes.core.search import matching_condition, matching_ids
+from spokes.core.text import fold
+from spokes.extensions import db
+from spokes.press_requests.models import OPEN_STATES, Journalist, PressRequest, Transfer
+from spokes.press_requests.services.intake import SEARCH_TYPE
 from spokes.units.models import Unit
 from spokes.units.policies import scope_condition
 
@@ -37,3 +47,187 @@ def due_soon_cutoff(at: datetime | None = None) -> datetime:
 def with_list_options(stmt: Select) -> Select:
     """Eager-load what request lists show, so a page costs a fixed number of queries."""
     return stmt.options(selectinload(PressRequest.assignee))
+
+
+# --------------------------------------------------------------------------- the staff queue
+
+OPEN_CODES = [s.value for s in OPEN_STATES]
+
+
+def view_roles(user: Any) -> list[Membership]:
+    """Return the user's memberships that let them view requests."""
+    return [m for m in user.memberships if Permission.VIEW_REQUESTS in ROLE_PERMISSIONS[Role(m.role)]]
+
+
+def tabs_for(user: Any) -> list[str]:
+    """Return the queue tabs the user's roles call for, the default one first."""
+    roles = roles_of(user)
+    tabs = []
+    if roles & {Role.SPOKESPERSON, Role.HEAD}:
+        tabs.append("mine")
+    if any(Role(m.role) in SUBTREE_ROLES for m in view_roles(user)):
+        tabs.append("subtree")
+    tabs.append("unit")
+    tabs.append("transferred")
+    return tabs
+
+
+def transferred_out(user: Any) -> Select:
+    """Return a SELECT of requests that left one of the user's units (read-only there)."""
+    left = (
+        select(Transfer.request_id)
+        .join(Unit, Unit.id == Transfer.from_unit_id)
+        .where(scope_condition(user, Permission.VIEW_REQUESTS))
+    )
+    return select(PressRequest).join(Unit, PressRequest.unit_id == Unit.id).where(PressRequest.id.in_(left))
+
+
+def queue_statement(user: Any, tab: str) -> Select:
+    """Return the SELECT behind a queue tab, before the filters."""
+    if tab == "mine":
+        return visible_requests(user).where(PressRequest.assignee_id == user.id)
+    if tab == "unit":
+        own = [m.unit_id for m in view_roles(user)]
+        return visible_requests(user).where(PressRequest.unit_id.in_(own))
+    if tab == "transferred":
+        return transferred_out(user)
+    return visible_requests(user)
+
+
+def scope_units(user: Any) -> list[Any]:
+    """Return (id, name) rows of the units the user sees, for the filter; no ORM objects to build."""
+    return list(db.session.execute(
+        select(Unit.id, Unit.name).where(scope_condition(user, Permission.VIEW_REQUESTS)).order_by(Unit.path)
+    ))
+
+
+def scope_people(unit_ids: list[int]) -> list[Any]:
+    """Return (id, name) rows of the people who can be assigned in those units."""
+    if not unit_ids:
+        return []
+    return list(db.session.execute(
+        select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id.in_(unit_ids),
+               Membership.role.in_([Role.SPOKESPERSON.value, Role.HEAD.value]))
+        .distinct().order_by(User.name, User.id)
+    ))
+
+
+def vn_day_start(day: date) -> datetime:
+    """Return the moment (UTC) a Vietnamese calendar day starts."""
+    return datetime.combine(day, time.min, tzinfo=VN_TZ).astimezone(UTC)
+
+
+def apply_filters(stmt: Select, form: Any) -> Select:
+    """Narrow a request SELECT by the validated queue filter form (``forms.QueueFilterForm``)."""
+    moment = now()
+    state = form.state.data or "open"
+    if state == "open":
+        # The states written into the SQL, not bound: a prepared (generic) plan could not prove
+        # that the partial indexes of open requests (due order, search words) apply.
+        stmt = stmt.where(PressRequest.state.in_(bindparam("open_states", list(OPEN_CODES), expanding=True,
+                                                           literal_execute=True)))
+    elif state == "closed":
+        stmt = stmt.where(PressRequest.state.not_in(OPEN_CODES))
+    elif state != "all":
+        stmt = stmt.where(PressRequest.state == state)
+    if form.type.data:
+        stmt = stmt.where(PressRequest.type == form.type.data)
+    if form.channel.data:
+        stmt = stmt.where(PressRequest.channel == form.channel.data)
+    if form.unit.data and form.scope.data == "subtree":
+        # The chosen unit and every unit below it (its path is a prefix of theirs).
+        chosen = aliased(Unit)
+        stmt = stmt.where(Unit.path.startswith(select(chosen.path).where(chosen.id == form.unit.data).scalar_subquery()))
+    elif form.unit.data:
+        stmt = stmt.where(PressRequest.unit_id == form.unit.data)
+    if form.assignee.data:
+        stmt = stmt.where(PressRequest.assignee_id == form.assignee.data)
+    if form.overdue.data or form.due_soon.data:
+        stmt = stmt.where(PressRequest.state.in_(OPEN_CODES))
+        if form.overdue.data and form.due_soon.data:
+            stmt = stmt.where(PressRequest.due_at <= due_soon_cutoff(moment))
+        elif form.overdue.data:
+            stmt = stmt.where(PressRequest.due_at < moment)
+        else:
+            stmt = stmt.where(PressRequest.due_at >= moment, PressRequest.due_at <= due_soon_cutoff(moment))
+    if form.received_from.data:
+        stmt = stmt.where(PressRequest.received_at >= vn_day_start(form.received_from.data))
+    if form.received_to.data:
+        stmt = stmt.where(PressRequest.received_at < vn_day_start(form.received_to.data + timedelta(days=1)))
+    if form.q.data and (found := matching_condition(SEARCH_TYPE, form.q.data, PressRequest.id)) is not None:
+        stmt = stmt.where(found)
+    if form.sort.data == "received":
+        return stmt.order_by(PressRequest.received_at.desc(), PressRequest.id.desc())
+    return stmt.order_by(PressRequest.due_at, PressRequest.id)
+
+
+# --------------------------------------------------------------------------- intake pickers
+
+JOURNALIST_MATCH_LIMIT = 20
+
+
+def units_with(user: Any, permission: Permission) -> list[Unit]:
+    """Return the active units where the user holds a permission."""
+    return list(db.session.execute(
+        select(Unit).where(Unit.is_active.is_(True), scope_condition(user, permission)).order_by(Unit.path)
+    ).scalars())
+
+
+def known_journalists(user: Any) -> Select:
+    """Return a SELECT of the ids of journalists behind requests the user may see."""
+    return visible_requests(user).with_only_columns(PressRequest.journalist_id).where(
+        PressRequest.journalist_id.is_not(None))
+
+
+def journalist_matches(user: Any, query: str | None) -> list[Journalist]:
+    """Find journalists who wrote to the user's units before, by name, agency or e-mail.
+
+    The accent-insensitive request index narrows the candidates; the names are then
+    checked here so a word of a subject alone does not count as a match.
+    """
+    query = (query or "").strip()
+    if not query:
+        return []
+    terms = fold(query).split()
+    conditions = []
+    ids = matching_ids(SEARCH_TYPE, query)
+    if ids is not None:
+        conditions.append(Journalist.id.in_(known_journalists(user).where(PressRequest.id.in_(ids))))
+    if "@" in query:
+        conditions.append(and_(Journalist.email == query.lower(), Journalist.id.in_(known_journalists(user))))
+    if not conditions:
+        return []
+    candidates = db.session.execute(
+        select(Journalist).where(or_(*conditions)).order_by(Journalist.name).limit(200)
+    ).unique().scalars()
+    found = []
+    for j in candidates:
+        haystack = " ".join([fold(j.name), fold(j.agency.name if j.agency else ""), (j.email or "").lower()])
+        words = haystack.split()
+        if all(any(w.startswith(t) for w in words) or t in haystack for t in terms):
+            found.append(j)
+    return found[:JOURNALIST_MATCH_LIMIT]
+
+
+def picked_journalist(user: Any, raw: str | None) -> Journalist | None:
+    """Return the picked journalist if the user may see them, else None."""
+    journalist_id = id_or_none(raw) if raw else None
+    if journalist_id is None:
+        return None
+    return db.session.execute(
+        select(Journalist).where(Journalist.id == journalist_id, Journalist.id.in_(known_journalists(user)))
+    ).unique().scalar_one_or_none()
+
+
+# --------------------------------------------------------------------------- the request page
+
+
+def unit_people(req: PressRequest) -> list[Any]:
+    """Return (user, role) rows of the active people of the request's unit (two forms list them)."""
+    return list(db.session.execute(
+        select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+        .options(lazyload(User.memberships))
+        .where(Membership.unit_id == req.unit_id, User.active.is_(True))
+        .order_by(User.name, User.id)
+    ).all())
