@@ -1,25 +1,32 @@
 """Read models of requests: lists limited to what the user may see, the staff queue, intake pickers.
 
-Queries only; the commands are in ``services``. Nothing here writes.
+Queries only; the commands are in ``services``. Nothing here writes. The staff queue costs the
+same at any size (``queue_page``: the sort index, a capped count, a keyset cursor) and its filter
+choices are cached per user scope (``filter_choices``).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.orm import aliased, lazyload, selectinload
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import and_, bindparam, event, func, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 from sqlalchemy.sql import Select
 
 from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
-from spokes.auth.policies import roles_of
+from spokes.auth.policies import roles_of, scope_paths
 from spokes.core.clock import VN_TZ, now
 from spokes.core.params import id_or_none
 from spokes.core.search import matching_condition, matching_ids
 from spokes.core.text import fold
 from spokes.extensions import db
+from spokes.press_requests import keyset
 from spokes.press_requests.models import OPEN_STATES, Journalist, PressRequest, Transfer
 from spokes.press_requests.services.intake import SEARCH_TYPE
 from spokes.units.models import Unit
@@ -231,3 +238,128 @@ def unit_people(req: PressRequest) -> list[Any]:
         .where(Membership.unit_id == req.unit_id, User.active.is_(True))
         .order_by(User.name, User.id)
     ).all())
+
+
+# --------------------------------------------------------------------------- the queue's page (issue 23)
+
+QUEUE_COUNT_CAP = 1000  # past this many matches the queue says "more than 1000" instead of counting them all
+
+
+class QueuePage(Pagination):
+    """One page of the queue: a Flask-SQLAlchemy ``Pagination`` that costs the same on every page and size.
+
+    The page's ids come from the sort index alone (``(due_at, id)`` of open requests, or
+    ``(received_at, id)``), stopping after one row more than the page; the 25 requests shown are
+    then loaded with their unit, journalist and assignee. The total is counted up to
+    ``QUEUE_COUNT_CAP`` (``capped`` says there are more); a search, whose matches the word index
+    bounds already, takes its exact total along with its rows (``count(*) OVER ()``) so its words
+    are matched once. With a ``cursor`` the page starts after
+    that row instead of at an offset, so the thousandth page costs what the first does;
+    ``next_cursor`` is the cursor of the page after this one (None on the last).
+    """
+
+    capped = False
+    next_cursor: str | None = None
+    _counted: int | None = None
+
+    def _query_items(self) -> list[Any]:
+        ids_stmt: Select = self._query_args["ids"]
+        key: Any = self._query_args["key"]
+        after: tuple[datetime, int] | None = self._query_args["after"]
+        stmt = ids_stmt
+        if after is not None:
+            position = tuple_(key, PressRequest.id)
+            stmt = stmt.where(position < after if self._query_args["descending"] else position > after)
+        else:
+            stmt = stmt.offset(self._query_offset)
+            if self._query_args["search"]:
+                stmt = stmt.add_columns(func.count().over())
+        rows = db.session.execute(stmt.limit(self.per_page + 1)).all()
+        if after is None and self._query_args["search"] and (rows or self.page == 1):
+            self._counted = int(rows[0][-1]) if rows else 0
+        self.next_cursor = keyset.encode(rows[self.per_page - 1][1], rows[self.per_page - 1][0]) \
+            if len(rows) > self.per_page else None
+        ids = [row[0] for row in rows[:self.per_page]]
+        if not ids:
+            return []
+        loaded = {r.id: r for r in db.session.execute(
+            with_list_options(select(PressRequest).where(PressRequest.id.in_(ids)))).unique().scalars()}
+        return [loaded[i] for i in ids if i in loaded]
+
+    def _query_count(self) -> int:
+        if self._counted is not None:
+            return self._counted
+        ids_stmt: Select = self._query_args["ids"]
+        capped = ids_stmt.order_by(None).limit(QUEUE_COUNT_CAP + 1).subquery()
+        found = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
+        self.capped = found > QUEUE_COUNT_CAP
+        return min(found, QUEUE_COUNT_CAP)
+
+
+def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: str | None = None,
+               search: bool = False) -> QueuePage:
+    """Return a page of a filtered queue SELECT (``apply_filters``), by page number or after a cursor.
+
+    ``search`` says the SELECT matches words (its total then rides along with its rows).
+    """
+    key = PressRequest.received_at if sort == "received" else PressRequest.due_at
+    ids = stmt.with_only_columns(PressRequest.id, key)
+    after = keyset.decode(cursor)
+    return QueuePage(page=1 if after else page, per_page=per_page, error_out=False, ids=ids, key=key, after=after,
+                     descending=sort == "received", search=search)
+
+
+# --------------------------------------------------------------------------- the queue's filter choices
+
+FILTER_CHOICES_TTL = 60.0  # seconds; another server's change to units or people shows within this
+_choice_cache: OrderedDict[tuple[Any, ...], tuple[float, list[Any], list[Any]]] = OrderedDict()
+_CHOICE_CACHE_SIZE = 256
+_generation = [0]
+WATCHED_FOR_CHOICES = (Unit, Membership, User)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The units and people a user's queue can be filtered by, and the key they are cached under."""
+
+    units: list[Any]
+    people: list[Any]
+    key: tuple[Any, ...]
+
+
+def filter_choices(user: Any) -> FilterChoices:
+    """Return the (id, name) rows of the units and people in the user's scope, cached per scope.
+
+    Users with the same scope (the same units and subtrees) share one entry; a change to a unit,
+    a membership or a user in this process starts a new generation, and an entry lives at most
+    ``FILTER_CHOICES_TTL`` seconds, so another server's change shows within a minute.
+    """
+    ids, prefixes = scope_paths(user, Permission.VIEW_REQUESTS)
+    key = (str(db.engine.url), _generation[0], tuple(sorted(ids)), tuple(sorted(prefixes)))
+    moment = monotonic()
+    hit = _choice_cache.get(key)
+    if hit is not None and hit[0] > moment:
+        _choice_cache.move_to_end(key)
+        return FilterChoices(hit[1], hit[2], key)
+    units = scope_units(user)
+    people = scope_people([u.id for u in units])
+    _choice_cache[key] = (moment + FILTER_CHOICES_TTL, units, people)
+    while len(_choice_cache) > _CHOICE_CACHE_SIZE:
+        _choice_cache.popitem(last=False)
+    return FilterChoices(units, people, key)
+
+
+@event.listens_for(Session, "after_flush")
+def _units_or_people_changed(session: Session, _context: Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, WATCHED_FOR_CHOICES):
+            _generation[0] += 1
+            session.info["spokes_choices_changed"] = True
+            return
+
+
+@event.listens_for(Session, "after_rollback")
+def _changes_rolled_back(session: Session) -> None:
+    # Rows flushed and then rolled back may have been cached meanwhile: forget them.
+    if session.info.pop("spokes_choices_changed", False):
+        _generation[0] += 1

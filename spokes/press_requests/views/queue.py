@@ -1,4 +1,8 @@
-"""The staff queue: the requests the user works on, with tabs, filters, search, sorting and pages."""
+"""The staff queue: the requests the user works on, with tabs, filters, search, sorting and pages.
+
+Its cost does not grow with the number of requests: see ``queries.queue_page`` and
+``queries.filter_choices``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from flask_login import current_user, login_required
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import permission_required
 from spokes.core.clock import now
-from spokes.core.pagination import paginate_counted
 from spokes.press_requests import forms, queries
 from spokes.press_requests.views import bp
 
@@ -31,16 +34,20 @@ def queue():
     tabs = queries.tabs_for(user)
     tab = request.args.get("tab") if request.args.get("tab") in tabs else tabs[0]
     form = forms.QueueFilterForm(formdata=request.args)
-    units = queries.scope_units(user)
-    form.unit.choices = [forms.choice("", _("Tất cả"))] + [forms.choice(u.id, u.name) for u in units]
-    form.assignee.choices = [forms.choice("", _("Tất cả"))] + [
-        forms.choice(u.id, u.name) for u in queries.scope_people([u.id for u in units])]
+    choices = queries.filter_choices(user)  # cached per scope; the long option lists are rendered once
+    form.unit.choices = [forms.choice("", _("Tất cả"))] + [forms.choice(u.id, u.name) for u in choices.units]
+    form.unit.options_key = ("unit", choices.key)
+    form.assignee.choices = [forms.choice("", _("Tất cả"))] + [forms.choice(u.id, u.name) for u in choices.people]
+    form.assignee.options_key = ("assignee", choices.key)
     # Only someone who oversees a subtree has units below units to include.
     show_scope = "subtree" in tabs
     if not form.validate():
         return render_template("press_requests/queue.html", form=form, tab=tab, tabs=tabs, tab_labels=TAB_LABELS,
                                page=None, show_scope=show_scope), 400
-    stmt = queries.with_list_options(queries.apply_filters(queries.queue_statement(user, tab), form))
-    page = paginate_counted(stmt, page=form.page.data or 1, per_page=current_app.config["PAGE_SIZE"])
+    stmt = queries.apply_filters(queries.queue_statement(user, tab), form)
+    page = queries.queue_page(stmt, sort=form.sort.data or "due", page=form.page.data or 1,
+                              per_page=current_app.config["PAGE_SIZE"], cursor=form.cursor.data or None,
+                              search=bool(form.q.data))
     return render_template("press_requests/queue.html", form=form, tab=tab, tabs=tabs, tab_labels=TAB_LABELS,
-                           page=page, now=now(), show_scope=show_scope)
+                           page=page, now=now(), show_scope=show_scope,
+                           cursor=form.cursor.data or None)
