@@ -68,6 +68,27 @@ def current_speaker(unit: Unit, on: date | None = None) -> tuple[User | None, De
     return head, None
 
 
+def hand_over(req: PressRequest, user: User, *, by: User | None, reason: str | None,
+              designation: Designation | None = None) -> None:
+    """Close the open assignment and record the new one, with its history row; no state change, no audit.
+
+    Part of a transition: ``_assign`` (the action ``assign``) or ``reopen``, whose own audit
+    event then carries the new assignee.
+    """
+    moment = now()
+    for previous in db.session.execute(
+        select(Assignment).where(Assignment.request_id == req.id, Assignment.ended_at.is_(None))
+    ).scalars():
+        previous.ended_at = moment
+    db.session.add(Assignment(
+        request_id=req.id, unit_id=req.unit_id, user_id=user.id, assigned_by_id=by.id if by else None,
+        reason=reason, designation_id=designation.id if designation else None,
+    ))
+    req.assignee_id = user.id
+    req.assignee = user
+    req.assigned_at = moment
+
+
 def _assign(
     req: PressRequest, user: User, *, by: User | None, reason: str | None,
     designation: Designation | None = None, automatic: bool = False, compliance_gap: bool = False,
@@ -78,23 +99,12 @@ def _assign(
     spokesperson; the audit event carries it and the stored reason says so in the history.
     """
     # The table says where an assignment leads from the current state; the callers have checked
-    # the rights (reassign, authorise) or act for the system (intake, transfer, reopen, expiry).
+    # the rights (reassign, authorise) or act for the system (intake, transfer, expiry).
     target = workflow.next_state(req.state, Action.ASSIGN)
     if target is None:
         raise DomainError(_("Yêu cầu đã đóng; không thể giao xử lý."), status=409)
-    moment = now()
-    for previous in db.session.execute(
-        select(Assignment).where(Assignment.request_id == req.id, Assignment.ended_at.is_(None))
-    ).scalars():
-        previous.ended_at = moment
-    db.session.add(Assignment(
-        request_id=req.id, unit_id=req.unit_id, user_id=user.id, assigned_by_id=by.id if by else None,
-        reason=reason, designation_id=designation.id if designation else None,
-    ))
     before = _snapshot(req)
-    req.assignee_id = user.id
-    req.assignee = user
-    req.assigned_at = moment
+    hand_over(req, user, by=by, reason=reason, designation=designation)
     transition(by, req, Action.ASSIGN, checked=target, before=before, public=True,
                actor_label=None if by else "system",
                audit_after={"assignee": _public_person(user), "reason": reason, "automatic": automatic,

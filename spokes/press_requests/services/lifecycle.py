@@ -18,8 +18,8 @@ from spokes.press_requests.models import Assignment, Extension, PressRequest, Tr
 from spokes.press_requests.workflow import Action
 from spokes.press_requests.answer_models import Answer, AnswerStatus
 from spokes.units.models import Unit
-from spokes.press_requests.services.transitions import _snapshot, check_transition, transition
-from spokes.press_requests.services.assignment import _assign, current_speaker
+from spokes.press_requests.services.transitions import _public_person, _snapshot, check_transition, transition
+from spokes.press_requests.services.assignment import _assign, current_speaker, hand_over
 
 
 def withdraw(actor: User | None, req: PressRequest, reason: str | None = None) -> None:
@@ -121,17 +121,20 @@ def reopen(actor: User, req: PressRequest, reason: str) -> None:
         speaker, designation = current_speaker(req.unit)
         if speaker is None:
             raise DomainError(_("Đơn vị chưa có người phát ngôn để giao lại yêu cầu."), status=409)
+    if speaker is not None:
+        # An unassigned request (one transferred to a unit without a speaker) goes back to the
+        # speaker within the reopening: the assignment's history row, and the assignee in its audit.
+        with stored_in_vietnamese():
+            note = _("Giao cho người phát ngôn của đơn vị khi mở lại yêu cầu.")
+        hand_over(req, speaker, by=actor, reason=note, designation=designation)
     req.answered_at = None
     req.refused_at = None
     req.refusal_ground_id = None
     req.refusal_reason = None
-    transition(actor, req, Action.REOPEN, public=True, audit_after={"reason": reason.strip()})
+    transition(actor, req, Action.REOPEN, public=True, audit_after={
+        "reason": reason.strip(), **({"assignee": _public_person(speaker)} if speaker is not None else {})})
     if speaker is not None:
-        # An unassigned request (one transferred to a unit without a speaker) goes back to the
-        # speaker as an assignment, with its history row and event like any other.
-        with stored_in_vietnamese():
-            note = _("Giao cho người phát ngôn của đơn vị khi mở lại yêu cầu.")
-        _assign(req, speaker, by=actor, reason=note, designation=designation, automatic=True)
+        events.request_assigned.send(req, user=speaker, actor=actor)
 
 
 def _type_labels(code: str) -> dict[str, str]:
