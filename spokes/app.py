@@ -109,7 +109,7 @@ def import_models() -> None:
     import spokes.press_requests.models  # noqa: F401
     import spokes.publishing.models  # noqa: F401
     import spokes.reports.models  # noqa: F401
-    import spokes.responses.models  # noqa: F401
+    import spokes.press_requests.answer_models  # noqa: F401
     import spokes.units.models  # noqa: F401
 
 

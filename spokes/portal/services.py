@@ -59,7 +59,7 @@ from spokes.press_requests.models import (
 )
 from spokes.press_requests.services import IntakeData, JournalistData
 from spokes.publishing.models import Publication
-from spokes.responses.models import Answer, AnswerKind
+from spokes.press_requests.answer_models import Answer, AnswerKind
 from spokes.units.models import Designation, DesignationKind, Unit
 from spokes.units.services import PublicSpeaker, current_designation_filter
 from spokes.notifications.models import OutboxMail

@@ -1,15 +1,16 @@
 """The action registry: every verb on the request page, declared once.
 
 A row says which workflow action (if any) a verb takes, which right it needs when it is not a
-workflow action, which form it posts, and the words for it. The policies (``policies.decide``),
-the services' refusal messages (``services.action_label``), the views (``FORM_CLASSES``) and the
-tests read this table; the transitions themselves stay in the pure core, ``workflow.py``
+workflow action, which form it posts, what the page says once it is done, and the words for it.
+The policies (``policies.decide``), the services' refusal messages (``services.action_label``),
+the request page (``read_models.FORM_CLASSES``), the action pipeline (``views/actions.py``) and
+the tests read this table; the transitions themselves stay in the pure core, ``workflow.py``
 (``TRANSITIONS``, ``REQUIRED_PERMISSION``).
 
 Adding a workflow action: a row in ``workflow.TRANSITIONS`` and ``REQUIRED_PERMISSION``, a row
-here (with its form in forms.py), one service function, one endpoint in views.py and one panel
-in templates/press_requests/detail.html; tests/press_requests/test_transitions.py derives its
-expectations from these tables. See docs/architecture.md.
+here (with its form in forms.py), one service function (services/), its three-line endpoint in
+views/actions.py and one panel in templates/press_requests/detail.html;
+tests/press_requests/test_transitions.py derives its expectations from these tables. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -61,26 +62,43 @@ class VerbSpec:
     # workflow.REQUIRED_PERMISSION, read by the pure core).
     permissions: frozenset[Permission] = frozenset()
     open_only: bool = False  # a non-workflow verb that a closed request no longer offers
+    success: Any = None  # the flash message once it is done
 
 
 VERBS: dict[Verb, VerbSpec] = {spec.verb: spec for spec in (
-    VerbSpec(Verb.REASSIGN, Action.ASSIGN, forms.ReassignForm),
+    VerbSpec(Verb.REASSIGN, Action.ASSIGN, forms.ReassignForm,
+             success=_l("Đã giao lại yêu cầu.")),
     VerbSpec(Verb.AUTHORISE, None, forms.AuthoriseForm, frozenset({Permission.AUTHORISE_SPOKESPERSON}),
-             open_only=True),
-    VerbSpec(Verb.DRAFT, Action.DRAFT, forms.DraftForm),
-    VerbSpec(Verb.SUBMIT, Action.SUBMIT, forms.SubmitDraftForm),
-    VerbSpec(Verb.APPROVE, Action.APPROVE, forms.ApproveForm),  # APPROVE_REFUSAL for a proposed refusal
-    VerbSpec(Verb.RETURN, Action.RETURN, forms.ReturnForm),
-    VerbSpec(Verb.SEND, Action.ANSWER, forms.SendForm),  # REFUSE for a refusal
-    VerbSpec(Verb.TRANSFER, Action.TRANSFER, forms.TransferForm),
-    VerbSpec(Verb.EXTEND, Action.EXTEND, forms.ExtendForm),
-    VerbSpec(Verb.REOPEN, Action.REOPEN, forms.ReopenForm),
-    VerbSpec(Verb.WITHDRAW, Action.WITHDRAW, forms.WithdrawForm),
-    VerbSpec(Verb.NOTE, None, forms.NoteForm, MESSAGE_PERMISSIONS),
-    VerbSpec(Verb.MESSAGE, None, forms.MessageForm, MESSAGE_PERMISSIONS),
-    VerbSpec(Verb.RECLASSIFY, Action.RECLASSIFY, forms.ReclassifyForm),
-    VerbSpec(Verb.CONCLUDE, None, forms.ConclusionForm, frozenset({Permission.DRAFT_ANSWER})),
-    VerbSpec(Verb.CONCLUSION_SENT, None, forms.ConclusionSentForm, frozenset({Permission.DRAFT_ANSWER})),
+             open_only=True,
+             success=_l("Đã ủy quyền phát ngôn cho yêu cầu này.")),
+    VerbSpec(Verb.DRAFT, Action.DRAFT, forms.DraftForm,
+             success=_l("Đã lưu dự thảo.")),
+    VerbSpec(Verb.SUBMIT, Action.SUBMIT, forms.SubmitDraftForm,
+             success=_l("Đã trình duyệt dự thảo.")),
+    VerbSpec(Verb.APPROVE, Action.APPROVE, forms.ApproveForm,
+             success=_l("Đã duyệt; nội dung đã được gửi cho phóng viên.")),  # APPROVE_REFUSAL for a proposed refusal
+    VerbSpec(Verb.RETURN, Action.RETURN, forms.ReturnForm,
+             success=_l("Đã trả lại dự thảo kèm ý kiến.")),
+    VerbSpec(Verb.SEND, Action.ANSWER, forms.SendForm,
+             success=_l("Đã gửi cho phóng viên.")),  # REFUSE for a refusal
+    VerbSpec(Verb.TRANSFER, Action.TRANSFER, forms.TransferForm,
+             success=_l("Đã chuyển yêu cầu sang đơn vị có thẩm quyền.")),
+    VerbSpec(Verb.EXTEND, Action.EXTEND, forms.ExtendForm,
+             success=_l("Đã gia hạn thời hạn trả lời.")),
+    VerbSpec(Verb.REOPEN, Action.REOPEN, forms.ReopenForm,
+             success=_l("Đã mở lại yêu cầu.")),
+    VerbSpec(Verb.WITHDRAW, Action.WITHDRAW, forms.WithdrawForm,
+             success=_l("Đã ghi nhận phóng viên rút yêu cầu.")),
+    VerbSpec(Verb.NOTE, None, forms.NoteForm, MESSAGE_PERMISSIONS,
+             success=_l("Đã thêm ghi chú nội bộ.")),
+    VerbSpec(Verb.MESSAGE, None, forms.MessageForm, MESSAGE_PERMISSIONS,
+             success=_l("Đã gửi tin nhắn cho phóng viên.")),
+    VerbSpec(Verb.RECLASSIFY, Action.RECLASSIFY, forms.ReclassifyForm,
+             success=_l("Đã đổi loại yêu cầu; thời hạn được tính lại từ thời điểm tiếp nhận ban đầu.")),
+    VerbSpec(Verb.CONCLUDE, None, forms.ConclusionForm, frozenset({Permission.DRAFT_ANSWER}),
+             success=_l("Đã ghi nhận kết luận giải quyết.")),
+    VerbSpec(Verb.CONCLUSION_SENT, None, forms.ConclusionSentForm, frozenset({Permission.DRAFT_ANSWER}),
+             success=_l("Đã ghi nhận việc gửi kết luận cho cơ quan báo chí.")),
 )}
 
 # The words for each workflow action, as the refusal messages say them ("You may not <words>").

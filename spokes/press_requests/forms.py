@@ -1,7 +1,12 @@
-"""Forms of the staff request pages: queue filters, intake, and one form per action."""
+"""Forms of the staff request pages: queue filters, intake, and one form per action.
+
+Longer than most modules: it holds one small form per verb of the action registry
+(``actions.VERBS`` names them), which read best side by side with the fields they share.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,17 +28,18 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import Select
+from wtforms.widgets import Select, html_params
 
 from spokes.core.clock import now
 from spokes.core.params import MAX_ID, id_or_none
 from spokes.core.forms import VnDateField, VnDateTimeField
+from spokes.press_requests import keyset
 from spokes.press_requests.labels import CHANNEL_LABELS, STATE_LABELS, TYPE_LABELS
 from spokes.press_requests.models import Channel, RequestType
 from spokes.press_requests.receipt import IN_THE_FUTURE, REASON_NEEDED, receipt_problem
-from spokes.responses.models import AnswerForm, AnswerKind
+from spokes.press_requests.answer_models import AnswerForm, AnswerKind
 
 
 FORM_LABELS = {  # ND 09/2017/NĐ-CP, Điều 4, in its order and words
@@ -96,6 +102,45 @@ class VnSelectField(SelectField):
         self.type = "SelectField"
 
 
+class CachedOptionsSelect(LeanSelect):
+    """A select whose long list of options is rendered once per ``field.options_key`` and reused.
+
+    The queue's unit and people filters list the same hundreds of names for everyone with the
+    same scope; they are rendered once (without a selection) and the chosen option is marked in
+    the cached text. The first option ("all") is rendered each time, in the reader's language.
+    A field without an ``options_key`` renders as ``LeanSelect``.
+    """
+
+    _rendered: OrderedDict[Any, str] = OrderedDict()
+    SIZE = 256
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        """Render the select with the cached options."""
+        key = getattr(field, "options_key", None)
+        choices = list(field.choices or [])
+        if key is None or not choices or self.multiple:
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for name in dir(flags):
+            if name in self.validation_attrs and name not in kwargs:
+                kwargs[name] = getattr(flags, name)
+        body = self._rendered.get(key)
+        if body is None:
+            body = "".join(f'<option value="{escape(c.value)}">{escape(c.label)}</option>' for c in choices[1:])
+            self._rendered[key] = body
+            while len(self._rendered) > self.SIZE:
+                self._rendered.popitem(last=False)
+        else:
+            self._rendered.move_to_end(key)
+        if field.data not in (None, ""):
+            plain = f'<option value="{escape(field.data)}">'
+            body = body.replace(plain, plain[:-1] + " selected>", 1)
+        first = choices[0]
+        head = self.render_option(Choice(first.value, first.label, field.data in (None, ""), {}))
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{head}{body}</select>")
+
+
 class VnIntegerField(IntegerField):
     """A whole number with a Vietnamese message when it is not one."""
 
@@ -144,15 +189,23 @@ class QueueFilterForm(FlaskForm):
     state = VnSelectField(_l("Trạng thái"), choices=QUEUE_STATES, default="open", validate_choice=True)
     type = VnSelectField(_l("Loại yêu cầu"), choices=_choices(TYPE_LABELS, _l("Tất cả")), default="")
     channel = VnSelectField(_l("Kênh tiếp nhận"), choices=_choices(CHANNEL_LABELS, _l("Tất cả")), default="")
-    unit = VnSelectField(_l("Đơn vị"), coerce=_optional_int, choices=[], default=None)
+    unit = VnSelectField(_l("Đơn vị"), coerce=_optional_int, choices=[], default=None, widget=CachedOptionsSelect())
     scope = VnSelectField(_l("Phạm vi đơn vị"), choices=UNIT_SCOPES, default="unit")
-    assignee = VnSelectField(_l("Người xử lý"), coerce=_optional_int, choices=[], default=None)
+    assignee = VnSelectField(_l("Người xử lý"), coerce=_optional_int, choices=[], default=None,
+                             widget=CachedOptionsSelect())
     overdue = BooleanField(_l("Chỉ yêu cầu quá hạn"))
     due_soon = BooleanField(_l("Chỉ yêu cầu sắp đến hạn"))
     received_from = VnDateField(_l("Tiếp nhận từ ngày"), validators=[Optional()])
     received_to = VnDateField(_l("Đến ngày"), validators=[Optional()])
     sort = VnSelectField(_l("Sắp xếp"), choices=SORTS, default="due")
     page = VnIntegerField(_l("Trang"), validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
+    # The row the page starts after (keyset.encode); it takes the place of ``page``.
+    cursor = StringField(_l("Vị trí"), validators=[Optional(), _length(40)])
+
+    def validate_cursor(self, field: StringField) -> None:
+        """Refuse a cursor the queue did not make."""
+        if field.data and keyset.decode(field.data) is None:
+            raise ValidationError(_l("Vị trí trang không hợp lệ; hãy mở lại danh sách từ đầu."))
 
     def validate_received_to(self, field: DateField) -> None:
         """Refuse a range that ends before it starts."""

@@ -22,12 +22,12 @@ from spokes.press_requests import workflow
 from spokes.press_requests.actions import CONCLUSION_VERBS, VERBS, Verb
 from spokes.press_requests.models import CONCLUSION_TYPES, RequestState, Transfer
 from spokes.press_requests.workflow import Action
-from spokes.responses.models import AnswerKind, AnswerStatus
+from spokes.press_requests.answer_models import AnswerKind, AnswerStatus
 from spokes.units.policies import may_pass_on_speaking
 
 if TYPE_CHECKING:
     from spokes.press_requests.models import PressRequest
-    from spokes.responses.models import Answer
+    from spokes.press_requests.answer_models import Answer
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,34 @@
-"""Read-side queries for request lists, always limited to what the user may see."""
+"""Read models of requests: lists limited to what the user may see, the staff queue, intake pickers.
+
+Queries only; the commands are in ``services``. Nothing here writes. The staff queue costs the
+same at any size (``queue_page``: the sort index, a capped count, a keyset cursor) and its filter
+choices are cached per user scope (``filter_choices``).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import and_, bindparam, event, func, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 from sqlalchemy.sql import Select
 
-from spokes.auth.permissions import Permission
-from spokes.core.clock import now
-from spokes.press_requests.models import OPEN_STATES, PressRequest
+from spokes.auth.models import Membership, User
+from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
+from spokes.auth.policies import roles_of, scope_paths
+from spokes.core.clock import VN_TZ, now
+from spokes.core.params import id_or_none
+from spokes.core.search import matching_condition, matching_ids
+from spokes.core.text import fold
+from spokes.extensions import db
+from spokes.press_requests import keyset
+from spokes.press_requests.models import OPEN_STATES, Journalist, PressRequest, Transfer
+from spokes.press_requests.services.intake import SEARCH_TYPE
 from spokes.units.models import Unit
 from spokes.units.policies import scope_condition
 
@@ -37,3 +54,312 @@ def due_soon_cutoff(at: datetime | None = None) -> datetime:
 def with_list_options(stmt: Select) -> Select:
     """Eager-load what request lists show, so a page costs a fixed number of queries."""
     return stmt.options(selectinload(PressRequest.assignee))
+
+
+# --------------------------------------------------------------------------- the staff queue
+
+OPEN_CODES = [s.value for s in OPEN_STATES]
+
+
+def view_roles(user: Any) -> list[Membership]:
+    """Return the user's memberships that let them view requests."""
+    return [m for m in user.memberships if Permission.VIEW_REQUESTS in ROLE_PERMISSIONS[Role(m.role)]]
+
+
+def tabs_for(user: Any) -> list[str]:
+    """Return the queue tabs the user's roles call for, the default one first."""
+    roles = roles_of(user)
+    tabs = []
+    if roles & {Role.SPOKESPERSON, Role.HEAD}:
+        tabs.append("mine")
+    if any(Role(m.role) in SUBTREE_ROLES for m in view_roles(user)):
+        tabs.append("subtree")
+    tabs.append("unit")
+    tabs.append("transferred")
+    return tabs
+
+
+def transferred_out(user: Any) -> Select:
+    """Return a SELECT of requests that left one of the user's units (read-only there)."""
+    left = (
+        select(Transfer.request_id)
+        .join(Unit, Unit.id == Transfer.from_unit_id)
+        .where(scope_condition(user, Permission.VIEW_REQUESTS))
+    )
+    return select(PressRequest).join(Unit, PressRequest.unit_id == Unit.id).where(PressRequest.id.in_(left))
+
+
+def queue_statement(user: Any, tab: str) -> Select:
+    """Return the SELECT behind a queue tab, before the filters."""
+    if tab == "mine":
+        return visible_requests(user).where(PressRequest.assignee_id == user.id)
+    if tab == "unit":
+        own = [m.unit_id for m in view_roles(user)]
+        return visible_requests(user).where(PressRequest.unit_id.in_(own))
+    if tab == "transferred":
+        return transferred_out(user)
+    return visible_requests(user)
+
+
+def scope_units(user: Any) -> list[Any]:
+    """Return (id, name) rows of the units the user sees, for the filter; no ORM objects to build."""
+    return list(db.session.execute(
+        select(Unit.id, Unit.name).where(scope_condition(user, Permission.VIEW_REQUESTS)).order_by(Unit.path)
+    ))
+
+
+def scope_people(unit_ids: list[int]) -> list[Any]:
+    """Return (id, name) rows of the people who can be assigned in those units."""
+    if not unit_ids:
+        return []
+    return list(db.session.execute(
+        select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id.in_(unit_ids),
+               Membership.role.in_([Role.SPOKESPERSON.value, Role.HEAD.value]))
+        .distinct().order_by(User.name, User.id)
+    ))
+
+
+def vn_day_start(day: date) -> datetime:
+    """Return the moment (UTC) a Vietnamese calendar day starts."""
+    return datetime.combine(day, time.min, tzinfo=VN_TZ).astimezone(UTC)
+
+
+def apply_filters(stmt: Select, form: Any) -> Select:
+    """Narrow a request SELECT by the validated queue filter form (``forms.QueueFilterForm``)."""
+    moment = now()
+    state = form.state.data or "open"
+    if state == "open":
+        # The states written into the SQL, not bound: a prepared (generic) plan could not prove
+        # that the partial indexes of open requests (due order, search words) apply.
+        stmt = stmt.where(PressRequest.state.in_(bindparam("open_states", list(OPEN_CODES), expanding=True,
+                                                           literal_execute=True)))
+    elif state == "closed":
+        stmt = stmt.where(PressRequest.state.not_in(OPEN_CODES))
+    elif state != "all":
+        stmt = stmt.where(PressRequest.state == state)
+    if form.type.data:
+        stmt = stmt.where(PressRequest.type == form.type.data)
+    if form.channel.data:
+        stmt = stmt.where(PressRequest.channel == form.channel.data)
+    if form.unit.data and form.scope.data == "subtree":
+        # The chosen unit and every unit below it (its path is a prefix of theirs).
+        chosen = aliased(Unit)
+        stmt = stmt.where(Unit.path.startswith(select(chosen.path).where(chosen.id == form.unit.data).scalar_subquery()))
+    elif form.unit.data:
+        stmt = stmt.where(PressRequest.unit_id == form.unit.data)
+    if form.assignee.data:
+        stmt = stmt.where(PressRequest.assignee_id == form.assignee.data)
+    if form.overdue.data or form.due_soon.data:
+        stmt = stmt.where(PressRequest.state.in_(OPEN_CODES))
+        if form.overdue.data and form.due_soon.data:
+            stmt = stmt.where(PressRequest.due_at <= due_soon_cutoff(moment))
+        elif form.overdue.data:
+            stmt = stmt.where(PressRequest.due_at < moment)
+        else:
+            stmt = stmt.where(PressRequest.due_at >= moment, PressRequest.due_at <= due_soon_cutoff(moment))
+    if form.received_from.data:
+        stmt = stmt.where(PressRequest.received_at >= vn_day_start(form.received_from.data))
+    if form.received_to.data:
+        stmt = stmt.where(PressRequest.received_at < vn_day_start(form.received_to.data + timedelta(days=1)))
+    if form.q.data and (found := matching_condition(SEARCH_TYPE, form.q.data, PressRequest.id)) is not None:
+        stmt = stmt.where(found)
+    if form.sort.data == "received":
+        return stmt.order_by(PressRequest.received_at.desc(), PressRequest.id.desc())
+    return stmt.order_by(PressRequest.due_at, PressRequest.id)
+
+
+# --------------------------------------------------------------------------- intake pickers
+
+JOURNALIST_MATCH_LIMIT = 20
+
+
+def units_with(user: Any, permission: Permission) -> list[Unit]:
+    """Return the active units where the user holds a permission."""
+    return list(db.session.execute(
+        select(Unit).where(Unit.is_active.is_(True), scope_condition(user, permission)).order_by(Unit.path)
+    ).scalars())
+
+
+def known_journalists(user: Any) -> Select:
+    """Return a SELECT of the ids of journalists behind requests the user may see."""
+    return visible_requests(user).with_only_columns(PressRequest.journalist_id).where(
+        PressRequest.journalist_id.is_not(None))
+
+
+def journalist_matches(user: Any, query: str | None) -> list[Journalist]:
+    """Find journalists who wrote to the user's units before, by name, agency or e-mail.
+
+    The accent-insensitive request index narrows the candidates; the names are then
+    checked here so a word of a subject alone does not count as a match.
+    """
+    query = (query or "").strip()
+    if not query:
+        return []
+    terms = fold(query).split()
+    conditions = []
+    ids = matching_ids(SEARCH_TYPE, query)
+    if ids is not None:
+        conditions.append(Journalist.id.in_(known_journalists(user).where(PressRequest.id.in_(ids))))
+    if "@" in query:
+        conditions.append(and_(Journalist.email == query.lower(), Journalist.id.in_(known_journalists(user))))
+    if not conditions:
+        return []
+    candidates = db.session.execute(
+        select(Journalist).where(or_(*conditions)).order_by(Journalist.name).limit(200)
+    ).unique().scalars()
+    found = []
+    for j in candidates:
+        haystack = " ".join([fold(j.name), fold(j.agency.name if j.agency else ""), (j.email or "").lower()])
+        words = haystack.split()
+        if all(any(w.startswith(t) for w in words) or t in haystack for t in terms):
+            found.append(j)
+    return found[:JOURNALIST_MATCH_LIMIT]
+
+
+def picked_journalist(user: Any, raw: str | None) -> Journalist | None:
+    """Return the picked journalist if the user may see them, else None."""
+    journalist_id = id_or_none(raw) if raw else None
+    if journalist_id is None:
+        return None
+    return db.session.execute(
+        select(Journalist).where(Journalist.id == journalist_id, Journalist.id.in_(known_journalists(user)))
+    ).unique().scalar_one_or_none()
+
+
+# --------------------------------------------------------------------------- the request page
+
+
+def unit_people(req: PressRequest) -> list[Any]:
+    """Return (user, role) rows of the active people of the request's unit (two forms list them)."""
+    return list(db.session.execute(
+        select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+        .options(lazyload(User.memberships))
+        .where(Membership.unit_id == req.unit_id, User.active.is_(True))
+        .order_by(User.name, User.id)
+    ).all())
+
+
+# --------------------------------------------------------------------------- the queue's page (issue 23)
+
+QUEUE_COUNT_CAP = 1000  # past this many matches the queue says "more than 1000" instead of counting them all
+
+
+class QueuePage(Pagination):
+    """One page of the queue: a Flask-SQLAlchemy ``Pagination`` that costs the same on every page and size.
+
+    The page's ids come from the sort index alone (``(due_at, id)`` of open requests, or
+    ``(received_at, id)``), stopping after one row more than the page; the 25 requests shown are
+    then loaded with their unit, journalist and assignee. The total is counted up to
+    ``QUEUE_COUNT_CAP`` (``capped`` says there are more); a search, whose matches the word index
+    bounds already, takes its exact total along with its rows (``count(*) OVER ()``) so its words
+    are matched once. With a ``cursor`` the page starts after
+    that row instead of at an offset, so the thousandth page costs what the first does;
+    ``next_cursor`` is the cursor of the page after this one (None on the last).
+    """
+
+    capped = False
+    next_cursor: str | None = None
+    _counted: int | None = None
+
+    def _query_items(self) -> list[Any]:
+        ids_stmt: Select = self._query_args["ids"]
+        key: Any = self._query_args["key"]
+        after: tuple[datetime, int] | None = self._query_args["after"]
+        stmt = ids_stmt
+        if after is not None:
+            position = tuple_(key, PressRequest.id)
+            stmt = stmt.where(position < after if self._query_args["descending"] else position > after)
+        else:
+            stmt = stmt.offset(self._query_offset)
+            if self._query_args["search"]:
+                stmt = stmt.add_columns(func.count().over())
+        rows = db.session.execute(stmt.limit(self.per_page + 1)).all()
+        if after is None and self._query_args["search"] and (rows or self.page == 1):
+            self._counted = int(rows[0][-1]) if rows else 0
+        self.next_cursor = keyset.encode(rows[self.per_page - 1][1], rows[self.per_page - 1][0]) \
+            if len(rows) > self.per_page else None
+        ids = [row[0] for row in rows[:self.per_page]]
+        if not ids:
+            return []
+        loaded = {r.id: r for r in db.session.execute(
+            with_list_options(select(PressRequest).where(PressRequest.id.in_(ids)))).unique().scalars()}
+        return [loaded[i] for i in ids if i in loaded]
+
+    def _query_count(self) -> int:
+        if self._counted is not None:
+            return self._counted
+        ids_stmt: Select = self._query_args["ids"]
+        capped = ids_stmt.order_by(None).limit(QUEUE_COUNT_CAP + 1).subquery()
+        found = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
+        self.capped = found > QUEUE_COUNT_CAP
+        return min(found, QUEUE_COUNT_CAP)
+
+
+def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: str | None = None,
+               search: bool = False) -> QueuePage:
+    """Return a page of a filtered queue SELECT (``apply_filters``), by page number or after a cursor.
+
+    ``search`` says the SELECT matches words (its total then rides along with its rows).
+    """
+    key = PressRequest.received_at if sort == "received" else PressRequest.due_at
+    ids = stmt.with_only_columns(PressRequest.id, key)
+    after = keyset.decode(cursor)
+    return QueuePage(page=1 if after else page, per_page=per_page, error_out=False, ids=ids, key=key, after=after,
+                     descending=sort == "received", search=search)
+
+
+# --------------------------------------------------------------------------- the queue's filter choices
+
+FILTER_CHOICES_TTL = 60.0  # seconds; another server's change to units or people shows within this
+_choice_cache: OrderedDict[tuple[Any, ...], tuple[float, list[Any], list[Any]]] = OrderedDict()
+_CHOICE_CACHE_SIZE = 256
+_generation = [0]
+WATCHED_FOR_CHOICES = (Unit, Membership, User)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The units and people a user's queue can be filtered by, and the key they are cached under."""
+
+    units: list[Any]
+    people: list[Any]
+    key: tuple[Any, ...]
+
+
+def filter_choices(user: Any) -> FilterChoices:
+    """Return the (id, name) rows of the units and people in the user's scope, cached per scope.
+
+    Users with the same scope (the same units and subtrees) share one entry; a change to a unit,
+    a membership or a user in this process starts a new generation, and an entry lives at most
+    ``FILTER_CHOICES_TTL`` seconds, so another server's change shows within a minute.
+    """
+    ids, prefixes = scope_paths(user, Permission.VIEW_REQUESTS)
+    key = (str(db.engine.url), _generation[0], tuple(sorted(ids)), tuple(sorted(prefixes)))
+    moment = monotonic()
+    hit = _choice_cache.get(key)
+    if hit is not None and hit[0] > moment:
+        _choice_cache.move_to_end(key)
+        return FilterChoices(hit[1], hit[2], key)
+    units = scope_units(user)
+    people = scope_people([u.id for u in units])
+    _choice_cache[key] = (moment + FILTER_CHOICES_TTL, units, people)
+    while len(_choice_cache) > _CHOICE_CACHE_SIZE:
+        _choice_cache.popitem(last=False)
+    return FilterChoices(units, people, key)
+
+
+@event.listens_for(Session, "after_flush")
+def _units_or_people_changed(session: Session, _context: Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, WATCHED_FOR_CHOICES):
+            _generation[0] += 1
+            session.info["spokes_choices_changed"] = True
+            return
+
+
+@event.listens_for(Session, "after_rollback")
+def _changes_rolled_back(session: Session) -> None:
+    # Rows flushed and then rolled back may have been cached meanwhile: forget them.
+    if session.info.pop("spokes_choices_changed", False):
+        _generation[0] += 1

@@ -16,14 +16,14 @@ from spokes.auth.policies import permissions_in
 from spokes.extensions import db
 from spokes.press_requests.models import RequestState
 from spokes.press_requests.services import final_answer
-from spokes.responses.models import AnswerKind
+from spokes.press_requests.answer_models import AnswerKind
 from spokes.units.models import Unit
 from spokes.units.policies import scope_condition
 
 if TYPE_CHECKING:
     from spokes.press_requests.models import PressRequest
     from spokes.publishing.models import Publication
-    from spokes.responses.models import Answer
+    from spokes.press_requests.answer_models import Answer
 
 
 def can_publish_in(user: Any, unit: Unit) -> bool:

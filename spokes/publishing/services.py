@@ -38,7 +38,7 @@ from spokes.press_requests.models import PressRequest, RequestState
 from spokes.press_requests.services import final_answer
 from spokes.publishing import policies
 from spokes.publishing.models import Publication, PublicationKind, PublicationRevision, RecurringDuty
-from spokes.responses.models import Answer
+from spokes.press_requests.answer_models import Answer
 from spokes.units.models import Designation, DesignationKind, Unit
 from spokes.units.services import current_designation_filter, resolve_unit
 

@@ -29,7 +29,7 @@ from spokes.extensions import db
 from spokes.notifications.models import OutboxMail
 from spokes.press_requests import services as svc
 from spokes.press_requests.models import PressRequest
-from spokes.responses.models import Answer, AnswerStatus
+from spokes.press_requests.answer_models import Answer, AnswerStatus
 from tests.concurrency.live import PROJECT
 from tests.conftest import PASSWORD
 

@@ -137,7 +137,7 @@ def test_forms_migration_maps_email_answers_to_nd09_form_4_and_back(tmp_path):
     from spokes.auth.models import User
     from spokes.deadlines.models import Rule
     from spokes.press_requests.models import PressRequest
-    from spokes.responses.models import Answer
+    from spokes.press_requests.answer_models import Answer
     from spokes.units.models import Unit
 
     url, drop = _fresh_database_url(tmp_path)

@@ -13,7 +13,7 @@ from spokes.extensions import db
 from spokes.attachments import store as attachments
 from spokes.press_requests import services as svc
 from spokes.press_requests.models import Message, MessageKind, PressRequest
-from spokes.responses.models import AnswerKind
+from spokes.press_requests.answer_models import AnswerKind
 
 from .helpers import PDF, form_data, token_from
 

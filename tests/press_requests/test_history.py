@@ -175,3 +175,32 @@ def test_timeline_times_are_vietnamese(world, make_request, client_for, frozen_c
     req = make_request(world["dhu"])
     page = client_for(world["chair"]).get(f"/staff/requests/{req.id}").get_data(as_text=True)
     assert "24/11/2026 09:05" in page[page.index('id="timeline-title"'):]
+
+
+def test_reopening_an_unassigned_request_assigns_it_with_its_history(world, make_request, bring):
+    req = bring(make_request(world["dhu"]), "answered")
+    db.session.execute(update(PressRequest).where(PressRequest.id == req.id).values(assignee_id=None))
+    db.session.execute(update(Assignment).where(Assignment.request_id == req.id).values(ended_at=req.answered_at))
+    db.session.expire_all()
+    req = db.session.get(PressRequest, req.id)
+    version = req.version
+    svc.reopen(world["chair"], req, "Phóng viên hỏi thêm.")
+    db.session.commit()
+    current = db.session.execute(select(Assignment).where(
+        Assignment.request_id == req.id, Assignment.ended_at.is_(None))).scalar_one()
+    assert req.state == "drafting" and req.assignee_id == current.user_id and current.assigned_by_id == world["chair"].id
+    event = db.session.execute(select(AuditEvent).where(
+        AuditEvent.object_type == "request", AuditEvent.object_id == req.id).order_by(AuditEvent.seq.desc())
+        .limit(1)).scalar_one()
+    assert event.action == "request.reopen" and event.after["assignee_id"] == current.user_id
+    assert event.after["assignee"]["name"] == current.user.name
+    assert req.version == version + 1  # one transition: the reopening, which carries the new assignee
+
+
+def test_an_automatic_assignment_is_a_transition_of_the_system(world, make_request):
+    req = make_request(world["dhu"])
+    event = db.session.execute(select(AuditEvent).where(
+        AuditEvent.object_id == req.id, AuditEvent.action == "request.assign")).scalar_one()
+    assert req.state == "assigned" and req.version == 2  # received, then the assignment's transition
+    assert event.before["state"] == "received" and event.after["state"] == "assigned"
+    assert event.after["automatic"] is True and event.public

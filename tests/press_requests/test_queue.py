@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ import pytest
 
 from spokes.core.clock import now
 from spokes.extensions import db
+from spokes.press_requests import keyset, queries
 
 from .helpers import count_queries
 
@@ -266,3 +268,76 @@ def test_a_changed_search_document_changes_what_finds_the_request(world, make_re
     client = client_for(world["chair"])
     assert req.reference in client.get("/staff/requests/?q=dinh+vinh+hoa").get_data(as_text=True)
     assert req.reference not in client.get("/staff/requests/?q=nao+vet").get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- a queue that costs the same at any size
+
+
+def _next_link(page: str) -> str | None:
+    found = re.search(r'rel="next" href="([^"]+)"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_queue_costs_the_same_for_3_and_30_requests_and_after_a_cursor(world, make_request, client_for, app):
+    app.config["PAGE_SIZE"] = 10
+    client = client_for(world["chair"])
+
+    def cost(url):
+        client.get(url)  # the filter choices are cached per scope: count the page as most people get it
+        return count_queries(client, url)
+
+    def add(n):
+        return [make_request(world["dhu"], subject=f"Yêu cầu số {i}") for i in range(n)]
+
+    made = add(3)
+    few, page = cost("/staff/requests/?tab=unit")
+    assert len(_refs(page)) == 3
+    made += add(27)
+    many, page = cost("/staff/requests/?tab=unit")
+    assert len(_refs(page)) == 10
+    tenth = sorted(made, key=lambda r: (r.due_at, r.id))[9]
+    later, page = cost(f"/staff/requests/?tab=unit&cursor={keyset.encode(tenth.due_at, tenth.id)}")
+    assert len(_refs(page)) == 10 and tenth.reference not in _refs(page)
+    assert few == many == later
+    assert many <= 15
+
+
+@pytest.mark.parametrize("sort", ["due", "received"])
+def test_trang_sau_walks_every_row_once_past_the_counted_ones(sort, world, make_request, client_for, app,
+                                                               monkeypatch):
+    monkeypatch.setattr(queries, "QUEUE_COUNT_CAP", 3)
+    app.config["PAGE_SIZE"] = 2
+    made = [make_request(world["dhu"], subject=f"Yêu cầu số {i}") for i in range(5)]
+    if sort == "due":
+        expected = [r.reference for r in sorted(made, key=lambda r: (r.due_at, r.id))]
+    else:
+        expected = [r.reference for r in sorted(made, key=lambda r: (r.received_at, r.id), reverse=True)]
+    client = client_for(world["chair"])
+    page = client.get(f"/staff/requests/?tab=unit&sort={sort}").get_data(as_text=True)
+    assert "Hơn 3 yêu cầu" in page  # past the cap the queue stops counting
+    seen = _refs(page)
+    while (link := _next_link(page)) is not None:
+        assert "cursor=" in link and "page=" not in link
+        page = client.get(link).get_data(as_text=True)
+        assert "Về trang đầu" in page
+        seen += _refs(page)
+    assert seen == expected
+
+
+def test_a_cursor_the_queue_did_not_make_is_refused(world, client_for):
+    client = client_for(world["chair"])
+    for bad in ("abc", "12", "1.x", "9" * 30 + ".1"):
+        answer = client.get("/staff/requests/", query_string={"cursor": bad})
+        assert answer.status_code == 400, bad
+        assert "Vị trí trang không hợp lệ" in answer.get_data(as_text=True)
+
+
+def test_filter_choices_are_read_once_per_scope_and_show_a_new_person_at_once(world, client_for, make_user):
+    client = client_for(world["chair"])
+    client.get("/staff/requests/")
+    seen, page = _statements(client, "/staff/requests/")
+    assert not [s for s in seen if "ORDER BY units.path" in s], seen  # the scope's units come from the cache
+    assert f'<option value="{world["dhu"].id}">' in page
+    newcomer = make_user("spokesperson", world["dhu"], name="Trần Thị Mới Đến")
+    page = client.get("/staff/requests/", query_string={"assignee": newcomer.id}).get_data(as_text=True)
+    assert f'<option value="{newcomer.id}" selected>Trần Thị Mới Đến</option>' in page

@@ -308,7 +308,7 @@ def test_a_full_disk_on_draft_attachments_stores_neither_file_nor_draft(world, m
 
     from sqlalchemy import func, select
 
-    from spokes.responses.models import Answer
+    from spokes.press_requests.answer_models import Answer
 
     folder = tmp_path / "uploads"
     app.config["UPLOAD_FOLDER"] = str(folder)

@@ -11,7 +11,7 @@ from spokes.extensions import db
 from spokes.attachments import store as attachments
 from spokes.press_requests import services as svc
 from spokes.publishing.models import Publication
-from spokes.responses.models import Answer
+from spokes.press_requests.answer_models import Answer
 
 from .helpers import PDF, answer, content_form, publish
 
