@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from spokes.admin import services as admin_svc
+from spokes.units import merge as unit_merge
 from spokes.core.clock import today_vn
 from spokes.deadlines.models import RefusalGround
 from spokes.deadlines.services import work_calendar
@@ -90,7 +90,7 @@ def _scenario(world, frozen_clock) -> list:
     db.session.commit()
     answer(reqs[0])
     db.session.commit()
-    admin_svc.merge_units(admin, admin_svc.MergeData(source_ids=[vk.id], merge_date=today_vn(), target_id=dhu.id))
+    unit_merge.merge_units(admin, unit_merge.MergeData(source_ids=[vk.id], merge_date=today_vn(), target_id=dhu.id))
     db.session.commit()
     return reqs
 
