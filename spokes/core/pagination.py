@@ -16,6 +16,10 @@ twice). ``paginate_counted`` puts the total in the rows' statement instead:
 ``after=`` reads the page from a keyset position (``Cursor``: the (moment, id) of the last row
 shown, newest first) instead of an OFFSET, so the thousandth page costs what the first does.
 Only a page past the end, which has no row to carry the total, asks for the count separately.
+
+``load=`` pages a list whose rows are wide (the staff queue joins four tables): the SELECT then
+reads only ``(id, moment)`` from the sort index, and ``load(ids)`` fetches the rows of the page
+shown, in that order.
 """
 
 from __future__ import annotations
@@ -171,6 +175,11 @@ class CountedPagination(SelectPagination):
             self._counted = int(rows[0][-1])
         elif extra is not None and cap is None and self.page == 1:
             self._counted = 0
+        load: Callable[[list[Any]], list[Any]] | None = self._query_args.get("load")
+        if load is not None:  # rows are (id, moment): the cursor is read from them, the items loaded
+            if keys is not None and rows and self._more:
+                self.next_cursor = Cursor(rows[-1][1], rows[-1][0])
+            return load([row[0] for row in rows]) if rows else []
         items = [row[0] for row in rows]
         if keys is not None and items and self._more:
             last = items[-1]
@@ -207,6 +216,11 @@ class CountedPagination(SelectPagination):
         return round_estimate(estimate)
 
     @property
+    def partial_total(self) -> bool:
+        """Return whether ``total`` is an estimate or a lower bound rather than an exact count."""
+        return self.approximate or self.at_least
+
+    @property
     def next_cursor_text(self) -> str | None:
         """Return the cursor of the next page as text (for links), or None."""
         return self.next_cursor.encode() if self.next_cursor is not None else None
@@ -221,7 +235,8 @@ class CountedPagination(SelectPagination):
 
 def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: int | None = None,
                      total: Callable[[], int] | None = None, keys: tuple[Any, Any] | None = None,
-                     after: Cursor | None = None, count: bool = True, descending: bool = True) -> CountedPagination:
+                     after: Cursor | None = None, count: bool = True, descending: bool = True,
+                     load: Callable[[list[Any]], list[Any]] | None = None) -> CountedPagination:
     """Return one page of a single-entity SELECT and its total, normally in one statement.
 
     ``exact_up_to``: count at most that many matches, then estimate (searches: pass
@@ -229,13 +244,14 @@ def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: i
     ``(moment, id)`` columns of a newest-first order, to hand out ``next_cursor``; ``after``:
     read the page from that cursor on instead of by offset (``page`` then only labels it).
     ``count=False``: no total at all (``total`` is None). ``descending=False`` for an
-    oldest-first order such as the staff queue's ``(due_at, id)``.
+    oldest-first order such as the staff queue's ``(due_at, id)``. ``load``: the SELECT reads
+    ``(id, moment)`` only and ``load(ids)`` returns the page's rows in that order.
 
-    The staff request search calls it as ``paginate_counted(stmt, page=…, per_page=…,
-    exact_up_to=SEARCH_EXACT_UP_TO)`` (add ``keys=(PressRequest.due_at, PressRequest.id),
-    after=…, descending=False`` for keyset pages); its template shows ``page.approximate``
-    as "khoảng N" and ``page.at_least`` as "hơn N".
+    The staff queue calls it as ``paginate_counted(select(id, due_at)…, page=…, per_page=…,
+    exact_up_to=…, keys=(PressRequest.due_at, PressRequest.id), after=…, descending=False,
+    load=…)``; its template shows ``page.approximate`` as "khoảng N" and ``page.at_least`` as
+    "hơn N".
     """
     return CountedPagination(select=select, session=db.session(), page=page, per_page=per_page, error_out=False,
                              count=count, with_total=count, exact_up_to=exact_up_to, total=total, keys=keys, after=after,
-                             descending=descending)
+                             descending=descending, load=load)

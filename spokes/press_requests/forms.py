@@ -33,9 +33,9 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from wtforms.widgets import Select, html_params
 
 from spokes.core.clock import now
-from spokes.core.params import MAX_ID, id_or_none
 from spokes.core.forms import VnDateField, VnDateTimeField
-from spokes.press_requests import keyset
+from spokes.core.pagination import Cursor
+from spokes.core.params import MAX_ID, id_or_none
 from spokes.press_requests.labels import CHANNEL_LABELS, STATE_LABELS, TYPE_LABELS
 from spokes.press_requests.models import Channel, RequestType
 from spokes.press_requests.receipt import IN_THE_FUTURE, REASON_NEEDED, receipt_problem
@@ -199,13 +199,21 @@ class QueueFilterForm(FlaskForm):
     received_to = VnDateField(_l("Đến ngày"), validators=[Optional()])
     sort = VnSelectField(_l("Sắp xếp"), choices=SORTS, default="due")
     page = VnIntegerField(_l("Trang"), validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
-    # The row the page starts after (keyset.encode); it takes the place of ``page``.
+    # The row the page starts after (``core.pagination.Cursor``); it takes the place of ``page``.
     cursor = StringField(_l("Vị trí"), validators=[Optional(), _length(40)])
 
     def validate_cursor(self, field: StringField) -> None:
         """Refuse a cursor the queue did not make."""
-        if field.data and keyset.decode(field.data) is None:
-            raise ValidationError(_l("Vị trí trang không hợp lệ; hãy mở lại danh sách từ đầu."))
+        if field.data:
+            try:
+                Cursor.decode(field.data)
+            except ValueError:
+                raise ValidationError(_l("Vị trí trang không hợp lệ; hãy mở lại danh sách từ đầu.")) from None
+
+    @property
+    def position(self) -> Cursor | None:
+        """Return the validated cursor, or None for a numbered page."""
+        return Cursor.decode(self.cursor.data) if self.cursor.data else None
 
     def validate_received_to(self, field: DateField) -> None:
         """Refuse a range that ends before it starts."""

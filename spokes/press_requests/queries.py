@@ -13,8 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from typing import Any
 
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, bindparam, event, func, or_, select, tuple_
+from sqlalchemy import and_, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 from sqlalchemy.sql import Select
 
@@ -22,11 +21,11 @@ from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
 from spokes.auth.policies import roles_of, scope_paths
 from spokes.core.clock import VN_TZ, now
+from spokes.core.pagination import SEARCH_EXACT_UP_TO, CountedPagination, Cursor, paginate_counted
 from spokes.core.params import id_or_none
 from spokes.core.search import matching_condition, matching_ids
 from spokes.core.text import fold
 from spokes.extensions import db
-from spokes.press_requests import keyset
 from spokes.press_requests.models import OPEN_STATES, Journalist, PressRequest, Transfer
 from spokes.press_requests.services.intake import SEARCH_TYPE
 from spokes.units.models import Unit
@@ -242,71 +241,30 @@ def unit_people(req: PressRequest) -> list[Any]:
 
 # --------------------------------------------------------------------------- the queue's page (issue 23)
 
-QUEUE_COUNT_CAP = 1000  # past this many matches the queue says "more than 1000" instead of counting them all
+QUEUE_COUNT_CAP = SEARCH_EXACT_UP_TO  # past this many matches the queue estimates its total ("khoảng N", "hơn N")
 
 
-class QueuePage(Pagination):
-    """One page of the queue: a Flask-SQLAlchemy ``Pagination`` that costs the same on every page and size.
-
-    The page's ids come from the sort index alone (``(due_at, id)`` of open requests, or
-    ``(received_at, id)``), stopping after one row more than the page; the 25 requests shown are
-    then loaded with their unit, journalist and assignee. The total is counted up to
-    ``QUEUE_COUNT_CAP`` (``capped`` says there are more); a search, whose matches the word index
-    bounds already, takes its exact total along with its rows (``count(*) OVER ()``) so its words
-    are matched once. With a ``cursor`` the page starts after
-    that row instead of at an offset, so the thousandth page costs what the first does;
-    ``next_cursor`` is the cursor of the page after this one (None on the last).
-    """
-
-    capped = False
-    next_cursor: str | None = None
-    _counted: int | None = None
-
-    def _query_items(self) -> list[Any]:
-        ids_stmt: Select = self._query_args["ids"]
-        key: Any = self._query_args["key"]
-        after: tuple[datetime, int] | None = self._query_args["after"]
-        stmt = ids_stmt
-        if after is not None:
-            position = tuple_(key, PressRequest.id)
-            stmt = stmt.where(position < after if self._query_args["descending"] else position > after)
-        else:
-            stmt = stmt.offset(self._query_offset)
-            if self._query_args["search"]:
-                stmt = stmt.add_columns(func.count().over())
-        rows = db.session.execute(stmt.limit(self.per_page + 1)).all()
-        if after is None and self._query_args["search"] and (rows or self.page == 1):
-            self._counted = int(rows[0][-1]) if rows else 0
-        self.next_cursor = keyset.encode(rows[self.per_page - 1][1], rows[self.per_page - 1][0]) \
-            if len(rows) > self.per_page else None
-        ids = [row[0] for row in rows[:self.per_page]]
-        if not ids:
-            return []
-        loaded = {r.id: r for r in db.session.execute(
-            with_list_options(select(PressRequest).where(PressRequest.id.in_(ids)))).unique().scalars()}
-        return [loaded[i] for i in ids if i in loaded]
-
-    def _query_count(self) -> int:
-        if self._counted is not None:
-            return self._counted
-        ids_stmt: Select = self._query_args["ids"]
-        capped = ids_stmt.order_by(None).limit(QUEUE_COUNT_CAP + 1).subquery()
-        found = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
-        self.capped = found > QUEUE_COUNT_CAP
-        return min(found, QUEUE_COUNT_CAP)
-
-
-def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: str | None = None,
-               search: bool = False) -> QueuePage:
+def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: Cursor | None = None) -> CountedPagination:
     """Return a page of a filtered queue SELECT (``apply_filters``), by page number or after a cursor.
 
-    ``search`` says the SELECT matches words (its total then rides along with its rows).
+    The page's ids come from the sort index alone (``(due_at, id)`` of open requests, oldest
+    first, or ``(received_at, id)``, newest first), stopping after one row more than the page;
+    only the requests shown are then loaded with their unit, journalist and assignee. The total
+    is counted up to ``QUEUE_COUNT_CAP`` in the same statement, then estimated. With a ``cursor``
+    the page starts after that row instead of at an offset, so the thousandth page costs what
+    the first does (``core.pagination.paginate_counted``).
     """
     key = PressRequest.received_at if sort == "received" else PressRequest.due_at
-    ids = stmt.with_only_columns(PressRequest.id, key)
-    after = keyset.decode(cursor)
-    return QueuePage(page=1 if after else page, per_page=per_page, error_out=False, ids=ids, key=key, after=after,
-                     descending=sort == "received", search=search)
+    return paginate_counted(stmt.with_only_columns(PressRequest.id, key), page=1 if cursor else page,
+                            per_page=per_page, exact_up_to=QUEUE_COUNT_CAP, keys=(key, PressRequest.id),
+                            after=cursor, descending=sort == "received", load=_listed)
+
+
+def _listed(ids: list[int]) -> list[PressRequest]:
+    """Return the requests with these ids, in this order, with what a list row shows."""
+    loaded = {r.id: r for r in db.session.execute(
+        with_list_options(select(PressRequest).where(PressRequest.id.in_(ids)))).unique().scalars()}
+    return [loaded[i] for i in ids if i in loaded]
 
 
 # --------------------------------------------------------------------------- the queue's filter choices

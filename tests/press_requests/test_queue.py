@@ -10,7 +10,8 @@ import pytest
 
 from spokes.core.clock import now
 from spokes.extensions import db
-from spokes.press_requests import keyset, queries
+from spokes.core.pagination import Cursor
+from spokes.press_requests import queries
 
 from .helpers import count_queries
 
@@ -249,8 +250,8 @@ def test_a_search_page_takes_its_rows_and_total_from_one_statement(world, make_r
     seen, page = _statements(client, "/staff/requests/?q=nao+vet+kenh")
     assert "trang 1/2" in page and len(_refs(page)) == 2
     searching = [s for s in seen if "search" in s.lower()]
-    assert len(searching) == 1, searching  # no second "count(*) FROM (…)" repeating the word match
-    assert "OVER ()" in searching[0]
+    assert len(searching) == 1, searching  # no second "count(*) FROM (…)" statement
+    assert "count(" in searching[0].lower()  # the (capped) total rides in the rows' statement
     if db.engine.dialect.name == "postgresql":
         # The request's own stored vector, which the planner can combine with the state and unit indexes.
         assert "press_requests.search_vector @@" in searching[0]
@@ -296,7 +297,7 @@ def test_queue_costs_the_same_for_3_and_30_requests_and_after_a_cursor(world, ma
     many, page = cost("/staff/requests/?tab=unit")
     assert len(_refs(page)) == 10
     tenth = sorted(made, key=lambda r: (r.due_at, r.id))[9]
-    later, page = cost(f"/staff/requests/?tab=unit&cursor={keyset.encode(tenth.due_at, tenth.id)}")
+    later, page = cost(f"/staff/requests/?tab=unit&cursor={Cursor(tenth.due_at, tenth.id).encode()}")
     assert len(_refs(page)) == 10 and tenth.reference not in _refs(page)
     assert few == many == later
     assert many <= 15
@@ -314,7 +315,8 @@ def test_trang_sau_walks_every_row_once_past_the_counted_ones(sort, world, make_
         expected = [r.reference for r in sorted(made, key=lambda r: (r.received_at, r.id), reverse=True)]
     client = client_for(world["chair"])
     page = client.get(f"/staff/requests/?tab=unit&sort={sort}").get_data(as_text=True)
-    assert "Hơn 3 yêu cầu" in page  # past the cap the queue stops counting
+    # Past the cap the queue stops counting: a lower bound, or PostgreSQL's estimate.
+    assert re.search(r"(Hơn 3|khoảng \d+) yêu cầu", page)
     seen = _refs(page)
     while (link := _next_link(page)) is not None:
         assert "cursor=" in link and "page=" not in link
@@ -326,7 +328,7 @@ def test_trang_sau_walks_every_row_once_past_the_counted_ones(sort, world, make_
 
 def test_a_cursor_the_queue_did_not_make_is_refused(world, client_for):
     client = client_for(world["chair"])
-    for bad in ("abc", "12", "1.x", "9" * 30 + ".1"):
+    for bad in ("abc", "12", "1.x!", "-1.5", "9" * 30 + ".1"):
         answer = client.get("/staff/requests/", query_string={"cursor": bad})
         assert answer.status_code == 400, bad
         assert "Vị trí trang không hợp lệ" in answer.get_data(as_text=True)
