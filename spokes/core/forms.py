@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -162,3 +163,14 @@ class VnTimeField(TimeField):
 def strip(value: object) -> object:
     """Strip the spaces around typed text (a WTForms ``filters`` entry); other values pass as they are."""
     return value.strip() if isinstance(value, str) else value
+
+
+def fill(form: Any, source: Any, names: Iterable[str], **renamed: str) -> None:
+    """Put ``source``'s attributes into the form's fields of the same names (GET pages only).
+
+    ``renamed`` maps a field to an attribute of another name (``refusal_ground="refusal_ground_id"``).
+    """
+    for name in names:
+        getattr(form, name).data = getattr(source, name)
+    for name, attribute in renamed.items():
+        getattr(form, name).data = getattr(source, attribute)

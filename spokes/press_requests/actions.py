@@ -8,8 +8,9 @@ the tests read this table; the transitions themselves stay in the pure core, ``w
 (``TRANSITIONS``, ``REQUIRED_PERMISSION``).
 
 Adding a workflow action: a row in ``workflow.TRANSITIONS`` and ``REQUIRED_PERMISSION``, a row
-here (with its form in forms.py), one service function (services/), its three-line endpoint in
-views/actions.py and one panel in templates/press_requests/detail.html;
+here (with its form in forms.py; the row also gives its address and endpoint), one service
+function (services/), the line of ``views/actions.RUNS`` that calls it with the form's fields, and
+one panel in templates/press_requests/detail.html;
 tests/press_requests/test_transitions.py derives its expectations from these tables. See docs/architecture.md.
 """
 
@@ -63,6 +64,12 @@ class VerbSpec:
     permissions: frozenset[Permission] = frozenset()
     open_only: bool = False  # a non-workflow verb that a closed request no longer offers
     success: Any = None  # the flash message once it is done
+    path: str = ""  # its address below /staff/requests/<id>/ (default: the verb)
+    endpoint: str = ""  # its endpoint on the blueprint (default: the verb)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", self.path or self.verb.value)
+        object.__setattr__(self, "endpoint", self.endpoint or self.verb.value)
 
 
 VERBS: dict[Verb, VerbSpec] = {spec.verb: spec for spec in (
@@ -78,7 +85,7 @@ VERBS: dict[Verb, VerbSpec] = {spec.verb: spec for spec in (
     VerbSpec(Verb.APPROVE, Action.APPROVE, forms.ApproveForm,
              success=_l("Đã duyệt; nội dung đã được gửi cho phóng viên.")),  # APPROVE_REFUSAL for a proposed refusal
     VerbSpec(Verb.RETURN, Action.RETURN, forms.ReturnForm,
-             success=_l("Đã trả lại dự thảo kèm ý kiến.")),
+             success=_l("Đã trả lại dự thảo kèm ý kiến."), endpoint="return_draft"),
     VerbSpec(Verb.SEND, Action.ANSWER, forms.SendForm,
              success=_l("Đã gửi cho phóng viên.")),  # REFUSE for a refusal
     VerbSpec(Verb.TRANSFER, Action.TRANSFER, forms.TransferForm,
@@ -96,9 +103,9 @@ VERBS: dict[Verb, VerbSpec] = {spec.verb: spec for spec in (
     VerbSpec(Verb.RECLASSIFY, Action.RECLASSIFY, forms.ReclassifyForm,
              success=_l("Đã đổi loại yêu cầu; thời hạn được tính lại từ thời điểm tiếp nhận ban đầu.")),
     VerbSpec(Verb.CONCLUDE, None, forms.ConclusionForm, frozenset({Permission.DRAFT_ANSWER}),
-             success=_l("Đã ghi nhận kết luận giải quyết.")),
+             success=_l("Đã ghi nhận kết luận giải quyết."), path="conclusion"),
     VerbSpec(Verb.CONCLUSION_SENT, None, forms.ConclusionSentForm, frozenset({Permission.DRAFT_ANSWER}),
-             success=_l("Đã ghi nhận việc gửi kết luận cho cơ quan báo chí.")),
+             success=_l("Đã ghi nhận việc gửi kết luận cho cơ quan báo chí."), path="conclusion/sent"),
 )}
 
 # The words for each workflow action, as the refusal messages say them ("You may not <words>").

@@ -22,7 +22,7 @@ from spokes.audit.models import AuditEvent
 from spokes.auth.models import User
 from spokes.auth.permissions import Permission, Role
 from spokes.auth.policies import has_permission
-from spokes.core.forms import EmptyForm
+from spokes.core.forms import EmptyForm, fill
 from spokes.core.markdown import render_markdown
 from spokes.deadlines.calendar import to_vn
 from spokes.deadlines.services import refusal_grounds_for
@@ -47,6 +47,9 @@ from spokes.press_requests.queries import unit_people
 from spokes.publishing.policies import can_publish_request
 from spokes.units.models import Unit
 
+# The answer form's fields a saved draft fills in, when the page opens on it.
+DRAFT_FIELDS = ("kind", "form", "body", "refusal_reason", "interview_at", "interview_place", "questions_received",
+                "interviewee_consent", "review_requested")
 ANSWER_STATUS_LABELS = {
     AnswerStatus.DRAFT.value: _l("Đang soạn"),
     AnswerStatus.SUBMITTED.value: _l("Đã trình, chờ duyệt"),
@@ -123,16 +126,7 @@ def build_form(verb: Verb, req: PressRequest, user: Any, *, bound: bool = True, 
         form.refusal_ground.choices = [forms.choice("", _("— Chọn căn cứ —"))] + [
             forms.choice(g.id, f"{g.code}) {g.text} ({g.source})") for g in refusal_grounds_for(req.rulebook_id)]
         if prefill is not None and not bound:
-            form.kind.data = prefill.kind
-            form.form.data = prefill.form
-            form.body.data = prefill.body
-            form.refusal_ground.data = prefill.refusal_ground_id
-            form.refusal_reason.data = prefill.refusal_reason
-            form.interview_at.data = prefill.interview_at
-            form.interview_place.data = prefill.interview_place
-            form.questions_received.data = prefill.questions_received
-            form.interviewee_consent.data = prefill.interviewee_consent
-            form.review_requested.data = prefill.review_requested
+            fill(form, prefill, DRAFT_FIELDS, refusal_ground="refusal_ground_id")
     elif verb is Verb.RECLASSIFY:
         form.type.choices = [c for c in form.type.choices if c.value != req.type]
     elif verb is Verb.CONCLUDE and not bound and req.conclusion_at is not None:

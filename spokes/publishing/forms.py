@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from spokes.core.forms import OUT_OF_RANGE, TextDateMixin, VnDateTimeField, strip
+from spokes.core.forms import OUT_OF_RANGE, TextDateMixin, VnDateTimeField, fill, strip
 from spokes.core.params import date_in_range
 from spokes.publishing.labels import KIND_LABELS
 from spokes.publishing.models import PublicationKind
@@ -100,13 +100,7 @@ class _ContentForm(FlaskForm):
 
     def fill(self, data: PublicationData) -> None:
         """Put a prefilled item into the fields (GET only)."""
-        self.title.data = data.title
-        self.summary.data = data.summary
-        self.body.data = data.body
-        self.speaker_name.data = data.speaker_name
-        self.speaker_title.data = data.speaker_title
-        self.event_at.data = data.event_at
-        self.conference_at.data = data.conference_at
+        fill(self, data, ("title", "summary", "body", "speaker_name", "speaker_title", "event_at", "conference_at"))
 
     def check_times(self, kind: str) -> bool:
         """Require the time that the kind of item is about; return False (with the error shown) if missing."""

@@ -1,8 +1,10 @@
 """The request page's actions: one POST endpoint per verb of the action registry, all through ``_act``.
 
-An endpoint names its verb and the one service call it makes; ``_act`` does the rest (row lock,
-404/403, form validation, the page-version check, the service, one commit, the flash, and the
-400/409 pages through ``attempt``).
+The endpoints are made from the registry (``actions.VERBS``: address and endpoint name) and
+``RUNS`` (the one service call a verb makes); ``_act`` does the rest (row lock, 404/403, form
+validation, the page-version check, the service, one commit, the flash, and the 400/409 pages
+through ``attempt``). Copying a request's contact details into the journalist record is not a
+verb of the page's state: it has its own endpoint at the end.
 """
 
 from __future__ import annotations
@@ -94,21 +96,11 @@ def _user_choice(user_id: int) -> User:
     return user
 
 
-@bp.post("/<int:request_id>/reassign")
-@login_required
-def reassign(request_id: int):
-    """Give the request to another spokesperson, with a reason."""
-    return _act(request_id, Verb.REASSIGN, lambda req, form: svc.reassign(
-        current_user, req, _user_choice(form.assignee.data), form.reason.data))
-
-
-@bp.post("/<int:request_id>/authorise")
-@login_required
-def authorise(request_id: int):
-    """Authorise a deputy to speak on this case until an end date."""
-    return _act(request_id, Verb.AUTHORISE, lambda req, form: svc.authorise_for_case(current_user, req, svc.CaseAuthorisation(
-        user=_user_choice(form.user.data), title=form.title.data, document_number=form.document_number.data,
-        document_date=form.document_date.data, valid_to=form.valid_to.data)))
+def _transfer(req: PressRequest, form: forms.TransferForm) -> None:
+    unit = db.session.get(Unit, form.to_unit.data)
+    if unit is None:
+        abort(400)
+    svc.transfer(current_user, req, unit, form.reason.data)
 
 
 def _save_draft(req: PressRequest, form: forms.DraftForm) -> None:
@@ -127,74 +119,62 @@ def _save_draft(req: PressRequest, form: forms.DraftForm) -> None:
     store_all(uploads, purpose="answer", request_id=req.id, answer_id=answer.id)
 
 
-@bp.post("/<int:request_id>/draft")
-@login_required
-def draft(request_id: int):
-    """Save the draft answer or proposed refusal."""
-    return _act(request_id, Verb.DRAFT, _save_draft)
+# What each verb does once ``_act`` has loaded, authorised and validated: one service call.
+RUNS: dict[Verb, Callable[[PressRequest, Any], None]] = {
+    # Give the request to another spokesperson, with a reason.
+    Verb.REASSIGN: lambda req, form: svc.reassign(current_user, req, _user_choice(form.assignee.data), form.reason.data),
+    # Authorise a deputy to speak on this case until an end date.
+    Verb.AUTHORISE: lambda req, form: svc.authorise_for_case(current_user, req, svc.CaseAuthorisation(
+        user=_user_choice(form.user.data), title=form.title.data, document_number=form.document_number.data,
+        document_date=form.document_date.data, valid_to=form.valid_to.data)),
+    # Save the draft answer or proposed refusal.
+    Verb.DRAFT: _save_draft,
+    # Send the draft to the head for approval.
+    Verb.SUBMIT: lambda req, form: svc.submit_draft(current_user, req),
+    # Approve the submitted draft; the answer or refusal goes to the journalist.
+    Verb.APPROVE: lambda req, form: svc.approve(current_user, req),
+    # Return the submitted draft with a comment.
+    Verb.RETURN: lambda req, form: svc.return_draft(current_user, req, form.comment.data),
+    # Send the draft without approval (approval off, or the head sends it).
+    Verb.SEND: lambda req, form: svc.send_directly(current_user, req),
+    # Transfer the request to the competent unit, with a reason.
+    Verb.TRANSFER: _transfer,
+    # Extend the deadline where the rule allows it.
+    Verb.EXTEND: lambda req, form: svc.extend(current_user, req, form.amount.data, form.reason.data),
+    # Reopen an answered or refused request, with a reason.
+    Verb.REOPEN: lambda req, form: svc.reopen(current_user, req, form.reason.data),
+    # Record that the journalist withdrew the request (by phone, in writing…).
+    Verb.WITHDRAW: lambda req, form: svc.withdraw(current_user, req, form.reason.data),
+    # Add an internal note, which never reaches the journalist.
+    Verb.NOTE: lambda req, form: svc.add_message(current_user, req, MessageKind.INTERNAL_NOTE, form.body.data),
+    # Send a message to the journalist.
+    Verb.MESSAGE: lambda req, form: svc.add_message(current_user, req, MessageKind.TO_JOURNALIST, form.body.data),
+    # Change the request's type with a reason; the deadline is recounted from the original receipt.
+    Verb.RECLASSIFY: lambda req, form: svc.reclassify(current_user, req, form.type.data, form.reason.data),
+    # Record the conclusion of a forwarded complaint or denunciation; starts the sending milestone.
+    Verb.CONCLUDE: lambda req, form: svc.record_conclusion(current_user, req, svc.ConclusionData(
+        concluded_on=form.concluded_on.data, document=form.document.data, summary=form.summary.data)),
+    # Record that the conclusion went to the press agency.
+    Verb.CONCLUSION_SENT: lambda req, form: svc.mark_conclusion_sent(current_user, req),
+}
 
 
-@bp.post("/<int:request_id>/submit")
-@login_required
-def submit(request_id: int):
-    """Send the draft to the head for approval."""
-    return _act(request_id, Verb.SUBMIT, lambda req, form: svc.submit_draft(current_user, req))
+def _endpoint(verb: Verb) -> Callable[..., Any]:
+    def view(request_id: int):
+        return _act(request_id, verb, RUNS[verb])
+
+    view.__name__ = VERBS[verb].endpoint
+    view.__doc__ = f"POST /staff/requests/<id>/{VERBS[verb].path}: the {verb.value} action, through ``_act``."
+    return login_required(view)
 
 
-@bp.post("/<int:request_id>/approve")
-@login_required
-def approve(request_id: int):
-    """Approve the submitted draft; the answer or refusal goes to the journalist."""
-    return _act(request_id, Verb.APPROVE, lambda req, form: svc.approve(current_user, req))
+def _register() -> None:
+    """Give every verb of the registry its POST endpoint."""
+    for verb, spec in VERBS.items():
+        bp.add_url_rule(f"/<int:request_id>/{spec.path}", spec.endpoint, _endpoint(verb), methods=["POST"])
 
 
-@bp.post("/<int:request_id>/return")
-@login_required
-def return_draft(request_id: int):
-    """Return the submitted draft with a comment."""
-    return _act(request_id, Verb.RETURN, lambda req, form: svc.return_draft(current_user, req, form.comment.data))
-
-
-@bp.post("/<int:request_id>/send")
-@login_required
-def send(request_id: int):
-    """Send the draft without approval (approval off, or the head sends it)."""
-    return _act(request_id, Verb.SEND, lambda req, form: svc.send_directly(current_user, req))
-
-
-def _transfer(req: PressRequest, form: forms.TransferForm) -> None:
-    unit = db.session.get(Unit, form.to_unit.data)
-    if unit is None:
-        abort(400)
-    svc.transfer(current_user, req, unit, form.reason.data)
-
-
-@bp.post("/<int:request_id>/transfer")
-@login_required
-def transfer(request_id: int):
-    """Transfer the request to the competent unit, with a reason."""
-    return _act(request_id, Verb.TRANSFER, _transfer)
-
-
-@bp.post("/<int:request_id>/extend")
-@login_required
-def extend(request_id: int):
-    """Extend the deadline where the rule allows it."""
-    return _act(request_id, Verb.EXTEND, lambda req, form: svc.extend(current_user, req, form.amount.data, form.reason.data))
-
-
-@bp.post("/<int:request_id>/reopen")
-@login_required
-def reopen(request_id: int):
-    """Reopen an answered or refused request, with a reason."""
-    return _act(request_id, Verb.REOPEN, lambda req, form: svc.reopen(current_user, req, form.reason.data))
-
-
-@bp.post("/<int:request_id>/withdraw")
-@login_required
-def withdraw(request_id: int):
-    """Record that the journalist withdrew the request (by phone, in writing…)."""
-    return _act(request_id, Verb.WITHDRAW, lambda req, form: svc.withdraw(current_user, req, form.reason.data))
+_register()
 
 
 @bp.post("/<int:request_id>/journalist")
@@ -213,42 +193,3 @@ def update_journalist(request_id: int):
         db.session.commit()
         flash(_("Đã cập nhật thông tin phóng viên đã lưu theo yêu cầu này."), "success")
     return redirect(url_for(".detail", request_id=request_id))
-
-
-@bp.post("/<int:request_id>/note")
-@login_required
-def note(request_id: int):
-    """Add an internal note, which never reaches the journalist."""
-    return _act(request_id, Verb.NOTE, lambda req, form: svc.add_message(
-        current_user, req, MessageKind.INTERNAL_NOTE, form.body.data))
-
-
-@bp.post("/<int:request_id>/message")
-@login_required
-def message(request_id: int):
-    """Send a message to the journalist."""
-    return _act(request_id, Verb.MESSAGE, lambda req, form: svc.add_message(
-        current_user, req, MessageKind.TO_JOURNALIST, form.body.data))
-
-
-@bp.post("/<int:request_id>/reclassify")
-@login_required
-def reclassify(request_id: int):
-    """Change the request's type with a reason; the deadline is recounted from the original receipt."""
-    return _act(request_id, Verb.RECLASSIFY, lambda req, form: svc.reclassify(
-        current_user, req, form.type.data, form.reason.data))
-
-
-@bp.post("/<int:request_id>/conclusion")
-@login_required
-def conclude(request_id: int):
-    """Record the conclusion of a forwarded complaint or denunciation; starts the sending milestone."""
-    return _act(request_id, Verb.CONCLUDE, lambda req, form: svc.record_conclusion(current_user, req, svc.ConclusionData(
-        concluded_on=form.concluded_on.data, document=form.document.data, summary=form.summary.data)))
-
-
-@bp.post("/<int:request_id>/conclusion/sent")
-@login_required
-def conclusion_sent(request_id: int):
-    """Record that the conclusion went to the press agency."""
-    return _act(request_id, Verb.CONCLUSION_SENT, lambda req, form: svc.mark_conclusion_sent(current_user, req))
