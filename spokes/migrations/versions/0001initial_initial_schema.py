@@ -1,19 +1,12 @@
 """initial schema
-
-Revision ID: 0001initial
-Revises: 
-Create Date: 2026-11-26 07:37:33.336703
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0001initial'
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

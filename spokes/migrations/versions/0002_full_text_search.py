@@ -4,20 +4,13 @@ Autogenerate cannot emit these objects, so they are written by hand:
 SQLite gets an FTS5 external-content table with sync triggers, PostgreSQL a GIN
 expression index on to_tsvector('simple', body). The SQL mirrors the DDL events of
 the search module (migrations must not import application code).
-
-Revision ID: 0002fulltext
-Revises: 0001initial
-Create Date: 2026-11-26 07:45:00
-
 """
 from alembic import op
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0002fulltext'
 down_revision = '0001initial'
-branch_labels = None
-depends_on = None
 
 SQLITE_UP = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(body, content='search_documents', "

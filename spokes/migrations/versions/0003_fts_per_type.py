@@ -5,20 +5,13 @@ joined 20,000+ hits back to search_documents to learn their object ids. Each typ
 has its own contentless FTS5 table whose rowid is the object's id. PostgreSQL is
 unchanged (its GIN index already answers per type). The SQL mirrors
 ``sqlite_fts_ddl`` in the search module (migrations must not import application code).
-
-Revision ID: 0003ftspertype
-Revises: 0002fulltext
-Create Date: 2026-11-26 09:40:00
-
 """
 from alembic import op
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0003ftspertype'
 down_revision = '0002fulltext'
-branch_labels = None
-depends_on = None
 
 TYPES = ("request", "publication")
 OLD_TRIGGERS = ("search_documents_ai", "search_documents_ad", "search_documents_au")

@@ -3,21 +3,14 @@
 Two servers taking the first question of the same journalist at the same moment could
 both insert the journalist. Duplicates already made are merged into the oldest row (their
 requests move to it) before the unique index replaces the plain e-mail index.
-
-Revision ID: 0004journalistunique
-Revises: 0003ftspertype
-Create Date: 2026-11-26 11:00:00
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0004journalistunique'
 down_revision = '0003ftspertype'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

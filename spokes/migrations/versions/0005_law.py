@@ -9,21 +9,14 @@ an interviewee consented to answer questions not sent in advance.
 The data itself is not written here: once the schema is at head, migrations/env.py runs the
 shipped-law sync, so `db upgrade` alone leaves a database with every shipped rulebook, rule,
 refusal ground and calendar day, and a later release's changes arrive the same way.
-
-Revision ID: 0005law
-Revises: 0004journalistunique
-Create Date: 2026-12-03 16:30:00
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0005law'
 down_revision = '0004journalistunique'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

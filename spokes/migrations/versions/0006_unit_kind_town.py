@@ -2,20 +2,13 @@
 
 The 2025 reform abolished districts and towns. Merged units keep their kind, so the
 list of kinds gains "town" beside "district"; the CHECK constraint follows the model.
-
-Revision ID: 0006demo
-Revises: 0005law
-Create Date: 2026-12-03 16:30:00
-
 """
 from alembic import op
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0006demo'
 down_revision = '0005law'
-branch_labels = None
-depends_on = None
 
 OLD = "kind IN ('province', 'department', 'district', 'commune', 'ward', 'special_zone', 'hamlet', 'other')"
 NEW = "kind IN ('province', 'department', 'commune', 'ward', 'special_zone', 'hamlet', 'other', 'district', 'town')"

@@ -4,21 +4,14 @@ The name, agency, e-mail, phone, card and consent given with a request are store
 so a later submission never changes them; existing requests copy them from their journalist
 row (consent included, as it was shown until now). Users get a session generation that
 logout and "sign out everywhere" raise, revoking every older session and remember-me cookie.
-
-Revision ID: 0007trust
-Revises: 0006demo
-Create Date: 2026-12-03 16:30:00
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0007trust'
 down_revision = '0006demo'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

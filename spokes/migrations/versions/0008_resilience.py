@@ -2,21 +2,14 @@
 
 Every workflow change bumps it; action forms carry the version their page showed, so an
 action taken on a page that another person's change made stale is refused with 409.
-
-Revision ID: 0008resilience
-Revises: 0007trust
-Create Date: 2026-12-03 16:30:00
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0008resilience'
 down_revision = '0007trust'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

@@ -1,21 +1,14 @@
 """official letters: the register of outgoing documents
 
 A counter per (unit, year) gives letter numbers; each issued letter keeps its DOCX.
-
-Revision ID: 0009letters
-Revises: 0008resilience
-Create Date: 2026-12-03 16:30:09.602708
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0009letters'
 down_revision = '0008resilience'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

@@ -7,21 +7,14 @@
   its sending to the press agency is tracked (conclusion_sent_at, conclusion_alerts).
 * answers.form follows ND 09/2017 Điều 4: "email" is folded into "written" (Điều 4 names a
   written answer and an e-mailed one as one form) and "briefing" is added.
-
-Revision ID: 0010clock
-Revises: 0009letters
-Create Date: 2026-12-03 20:50:00
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0010clock'
 down_revision = '0009letters'
-branch_labels = None
-depends_on = None
 
 OLD_TYPES = "type IN ('information', 'interview', 'press_answer', 'forwarded_feedback', 'forwarded_complaint', 'emergency')"
 NEW_TYPES = ("type IN ('information', 'interview', 'press_answer', 'forwarded_feedback', 'forwarded_complaint', "

@@ -3,21 +3,14 @@
 A press conference records what its notice to the press regulator states, when the notice left
 and any refusal. Letters may belong to a conference or a designation, and a sixth-form letter
 keeps the press agency's milestone to publish and when it did.
-
-Revision ID: 0010conference
-Revises: 0010clock
-Create Date: 2026-12-03 20:30:00
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0010conference'
 down_revision = '0010clock'
-branch_labels = None
-depends_on = None
 
 OLD_KINDS = "kind IN ('reply', 'refusal', 'acceptance', 'measures', 'conclusion', 'correction')"
 NEW_KINDS = ("kind IN ('reply', 'refusal', 'acceptance', 'measures', 'conclusion', 'correction', 'conference', "

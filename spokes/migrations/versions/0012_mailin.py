@@ -3,21 +3,14 @@
 A mailbox row holds the fetch progress (UIDVALIDITY, last UID) and a lease; credentials stay in the config.
 Each fetched message is filed once (unique per mailbox, UIDVALIDITY and UID). An outbox mail names its request
 so its conversation headers can be built and replies threaded.
-
-Revision ID: 0010mailin
-Revises: 0010conference
-Create Date: 2026-12-03 20:28:56.048163
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0010mailin'
 down_revision = '0010conference'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

@@ -8,21 +8,14 @@ moment. A partial index on notifications neither e-mailed nor read feeds the dig
 PostgreSQL: each request also stores its search vector (``search_vector``, GIN), kept equal to
 its search document by a trigger on search_documents (the same statements as
 spokes/core/search.py REQUEST_VECTOR_DDL), so a search combines with the state and unit indexes.
-
-Revision ID: 0010scale
-Revises: 0010mailin
-Create Date: 2026-12-03 20:45:00
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0010scale'
 down_revision = '0010mailin'
-branch_labels = None
-depends_on = None
 
 OPEN = "('received', 'assigned', 'drafting', 'awaiting_approval')"
 

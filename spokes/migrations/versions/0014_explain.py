@@ -10,11 +10,6 @@ confidence wording pages dropped), otherwise it becomes ``{"code": "text", "text
 and is shown as stored. Downgrade writes the Vietnamese sentences back.
 
 Self-contained on purpose: the patterns and sentences are the ones in force at this revision.
-
-Revision ID: 0011explain
-Revises: 0010scale
-Create Date: 2026-12-04 01:40:00
-
 """
 from __future__ import annotations
 
@@ -25,11 +20,9 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0011explain'
 down_revision = '0010scale'
-branch_labels = None
-depends_on = None
 
 D = r"(\d{2}/\d{2}/\d{4})"
 UNITS = {"giờ": "hours", "ngày": "calendar_days", "ngày làm việc": "working_days"}

@@ -7,20 +7,13 @@ with its filters and its order instead of checking each matching document's row.
 
 Both databases: ``(updated_at)`` and ``(unit_id, updated_at)`` indexes, which the feeds (the 50
 most recently updated items) read from the top instead of sorting every publication.
-
-Revision ID: 0011pubsearch
-Revises: 0011explain
-Create Date: 2026-12-04 01:50:00
-
 """
 from alembic import op
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0011pubsearch'
 down_revision = '0011explain'
-branch_labels = None
-depends_on = None
 
 PUBLICATION_VECTOR_DDL = (
     "ALTER TABLE publications ADD COLUMN IF NOT EXISTS search_vector tsvector",

@@ -5,21 +5,14 @@ ground (outcomes and channels as columns); ``report_answer_days`` the answered r
 unit, month and working days taken. Both are filled from the existing requests right after the
 upgrade, once the schema is at head (spokes/migrations/env.py: app code counts working days with
 the calendar, and migration files stay free of app code).
-
-Revision ID: 0011totals
-Revises: 0011pubsearch
-Create Date: 2026-12-04 01:40:00
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
+# Where this revision stands in the chain (Alembic reads these two names).
 revision = '0011totals'
 down_revision = '0011pubsearch'
-branch_labels = None
-depends_on = None
 
 CHANNELS = ("web_form", "email", "phone", "in_person", "letter", "press_article", "press_conference")
 
