@@ -51,8 +51,11 @@ def due_soon_cutoff(at: datetime | None = None) -> datetime:
 
 
 def with_list_options(stmt: Select) -> Select:
-    """Eager-load what request lists show, so a page costs a fixed number of queries."""
-    return stmt.options(selectinload(PressRequest.assignee))
+    """Eager-load what request lists show, so a page costs a fixed number of queries.
+
+    The assignee's name only: not their memberships, which ``User`` otherwise loads with them.
+    """
+    return stmt.options(selectinload(PressRequest.assignee).lazyload(User.memberships))
 
 
 # --------------------------------------------------------------------------- the staff queue
