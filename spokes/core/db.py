@@ -6,10 +6,11 @@ import os
 
 import contextvars
 import logging
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 
 from spokes.extensions import db
 
@@ -69,7 +70,7 @@ def _remove_session_quietly(_exc: BaseException | None = None) -> None:
     except Exception:  # noqa: BLE001 - see _safe_teardown
         log.warning("closing the database session failed (connection lost); discarded", exc_info=True)
         try:
-            db.session.invalidate()
+            db.session().invalidate()  # the scoped session does not pass invalidate() on
             db.session.registry.clear()
         except Exception:  # noqa: BLE001 - nothing more can be released
             log.debug("session already discarded", exc_info=True)
@@ -112,3 +113,8 @@ def render_migration_type(type_: str, obj: object, autogen_context: object) -> s
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Return how many rows an UPDATE or DELETE touched (0 when the driver cannot say)."""
+    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0

@@ -104,7 +104,7 @@ def safe_rollback() -> None:
         try:
             db.session.close()
         except Exception:  # noqa: BLE001 - nothing more to release
-            db.session.invalidate()
+            db.session().invalidate()  # the scoped session does not pass invalidate() on
 
 
 def database_unavailable():

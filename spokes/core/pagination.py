@@ -122,7 +122,7 @@ def estimated_rows(select: Select) -> int | None:
     bind = db.session.get_bind()
     if bind.dialect.name != "postgresql":
         return None
-    stmt = select.with_only_columns(sa.literal_column("1"), maintain_column_froms=True).order_by(None)
+    stmt: Select[Any] = select.with_only_columns(sa.literal_column("1"), maintain_column_froms=True).order_by(None)
     compiled = stmt.compile(dialect=bind.dialect, compile_kwargs={"render_postcompile": True})
     plan = db.session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + compiled.string,
                                                    compiled.params).scalar_one()
@@ -151,11 +151,11 @@ class CountedPagination(SelectPagination):
     def _query_items(self) -> list[Any]:
         select: Select = self._query_args["select"]
         cursor: Cursor | None = self._query_args.get("after")
-        keys = self._query_args.get("keys")
+        keys: tuple[Any, Any] | None = self._query_args.get("keys")
         cap: int | None = self._query_args.get("exact_up_to")
         given = self._query_args.get("total")
         descending = self._query_args.get("descending", True)
-        rows_stmt = select if cursor is None else after(select, cursor, *keys, descending=descending)
+        rows_stmt = select if cursor is None or keys is None else after(select, cursor, *keys, descending=descending)
         offset = 0 if cursor is not None else self._query_offset
         if given is not None or not self._query_args["with_total"]:
             extra = None

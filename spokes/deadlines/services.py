@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy.orm import lazyload, selectinload
 from spokes.audit import services as audit
 from spokes.core import events
 from spokes.core.clock import now
+from spokes.core.db import rowcount
 from spokes.core.errors import DomainError
 from spokes.deadlines import explain, shipped
 from spokes.deadlines.calendar import VN_TZ, WorkCalendar, public_holidays, public_makeup_working_days, to_vn
@@ -262,7 +263,7 @@ def calculate(request_type: str, received_at: datetime, *, milestone: str = "mai
         raise DeadlineUnavailable(message) from err
 
 
-def civil_code_steps(explanation: dict[str, Any]) -> list[dict[str, Any]]:
+def civil_code_steps(explanation: dict[str, Any]) -> list[Mapping[str, Any]]:
     """Return the explanation steps that apply the Civil Code counting rules (BLDS 2015)."""
     return list(explain.civil_code_steps(explanation.get("steps") or []))
 
@@ -316,7 +317,7 @@ def stored_period(req: PressRequest) -> tuple[int, str]:
     """
     explanation = req.deadline_explanation or {}
     amount, unit = explanation.get("amount"), explanation.get("unit")
-    if isinstance(amount, int) and amount > 0 and unit in TimeUnit._value2member_map_:
+    if isinstance(amount, int) and amount > 0 and isinstance(unit, str) and unit in TimeUnit._value2member_map_:
         return amount, unit
     return req.rule.amount + (req.extended_amount or 0), req.rule.unit
 
@@ -365,7 +366,7 @@ def rearm_alerts(condition: Any) -> int:
         .values(next_alert_at=moment, updated_at=PressRequest.updated_at)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 def recompute_open_deadlines(

@@ -226,8 +226,8 @@ def expire_case_authorisations(on: date | None = None) -> int:
         .order_by(PressRequest.id, Designation.id)  # locks taken in one order: two jobs cannot deadlock
     ).all()
     moved = 0
-    for req, designation in rows:
-        req = lock_request(req.id)  # one writer per request, as for the staff's actions
+    for listed, designation in rows:
+        req = lock_request(listed.id)  # one writer per request, as for the staff's actions
         if req is None or req.state not in {s.value for s in workflow.OPEN} or req.assignee_id != designation.user_id:
             continue  # someone acted on it meanwhile
         if req.assignee_id in _authorised_for_case(req, on):

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from spokes.deadlines.calendar import to_vn
+from spokes.core.db import rowcount
 from spokes.extensions import db
 from spokes.press_requests.models import PressRequest, ReferenceCounter
 from spokes.units.models import Unit
@@ -36,11 +37,11 @@ def next_reference(unit: Unit, received_at: datetime) -> str:
     """
     year = to_vn(received_at).year
     prefix = unit.reference_prefix
-    bumped = db.session.execute(
+    bumped = rowcount(db.session.execute(
         update(ReferenceCounter)
         .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
         .values(last_number=ReferenceCounter.last_number + 1)
-    ).rowcount
+    ))
     if not bumped:
         try:
             with db.session.begin_nested():
@@ -65,10 +66,10 @@ def reference_floors() -> dict[tuple[str, int], int]:
         key = (prefix.upper(), year)
         floors[key] = max(floors.get(key, 0), number or 0)
     for (reference,) in db.session.execute(select(PressRequest.reference)):
-        prefix, _sep, rest = reference.rpartition("-")
-        prefix, _sep, year = prefix.rpartition("-")
-        if prefix and year.isdigit() and rest.isdigit():
-            key = (prefix.upper(), int(year))
+        head, _sep, rest = reference.rpartition("-")
+        head, _sep, year_text = head.rpartition("-")
+        if head and year_text.isdigit() and rest.isdigit():
+            key = (head.upper(), int(year_text))
             floors[key] = max(floors.get(key, 0), int(rest))
     return floors
 
