@@ -158,6 +158,11 @@ ADMIN_POST = only({"admin"}, OK)
 # admin under test sits at the district, so it is refused; tests/deadlines covers the province admin.
 TOP_ADMIN_ONLY = only(set(), 200)
 TOP_ADMIN_POST = only(set(), OK)
+# The district admin manages the units and people of its subtree; designations, a head of their own unit too.
+SUBTREE_ADMIN = row(L, 403, 403, 403, 403, MANAGE_DISTRICT)
+SUBTREE_ADMIN_POST = row(L, 403, 403, 403, 403, OK_DISTRICT)
+DESIGNATION_MANAGERS = row(L, 403, 403, MANAGE_OWN, 403, MANAGE_DISTRICT)
+DESIGNATION_MANAGERS_POST = row(L, 403, 403, OK_OWN, 403, OK_DISTRICT)
 REPORTERS = only({"head", "overseer", "admin"}, 200)
 REPORT_PLACED = row(L, 403, 403, MANAGE_OWN, MANAGE_DISTRICT, MANAGE_DISTRICT)
 ALL_STAFF = only(set(ROLES), 200)
@@ -169,13 +174,13 @@ TABLE: dict[str, list[Probe]] = {
     "audit.export": [get(fixed("/admin/audit.csv"), only({"overseer", "admin"}, 200))],
     "units.designation_revoke": [
         placed("GET", lambda w, p, r: f"/admin/designations/{p.designation.id}/revoke",
-               row(L, 403, 403, MANAGE_OWN, 403, MANAGE_DISTRICT)),
+               DESIGNATION_MANAGERS),
         placed("POST", lambda w, p, r: f"/admin/designations/{p.designation.id}/revoke",
-               row(L, 403, 403, OK_OWN, 403, OK_DISTRICT)),
+               DESIGNATION_MANAGERS_POST),
     ],
     "units.designation_scan": [
         placed("GET", lambda w, p, r: f"/admin/designations/{p.designation.id}/scan",
-               row(L, 403, 403, MANAGE_OWN, 403, MANAGE_DISTRICT)),
+               DESIGNATION_MANAGERS),
     ],
     "units.designations_home": [get(fixed("/admin/designations"), row(L, 403, 403, 302, 403, 302))],
     "units.export": [get(fixed(f"/admin/export/{kind}.{fmt}"), ADMIN_ONLY)
@@ -183,9 +188,9 @@ TABLE: dict[str, list[Probe]] = {
     "units.import_data": [get(fixed("/admin/import"), ADMIN_ONLY), post(fixed("/admin/import"), ADMIN_POST)],
     "admin.index": [get(fixed("/admin/"), ADMIN_ONLY)],
     "auth.membership_add": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/memberships",
-                                    row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                    SUBTREE_ADMIN_POST)],
     "auth.membership_remove": [placed("POST", lambda w, p, r: f"/admin/memberships/{p.membership.id}/remove",
-                                       row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                       SUBTREE_ADMIN_POST)],
     "units.merge": [get(fixed("/admin/units/merge"), ADMIN_ONLY), post(fixed("/admin/units/merge"), ADMIN_POST)],
     # A one-time link works for whoever holds it; a wrong or used token is a 404 (test_misc).
     # It names the account it resets (the clerk's e-mail), to whoever holds it.
@@ -195,36 +200,36 @@ TABLE: dict[str, list[Probe]] = {
                allowed_groups=STAFF_OF),
     ],
     "units.unit_deactivate": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/deactivate",
-                                     row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                     SUBTREE_ADMIN_POST)],
     "units.unit_designations": [
         placed("GET", lambda w, p, r: f"/admin/units/{p.unit.id}/designations",
-               row(L, 403, 403, MANAGE_OWN, 403, MANAGE_DISTRICT)),
+               DESIGNATION_MANAGERS),
         placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/designations",
-               row(L, 403, 403, OK_OWN, 403, OK_DISTRICT)),
+               DESIGNATION_MANAGERS_POST),
     ],
     "units.unit_edit": [
-        placed("GET", lambda w, p, r: f"/admin/units/{p.unit.id}", row(L, 403, 403, 403, 403, MANAGE_DISTRICT)),
-        placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}", row(L, 403, 403, 403, 403, OK_DISTRICT)),
+        placed("GET", lambda w, p, r: f"/admin/units/{p.unit.id}", SUBTREE_ADMIN),
+        placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}", SUBTREE_ADMIN_POST),
     ],
     "units.unit_move": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/move",
-                               row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                               SUBTREE_ADMIN_POST)],
     "units.unit_new": [get(fixed("/admin/units/new"), ADMIN_ONLY), post(fixed("/admin/units/new"), ADMIN_POST)],
     "units.unit_reactivate": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/reactivate",
-                                     row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                     SUBTREE_ADMIN_POST)],
     "units.units": [get(fixed("/admin/units"), ADMIN_ONLY)],
     "auth.user_deactivate": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/deactivate",
-                                     row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                     SUBTREE_ADMIN_POST)],
     "auth.user_edit": [
-        placed("GET", lambda w, p, r: f"/admin/users/{p.clerk.id}", row(L, 403, 403, 403, 403, MANAGE_DISTRICT)),
-        placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}", row(L, 403, 403, 403, 403, OK_DISTRICT)),
+        placed("GET", lambda w, p, r: f"/admin/users/{p.clerk.id}", SUBTREE_ADMIN),
+        placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}", SUBTREE_ADMIN_POST),
     ],
     "auth.user_new": [get(fixed("/admin/users/new"), ADMIN_ONLY), post(fixed("/admin/users/new"), ADMIN_POST)],
     "auth.user_reactivate": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/reactivate",
-                                     row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                     SUBTREE_ADMIN_POST)],
     "auth.user_reset_link": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/reset-link",
-                                     row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                     SUBTREE_ADMIN_POST)],
     "auth.user_temporary_password": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/temporary-password",
-                                             row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                             SUBTREE_ADMIN_POST)],
     "auth.users": [get(fixed("/admin/users"), ADMIN_ONLY)],
     # ------------------------------------------------------------------ the public API
     "api.index": [get(fixed("/api/v1/"), PUBLIC)],
