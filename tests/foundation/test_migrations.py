@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,8 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 from spokes import create_app
 from spokes.auth.models import User
@@ -25,31 +23,17 @@ from spokes.extensions import db
 from spokes.press_requests.answer_models import Answer
 from spokes.press_requests.models import PressRequest
 from spokes.units.models import Unit
-
-
-def _fresh_database_url(tmp_path) -> tuple[str, callable]:
-    base = os.environ.get("DATABASE_URL")
-    if not base or not base.startswith("postgres"):
-        return f"sqlite:///{tmp_path}/migrated.sqlite", lambda: None
-    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"spokes_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+from tests.concurrency.live import fresh_database, postgres_base_url
 
 
 @contextmanager
 def migrated_database(tmp_path, revision: str = "head") -> Iterator[Flask]:
-    """Yield an app, in its context, on a new database upgraded to ``revision``; dispose of both after."""
-    url, drop = _fresh_database_url(tmp_path)
-    try:
+    """Yield an app, in its context, on a new database upgraded to ``revision``; dispose of both after.
+
+    The database is of the suite's kind: a SQLite file, or a private one on DATABASE_URL's PostgreSQL server.
+    """
+    backend = "postgresql" if postgres_base_url() else "sqlite"
+    with fresh_database(tmp_path, "migrated", backend) as url:
         application = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
         with application.app_context():
             upgrade(revision=revision)
@@ -58,8 +42,6 @@ def migrated_database(tmp_path, revision: str = "head") -> Iterator[Flask]:
             finally:
                 db.session.remove()
                 db.engine.dispose()
-    finally:
-        drop()
 
 
 def stored_request(request_type: str, moment: datetime) -> PressRequest:
@@ -111,7 +93,7 @@ def test_db_upgrade_command_creates_sqlite_in_instance(tmp_path, monkeypatch, co
 
 def test_per_type_full_text_migration_keeps_existing_documents(tmp_path):
     """Upgrading a database indexed by 0002 makes its documents findable per type, and back."""
-    if (os.environ.get("DATABASE_URL") or "").startswith("postgres"):
+    if postgres_base_url():
         pytest.skip("the per-type tables are SQLite's; PostgreSQL keeps its GIN index")
     with migrated_database(tmp_path, "0002fulltext"):
         db.session.execute(text("INSERT INTO search_documents (object_type, object_id, body) VALUES "
