@@ -11,10 +11,15 @@ def run(runner, *args: str):
     return runner.invoke(args=["deadline", *args])
 
 
-def test_json_output_has_every_field(runner, rulebooks):
-    result = run(runner, "information", "2026-04-29T09:30", "--json")
+def run_json(runner, *args: str) -> dict:
+    """Run the command with --json; it must succeed. Return what it printed, parsed."""
+    result = run(runner, *args, "--json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    return json.loads(result.output)
+
+
+def test_json_output_has_every_field(runner, rulebooks):
+    data = run_json(runner, "information", "2026-04-29T09:30")
     # 5 working days from Wed 29/04/2026: 30/04 and 01/05 are holidays, 02–03/05 the weekend,
     # so Mon 04, Tue 05, Wed 06, Thu 07, Fri 08/05.
     assert data["due_at"] == "2026-05-08T23:59:59+07:00"
@@ -34,9 +39,7 @@ def test_json_output_has_every_field(runner, rulebooks):
 
 def test_json_reads_an_offset_and_picks_the_rulebook_by_vietnamese_date(runner, rulebooks):
     # 30/06 20:00 UTC is 01/07/2026 03:00 in Vietnam: the 2025 law already applies.
-    result = run(runner, "forwarded_feedback", "2026-06-30T20:00:00Z", "--json")
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = run_json(runner, "forwarded_feedback", "2026-06-30T20:00:00Z")
     assert data["rulebook_code"] == "lbc2025-nd237"
     assert data["confidence"] == "S" and data["statutory"] is True
     assert data["citation"]["source"] == "NĐ 237/2026/NĐ-CP, Điều 18 khoản 3"

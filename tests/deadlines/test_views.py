@@ -25,6 +25,13 @@ def book(code: str) -> Rulebook:
     return db.session.execute(select(Rulebook).where(Rulebook.code == code)).scalar_one()
 
 
+def calculate(client: Any, status: int = 200, **query: str) -> str:
+    """Ask the public calculator; check the status it answers with and return its page."""
+    response = client.get("/deadline", query_string=query)
+    assert response.status_code == status
+    return page(response)
+
+
 def rule_of(code: str, request_type: str) -> Rule:
     return next(r for r in book(code).rules if r.request_type == request_type and r.milestone == "main")
 
@@ -46,9 +53,7 @@ def admin(district: dict[str, Any], make_user: Any, login: Any) -> Any:
 
 
 def test_calculator_form_lists_all_types_and_current_refusal_grounds(client, rulebooks, now):
-    response = client.get("/deadline")
-    assert response.status_code == 200
-    html = page(response)
+    html = calculate(client)
     for label in ("Cung cấp thông tin, tài liệu", "Đề nghị phỏng vấn", "Yêu cầu trả lời trên báo chí",
                   "Ý kiến, kiến nghị, phản ánh, phê bình do báo chí chuyển đến",
                   "Khiếu nại do báo chí chuyển đến", "Tố cáo do báo chí chuyển đến", "Phát ngôn khi có sự kiện đột xuất, bất thường"):
@@ -61,10 +66,7 @@ def test_calculator_form_lists_all_types_and_current_refusal_grounds(client, rul
 
 
 def test_calculator_explains_a_calendar_day_period_moved_by_a_holiday(client, rulebooks):
-    response = client.get("/deadline", query_string={
-        "type": "press_answer", "received_date": "01/04/2026", "received_time": "10:00"})
-    assert response.status_code == 200
-    html = page(response)
+    html = calculate(client, type="press_answer", received_date="01/04/2026", received_time="10:00")
     # 30 days from Wed 01/04/2026 → Fri 01/05 (Labour Day), Sat, Sun → end of Mon 04/05.
     assert "04/05/2026 23:59:59" in html
     assert "NĐ 09/2017 — Luật Báo chí 2016" in html
@@ -81,10 +83,7 @@ def test_calculator_explains_a_calendar_day_period_moved_by_a_holiday(client, ru
 
 
 def test_calculator_accepts_an_html_date_and_uses_the_2025_rulebook(client, rulebooks):
-    response = client.get("/deadline", query_string={
-        "type": "forwarded_feedback", "received_date": "2026-07-01", "received_time": "08:15"})
-    assert response.status_code == 200
-    html = page(response)
+    html = calculate(client, type="forwarded_feedback", received_date="2026-07-01", received_time="08:15")
     assert "22/07/2026 23:59:59" in html
     assert "Luật Báo chí 2025 — NĐ 237/2026" in html
     assert "NĐ 237/2026/NĐ-CP, Điều 18 khoản 3" in html
@@ -95,21 +94,16 @@ def test_calculator_accepts_an_html_date_and_uses_the_2025_rulebook(client, rule
 
 
 def test_calculator_conclusion_milestone_counts_from_the_conclusion_date(client, rulebooks):
-    response = client.get("/deadline", query_string={
-        "type": "forwarded_complaint", "received_date": "10/07/2026", "received_time": "09:30",
-        "milestone": "conclusion"})
-    assert response.status_code == 200
-    html = page(response)
+    html = calculate(client, type="forwarded_complaint", received_date="10/07/2026", received_time="09:30",
+                     milestone="conclusion")
     # 5 working days from Fri 10/07/2026: Mon 13 … Fri 17/07.
     assert "17/07/2026 23:59:59" in html
     assert "Gửi kết luận giải quyết khiếu nại, tố cáo cho cơ quan báo chí" in html
 
 
 def test_calculator_emergency_counts_hours_across_midnight(client, rulebooks):
-    response = client.get("/deadline", query_string={
-        "type": "emergency", "received_date": "01/05/2026", "received_time": "21:30"})
-    assert response.status_code == 200
-    assert "02/05/2026 21:30:00" in page(response)
+    html = calculate(client, type="emergency", received_date="01/05/2026", received_time="21:30")
+    assert "02/05/2026 21:30:00" in html
 
 
 @pytest.mark.parametrize(
@@ -125,37 +119,28 @@ def test_calculator_emergency_counts_hours_across_midnight(client, rulebooks):
     ],
 )
 def test_calculator_bad_input_shows_inline_errors_with_400(client, rulebooks, query, message):
-    response = client.get("/deadline", query_string=query)
-    assert response.status_code == 400
-    html = page(response)
+    html = calculate(client, 400, **query)
     assert message in html
     assert 'aria-invalid="true"' in html
     assert "Hạn chót" not in html
 
 
 def test_calculator_date_outside_any_rulebook_gives_a_clear_400(client, rulebooks):
-    response = client.get("/deadline", query_string={
-        "type": "information", "received_date": "01/01/2016", "received_time": "09:00"})
-    assert response.status_code == 400
-    html = page(response)
+    html = calculate(client, 400, type="information", received_date="01/01/2016", received_time="09:00")
     assert "Không có bộ quy tắc nào áp dụng cho ngày 01/01/2016." in html
     assert "01/01/2017" in html
 
 
 def test_calculator_conclusion_under_the_old_rulebook_gives_a_clear_400(client, rulebooks):
-    response = client.get("/deadline", query_string={
-        "type": "forwarded_complaint", "received_date": "01/06/2026", "received_time": "09:00",
-        "milestone": "conclusion"})
-    assert response.status_code == 400
-    assert "không có mốc thời hạn này" in page(response)
+    html = calculate(client, 400, type="forwarded_complaint", received_date="01/06/2026", received_time="09:00",
+                     milestone="conclusion")
+    assert "không có mốc thời hạn này" in html
 
 
 def test_calculator_works_with_csrf_on(make_app, rulebooks):
     strict = make_app(WTF_CSRF_ENABLED=True)
-    response = strict.test_client().get("/deadline", query_string={
-        "type": "information", "received_date": "29/04/2026", "received_time": "09:30"})
-    assert response.status_code == 200
-    assert "08/05/2026 23:59:59" in page(response)
+    html = calculate(strict.test_client(), type="information", received_date="29/04/2026", received_time="09:30")
+    assert "08/05/2026 23:59:59" in html
     with strict.app_context():  # this app has its own engine: close its connections now
         db.session.remove()
         db.engine.dispose()

@@ -3,58 +3,72 @@
 from __future__ import annotations
 
 import os
-import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select, text
 
 from spokes import create_app
+from spokes.auth.models import User
 from spokes.core.db import render_migration_type  # noqa: F401 - imported to prove migrations need no app types
-from spokes.core.search import migration_filters
+from spokes.core.search import matching_ids, migration_filters
+from spokes.deadlines.models import Rule
 from spokes.extensions import db
+from spokes.press_requests.answer_models import Answer
+from spokes.press_requests.models import PressRequest
+from spokes.units.models import Unit
+from tests.concurrency.live import fresh_database, postgres_base_url
 
 
-def _fresh_database_url(tmp_path) -> tuple[str, callable]:
-    base = os.environ.get("DATABASE_URL")
-    if not base or not base.startswith("postgres"):
-        return f"sqlite:///{tmp_path}/migrated.sqlite", lambda: None
-    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"spokes_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+@contextmanager
+def migrated_database(tmp_path, revision: str = "head") -> Iterator[Flask]:
+    """Yield an app, in its context, on a new database upgraded to ``revision``; dispose of both after.
 
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    The database is of the suite's kind: a SQLite file, or a private one on DATABASE_URL's PostgreSQL server.
+    """
+    backend = "postgresql" if postgres_base_url() else "sqlite"
+    with fresh_database(tmp_path, "migrated", backend) as url:
+        application = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
+        with application.app_context():
+            upgrade(revision=revision)
+            try:
+                yield application
+            finally:
+                db.session.remove()
+                db.engine.dispose()
 
-    return url.set(database=name).render_as_string(hide_password=False), drop
+
+def stored_request(request_type: str, moment: datetime) -> PressRequest:
+    """Store a request of a new commune under a seeded rule of its type, received at ``moment``."""
+    rule = db.session.execute(select(Rule).where(Rule.request_type == request_type)).scalars().first()
+    unit = Unit(code="DHU", name="UBND xã Đông Hưng", kind="commune", reference_prefix="DHU")
+    db.session.add(unit)
+    db.session.flush()
+    req = PressRequest(reference="DHU-2026-00001", unit_id=unit.id, type=request_type, channel="phone",
+                       subject="Câu hỏi", questions="Nội dung", received_at=moment, clock_started_at=moment,
+                       due_at=moment, rulebook_id=rule.rulebook_id, rule_id=rule.id)
+    db.session.add(req)
+    db.session.flush()
+    return req
 
 
 # SQLite cannot reflect expression indexes; the PostgreSQL-only GIN index is filtered out
 # there anyway (migration_filters), but Alembic warns before it applies the filter.
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index 'ix_search_documents_fts'")
 def test_migrations_build_the_model_schema(tmp_path):
-    url, drop = _fresh_database_url(tmp_path)
-    try:
-        application = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
-        with application.app_context():
-            upgrade()
-            with db.engine.connect() as conn:
-                # The same filters as env.py: the FTS5 tables are not models.
-                opts = {"compare_type": True, **migration_filters(conn.dialect.name)}
-                context = MigrationContext.configure(conn, opts=opts)
-                diff = compare_metadata(context, db.metadata)
-            db.session.remove()
-            db.engine.dispose()
-        assert diff == [], diff
-    finally:
-        drop()
+    with migrated_database(tmp_path):
+        with db.engine.connect() as conn:
+            # The same filters as env.py: the FTS5 tables are not models.
+            opts = {"compare_type": True, **migration_filters(conn.dialect.name)}
+            context = MigrationContext.configure(conn, opts=opts)
+            diff = compare_metadata(context, db.metadata)
+    assert diff == [], diff
 
 
 def test_migration_files_do_not_import_app_code():
@@ -79,16 +93,9 @@ def test_db_upgrade_command_creates_sqlite_in_instance(tmp_path, monkeypatch, co
 
 def test_per_type_full_text_migration_keeps_existing_documents(tmp_path):
     """Upgrading a database indexed by 0002 makes its documents findable per type, and back."""
-    if (os.environ.get("DATABASE_URL") or "").startswith("postgres"):
+    if postgres_base_url():
         pytest.skip("the per-type tables are SQLite's; PostgreSQL keeps its GIN index")
-    from flask_migrate import downgrade
-
-    from spokes.core.search import matching_ids
-
-    url = f"sqlite:///{tmp_path}/fts.sqlite"
-    application = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
-    with application.app_context():
-        upgrade(revision="0002fulltext")
+    with migrated_database(tmp_path, "0002fulltext"):
         db.session.execute(text("INSERT INTO search_documents (object_type, object_id, body) VALUES "
                                 "('request', 7, 'de bien dong hai'), ('publication', 7, 'phat ngon')"))
         db.session.commit()
@@ -100,76 +107,39 @@ def test_per_type_full_text_migration_keeps_existing_documents(tmp_path):
         downgrade(revision="0002fulltext")
         hits = db.session.execute(text("SELECT rowid FROM search_fts WHERE search_fts MATCH 'bien*'")).scalars().all()
         assert len(hits) == 1
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_journalist_migration_merges_duplicates_before_the_unique_index(tmp_path):
-    url, drop = _fresh_database_url(tmp_path)
-    try:
-        application = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
-        with application.app_context():
-            upgrade(revision="0003ftspertype")
-            db.session.execute(text(
-                "INSERT INTO journalists (id, name, email, consent_publish_name, created_at) VALUES "
-                "(1, 'Lê Văn Nhanh', 'nhanh@baochi.vn', false, CURRENT_TIMESTAMP), "
-                "(2, 'Lê Văn Nhanh', 'nhanh@baochi.vn', false, CURRENT_TIMESTAMP), "
-                "(3, 'Lê Thị Khác', 'nhanh@baochi.vn', false, CURRENT_TIMESTAMP), "
-                "(4, 'Không thư', NULL, false, CURRENT_TIMESTAMP), (5, 'Không thư', NULL, false, CURRENT_TIMESTAMP)"))
-            db.session.commit()
-            db.session.remove()
-            upgrade()
-            ids = db.session.execute(text("SELECT id FROM journalists ORDER BY id")).scalars().all()
-            assert ids == [1, 3, 4, 5]  # the oldest of the pair kept; no e-mail, never merged
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        drop()
+    with migrated_database(tmp_path, "0003ftspertype"):
+        db.session.execute(text(
+            "INSERT INTO journalists (id, name, email, consent_publish_name, created_at) VALUES "
+            "(1, 'Lê Văn Nhanh', 'nhanh@baochi.vn', false, CURRENT_TIMESTAMP), "
+            "(2, 'Lê Văn Nhanh', 'nhanh@baochi.vn', false, CURRENT_TIMESTAMP), "
+            "(3, 'Lê Thị Khác', 'nhanh@baochi.vn', false, CURRENT_TIMESTAMP), "
+            "(4, 'Không thư', NULL, false, CURRENT_TIMESTAMP), (5, 'Không thư', NULL, false, CURRENT_TIMESTAMP)"))
+        db.session.commit()
+        db.session.remove()
+        upgrade()
+        ids = db.session.execute(text("SELECT id FROM journalists ORDER BY id")).scalars().all()
+        assert ids == [1, 3, 4, 5]  # the oldest of the pair kept; no e-mail, never merged
 
 
 def test_forms_migration_maps_email_answers_to_nd09_form_4_and_back(tmp_path):
     """0010clock: an answer stored with the old form "email" becomes "written" (ND 09 Điều 4, form 4)."""
-    from datetime import UTC, datetime
+    with migrated_database(tmp_path):
+        user = User(email="a@dhu.vn", name="Người phát ngôn", password_hash="x")
+        db.session.add(user)
+        req = stored_request("information", datetime(2026, 3, 10, 2, 0, tzinfo=UTC))
+        db.session.add_all([Answer(request_id=req.id, form="written", author_id=user.id),
+                            Answer(request_id=req.id, form="briefing", author_id=user.id)])
+        db.session.commit()
+        db.session.remove()
 
-    from flask_migrate import downgrade
-    from sqlalchemy import select
-
-    from spokes.auth.models import User
-    from spokes.deadlines.models import Rule
-    from spokes.press_requests.models import PressRequest
-    from spokes.press_requests.answer_models import Answer
-    from spokes.units.models import Unit
-
-    url, drop = _fresh_database_url(tmp_path)
-    try:
-        application = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url})
-        with application.app_context():
-            upgrade()
-            rule = db.session.execute(select(Rule).where(Rule.request_type == "information")).scalars().first()
-            moment = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
-            unit = Unit(code="DHU", name="UBND xã Đông Hưng", kind="commune", reference_prefix="DHU")
-            user = User(email="a@dhu.vn", name="Người phát ngôn", password_hash="x")
-            db.session.add_all([unit, user])
-            db.session.flush()
-            req = PressRequest(reference="DHU-2026-00001", unit_id=unit.id, type="information", channel="phone",
-                               subject="Câu hỏi", questions="Nội dung", received_at=moment, clock_started_at=moment,
-                               due_at=moment, rulebook_id=rule.rulebook_id, rule_id=rule.id)
-            db.session.add(req)
-            db.session.flush()
-            db.session.add_all([Answer(request_id=req.id, form="written", author_id=user.id),
-                                Answer(request_id=req.id, form="briefing", author_id=user.id)])
-            db.session.commit()
-            db.session.remove()
-
-            downgrade(revision="0009letters")
-            # Before 0010 there was no "briefing": it went back to "written"; store an old "email" answer.
-            db.session.execute(text("UPDATE answers SET form = 'email' WHERE id = (SELECT MIN(id) FROM answers)"))
-            db.session.commit()
-            db.session.remove()
-            upgrade()
-            forms = db.session.execute(text("SELECT form FROM answers ORDER BY id")).scalars().all()
-            assert forms == ["written", "written"]
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        drop()
+        downgrade(revision="0009letters")
+        # Before 0010 there was no "briefing": it went back to "written"; store an old "email" answer.
+        db.session.execute(text("UPDATE answers SET form = 'email' WHERE id = (SELECT MIN(id) FROM answers)"))
+        db.session.commit()
+        db.session.remove()
+        upgrade()
+        forms = db.session.execute(text("SELECT form FROM answers ORDER BY id")).scalars().all()
+        assert forms == ["written", "written"]

@@ -61,6 +61,13 @@ def _text(response: Any) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+def _page(client: FlaskClient, path: str) -> str:
+    """Return the text of a page that must answer 200."""
+    response = client.get(path)
+    assert response.status_code == 200
+    return _text(response)
+
+
 def _visible_vietnamese(page: str) -> list[str]:
     """Return the visible text lines of a page that still contain Vietnamese letters."""
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
@@ -83,9 +90,7 @@ def _switch_to_english(client: FlaskClient) -> None:
 def test_public_page_in_english(fresh_client: FlaskClient, rulebooks: None, path: str, english: list[str],
                                 vietnamese: list[str]) -> None:
     _switch_to_english(fresh_client)
-    response = fresh_client.get(path)
-    assert response.status_code == 200
-    page = _text(response)
+    page = _page(fresh_client, path)
     assert '<html lang="en">' in page
     for label in english:
         assert label in page, f"{label!r} missing on {path}"
@@ -104,9 +109,7 @@ def test_english_page_has_no_vietnamese_text_left(fresh_client: FlaskClient, pat
 @pytest.mark.parametrize(("path", "english", "vietnamese"), PAGES, ids=[p[0] for p in PAGES])
 def test_public_page_is_vietnamese_by_default(fresh_client: FlaskClient, rulebooks: None, path: str,
                                               english: list[str], vietnamese: list[str]) -> None:
-    response = fresh_client.get(path)
-    assert response.status_code == 200
-    page = _text(response)
+    page = _page(fresh_client, path)
     assert '<html lang="vi">' in page
     for label in vietnamese:
         assert label in page, f"Vietnamese {label!r} missing on {path}"
@@ -141,9 +144,7 @@ def test_form_errors_are_english(fresh_client: FlaskClient) -> None:
 def test_deadline_result_in_english(fresh_client: FlaskClient, rulebooks: None) -> None:
     """Labels around the computed deadline are English (the generated steps stay Vietnamese for now)."""
     _switch_to_english(fresh_client)
-    response = fresh_client.get("/deadline?type=information&received_date=01/07/2026&received_time=09:30")
-    assert response.status_code == 200
-    page = _text(response)
+    page = _page(fresh_client, "/deadline?type=information&received_date=01/07/2026&received_time=09:30")
     for label in ("Result", "Vietnam time", "Counting starts", "Days skipped", "working days"):
         assert label in page, label
     for label in ("Kết quả", "Bắt đầu tính", "Ngày được bỏ qua", "Cách tính, từng bước"):

@@ -31,6 +31,23 @@ def _fresh_client(app):
     return app.test_client()
 
 
+def _public_page(app, asked) -> str:
+    """The request's page as a new browser sees it through the secret link."""
+    return _fresh_client(app).get(f"/track/{asked['token']}").get_data(as_text=True)
+
+
+def _journalists_browser(app, asked):
+    """A browser that opened the secret link, and the request's reference."""
+    c = _fresh_client(app)
+    c.get(f"/track/{asked['token']}")
+    return c, asked["req"].reference
+
+
+def _request_and_chair(asked) -> tuple[PressRequest, Any]:
+    """The request and the commune's chair, in this session, for staff actions."""
+    return db.session.get(PressRequest, asked["req"].id), db.session.merge(asked["chair"])
+
+
 # --------------------------------------------------------------------------- token secrecy
 
 
@@ -192,16 +209,14 @@ def test_track_is_rate_limited(other_app, asked):
 
 
 def test_timeline_shows_public_events_and_hides_internal_ones(app, asked, make_user):
-    req, chair = asked["req"], asked["chair"]
     deputy = make_user("spokesperson", asked["dhu"], name="Trương Thị Mai", title="Phó Chủ tịch UBND xã",
                        email="pcc@donghung.vn")
-    req = db.session.get(PressRequest, req.id)
-    chair = db.session.merge(chair)
+    req, chair = _request_and_chair(asked)
     svc.add_message(chair, req, MessageKind.INTERNAL_NOTE, "GHI CHÚ NỘI BỘ: chờ ý kiến huyện")
     svc.reassign(chair, req, deputy, "Lý do nội bộ: chủ tịch đi công tác")
     svc.add_message(chair, req, MessageKind.TO_JOURNALIST, "Chúng tôi đang tổng hợp số liệu.")
     db.session.commit()
-    body = _fresh_client(app).get(f"/track/{asked['token']}").get_data(as_text=True)
+    body = _public_page(app, asked)
     for public in ("Đã tiếp nhận yêu cầu", "Đã giao cho người phát ngôn", "Nguyễn Văn Hải — Chủ tịch UBND xã Đông Hưng",
                    "Trương Thị Mai — Phó Chủ tịch UBND xã", "Tin nhắn từ đơn vị", "Chúng tôi đang tổng hợp số liệu.",
                    "Hạn trả lời", "17/03/2026 23:59"):
@@ -211,8 +226,7 @@ def test_timeline_shows_public_events_and_hides_internal_ones(app, asked, make_u
 
 
 def test_answer_is_shown_as_markdown_with_its_public_files_only(app, asked):
-    req = db.session.get(PressRequest, asked["req"].id)
-    chair = db.session.merge(asked["chair"])
+    req, chair = _request_and_chair(asked)
     answer = svc.save_draft(chair, req, svc.DraftData(body="Kênh sẽ xong **tháng 6/2026**.\n\n- Kinh phí: 2 tỷ"))
     public = attachments.store(io.BytesIO(PDF), "bao-cao.pdf", max_bytes=10_000, allowed=attachments.STAFF_KINDS,
                                purpose="answer", answer_id=answer.id, is_public=True)
@@ -238,24 +252,22 @@ def test_answer_is_shown_as_markdown_with_its_public_files_only(app, asked):
 def test_refusal_shows_ground_and_reason(app, asked):
     from spokes.deadlines.services import refusal_grounds_for
 
-    req = db.session.get(PressRequest, asked["req"].id)
-    chair = db.session.merge(asked["chair"])
+    req, chair = _request_and_chair(asked)
     ground = refusal_grounds_for(req.rulebook_id)[0]
     svc.save_draft(chair, req, svc.DraftData(kind=AnswerKind.REFUSAL.value, refusal_ground_id=ground.id,
                                              refusal_reason="Vụ việc đang được thanh tra, chưa có kết luận."))
     svc.send_directly(chair, req)
     db.session.commit()
-    body = _fresh_client(app).get(f"/track/{asked['token']}").get_data(as_text=True)
+    body = _public_page(app, asked)
     assert "Từ chối cung cấp thông tin" in body
     assert ground.text in body and "Vụ việc đang được thanh tra, chưa có kết luận." in body
 
 
 def test_transfer_and_extension_are_on_the_timeline(app, asked):
-    req = db.session.get(PressRequest, asked["req"].id)
-    chair = db.session.merge(asked["chair"])
+    req, chair = _request_and_chair(asked)
     svc.transfer(chair, req, asked["vk"], "Thuộc thẩm quyền UBND xã Vân Khánh")
     db.session.commit()
-    body = _fresh_client(app).get(f"/track/{asked['token']}").get_data(as_text=True)
+    body = _public_page(app, asked)
     assert "Chuyển đến đơn vị có thẩm quyền" in body
     assert "Thuộc thẩm quyền UBND xã Vân Khánh" in body and "UBND xã Vân Khánh" in body
 
@@ -264,9 +276,7 @@ def test_transfer_and_extension_are_on_the_timeline(app, asked):
 
 
 def test_follow_up_message_reaches_the_request(app, asked):
-    c = _fresh_client(app)
-    c.get(f"/track/{asked['token']}")
-    ref = asked["req"].reference
+    c, ref = _journalists_browser(app, asked)
     response = c.post(f"/track/request/{ref}/message", data={"followup-body": "Xin bổ sung câu hỏi về kinh phí."})
     assert response.status_code == 303
     message = db.session.execute(select(Message)).scalar_one()
@@ -276,9 +286,7 @@ def test_follow_up_message_reaches_the_request(app, asked):
 
 
 def test_empty_or_long_follow_up_is_refused_inline(app, asked):
-    c = _fresh_client(app)
-    c.get(f"/track/{asked['token']}")
-    ref = asked["req"].reference
+    c, ref = _journalists_browser(app, asked)
     response = c.post(f"/track/request/{ref}/message", data={"followup-body": "   "})
     assert response.status_code == 400 and "Vui lòng nhập nội dung tin nhắn." in response.get_data(as_text=True)
     response = c.post(f"/track/request/{ref}/message", data={"followup-body": "x" * 5001})
@@ -287,9 +295,7 @@ def test_empty_or_long_follow_up_is_refused_inline(app, asked):
 
 
 def test_withdraw_needs_confirmation_then_closes_the_request(app, asked):
-    c = _fresh_client(app)
-    c.get(f"/track/{asked['token']}")
-    ref = asked["req"].reference
+    c, ref = _journalists_browser(app, asked)
     response = c.post(f"/track/request/{ref}/withdraw", data={"withdraw-reason": "Đã có thông tin khác"})
     assert response.status_code == 400
     assert "Vui lòng đánh dấu ô xác nhận để rút yêu cầu." in response.get_data(as_text=True)

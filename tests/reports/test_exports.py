@@ -199,26 +199,28 @@ def test_docx_has_the_administrative_parts(client, login, report_data):
     assert {r.font.size.pt for p in doc.paragraphs for r in p.runs} <= {13.0, 14.0}
 
 
-def test_docx_of_a_department(client, login, report_data):
+def _unit_docx(client, login, report_data, unit: str) -> tuple[list[str], str, str, list[str]]:
+    """The overseer's DOCX report of one unit: the lines of its issuer, its number, its date line, its signature."""
     login(report_data.users["overseer"])
-    doc = Document(io.BytesIO(_download(client, "docx", f"&unit={report_data.units['vhtt'].id}")))
+    doc = Document(io.BytesIO(_download(client, "docx", f"&unit={report_data.units[unit].id}")))
     (left, _right), (number, dated) = _cell_texts(doc.tables[0])
-    assert left.splitlines() == ["ỦY BAN NHÂN DÂN HUYỆN AN MINH", "PHÒNG VĂN HÓA VÀ THÔNG TIN HUYỆN AN MINH"]
-    assert number.endswith("/BC-AM-VHTT") and dated.startswith("An Minh, ngày")
     (_recipients, signature), = _cell_texts(doc.tables[-1])
-    assert [line for line in signature.splitlines() if line][0] == "THỦ TRƯỞNG ĐƠN VỊ"
+    return left.splitlines(), number, dated, [line for line in signature.splitlines() if line]
+
+
+def test_docx_of_a_department(client, login, report_data):
+    issuer, number, dated, signature = _unit_docx(client, login, report_data, "vhtt")
+    assert issuer == ["ỦY BAN NHÂN DÂN HUYỆN AN MINH", "PHÒNG VĂN HÓA VÀ THÔNG TIN HUYỆN AN MINH"]
+    assert number.endswith("/BC-AM-VHTT") and dated.startswith("An Minh, ngày")
+    assert signature[0] == "THỦ TRƯỞNG ĐƠN VỊ"
 
 
 def test_docx_of_a_unit_without_head_designation(client, login, report_data):
-    login(report_data.users["overseer"])
-    doc = Document(io.BytesIO(_download(client, "docx", f"&unit={report_data.units['vk'].id}")))
-    (left, _right), (number, dated) = _cell_texts(doc.tables[0])
-    assert left.splitlines() == ["ỦY BAN NHÂN DÂN HUYỆN AN MINH", "UBND XÃ VÂN KHÁNH"]
+    issuer, number, dated, signature = _unit_docx(client, login, report_data, "vk")
+    assert issuer == ["ỦY BAN NHÂN DÂN HUYỆN AN MINH", "UBND XÃ VÂN KHÁNH"]
     assert number.endswith("/BC-UBND") and dated.startswith("Vân Khánh, ngày 15 tháng 4 năm 2026")
-    (_recipients, signature), = _cell_texts(doc.tables[-1])
-    lines = [line for line in signature.splitlines() if line]
-    assert lines[:2] == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
-    assert lines[-1] == "……………………"  # no head designation: the name is left to fill in
+    assert signature[:2] == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
+    assert signature[-1] == "……………………"  # no head designation: the name is left to fill in
 
 
 def test_docx_helpers(report_data):

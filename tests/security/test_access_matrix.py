@@ -99,6 +99,11 @@ def placed(method: str, url: Url, expect: dict[str, Spec], **kw: Any) -> Probe:
     return Probe(method, url, expect, placed=True, **kw)
 
 
+def placed_form(url: Url, shows: dict[str, Spec], sends: dict[str, Spec], **kw: Any) -> list[Probe]:
+    """Return the probes of a form about the three places: GET shows it, POST sends it, at one URL."""
+    return [placed("GET", url, shows, **kw), placed("POST", url, sends, **kw)]
+
+
 def fixed(path: str) -> Url:
     """Return a URL builder of a constant path."""
     return lambda w, p, r: path
@@ -158,6 +163,14 @@ ADMIN_POST = only({"admin"}, OK)
 # admin under test sits at the district, so it is refused; tests/deadlines covers the province admin.
 TOP_ADMIN_ONLY = only(set(), 200)
 TOP_ADMIN_POST = only(set(), OK)
+# The district admin manages the units and people of its subtree; designations, a head of their own unit too.
+SUBTREE_ADMIN = row(L, 403, 403, 403, 403, MANAGE_DISTRICT)
+SUBTREE_ADMIN_POST = row(L, 403, 403, 403, 403, OK_DISTRICT)
+DESIGNATION_MANAGERS = row(L, 403, 403, MANAGE_OWN, 403, MANAGE_DISTRICT)
+DESIGNATION_MANAGERS_POST = row(L, 403, 403, OK_OWN, 403, OK_DISTRICT)
+# Spokespersons and heads publish their own unit's news.
+PUBLISHERS = row(L, 403, MANAGE_OWN, MANAGE_OWN, 403, 403)
+PUBLISHERS_POST = row(L, 403, OK_OWN, OK_OWN, 403, 403)
 REPORTERS = only({"head", "overseer", "admin"}, 200)
 REPORT_PLACED = row(L, 403, 403, MANAGE_OWN, MANAGE_DISTRICT, MANAGE_DISTRICT)
 ALL_STAFF = only(set(ROLES), 200)
@@ -167,15 +180,11 @@ TABLE: dict[str, list[Probe]] = {
     # ------------------------------------------------------------------ administration
     "audit.events": [get(fixed("/admin/audit"), only({"overseer", "admin"}, 200))],
     "audit.export": [get(fixed("/admin/audit.csv"), only({"overseer", "admin"}, 200))],
-    "units.designation_revoke": [
-        placed("GET", lambda w, p, r: f"/admin/designations/{p.designation.id}/revoke",
-               row(L, 403, 403, MANAGE_OWN, 403, MANAGE_DISTRICT)),
-        placed("POST", lambda w, p, r: f"/admin/designations/{p.designation.id}/revoke",
-               row(L, 403, 403, OK_OWN, 403, OK_DISTRICT)),
-    ],
+    "units.designation_revoke": placed_form(lambda w, p, r: f"/admin/designations/{p.designation.id}/revoke",
+                                            DESIGNATION_MANAGERS, DESIGNATION_MANAGERS_POST),
     "units.designation_scan": [
         placed("GET", lambda w, p, r: f"/admin/designations/{p.designation.id}/scan",
-               row(L, 403, 403, MANAGE_OWN, 403, MANAGE_DISTRICT)),
+               DESIGNATION_MANAGERS),
     ],
     "units.designations_home": [get(fixed("/admin/designations"), row(L, 403, 403, 302, 403, 302))],
     "units.export": [get(fixed(f"/admin/export/{kind}.{fmt}"), ADMIN_ONLY)
@@ -183,48 +192,35 @@ TABLE: dict[str, list[Probe]] = {
     "units.import_data": [get(fixed("/admin/import"), ADMIN_ONLY), post(fixed("/admin/import"), ADMIN_POST)],
     "admin.index": [get(fixed("/admin/"), ADMIN_ONLY)],
     "auth.membership_add": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/memberships",
-                                    row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                    SUBTREE_ADMIN_POST)],
     "auth.membership_remove": [placed("POST", lambda w, p, r: f"/admin/memberships/{p.membership.id}/remove",
-                                       row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                       SUBTREE_ADMIN_POST)],
     "units.merge": [get(fixed("/admin/units/merge"), ADMIN_ONLY), post(fixed("/admin/units/merge"), ADMIN_POST)],
     # A one-time link works for whoever holds it; a wrong or used token is a 404 (test_misc).
     # It names the account it resets (the clerk's e-mail), to whoever holds it.
-    "auth.reset_password": [
-        placed("GET", lambda w, p, r: f"/admin/reset/{p.reset_token}", same(ALL_200), allowed_groups=STAFF_OF),
-        placed("POST", lambda w, p, r: f"/admin/reset/{p.reset_token}", same((400, 400, 400)),
-               allowed_groups=STAFF_OF),
-    ],
+    "auth.reset_password": placed_form(lambda w, p, r: f"/admin/reset/{p.reset_token}", same(ALL_200),
+                                       same((400, 400, 400)), allowed_groups=STAFF_OF),
     "units.unit_deactivate": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/deactivate",
-                                     row(L, 403, 403, 403, 403, OK_DISTRICT))],
-    "units.unit_designations": [
-        placed("GET", lambda w, p, r: f"/admin/units/{p.unit.id}/designations",
-               row(L, 403, 403, MANAGE_OWN, 403, MANAGE_DISTRICT)),
-        placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/designations",
-               row(L, 403, 403, OK_OWN, 403, OK_DISTRICT)),
-    ],
-    "units.unit_edit": [
-        placed("GET", lambda w, p, r: f"/admin/units/{p.unit.id}", row(L, 403, 403, 403, 403, MANAGE_DISTRICT)),
-        placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}", row(L, 403, 403, 403, 403, OK_DISTRICT)),
-    ],
+                                     SUBTREE_ADMIN_POST)],
+    "units.unit_designations": placed_form(lambda w, p, r: f"/admin/units/{p.unit.id}/designations",
+                                           DESIGNATION_MANAGERS, DESIGNATION_MANAGERS_POST),
+    "units.unit_edit": placed_form(lambda w, p, r: f"/admin/units/{p.unit.id}", SUBTREE_ADMIN, SUBTREE_ADMIN_POST),
     "units.unit_move": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/move",
-                               row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                               SUBTREE_ADMIN_POST)],
     "units.unit_new": [get(fixed("/admin/units/new"), ADMIN_ONLY), post(fixed("/admin/units/new"), ADMIN_POST)],
     "units.unit_reactivate": [placed("POST", lambda w, p, r: f"/admin/units/{p.unit.id}/reactivate",
-                                     row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                     SUBTREE_ADMIN_POST)],
     "units.units": [get(fixed("/admin/units"), ADMIN_ONLY)],
     "auth.user_deactivate": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/deactivate",
-                                     row(L, 403, 403, 403, 403, OK_DISTRICT))],
-    "auth.user_edit": [
-        placed("GET", lambda w, p, r: f"/admin/users/{p.clerk.id}", row(L, 403, 403, 403, 403, MANAGE_DISTRICT)),
-        placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}", row(L, 403, 403, 403, 403, OK_DISTRICT)),
-    ],
+                                     SUBTREE_ADMIN_POST)],
+    "auth.user_edit": placed_form(lambda w, p, r: f"/admin/users/{p.clerk.id}", SUBTREE_ADMIN, SUBTREE_ADMIN_POST),
     "auth.user_new": [get(fixed("/admin/users/new"), ADMIN_ONLY), post(fixed("/admin/users/new"), ADMIN_POST)],
     "auth.user_reactivate": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/reactivate",
-                                     row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                     SUBTREE_ADMIN_POST)],
     "auth.user_reset_link": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/reset-link",
-                                     row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                     SUBTREE_ADMIN_POST)],
     "auth.user_temporary_password": [placed("POST", lambda w, p, r: f"/admin/users/{p.clerk.id}/temporary-password",
-                                             row(L, 403, 403, 403, 403, OK_DISTRICT))],
+                                             SUBTREE_ADMIN_POST)],
     "auth.users": [get(fixed("/admin/users"), ADMIN_ONLY)],
     # ------------------------------------------------------------------ the public API
     "api.index": [get(fixed("/api/v1/"), PUBLIC)],
@@ -240,14 +236,10 @@ TABLE: dict[str, list[Probe]] = {
     # Readers of a unit's register are those who see its requests; only its head issues.
     "letters.download": [placed("GET", lambda w, p, r: f"/staff/letters/{p.letter.id}.docx", REQUEST_VIEW)],
     "letters.download_pdf": [placed("GET", lambda w, p, r: f"/staff/letters/{p.letter.id}.pdf", REQUEST_VIEW)],
-    "letters.for_request": [
-        placed("GET", lambda w, p, r: f"/staff/letters/request/{p.answered.id}", REQUEST_VIEW),
-        placed("POST", lambda w, p, r: f"/staff/letters/request/{p.answered.id}", LETTER_ISSUE),
-    ],
-    "letters.heading": [
-        placed("GET", lambda w, p, r: f"/staff/letters/heading/{p.unit.code}", LETTER_HEADING),
-        placed("POST", lambda w, p, r: f"/staff/letters/heading/{p.unit.code}", LETTER_HEADING_POST),
-    ],
+    "letters.for_request": placed_form(lambda w, p, r: f"/staff/letters/request/{p.answered.id}", REQUEST_VIEW,
+                                       LETTER_ISSUE),
+    "letters.heading": placed_form(lambda w, p, r: f"/staff/letters/heading/{p.unit.code}", LETTER_HEADING,
+                                   LETTER_HEADING_POST),
     "letters.register": [get(fixed("/staff/letters/register"), row(L, 200, 200, 200, 200, 403))],
     "letters.sample_template": [get(fixed("/staff/letters/template.docx"), row(L, 200, 200, 200, 200, 403))],
     "letters.signed_copy": [placed("POST", lambda w, p, r: f"/staff/letters/{p.letter.id}/signed-copy",
@@ -255,22 +247,18 @@ TABLE: dict[str, list[Probe]] = {
     "letters.record_published": [placed("POST", lambda w, p, r: f"/staff/letters/{p.letter.id}/published",
                                         row(L, SEEN_NOT_HEAD, OK_SEEN, OK_SEEN, (403, 403, 404), NOWHERE))],
     # Designation letters: the unit's designation managers see them; only its head issues.
-    "letters.for_designation": [
-        placed("GET", lambda w, p, r: f"/staff/letters/designation/{p.designation.id}",
-               row(L, NOWHERE, NOWHERE, (200, 404, 404), NOWHERE, (200, 200, 404))),
-        placed("POST", lambda w, p, r: f"/staff/letters/designation/{p.designation.id}",
-               row(L, NOWHERE, NOWHERE, (OK, 404, 404), NOWHERE, (403, 403, 404))),
-    ],
+    "letters.for_designation": placed_form(
+        lambda w, p, r: f"/staff/letters/designation/{p.designation.id}",
+        row(L, NOWHERE, NOWHERE, (200, 404, 404), NOWHERE, (200, 200, 404)),
+        row(L, NOWHERE, NOWHERE, (OK, 404, 404), NOWHERE, (403, 403, 404))),
     # ------------------------------------------------------------------ press conferences
     # Those who see a unit's requests see its conferences; spokespersons and heads plan them and
     # record the notice's sending and any refusal; only the head issues the notice.
     "conferences.index": [get(fixed("/staff/conferences"), row(L, 200, 200, 200, 200, 403))],
     "conferences.new": [get(fixed("/staff/conferences/new"), row(L, 403, 200, 200, 403, 403)),
                         post(fixed("/staff/conferences/new"), row(L, 403, OK, OK, 403, 403))],
-    "conferences.detail": [
-        placed("GET", lambda w, p, r: f"/staff/conferences/{p.conference.id}", REQUEST_VIEW),
-        placed("POST", lambda w, p, r: f"/staff/conferences/{p.conference.id}", LETTER_ISSUE),
-    ],
+    "conferences.detail": placed_form(lambda w, p, r: f"/staff/conferences/{p.conference.id}", REQUEST_VIEW,
+                                      LETTER_ISSUE),
     "conferences.record_sent": [placed("POST", lambda w, p, r: f"/staff/conferences/{p.conference.id}/sent",
                                        row(L, SEEN_NOT_HEAD, OK_SEEN, OK_SEEN, (403, 403, 404), NOWHERE))],
     "conferences.record_refusal": [placed("POST", lambda w, p, r: f"/staff/conferences/{p.conference.id}/refusal",
@@ -371,16 +359,10 @@ TABLE: dict[str, list[Probe]] = {
     "press_requests.withdraw": request_action("withdraw", {"clerk", "spokesperson", "head"}),
     # ------------------------------------------------------------------ publishing
     "publishing.duties": [get(fixed("/staff/duties"), only({"spokesperson", "head"}, 200))],
-    "publishing.edit": [
-        placed("GET", lambda w, p, r: f"/staff/publications/{p.publication.id}/edit",
-               row(L, 403, MANAGE_OWN, MANAGE_OWN, 403, 403)),
-        placed("POST", lambda w, p, r: f"/staff/publications/{p.publication.id}/edit",
-               row(L, 403, OK_OWN, OK_OWN, 403, 403)),
-    ],
-    "publishing.edit_duty": [
-        placed("GET", lambda w, p, r: f"/staff/duties/{p.duty.id}/edit", row(L, 403, 403, MANAGE_OWN, 403, 403)),
-        placed("POST", lambda w, p, r: f"/staff/duties/{p.duty.id}/edit", row(L, 403, 403, OK_OWN, 403, 403)),
-    ],
+    "publishing.edit": placed_form(lambda w, p, r: f"/staff/publications/{p.publication.id}/edit", PUBLISHERS,
+                                   PUBLISHERS_POST),
+    "publishing.edit_duty": placed_form(lambda w, p, r: f"/staff/duties/{p.duty.id}/edit",
+                                        row(L, 403, 403, MANAGE_OWN, 403, 403), row(L, 403, 403, OK_OWN, 403, 403)),
     "publishing.feed_atom": [get(fixed("/feed.atom"), PUBLIC)],
     "publishing.feed_rss": [get(fixed("/feed.rss"), PUBLIC)],
     "publishing.file": [placed("GET", lambda w, p, r: f"/news/{p.publication.slug}/files/{p.public_file.id}",
@@ -391,10 +373,8 @@ TABLE: dict[str, list[Probe]] = {
         get(fixed("/staff/publications/new"), only({"spokesperson", "head"}, 200)),
         post(fixed("/staff/publications/new"), only({"spokesperson", "head"}, OK)),
         # An answer already on the feed: the page sends its publisher to the item.
-        placed("GET", lambda w, p, r: f"/staff/publications/new?request_id={p.answered.id}",
-               row(L, 403, (302, 403, 403), (302, 403, 403), 403, 403)),
-        placed("POST", lambda w, p, r: f"/staff/publications/new?request_id={p.answered.id}",
-               row(L, 403, OK_OWN, OK_OWN, 403, 403)),
+        *placed_form(lambda w, p, r: f"/staff/publications/new?request_id={p.answered.id}",
+                     row(L, 403, (302, 403, 403), (302, 403, 403), 403, 403), PUBLISHERS_POST),
     ],
     "publishing.new_duty": [get(fixed("/staff/duties/new"), only({"head"}, 200)),
                             post(fixed("/staff/duties/new"), only({"head"}, OK))],
@@ -410,12 +390,8 @@ TABLE: dict[str, list[Probe]] = {
     "publishing.unit_feed_rss": [placed("GET", lambda w, p, r: f"/units/{p.unit.code}/feed.rss", same(ALL_200))],
     "publishing.unit_page": [placed("GET", lambda w, p, r: f"/units/{p.unit.code}", same(ALL_200))],
     "publishing.widget": [placed("GET", lambda w, p, r: f"/units/{p.unit.code}/widget", same(ALL_200))],
-    "publishing.withdraw": [
-        placed("GET", lambda w, p, r: f"/staff/publications/{p.publication.id}/withdraw",
-               row(L, 403, MANAGE_OWN, MANAGE_OWN, 403, 403)),
-        placed("POST", lambda w, p, r: f"/staff/publications/{p.publication.id}/withdraw",
-               row(L, 403, OK_OWN, OK_OWN, 403, 403)),
-    ],
+    "publishing.withdraw": placed_form(lambda w, p, r: f"/staff/publications/{p.publication.id}/withdraw",
+                                       PUBLISHERS, PUBLISHERS_POST),
     # ------------------------------------------------------------------ reports
     "reports.export": [
         get(fixed("/staff/reports/export.csv"), REPORTERS),

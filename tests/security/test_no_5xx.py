@@ -153,6 +153,19 @@ def _huge_ids(url: str) -> str:
     return re.sub(r"(?<=/)\d+(?=/|$)", "99999999999999999999", url)
 
 
+def _send_expecting_no_5xx(send: Any, what: str, failures: list[str]) -> None:
+    """Send one generated request; record ``what`` was sent among the failures if it crashed or got a 5xx."""
+    try:  # the test app propagates exceptions: an unhandled one is the 500 production would send
+        response = send()
+    except Exception as err:
+        failures.append(f"{what} → {err!r}")
+        raise
+    response.close()
+    if response.status_code >= 500:
+        failures.append(f"{what} → {response.status_code}")
+    assert response.status_code < 500
+
+
 def _get_property(app: Flask, user: str, cookie: str | None, url: str, keys: list[str],
                   failures: list[str]) -> Any:
     @EXAMPLES
@@ -166,15 +179,8 @@ def _get_property(app: Flask, user: str, cookie: str | None, url: str, keys: lis
     def check(query: dict[str, str], huge: bool) -> None:
         target = _huge_ids(url) if huge else url
         COUNT["get"] += 1
-        try:  # the test app propagates exceptions: an unhandled one is the 500 production would send
-            response = client_with(app, cookie).get(target + "?" + urlencode(query))
-        except Exception as err:
-            failures.append(f"{user} GET {target}?{urlencode(query)} → {err!r}")
-            raise
-        response.close()
-        if response.status_code >= 500:
-            failures.append(f"{user} GET {target}?{urlencode(query)} → {response.status_code}")
-        assert response.status_code < 500
+        _send_expecting_no_5xx(lambda: client_with(app, cookie).get(target + "?" + urlencode(query)),
+                               f"{user} GET {target}?{urlencode(query)}", failures)
 
     return check
 
@@ -193,15 +199,8 @@ def _post_property(app: Flask, user: str, cookie: str | None, action: str, field
     def check(changed: dict[str, str]) -> None:
         COUNT["post"] += 1
         data = {**{k: v for k, v in fields.items() if k != "csrf_token"}, **changed}
-        try:
-            response = client_with(app, cookie).post(action, data=data)
-        except Exception as err:
-            failures.append(f"{user} POST {action} {changed!r} → {err!r}")
-            raise
-        response.close()
-        if response.status_code >= 500:
-            failures.append(f"{user} POST {action} {changed!r} → {response.status_code}")
-        assert response.status_code < 500
+        _send_expecting_no_5xx(lambda: client_with(app, cookie).post(action, data=data),
+                               f"{user} POST {action} {changed!r}", failures)
 
     return check
 

@@ -29,6 +29,16 @@ def _post_data(user, kind="designated", **overrides):
     return data
 
 
+def _designate(client, unit, user, scan: tuple[bytes, str] | None = None, **fields):
+    """Post the designation form of ``unit`` for ``user``; ``scan`` is an uploaded file (content, name)."""
+    url = f"/admin/units/{unit.id}/designations"
+    data = _post_data(user, **fields)
+    if scan is None:
+        return client.post(url, data=data)
+    content, name = scan
+    return client.post(url, data={**data, "scan": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+
+
 def _current(unit):
     return list(db.session.execute(select(Designation).where(
         Designation.unit_id == unit.id, current_designation_filter(today_vn()))).scalars())
@@ -39,7 +49,7 @@ def test_head_designates_a_spokesperson_for_their_unit(client, district, make_us
     head = make_user("head", dhu)
     deputy = make_user("spokesperson", dhu, name="Trương Thị Mai")
     login(head)
-    response = client.post(f"/admin/units/{dhu.id}/designations", data=_post_data(deputy))
+    response = _designate(client, dhu, deputy)
     assert response.status_code == 302
     [d] = _current(dhu)
     assert (d.user_id, d.kind, d.public_email, d.created_by_id) == (deputy.id, "designated", deputy.email, head.id)
@@ -50,12 +60,10 @@ def test_authorised_without_end_date_is_refused_by_the_form(client, district, ma
     dhu = district["dhu"]
     login(make_user("head", dhu))
     deputy = make_user("spokesperson", dhu)
-    response = client.post(f"/admin/units/{dhu.id}/designations",
-                           data=_post_data(deputy, kind="authorised", topic="Sạt lở bờ biển"))
+    response = _designate(client, dhu, deputy, kind="authorised", topic="Sạt lở bờ biển")
     assert response.status_code == 400
     assert "Ủy quyền phát ngôn phải có ngày hết hiệu lực." in response.get_data(as_text=True)
-    no_topic = client.post(f"/admin/units/{dhu.id}/designations",
-                           data=_post_data(deputy, kind="authorised", valid_to=(today_vn() + timedelta(days=5)).isoformat()))
+    no_topic = _designate(client, dhu, deputy, kind="authorised", valid_to=(today_vn() + timedelta(days=5)).isoformat())
     assert no_topic.status_code == 400
     assert "Ủy quyền chỉ áp dụng cho từng vụ việc" in no_topic.get_data(as_text=True)
     assert _current(dhu) == []
@@ -82,14 +90,13 @@ def test_authorisation_for_a_case_by_reference(client, district, make_user, logi
     head, deputy = make_user("head", dhu, designate="head"), make_user("spokesperson", dhu)
     req = make_request(dhu)
     login(head)
-    response = client.post(f"/admin/units/{dhu.id}/designations", data=_post_data(
-        deputy, kind="authorised", valid_to=(today_vn() + timedelta(days=7)).isoformat(),
-        case_reference=req.reference.lower()))
+    response = _designate(client, dhu, deputy, kind="authorised", valid_to=(today_vn() + timedelta(days=7)).isoformat(),
+                          case_reference=req.reference.lower())
     assert response.status_code == 302
     d = db.session.execute(select(Designation).where(Designation.kind == "authorised")).scalar_one()
     assert d.case_request_id == req.id and d.topic == req.subject
-    bad = client.post(f"/admin/units/{dhu.id}/designations", data=_post_data(
-        deputy, kind="authorised", valid_to=(today_vn() + timedelta(days=7)).isoformat(), case_reference="AM-VK-2020-99999"))
+    bad = _designate(client, dhu, deputy, kind="authorised", valid_to=(today_vn() + timedelta(days=7)).isoformat(),
+                     case_reference="AM-VK-2020-99999")
     assert bad.status_code == 400 and "Không tìm thấy yêu cầu" in bad.get_data(as_text=True)
 
 
@@ -115,8 +122,8 @@ def test_an_authorised_speaker_cannot_delegate(client, district, make_user, logi
         units_svc.create_designation(deputy, dhu, data)
     assert "không được ủy quyền" in err.value.message
     login(deputy)
-    response = client.post(f"/admin/units/{dhu.id}/designations", data=_post_data(
-        other, kind="authorised", valid_to=(today_vn() + timedelta(days=2)).isoformat(), topic="Sạt lở bờ biển"))
+    response = _designate(client, dhu, other, kind="authorised", valid_to=(today_vn() + timedelta(days=2)).isoformat(),
+                          topic="Sạt lở bờ biển")
     assert response.status_code == 403
     assert not db.session.execute(select(Designation).where(Designation.user_id == other.id)).first()
 
@@ -166,16 +173,14 @@ def test_directory_reads_designations_at_once(client, district, as_admin, make_u
         return walk(directory())
 
     assert entry().missing
-    client.post(f"/admin/units/{vk.id}/designations", data=_post_data(chair, kind="head", title="Chủ tịch UBND xã"))
+    _designate(client, vk, chair, kind="head", title="Chủ tịch UBND xã")
     assert [p.name for p in entry().heads] == ["Huỳnh Văn Phúc"]
 
 
 def test_scan_upload_is_stored_and_downloadable(client, district, as_admin, make_user):
     vk = district["vk"]
     chair = make_user("head", vk)
-    response = client.post(f"/admin/units/{vk.id}/designations", data={
-        **_post_data(chair, kind="head"), "scan": (io.BytesIO(PDF), "quyet-dinh.pdf")},
-        content_type="multipart/form-data")
+    response = _designate(client, vk, chair, kind="head", scan=(PDF, "quyet-dinh.pdf"))
     assert response.status_code == 302
     d = db.session.execute(select(Designation).where(Designation.unit_id == vk.id)).scalar_one()
     attachment = db.session.get(Attachment, d.scan_attachment_id)
@@ -187,9 +192,7 @@ def test_scan_upload_is_stored_and_downloadable(client, district, as_admin, make
 def test_a_scan_of_the_wrong_kind_is_refused(client, district, as_admin, make_user):
     vk = district["vk"]
     chair = make_user("head", vk)
-    response = client.post(f"/admin/units/{vk.id}/designations", data={
-        **_post_data(chair, kind="head"), "scan": (io.BytesIO(b"MZ\x90\x00not a pdf"), "virus.pdf")},
-        content_type="multipart/form-data")
+    response = _designate(client, vk, chair, kind="head", scan=(b"MZ\x90\x00not a pdf", "virus.pdf"))
     assert response.status_code == 400
     assert "Định dạng tệp không được chấp nhận" in response.get_data(as_text=True)
     assert _current(vk) == []

@@ -36,6 +36,13 @@ def _upload(client, data: bytes, kind="units", dry_run=False, name="units.csv"):
     return client.post("/admin/import", data=form, content_type="multipart/form-data")
 
 
+def _import_page(client, data: bytes, status: int, **upload) -> str:
+    """Upload ``data`` on the import page; check the status it answers with and return the page."""
+    response = _upload(client, data, **upload)
+    assert response.status_code == status
+    return response.get_data(as_text=True)
+
+
 @pytest.fixture()
 def root_admin(make_unit, make_user, login):
     """An admin of Kiên Giang (the root of the An Minh file), signed in."""
@@ -45,10 +52,14 @@ def root_admin(make_unit, make_user, login):
     return user
 
 
+@pytest.fixture()
+def an_minh(client, root_admin):
+    """The An Minh unit tree, imported by the signed-in root admin."""
+    _upload(client, AN_MINH)
+
+
 def test_upload_the_an_minh_tree_then_again_changes_nothing(client, root_admin):
-    response = _upload(client, AN_MINH)
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = _import_page(client, AN_MINH, 200)
     assert "tạo mới 25, cập nhật 1, không đổi 0" in html  # KG existed: its name is updated from the file
     assert _count(Unit) == 26
     vk = db.session.execute(select(Unit).where(Unit.code == "AM-VKD")).scalar_one()
@@ -66,9 +77,7 @@ def test_one_bad_row_applies_nothing_and_names_the_row(client, root_admin):
                           b"AM-VKT,UBND x\xc3\xa3 V\xc3\xa2n Kh\xc3\xa1nh T\xc3\xa2y,village")
     assert bad != AN_MINH
     before = _snapshot()
-    response = _upload(client, bad)
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
+    html = _import_page(client, bad, 400)
     assert "<td>27</td><td><code>kind</code></td>" in html and "Loại đơn vị không hợp lệ" in html
     assert "không có dữ liệu nào được ghi" in html
     assert _snapshot() == before
@@ -142,8 +151,7 @@ def test_a_database_error_mid_way_rolls_everything_back(runner, tmp_path, monkey
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_export_then_import_changes_nothing(client, root_admin, fmt):
-    _upload(client, AN_MINH)
+def test_export_then_import_changes_nothing(client, an_minh, fmt):
     kg = db.session.execute(select(Unit).where(Unit.code == "KG")).scalar_one()
     vk = db.session.execute(select(Unit).where(Unit.code == "AM-VK")).scalar_one()
     vk.phone, vk.email, vk.portal_url, vk.approval_required = "+84 297 3869 300", "vk@anminh.gov.vn", "https://vk.vn", False
@@ -177,15 +185,12 @@ def test_exports_guard_against_formula_injection(client, root_admin):
     assert imports.guard_cell("AM-VK") == "AM-VK" and imports.guard_cell(None) == ""
 
 
-def test_import_users_creates_accounts_with_temporary_passwords(client, root_admin):
-    _upload(client, AN_MINH)
+def test_import_users_creates_accounts_with_temporary_passwords(client, an_minh):
     data = ("email,name,title,phone,unit_code,role\n"
             "Chutich.VK@anminh.vn,Huỳnh Văn Phúc,Chủ tịch UBND xã,0297 1,AM-VK,head\n"
             "chutich.vk@anminh.vn,Huỳnh Văn Phúc,Chủ tịch UBND xã,0297 1,AM-VKD,spokesperson\n"
             "vanthu.vk@anminh.vn,Lê Văn Thư,,,AM-VK,clerk\n").encode()
-    response = _upload(client, data, kind="users")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = _import_page(client, data, 200, kind="users")
     assert "tạo mới 2, cập nhật 0, không đổi 0" in html
     assert html.count('<code class="secret-value">') == 2
     chair = db.session.execute(select(User).where(User.email == "chutich.vk@anminh.vn")).scalar_one()
@@ -199,15 +204,12 @@ def test_import_users_creates_accounts_with_temporary_passwords(client, root_adm
     assert "tạo mới 0, cập nhật 0" in back.get_data(as_text=True) and _count(AuditEvent) == events
 
 
-def test_import_users_bad_row_applies_nothing(client, root_admin):
-    _upload(client, AN_MINH)
+def test_import_users_bad_row_applies_nothing(client, an_minh):
     data = ("email,name,unit_code,role,password\n"
             "a@anminh.vn,A,AM-VK,head,mot-mat-khau-dai\n"
             "b@anminh.vn,B,AM-VK,chief,\n"
             "khong-phai-email,C,AM-NOPE,clerk,\n").encode()
-    response = _upload(client, data, kind="users")
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
+    html = _import_page(client, data, 400, kind="users")
     for row, column in ((3, "role"), (4, "email"), (4, "unit_code")):
         assert f"<td>{row}</td><td><code>{column}</code></td>" in html
     assert _count(User) == 1 and _count(Membership) == 1
