@@ -119,6 +119,34 @@ def _person(value: Any) -> str:
     return f"{value['name']} — {value['title']}" if value.get("title") else str(value["name"])
 
 
+def _type_name(value: Any) -> str:
+    return str(type_label(_text(value)))
+
+
+_Line = tuple[Any, str, Callable[[Any], str]]
+_REASON: _Line = (_l("Lý do"), "reason", _text)
+_SPEAKER: _Line = (_l("Người phát ngôn"), "speaker", _person)
+_UNITS: tuple[_Line, ...] = ((_l("Từ"), "from_unit", _text), (_l("Đến"), "to_unit", _text))
+# The details the journalist reads under a public action: (label, key of ``after``, how it shows).
+# The reason of a manual reassignment may be internal ("on leave"…): it is never shown.
+_PUBLIC_LINES: dict[str, tuple[_Line, ...]] = {
+    A.REQUEST_RECEIVED: ((_l("Đơn vị"), "unit", _text), (_l("Hạn trả lời"), "due_at", as_time)),
+    A.REQUEST_ASSIGN: ((_l("Người phát ngôn"), "assignee", _person),),
+    A.REQUEST_EXTEND: ((_l("Hạn mới"), "new_due_at", as_time), _REASON),
+    A.REQUEST_TRANSFER: (*_UNITS, _REASON, (_l("Hạn trả lời mới"), "due_at", as_time)),
+    A.REQUEST_ANSWER: (_SPEAKER,),
+    A.REQUEST_APPROVE: (_SPEAKER,),
+    A.REQUEST_WITHDRAW: (_REASON,),
+    A.REQUEST_PUBLISHED: ((_l("Tiêu đề"), "title", _text),),
+    A.REQUEST_DEADLINE_RECOMPUTED: ((_l("Hạn mới"), "due_at", as_time),),
+    A.REQUEST_UNIT_MERGED: _UNITS,
+    A.REQUEST_RECLASSIFY: ((_l("Loại cũ"), "old_type", _type_name), (_l("Loại mới"), "type", _type_name),
+                           _REASON, (_l("Hạn trả lời mới"), "new_due_at", as_time)),
+    A.REQUEST_CONCLUSION_SENT: ((_l("Số, ký hiệu"), "conclusion_document", _text),),
+    A.REQUEST_REOPEN: (_REASON,),
+}
+
+
 def action_choice_label(code: str) -> str:
     """Return "words (code)" for the audit viewer's action filter."""
     return f"{action_label(code)} ({code})"
@@ -192,21 +220,8 @@ def public_entry(event: AuditEvent, messages: Mapping[int, str],
         return None  # internal notes are never public; skip even if mis-flagged
     entry = HistoryEntry(at=event.created_at, action=action, label=known[1] if known else _("Yêu cầu được cập nhật"),
                          kind=PUBLIC_KINDS.get(action, "event"), public=True)
-    if action == A.REQUEST_RECEIVED:
-        entry.lines = [(_("Đơn vị"), _text(after.get("unit"))), (_("Hạn trả lời"), as_time(after.get("due_at")))]
-    elif action == A.REQUEST_ASSIGN:
-        # The reason of a manual reassignment may be internal ("on leave"…): never shown.
-        entry.lines = [(_("Người phát ngôn"), _person(after.get("assignee")))]
-    elif action == A.REQUEST_EXTEND:
-        entry.lines = [(_("Hạn mới"), as_time(after.get("new_due_at"))), (_("Lý do"), _text(after.get("reason")))]
-    elif action == A.REQUEST_TRANSFER:
-        entry.lines = [
-            (_("Từ"), _text(after.get("from_unit"))), (_("Đến"), _text(after.get("to_unit"))),
-            (_("Lý do"), _text(after.get("reason"))), (_("Hạn trả lời mới"), as_time(after.get("due_at"))),
-        ]
-    elif action in (A.REQUEST_ANSWER, A.REQUEST_APPROVE):
-        entry.lines = [(_("Người phát ngôn"), _person(after.get("speaker")))]
-    elif action in (A.REQUEST_REFUSE, A.REQUEST_APPROVE_REFUSAL):
+    entry.lines = [(str(label), show(after.get(key))) for label, key, show in _PUBLIC_LINES.get(action, ())]
+    if action in (A.REQUEST_REFUSE, A.REQUEST_APPROVE_REFUSAL):
         ground = after.get("refusal_ground") if isinstance(after.get("refusal_ground"), dict) else {}
         ground_text = _text(ground.get("text"))
         # An unverified (U) source never reaches the journalist; events logged before the
@@ -214,27 +229,10 @@ def public_entry(event: AuditEvent, messages: Mapping[int, str],
         if ground.get("source") and ground.get("confidence") in ("Q", "S"):
             ground_text = f"{ground_text} ({_text(ground.get('source'))})"
         entry.lines = [(_("Căn cứ"), ground_text), (_("Lý do"), _text(after.get("refusal_reason")))]
-    elif action == A.REQUEST_WITHDRAW:
-        entry.lines = [(_("Lý do"), _text(after.get("reason")))]
     elif action == A.REQUEST_PUBLISHED:
-        entry.lines = [(_("Tiêu đề"), _text(after.get("title")))]
         slug = _text(after.get("publication_slug"))
         if slug:
             entry.link = (_("Xem tin đã đăng"), publication_url(slug))
-    elif action == A.REQUEST_DEADLINE_RECOMPUTED:
-        entry.lines = [(_("Hạn mới"), as_time(after.get("due_at")))]
-    elif action == A.REQUEST_UNIT_MERGED:
-        entry.lines = [(_("Từ"), _text(after.get("from_unit"))), (_("Đến"), _text(after.get("to_unit")))]
-    elif action == A.REQUEST_RECLASSIFY:
-        entry.lines = [
-            (_("Loại cũ"), str(type_label(_text(after.get("old_type"))))),
-            (_("Loại mới"), str(type_label(_text(after.get("type"))))),
-            (_("Lý do"), _text(after.get("reason"))), (_("Hạn trả lời mới"), as_time(after.get("new_due_at"))),
-        ]
-    elif action == A.REQUEST_CONCLUSION_SENT:
-        entry.lines = [(_("Số, ký hiệu"), _text(after.get("conclusion_document")))]
-    elif action == A.REQUEST_REOPEN:
-        entry.lines = [(_("Lý do"), _text(after.get("reason")))]
     elif action in (A.MESSAGE_FROM_JOURNALIST, A.MESSAGE_TO_JOURNALIST):
         body = messages.get(after.get("message_id")) if isinstance(after.get("message_id"), int) else None
         if body is None:

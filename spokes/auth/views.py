@@ -23,6 +23,7 @@ from spokes.auth.models import Membership, User
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import can_manage_user, permission_required
 from spokes.core.forms import EmptyForm
+from spokes.core.limits import config_limit
 from spokes.core.outcome import commit_or_report
 from spokes.core.params import id_arg, page_arg
 from spokes.core.safe_redirect import safe_next
@@ -33,17 +34,9 @@ from spokes.units.queries import units_for_choices
 
 bp = Blueprint("auth", __name__)
 
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _account_limit() -> str:
-    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
-
-
-def _password_change_limit() -> str:
-    return current_app.config["PASSWORD_CHANGE_RATE_LIMIT"]
+_login_limit = config_limit("LOGIN_RATE_LIMIT")
+_account_limit = config_limit("LOGIN_ACCOUNT_RATE_LIMIT")
+_password_change_limit = config_limit("PASSWORD_CHANGE_RATE_LIMIT")
 
 
 def _account_and_address() -> str:

@@ -29,10 +29,8 @@ from spokes.letters.models import Letter, LetterKind
 from spokes.units.models import Unit, UnitKind
 from spokes.deadlines.services import rulebook_on
 from spokes.letters.layout import render_docx
-from spokes.auth.models import Membership
-from spokes.auth.permissions import Role
 from spokes.deadlines.services import load_rulebooks
-from spokes.notifications.models import Notification
+from spokes.notifications.services import notify_heads_once
 
 log = logging.getLogger(__name__)
 
@@ -353,18 +351,11 @@ def remind_late_notices(moment: datetime) -> int:
         check = rules.notice_check(conference.starts_at, hours, None, moment)
         if not check.late:
             continue
-        heads = select(Membership.user_id).where(Membership.unit_id == conference.unit_id,
-                                                 Membership.role == Role.HEAD.value)
-        users = set(db.session.execute(heads).scalars()) | ({conference.created_by_id} if conference.created_by_id else set())
-        for user_id in sorted(users):
-            key = f"conference:{conference.id}:notice_late:{user_id}"
-            if db.session.execute(select(Notification.id).where(Notification.dedupe_key == key)).first():
-                continue
-            db.session.add(Notification(
-                dedupe_key=key, user_id=user_id, kind="conference_notice_late", link=f"/staff/conferences/{conference.id}",
-                message=_("Họp báo %(title)s lúc %(at)s: đã quá thời điểm gửi thông báo cho cơ quan quản lý nhà nước về "
-                          "báo chí (%(hours)d giờ trước) mà chưa ghi nhận gửi.", title=conference.title,
-                          at=conference.starts_at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M"), hours=hours)))
-            sent += 1
+        sent += notify_heads_once(
+            conference.unit_id, conference.created_by_id, f"conference:{conference.id}:notice_late",
+            kind="conference_notice_late", link=f"/staff/conferences/{conference.id}",
+            message=_("Họp báo %(title)s lúc %(at)s: đã quá thời điểm gửi thông báo cho cơ quan quản lý nhà nước về "
+                      "báo chí (%(hours)d giờ trước) mà chưa ghi nhận gửi.", title=conference.title,
+                      at=conference.starts_at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M"), hours=hours))
     db.session.flush()
     return sent

@@ -37,39 +37,31 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _titles() -> dict[int, str]:
+def _pages() -> dict[int, tuple[str, str]]:
+    """Return the title and the plain message of each error page, by status."""
     return {
-        400: _("Yêu cầu không hợp lệ"),
-        403: _("Không có quyền truy cập"),
-        404: _("Không tìm thấy trang"),
-        405: _("Phương thức không được hỗ trợ"),
-        409: _("Không thể thực hiện thao tác"),
-        413: _("Tệp hoặc dữ liệu gửi lên quá lớn"),
-        429: _("Quá nhiều yêu cầu"),
-        500: _("Lỗi hệ thống"),
-        503: _("Hệ thống tạm thời gián đoạn"),
-    }
-
-
-def _messages() -> dict[int, str]:
-    return {
-        400: _("Dữ liệu gửi lên không hợp lệ hoặc phiên làm việc đã hết hạn. Vui lòng tải lại trang và thử lại."),
-        403: _("Bạn không có quyền xem hoặc thực hiện thao tác này."),
-        404: _("Trang hoặc yêu cầu bạn tìm không tồn tại hoặc đã được chuyển đi."),
-        405: _("Thao tác này không được hỗ trợ tại địa chỉ này."),
-        409: _("Thao tác không phù hợp với trạng thái hiện tại của yêu cầu."),
-        413: _("Tệp hoặc dữ liệu gửi lên vượt quá giới hạn cho phép."),
-        429: _("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng chờ vài phút rồi thử lại."),
-        500: _("Đã có lỗi xảy ra. Chúng tôi không chắc thao tác của bạn đã được lưu hay chưa: "
-               "vui lòng tải lại trang để kiểm tra trước khi gửi lại."),
-        503: _("Cơ sở dữ liệu tạm thời không truy cập được. Vui lòng thử lại sau ít phút."),
+        400: (_("Yêu cầu không hợp lệ"),
+              _("Dữ liệu gửi lên không hợp lệ hoặc phiên làm việc đã hết hạn. Vui lòng tải lại trang và thử lại.")),
+        403: (_("Không có quyền truy cập"), _("Bạn không có quyền xem hoặc thực hiện thao tác này.")),
+        404: (_("Không tìm thấy trang"), _("Trang hoặc yêu cầu bạn tìm không tồn tại hoặc đã được chuyển đi.")),
+        405: (_("Phương thức không được hỗ trợ"), _("Thao tác này không được hỗ trợ tại địa chỉ này.")),
+        409: (_("Không thể thực hiện thao tác"), _("Thao tác không phù hợp với trạng thái hiện tại của yêu cầu.")),
+        413: (_("Tệp hoặc dữ liệu gửi lên quá lớn"), _("Tệp hoặc dữ liệu gửi lên vượt quá giới hạn cho phép.")),
+        429: (_("Quá nhiều yêu cầu"),
+              _("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng chờ vài phút rồi thử lại.")),
+        500: (_("Lỗi hệ thống"),
+              _("Đã có lỗi xảy ra. Chúng tôi không chắc thao tác của bạn đã được lưu hay chưa: "
+                "vui lòng tải lại trang để kiểm tra trước khi gửi lại.")),
+        503: (_("Hệ thống tạm thời gián đoạn"),
+              _("Cơ sở dữ liệu tạm thời không truy cập được. Vui lòng thử lại sau ít phút.")),
     }
 
 
 def render_error(status: int, message: str | None = None):
     """Render an error page (or JSON under /api) with a plain Vietnamese message."""
-    title = _titles().get(status, _titles()[500])
-    text = message or _messages().get(status, _messages()[500])
+    pages = _pages()
+    title, default_message = pages.get(status, pages[500])
+    text = message or default_message
     if _wants_json():
         return jsonify({"error": {"status": status, "title": title, "message": text}}), status
     return render_template("errors/error.html", status=status, title=title, message=text), status
@@ -110,7 +102,7 @@ def safe_rollback() -> None:
 def database_unavailable():
     """Render the honest 503 page with Retry-After: for a form, say we cannot confirm it was saved."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
-        message = _messages()[503]
+        message = _pages()[503][1]
     else:
         message = _("Cơ sở dữ liệu tạm thời không truy cập được, nên chúng tôi không xác nhận được nội dung "
                     "bạn gửi đã được lưu hay chưa. Nếu đã gửi câu hỏi, vui lòng kiểm tra hộp thư điện tử "

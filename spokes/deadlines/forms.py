@@ -63,54 +63,61 @@ _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:hH]([0-5]\d)(?::([0-5]\d))?$")
 
 
-class VNDateField(Field):
-    """A date typed as dd/mm/yyyy (or yyyy-mm-dd, as an HTML date input sends it)."""
+class _TypedField(Field):
+    """A value typed in a text box: shown back as typed, or as ``display``; read by ``parse``."""
 
     widget = TextInput()
+    display = ""
+    kind: type = object
 
     def _value(self) -> str:
         if self.raw_data:
             return str(self.raw_data[0])
-        return self.data.strftime("%d/%m/%Y") if isinstance(self.data, date) else ""
+        return self.data.strftime(self.display) if isinstance(self.data, self.kind) else ""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        """Parse the typed date; an unreadable one becomes a field error."""
+        """Parse the typed value; an unreadable one becomes a field error."""
         text = str(valuelist[0]).strip() if valuelist else ""
         self.data = None
-        if not text:
-            return
+        if text:
+            self.data = self.parse(text)
+
+    def parse(self, text: str) -> Any:
+        """Return the value the text stands for, or raise ValueError with the field's message."""
+        raise NotImplementedError
+
+
+class VNDateField(_TypedField):
+    """A date typed as dd/mm/yyyy (or yyyy-mm-dd, as an HTML date input sends it)."""
+
+    display = "%d/%m/%Y"
+    kind = date
+
+    def parse(self, text: str) -> date:
+        """Read the date in any of the accepted formats."""
         if len(text) <= 20:
             for fmt in _DATE_FORMATS:
                 # No 2000–2100 bound here: every use of this field checks its own years
                 # (year_between), with a message naming them.
                 try:
-                    self.data = datetime.strptime(text, fmt).date()
-                    return
+                    return datetime.strptime(text, fmt).date()
                 except ValueError:
                     continue
         raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm, ví dụ 01/07/2026."))
 
 
-class VNTimeField(Field):
+class VNTimeField(_TypedField):
     """A time of day typed as HH:MM (24-hour clock)."""
 
-    widget = TextInput()
+    display = "%H:%M"
+    kind = time
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return self.data.strftime("%H:%M") if isinstance(self.data, time) else ""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        """Parse the typed time; an unreadable one becomes a field error."""
-        text = str(valuelist[0]).strip() if valuelist else ""
-        self.data = None
-        if not text:
-            return
+    def parse(self, text: str) -> time:
+        """Read the time as HH:MM (or HHhMM), seconds optional."""
         match = _TIME_RE.match(text) if len(text) <= 10 else None
         if match is None:
             raise ValueError(_l("Giờ không hợp lệ; hãy nhập theo dạng giờ:phút, ví dụ 09:30."))
-        self.data = time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+        return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
 
 
 def year_between(low: int, high: int) -> Any:

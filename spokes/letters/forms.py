@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -33,15 +35,26 @@ def _int_or_none(value: object) -> int | None:
     return number if 0 < number < 2**63 else None
 
 
-class LetterForm(FlaskForm):
-    """Issue a letter of a request, or preview it first (nothing is numbered then)."""
+class IssueLetterForm(FlaskForm):
+    """What every issued letter asks: who signs it, its trích yếu and copies; then preview or issue."""
 
-    kind = SelectField(_l("Loại văn bản"), validators=[DataRequired()])
     signer = SelectField(_l("Người ký"), coerce=_int_or_none, validators=[DataRequired(_l("Chọn người ký."))])
     position = StringField(_l("Chức vụ người ký"), validators=[DataRequired(), Length(max=120)])
     summary = StringField(_l("Trích yếu"), validators=[DataRequired(), Length(max=500)])
-    recipient = StringField(_l("Kính gửi"), validators=[DataRequired(), Length(max=500)])
     copies_to = TextAreaField(_l("Nơi nhận (mỗi dòng một nơi)"), validators=[Optional(), Length(max=2000)])
+    preview = SubmitField(_l("Xem dự thảo (không lấy số)"))
+    issue = SubmitField(_l("Lấy số và ban hành"))
+
+    def offer_signers(self, signers: list[Any]) -> None:
+        """Offer the people who may sign, each as "name — title"."""
+        self.signer.choices = [(u.id, f"{u.name} — {u.title or ''}".rstrip(" —")) for u in signers]
+
+
+class LetterForm(IssueLetterForm):
+    """Issue a letter of a request, or preview it first (nothing is numbered then)."""
+
+    kind = SelectField(_l("Loại văn bản"), validators=[DataRequired()])
+    recipient = StringField(_l("Kính gửi"), validators=[DataRequired(), Length(max=500)])
     replaces = SelectField(_l("Thay thế văn bản"), coerce=_int_or_none, validators=[Optional()])
     send = BooleanField(_l("Gửi công văn cho phóng viên qua thư điện tử (đính kèm)"), default=True)
     # The sixth form only: what is asked, and the unit's own date for the press agency to publish.
@@ -49,8 +62,6 @@ class LetterForm(FlaskForm):
     ask_correction = BooleanField(_l("Đề nghị cải chính"), default=True)
     ask_apology = BooleanField(_l("Đề nghị xin lỗi"))
     publication_due_on = VnDateField(_l("Mốc theo dõi việc đăng (để trống: mặc định)"), validators=[Optional()])
-    preview = SubmitField(_l("Xem dự thảo (không lấy số)"))
-    issue = SubmitField(_l("Lấy số và ban hành"))
 
 
 class PublishedForm(FlaskForm):
@@ -61,16 +72,10 @@ class PublishedForm(FlaskForm):
     submit = SubmitField(_l("Ghi nhận đã đăng"))
 
 
-class DesignationLetterForm(FlaskForm):
+class DesignationLetterForm(IssueLetterForm):
     """Issue a designation letter (decision, notice, authorisation), or preview it first."""
 
     kind = SelectField(_l("Loại văn bản"), validators=[DataRequired()])
-    signer = SelectField(_l("Người ký"), coerce=_int_or_none, validators=[DataRequired(_l("Chọn người ký."))])
-    position = StringField(_l("Chức vụ người ký"), validators=[DataRequired(), Length(max=120)])
-    summary = StringField(_l("Trích yếu"), validators=[DataRequired(), Length(max=500)])
-    copies_to = TextAreaField(_l("Nơi nhận (mỗi dòng một nơi)"), validators=[Optional(), Length(max=2000)])
-    preview = SubmitField(_l("Xem dự thảo (không lấy số)"))
-    issue = SubmitField(_l("Lấy số và ban hành"))
 
 
 class HeadingForm(FlaskForm):

@@ -31,7 +31,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-FONT = "Times New Roman"
+from spokes.core.word import FONT, remove_table_borders, set_font
+
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
@@ -83,16 +84,7 @@ def number_line(number_and_symbol: str | None) -> str:
 
 
 def _run(paragraph, text: str, size: float, *, bold: bool = False, italic: bool = False):
-    run = paragraph.add_run(text)
-    run.font.name = FONT
-    run.font.size = Pt(size)
-    run.bold = bold
-    run.italic = italic
-    # East-Asian and complex-script fonts too, so Word never substitutes one for Vietnamese.
-    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
-    return run
+    return set_font(paragraph.add_run(text), size, bold=bold, italic=italic)
 
 
 def _para(container, text: str = "", size: float = 14, *, bold: bool = False, italic: bool = False,
@@ -127,16 +119,6 @@ def _rule_under(paragraph, width_chars: int) -> None:
     p_pr.append(indent)
 
 
-def _no_borders(table) -> None:
-    tbl_pr = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        element = OxmlElement(f"w:{edge}")
-        element.set(qn("w:val"), "nil")
-        borders.append(element)
-    tbl_pr.append(borders)
-
-
 def _clear(cell) -> None:
     cell.paragraphs[0]._p.getparent().remove(cell.paragraphs[0]._p)
 
@@ -158,7 +140,7 @@ def render_docx(letter: LetterText, *, placeholders: bool = False) -> bytes:
 
     header = document.add_table(rows=1, cols=2)
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _no_borders(header)
+    remove_table_borders(header)
     left, right = header.rows[0].cells
     left.width, right.width = Mm(65), Mm(100)
     _clear(left)
@@ -210,7 +192,7 @@ def render_docx(letter: LetterText, *, placeholders: bool = False) -> bytes:
     _para(document, "", 14)
 
     footer = document.add_table(rows=1, cols=2)
-    _no_borders(footer)
+    remove_table_borders(footer)
     copies, signature = footer.rows[0].cells
     copies.width, signature.width = Mm(75), Mm(90)
     _clear(copies)

@@ -34,7 +34,7 @@ from spokes.letters.models import Letter, LetterKind, LetterSettings, RegisterCo
 from spokes.press_requests.models import PressRequest
 from spokes.press_requests.services import final_answer
 from spokes.units.models import Designation, Unit
-from spokes.notifications.models import Notification
+from spokes.notifications.services import notify_heads_once
 from spokes.press_requests.models import PressRequest as Req
 
 log = logging.getLogger(__name__)
@@ -426,19 +426,13 @@ def remind_publication_overdue(moment: datetime) -> int:
 
     sent = 0
     for letter in publication_overdue(moment):
-        heads = select(Membership.user_id).where(Membership.unit_id == letter.unit_id, Membership.role == Role.HEAD.value)
-        users = set(db.session.execute(heads).scalars()) | ({letter.issued_by_id} if letter.issued_by_id else set())
-        for user_id in sorted(users):
-            key = f"letter:{letter.id}:publication_overdue:{user_id}"
-            if db.session.execute(select(Notification.id).where(Notification.dedupe_key == key)).first():
-                continue
-            db.session.add(Notification(
-                dedupe_key=key, user_id=user_id, request_id=letter.request_id, kind="publication_overdue",
-                message=_("Cơ quan báo chí chưa đăng nội dung đề nghị tại văn bản số %(n)s (mốc theo dõi "
-                          "%(due)s). Cần đôn đốc.", n=letter.number_and_symbol,
-                          due=letter.publication_due_at.astimezone(VN_TZ).strftime("%d/%m/%Y")),
-                link=f"/staff/letters/request/{letter.request_id}" if letter.request_id else None))
-            sent += 1
+        sent += notify_heads_once(
+            letter.unit_id, letter.issued_by_id, f"letter:{letter.id}:publication_overdue",
+            request_id=letter.request_id, kind="publication_overdue",
+            message=_("Cơ quan báo chí chưa đăng nội dung đề nghị tại văn bản số %(n)s (mốc theo dõi "
+                      "%(due)s). Cần đôn đốc.", n=letter.number_and_symbol,
+                      due=letter.publication_due_at.astimezone(VN_TZ).strftime("%d/%m/%Y")),
+            link=f"/staff/letters/request/{letter.request_id}" if letter.request_id else None)
     db.session.flush()
     return sent
 

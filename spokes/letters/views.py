@@ -70,7 +70,7 @@ def _load_request(request_id: int) -> PressRequest:
 def _letter_form(req: PressRequest, kinds: list[LetterKind], signers: list[User], letters: list[Letter]) -> LetterForm:
     form = LetterForm()
     form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
-    form.signer.choices = [(u.id, f"{u.name} — {u.title or ''}".rstrip(" —")) for u in signers]
+    form.offer_signers(signers)
     form.replaces.choices = [(0, _("Không thay thế văn bản nào"))] + [
         (x.id, f"{x.number_and_symbol} ({x.issued_on:%d/%m/%Y})") for x in letters]
     if request.method == "GET" and kinds and signers:
@@ -188,7 +188,7 @@ def for_designation(designation_id: int):
     signers = [u for u in services.signers_for(unit) if services.can_issue(u, unit)] if may_issue else []
     form = DesignationLetterForm()
     form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
-    form.signer.choices = [(u.id, f"{u.name} — {u.title or ''}".rstrip(" —")) for u in signers]
+    form.offer_signers(signers)
     if request.method == "GET" and kinds and signers:
         kind = LetterKind(request.args.get("kind")) if request.args.get("kind") in {k.value for k in kinds} else kinds[0]
         defaults = services.default_designation_choices(designation, kind, signers[0])

@@ -166,6 +166,24 @@ def notify(user: User, req: Any | None, kind: str, message: Callable[[], str] | 
     return notice
 
 
+def notify_heads_once(unit_id: int, also_user_id: int | None, key: str, **notice: Any) -> int:
+    """Leave a notice for each head of a unit and for one more user (who started the matter), once each.
+
+    Each user's notice carries the dedupe key "<key>:<user id>"; a user who already has it gets
+    nothing new. ``notice`` holds the Notification's other columns. Return how many were left.
+    """
+    heads = select(Membership.user_id).where(Membership.unit_id == unit_id, Membership.role == Role.HEAD.value)
+    users = set(db.session.execute(heads).scalars()) | ({also_user_id} if also_user_id else set())
+    left = 0
+    for user_id in sorted(users):
+        dedupe_key = f"{key}:{user_id}"
+        if db.session.execute(select(Notification.id).where(Notification.dedupe_key == dedupe_key)).first():
+            continue
+        db.session.add(Notification(dedupe_key=dedupe_key, user_id=user_id, **notice))
+        left += 1
+    return left
+
+
 def _dialect_insert(table: Any) -> Any:
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":

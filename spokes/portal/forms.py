@@ -56,6 +56,19 @@ def _http_url(_form: FlaskForm, field: URLField) -> None:
         raise ValidationError(_l("Đường dẫn phải bắt đầu bằng http:// hoặc https:// và không chứa dấu cách."))
 
 
+def _upload_accepted(field: FileField) -> bool:
+    """Check a public upload by its content, never by its name or the browser's Content-Type.
+
+    The stream is rewound for storing; a refusal becomes the field's error.
+    """
+    try:
+        sniff_stream(field.data.stream, PUBLIC_KINDS, max_bytes=current_app.config["PUBLIC_UPLOAD_MAX_BYTES"])
+    except UploadRejected as err:
+        field.errors.append(err.message)
+        return False
+    return True
+
+
 class AskForm(FlaskForm):
     """The public question form (issue 5)."""
 
@@ -149,13 +162,7 @@ class AskForm(FlaskForm):
                 and isinstance(upload, FileStorage) and bool(upload.filename))
 
     def _check_agency_document(self) -> bool:
-        try:
-            sniff_stream(self.agency_document.data.stream, PUBLIC_KINDS,
-                         max_bytes=current_app.config["PUBLIC_UPLOAD_MAX_BYTES"])
-        except UploadRejected as err:
-            self.agency_document.errors.append(err.message)
-            return False
-        return True
+        return _upload_accepted(self.agency_document)
 
     def _check_card(self) -> bool:
         ok = True
@@ -178,13 +185,7 @@ class AskForm(FlaskForm):
         if not isinstance(upload, FileStorage) or not upload.filename:
             self.letter.errors.append(_l("Người chưa có thẻ nhà báo cần gửi kèm giấy giới thiệu của cơ quan báo chí."))
             return False
-        try:
-            # By content, never by the name or the browser's Content-Type; rewinds for storing.
-            sniff_stream(upload.stream, PUBLIC_KINDS, max_bytes=current_app.config["PUBLIC_UPLOAD_MAX_BYTES"])
-        except UploadRejected as err:
-            self.letter.errors.append(err.message)
-            return False
-        return True
+        return _upload_accepted(self.letter)
 
     def _check_interview(self) -> bool:
         ok = True

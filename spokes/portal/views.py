@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from spokes.attachments import store as attachments
+from spokes.core.limits import config_limit
 from spokes.core.uploads import UploadRejected
 from spokes.extensions import db, limiter
 from spokes.portal import services
@@ -33,17 +34,9 @@ bp = Blueprint("portal", __name__)
 
 TRACK_SCOPE = "portal-track"
 
-
-def _public_form_limit() -> str:
-    return current_app.config["PUBLIC_FORM_RATE_LIMIT"]
-
-
-def _track_limit() -> str:
-    return current_app.config["TRACK_RATE_LIMIT"]
-
-
-def _lookup_limit() -> str:
-    return current_app.config["TRACK_LOOKUP_RATE_LIMIT"]
+_public_form_limit = config_limit("PUBLIC_FORM_RATE_LIMIT")
+_track_limit = config_limit("TRACK_RATE_LIMIT")
+_lookup_limit = config_limit("TRACK_LOOKUP_RATE_LIMIT")
 
 
 def _lookup_email_key() -> str:
@@ -221,6 +214,13 @@ def track_view(reference: str):
     return _track_page(req)
 
 
+def _done_on_track(req: PressRequest, message: str):
+    """Commit what the journalist did and go back to the tracking page, saying it is done."""
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("portal.track_view", reference=req.reference), 303)
+
+
 @bp.post("/track/request/<reference>/message")
 @limiter.limit(_public_form_limit)
 def track_message(reference: str):
@@ -232,9 +232,7 @@ def track_message(reference: str):
     if not form.validate_on_submit():
         return _track_page(req, follow_form=form, status=400)
     requests_svc.add_message(None, req, MessageKind.FROM_JOURNALIST, form.body.data)
-    db.session.commit()
-    flash(_("Đã gửi tin nhắn tới đơn vị."), "success")
-    return redirect(url_for("portal.track_view", reference=req.reference), 303)
+    return _done_on_track(req, _("Đã gửi tin nhắn tới đơn vị."))
 
 
 @bp.post("/track/request/<reference>/withdraw")
@@ -251,9 +249,7 @@ def track_withdraw(reference: str):
     if not form.validate_on_submit():
         return _track_page(req, withdraw_form=form, status=400)
     requests_svc.withdraw(None, req, form.reason.data)
-    db.session.commit()
-    flash(_("Đã rút yêu cầu. Đơn vị sẽ dừng xử lý."), "success")
-    return redirect(url_for("portal.track_view", reference=req.reference), 303)
+    return _done_on_track(req, _("Đã rút yêu cầu. Đơn vị sẽ dừng xử lý."))
 
 
 @bp.get("/track/request/<reference>/files/<int:attachment_id>")

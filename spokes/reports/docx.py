@@ -17,7 +17,6 @@ from typing import Any
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from flask_babel import format_decimal, format_percent
@@ -25,13 +24,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from spokes.admin.models import SiteSetting
+from spokes.core.word import FONT, remove_table_borders, set_font
 from spokes.deadlines.calendar import VN_TZ
 from spokes.extensions import db
 from spokes.press_requests.labels import channel_label, type_label
 from spokes.reports.services import Report, report_signer
 from spokes.units.models import Unit, UnitKind
 
-FONT = "Times New Roman"
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 PLACE_SETTING = "report_place"  # SiteSetting key an admin may set to override the derived place name
@@ -92,22 +91,12 @@ def signer_title(title: str | None, *, peoples_committee: bool = False) -> str:
 # --------------------------------------------------------------------------- python-docx helpers
 
 
-def _font(run: Any, size: float, *, bold: bool = False, italic: bool = False, underline: bool = False) -> Any:
-    run.font.name = FONT
-    run.font.size = Pt(size)
-    run.bold, run.italic, run.underline = bold, italic, underline
-    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
-    for key in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(key), FONT)
-    return run
-
-
 def _para(container: Any, text: str = "", size: float = 14, *, bold: bool = False, italic: bool = False,
           underline: bool = False, align: Any = None, indent: bool = False, after: float = 0, before: float = 0,
           first: bool = False) -> Any:
     paragraph = container.paragraphs[0] if first else container.add_paragraph()
     if text:
-        _font(paragraph.add_run(text), size, bold=bold, italic=italic, underline=underline)
+        set_font(paragraph.add_run(text), size, bold=bold, italic=italic, underline=underline)
     fmt = paragraph.paragraph_format
     fmt.space_after, fmt.space_before = Pt(after), Pt(before)
     if align is not None:
@@ -117,22 +106,11 @@ def _para(container: Any, text: str = "", size: float = 14, *, bold: bool = Fals
     return paragraph
 
 
-def _no_borders(table: Any) -> None:
-    """Remove every border of a table (the header and footer of an administrative document)."""
-    props = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        element = OxmlElement(f"w:{edge}")
-        element.set(qn("w:val"), "nil")
-        borders.append(element)
-    props.append(borders)
-
-
 def _layout_table(doc: Any, rows: int, widths: tuple[float, float]) -> Any:
     table = doc.add_table(rows=rows, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    _no_borders(table)
+    remove_table_borders(table)
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Cm(width)

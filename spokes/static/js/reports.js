@@ -36,72 +36,67 @@
     return { display: true, text: text };
   }
 
-  var monthly = canvasFor("monthly");
-  if (monthly && data.monthly) {
-    new Chart(monthly, {
+  // A bar chart on the named canvas, when the page has both the canvas and its numbers; `build`
+  // gives the datasets and the options of that chart.
+  function barChart(name, build) {
+    var canvas = canvasFor(name);
+    var numbers = data[name];
+    if (!canvas || !numbers) {
+      return;
+    }
+    var spec = build(numbers, canvas);
+    new Chart(canvas, {
       type: "bar",
-      data: {
-        labels: data.monthly.labels,
-        datasets: data.monthly.datasets.map(function (set, i) {
-          return { label: set.label, data: set.data, backgroundColor: palette[i % palette.length] };
-        })
-      },
-      options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        plugins: { legend: { position: "bottom" } },
-        scales: {
-          x: { stacked: true },
-          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: axisTitle(data.monthly.axis) }
-        }
-      }
+      data: { labels: numbers.labels, datasets: spec.datasets },
+      options: Object.assign({ responsive: true, maintainAspectRatio: false }, spec.options)
     });
   }
 
-  var ontime = canvasFor("ontime");
-  if (ontime && data.ontime) {
+  barChart("monthly", function (monthly) {
+    return {
+      datasets: monthly.datasets.map(function (set, i) {
+        return { label: set.label, data: set.data, backgroundColor: palette[i % palette.length] };
+      }),
+      options: {
+        plugins: { legend: { position: "bottom" } },
+        scales: {
+          x: { stacked: true },
+          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: axisTitle(monthly.axis) }
+        }
+      }
+    };
+  });
+
+  barChart("ontime", function (ontime, canvas) {
     // One bar per unit: give each a row of height so long unit names stay readable.
-    ontime.parentNode.style.height = Math.max(160, data.ontime.labels.length * 30 + 70) + "px";
-    new Chart(ontime, {
-      type: "bar",
-      data: {
-        labels: data.ontime.labels,
-        datasets: [{ label: data.ontime.axis, data: data.ontime.data, backgroundColor: palette[2] }]
-      },
+    canvas.parentNode.style.height = Math.max(160, ontime.labels.length * 30 + 70) + "px";
+    return {
+      datasets: [{ label: ontime.axis, data: ontime.data, backgroundColor: palette[2] }],
       options: {
         indexAxis: "y",
-        responsive: true,
-        maintainAspectRatio: false,
         plugins: {
           legend: { display: false },
           tooltip: {
             callbacks: {
               label: function (ctx) {
-                return number.format(ctx.parsed.x) + " % (" + data.ontime.counts[ctx.dataIndex] + " " +
-                  data.ontime.count_label + ")";
+                return number.format(ctx.parsed.x) + " % (" + ontime.counts[ctx.dataIndex] + " " +
+                  ontime.count_label + ")";
               }
             }
           }
         },
-        scales: { x: { min: 0, max: 100, title: axisTitle(data.ontime.axis) } }
+        scales: { x: { min: 0, max: 100, title: axisTitle(ontime.axis) } }
       }
-    });
-  }
+    };
+  });
 
-  var ageing = canvasFor("ageing");
-  if (ageing && data.ageing) {
-    new Chart(ageing, {
-      type: "bar",
-      data: {
-        labels: data.ageing.labels,
-        datasets: [{ label: data.ageing.axis, data: data.ageing.data, backgroundColor: palette[1] }]
-      },
+  barChart("ageing", function (ageing) {
+    return {
+      datasets: [{ label: ageing.axis, data: ageing.data, backgroundColor: palette[1] }],
       options: {
-        responsive: true,
-        maintainAspectRatio: false,
         plugins: { legend: { display: false } },
-        scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: axisTitle(data.ageing.axis) } }
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: axisTitle(ageing.axis) } }
       }
-    });
-  }
+    };
+  });
 })();
