@@ -95,9 +95,9 @@ def new():
     return render_template("conferences/new.html", form=form), status
 
 
-def _notice_form(conference: PressConference, signers: list) -> NoticeForm:  # type: ignore[type-arg]
+def _notice_form(conference: PressConference, signers: list[Any]) -> NoticeForm:
     form = NoticeForm()
-    form.signer.choices = [(u.id, f"{u.name} — {u.title or ''}".rstrip(" —")) for u in signers]
+    form.offer_signers(signers)
     if request.method == "GET" and signers:
         defaults = services.default_choices(conference, signers[0])
         form.signer.data = signers[0].id
