@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
 from spokes.core.clock import now
 from spokes.core.model_types import UTCDateTime, enum_check
 from spokes.extensions import db
+from spokes.press_requests.workflow import State
 from spokes.units.models import Unit
 
 if TYPE_CHECKING:
@@ -69,16 +70,8 @@ class Channel(enum.StrEnum):
     PRESS_CONFERENCE = "press_conference"
 
 
-class RequestState(enum.StrEnum):
-    """Fixed workflow states; overdue and due-soon are computed, never stored."""
-
-    RECEIVED = "received"
-    ASSIGNED = "assigned"
-    DRAFTING = "drafting"
-    AWAITING_APPROVAL = "awaiting_approval"
-    ANSWERED = "answered"
-    REFUSED = "refused"
-    WITHDRAWN = "withdrawn"
+# A request stores the workflow's own states; overdue and due-soon are computed, never stored.
+RequestState = State
 
 
 OPEN_STATES = (

@@ -248,22 +248,29 @@ def _reindex(pub: Publication) -> None:
                                        pub.question_subject, pub.question_agency])
 
 
+def _content_of(kind: str, data: PublicationData) -> dict[str, Any]:
+    """Return what an item of this kind says, cleaned: the fields a revision keeps (see ``_content``)."""
+    return {
+        "title": data.title.strip(), "summary": (data.summary or "").strip() or plain_text(data.body, SUMMARY_LENGTH),
+        "body": data.body.strip(), "speaker_name": data.speaker_name.strip(),
+        "speaker_title": (data.speaker_title or "").strip() or None,
+        "event_at": data.event_at if kind == PublicationKind.EMERGENCY.value else None,
+        "conference_at": data.conference_at if kind in (
+            PublicationKind.PRESS_CONFERENCE_NOTICE.value, PublicationKind.PRESS_CONFERENCE_OUTCOME.value) else None,
+    }
+
+
 def _create(actor: User, unit: Unit, kind: str, data: PublicationData, *, req: PressRequest | None = None,
             answer: Answer | None = None, question: Question | None = None) -> Publication:
     moment = now()
     pub = Publication(
         slug=_new_slug(data.title), unit_id=unit.id, kind=kind,
         request_id=req.id if req is not None else None, answer_id=answer.id if answer is not None else None,
-        title=data.title.strip(), summary=(data.summary or "").strip() or plain_text(data.body, SUMMARY_LENGTH),
-        body=data.body.strip(), speaker_name=data.speaker_name.strip(),
-        speaker_title=(data.speaker_title or "").strip() or None,
+        **_content_of(kind, data),
         question_subject=question.subject if question else None,
         question_agency=question.agency if question else None,
         question_journalist=question.journalist if question else None,
-        event_at=data.event_at if kind == PublicationKind.EMERGENCY.value else None,
         due_at=emergency_due_at(data.event_at) if kind == PublicationKind.EMERGENCY.value and data.event_at else None,
-        conference_at=data.conference_at if kind in (PublicationKind.PRESS_CONFERENCE_NOTICE.value,
-                                                     PublicationKind.PRESS_CONFERENCE_OUTCOME.value) else None,
         revision_number=1, published_at=moment, updated_at=moment, published_by_id=actor.id,
     )
     pub.unit = unit
@@ -350,14 +357,7 @@ def correct(actor: User, pub: Publication, data: PublicationData, note: str) -> 
     if not note:
         raise DomainError(_("Vui lòng ghi nội dung cải chính."), status=400)
     _validate(pub.kind, data, now(), correcting=True)
-    new = {
-        "title": data.title.strip(), "summary": (data.summary or "").strip() or plain_text(data.body, SUMMARY_LENGTH),
-        "body": data.body.strip(), "speaker_name": data.speaker_name.strip(),
-        "speaker_title": (data.speaker_title or "").strip() or None,
-        "event_at": data.event_at if pub.kind == PublicationKind.EMERGENCY.value else None,
-        "conference_at": data.conference_at if pub.kind in (
-            PublicationKind.PRESS_CONFERENCE_NOTICE.value, PublicationKind.PRESS_CONFERENCE_OUTCOME.value) else None,
-    }
+    new = _content_of(pub.kind, data)
     before = _content(pub)
     if new == before:
         raise DomainError(_("Nội dung chưa thay đổi: không có gì để cải chính."), status=400)
