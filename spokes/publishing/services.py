@@ -292,6 +292,15 @@ def _attach_upload(actor: User, pub: Publication, upload: Upload | None) -> None
                       purpose="publication", publication_id=pub.id, uploaded_by=actor, is_public=True)
 
 
+def publishable_answer(req: PressRequest) -> Answer:
+    """Return the sent answer of a request that may go on the news feed, or refuse (409) saying why not."""
+    answer = final_answer(req)
+    problem = policies.request_problem(req, answer)
+    if problem or answer is None:
+        raise DomainError(problem or _("Yêu cầu chưa có câu trả lời đã gửi."), status=409)
+    return answer
+
+
 def publish_answer(actor: User, req: PressRequest, data: PublicationData, *,
                    upload: Upload | None = None) -> Publication:
     """Publish the sent answer of a request on the news feed and tell the journalist.
@@ -302,10 +311,7 @@ def publish_answer(actor: User, req: PressRequest, data: PublicationData, *,
     if not policies.can_publish_in(actor, req.unit):
         raise NotAllowed(_("Bạn không có quyền đăng tin nhân danh đơn vị này."))
 
-    answer = final_answer(req)
-    problem = policies.request_problem(req, answer)
-    if problem or answer is None:
-        raise DomainError(problem or _("Yêu cầu chưa có câu trả lời đã gửi."), status=409)
+    answer = publishable_answer(req)
     if live_publication_for(req) is not None:
         raise DomainError(_("Câu trả lời này đã được đăng. Muốn sửa nội dung, hãy cải chính tin đã đăng."), status=409)
     _validate(PublicationKind.ANSWER.value, data, now())
