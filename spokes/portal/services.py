@@ -40,7 +40,6 @@ from spokes.attachments import store as attachments
 from spokes.attachments.models import Attachment
 from spokes.audit.history import HistoryEntry, public_history
 from spokes.audit.models import AuditEvent
-from spokes.auth.models import User
 from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError
 from spokes.core.jinja import vn_datetime
@@ -61,7 +60,7 @@ from spokes.press_requests.services import IntakeData, JournalistData
 from spokes.publishing.models import Publication
 from spokes.press_requests.answer_models import Answer, AnswerKind
 from spokes.units.models import Designation, DesignationKind, Unit
-from spokes.units.services import PublicSpeaker, current_designation_filter
+from spokes.units.services import PublicSpeaker, current_designation_filter, published_designations
 from spokes.notifications.models import OutboxMail
 
 log = logging.getLogger(__name__)
@@ -499,13 +498,7 @@ def directory(query: str | None = None, on: date | None = None) -> list[Director
         shown_ids = set(db.session.execute(
             select(Unit.id).where(Unit.is_active.is_(True), Unit.name_folded.like(_like_pattern(term), escape="\\"))
         ).scalars())
-    stmt = (
-        select(Designation)
-        .join(User, User.id == Designation.user_id)
-        .join(Unit, Unit.id == Designation.unit_id)
-        .where(current_designation_filter(on), User.active.is_(True), Unit.is_active.is_(True))
-        .order_by(Designation.unit_id, Designation.valid_from, Designation.id)
-    )
+    stmt = published_designations(on).order_by(Designation.unit_id, Designation.valid_from, Designation.id)
     if shown_ids is not None:
         stmt = stmt.where(Designation.unit_id.in_(shown_ids or {-1}))
     entries = {u.id: DirectoryEntry(unit=u) for u in units if shown_ids is None or u.id in shown_ids}
