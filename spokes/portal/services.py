@@ -40,6 +40,7 @@ from spokes.attachments import store as attachments
 from spokes.attachments.models import Attachment
 from spokes.audit.history import HistoryEntry, public_history
 from spokes.audit.models import AuditEvent
+from spokes.auth.models import User
 from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError
 from spokes.core.jinja import vn_datetime
@@ -60,7 +61,7 @@ from spokes.press_requests.services import IntakeData, JournalistData
 from spokes.publishing.models import Publication
 from spokes.press_requests.answer_models import Answer, AnswerKind
 from spokes.units.models import Designation, DesignationKind, Unit
-from spokes.units.services import PublicSpeaker, current_designation_filter, published_designations
+from spokes.units.services import PublicSpeaker, designation_in_force, published_designations
 from spokes.notifications.models import OutboxMail
 
 log = logging.getLogger(__name__)
@@ -280,15 +281,18 @@ class Speaker:
     phone: str | None = None
     email: str | None = None
 
+    @classmethod
+    def of(cls, user: User, designation: Designation | None) -> Speaker:
+        """Return a person as the public sees them: with their designation's title and public contacts, if any."""
+        if designation is None:
+            return cls(user.name, user.title)
+        return cls(user.name, designation.title or user.title, designation.public_phone, designation.public_email)
+
 
 def speaker_of(unit: Unit) -> Speaker | None:
     """Return who speaks for the unit today, with only the details the directory publishes."""
     user, designation = requests_svc.current_speaker(unit)
-    if user is None:
-        return None
-    if designation is None:
-        return Speaker(user.name, user.title)
-    return Speaker(user.name, designation.title or user.title, designation.public_phone, designation.public_email)
+    return Speaker.of(user, designation) if user is not None else None
 
 
 def answering_speaker(req: PressRequest) -> Speaker | None:
@@ -301,15 +305,7 @@ def answering_speaker(req: PressRequest) -> Speaker | None:
     user = req.assignee
     if user is None:
         return speaker_of(req.unit)
-    designation = db.session.execute(
-        select(Designation).where(
-            Designation.unit_id == req.unit_id, Designation.user_id == user.id,
-            current_designation_filter(today_vn()),
-        ).order_by(Designation.valid_from.desc(), Designation.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    if designation is None:
-        return Speaker(user.name, user.title)
-    return Speaker(user.name, designation.title or user.title, designation.public_phone, designation.public_email)
+    return Speaker.of(user, designation_in_force(user, req.unit))
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,8 @@ from spokes.press_requests.services import final_answer
 from spokes.publishing import policies
 from spokes.publishing.models import Publication, PublicationKind, PublicationRevision, RecurringDuty
 from spokes.press_requests.answer_models import Answer
-from spokes.units.models import Designation, DesignationKind, Unit
-from spokes.units.services import current_designation_filter, resolve_unit
+from spokes.units.models import Unit
+from spokes.units.services import designation_in_force, resolve_unit
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +101,8 @@ def speaker_title_of(user: User | None, unit: Unit) -> str | None:
     """Return the title under which the user speaks for the unit: the designation's, else their own."""
     if user is None:
         return None
-    title = db.session.execute(
-        select(Designation.title)
-        .where(Designation.unit_id == unit.id, Designation.user_id == user.id,
-               Designation.kind.in_([DesignationKind.HEAD.value, DesignationKind.DESIGNATED.value,
-                                     DesignationKind.AUTHORISED.value]),
-               current_designation_filter(today_vn()))
-        .order_by(Designation.valid_from.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return title or user.title
+    designation = designation_in_force(user, unit)
+    return (designation.title if designation is not None else None) or user.title
 
 
 def prefill_from_request(req: PressRequest, answer: Answer) -> PublicationData:

@@ -71,7 +71,17 @@ class PublicSpeaker:
 _KIND_ORDER = {DesignationKind.DESIGNATED.value: 0, DesignationKind.HEAD.value: 1, DesignationKind.AUTHORISED.value: 2}
 
 
-def published_designations(on: date) -> Select[tuple[Designation]]:
+def designation_in_force(user: Any, unit: Unit, on: date | None = None) -> Designation | None:
+    """Return the newest designation by which the person speaks for the unit on a day (today by default), or None."""
+    return db.session.execute(
+        select(Designation).where(
+            Designation.unit_id == unit.id, Designation.user_id == user.id,
+            current_designation_filter(on or today_vn()),
+        ).order_by(Designation.valid_from.desc(), Designation.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def published_designations(on: date) -> Select[Any]:
     """Return the query of the designations the public sees on a day (SP-07).
 
     In force that day, held by an active person in an active unit; the person and the unit
