@@ -61,7 +61,7 @@ from spokes.press_requests.services import IntakeData, JournalistData
 from spokes.publishing.models import Publication
 from spokes.press_requests.answer_models import Answer, AnswerKind
 from spokes.units.models import Designation, DesignationKind, Unit
-from spokes.units.services import PublicSpeaker, current_designation_filter
+from spokes.units.services import PublicSpeaker, designation_in_force, published_designations
 from spokes.notifications.models import OutboxMail
 
 log = logging.getLogger(__name__)
@@ -281,15 +281,18 @@ class Speaker:
     phone: str | None = None
     email: str | None = None
 
+    @classmethod
+    def of(cls, user: User, designation: Designation | None) -> Speaker:
+        """Return a person as the public sees them: with their designation's title and public contacts, if any."""
+        if designation is None:
+            return cls(user.name, user.title)
+        return cls(user.name, designation.title or user.title, designation.public_phone, designation.public_email)
+
 
 def speaker_of(unit: Unit) -> Speaker | None:
     """Return who speaks for the unit today, with only the details the directory publishes."""
     user, designation = requests_svc.current_speaker(unit)
-    if user is None:
-        return None
-    if designation is None:
-        return Speaker(user.name, user.title)
-    return Speaker(user.name, designation.title or user.title, designation.public_phone, designation.public_email)
+    return Speaker.of(user, designation) if user is not None else None
 
 
 def answering_speaker(req: PressRequest) -> Speaker | None:
@@ -302,15 +305,7 @@ def answering_speaker(req: PressRequest) -> Speaker | None:
     user = req.assignee
     if user is None:
         return speaker_of(req.unit)
-    designation = db.session.execute(
-        select(Designation).where(
-            Designation.unit_id == req.unit_id, Designation.user_id == user.id,
-            current_designation_filter(today_vn()),
-        ).order_by(Designation.valid_from.desc(), Designation.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    if designation is None:
-        return Speaker(user.name, user.title)
-    return Speaker(user.name, designation.title or user.title, designation.public_phone, designation.public_email)
+    return Speaker.of(user, designation_in_force(user, req.unit))
 
 
 @dataclass(frozen=True)
@@ -499,13 +494,7 @@ def directory(query: str | None = None, on: date | None = None) -> list[Director
         shown_ids = set(db.session.execute(
             select(Unit.id).where(Unit.is_active.is_(True), Unit.name_folded.like(_like_pattern(term), escape="\\"))
         ).scalars())
-    stmt = (
-        select(Designation)
-        .join(User, User.id == Designation.user_id)
-        .join(Unit, Unit.id == Designation.unit_id)
-        .where(current_designation_filter(on), User.active.is_(True), Unit.is_active.is_(True))
-        .order_by(Designation.unit_id, Designation.valid_from, Designation.id)
-    )
+    stmt = published_designations(on).order_by(Designation.unit_id, Designation.valid_from, Designation.id)
     if shown_ids is not None:
         stmt = stmt.where(Designation.unit_id.in_(shown_ids or {-1}))
     entries = {u.id: DirectoryEntry(unit=u) for u in units if shown_ids is None or u.id in shown_ids}

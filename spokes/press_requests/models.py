@@ -70,7 +70,7 @@ class Channel(enum.StrEnum):
     PRESS_CONFERENCE = "press_conference"
 
 
-# The fixed workflow states are the pure core's (``workflow.State``); overdue and due-soon are
+# A request stores the workflow's own states (``workflow.State``); overdue and due-soon are
 # computed, never stored.
 RequestState = State
 

@@ -39,8 +39,8 @@ from spokes.press_requests.services import final_answer
 from spokes.publishing import policies
 from spokes.publishing.models import Publication, PublicationKind, PublicationRevision, RecurringDuty
 from spokes.press_requests.answer_models import Answer
-from spokes.units.models import Designation, DesignationKind, Unit
-from spokes.units.services import current_designation_filter, resolve_unit
+from spokes.units.models import Unit
+from spokes.units.services import designation_in_force, resolve_unit
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +101,8 @@ def speaker_title_of(user: User | None, unit: Unit) -> str | None:
     """Return the title under which the user speaks for the unit: the designation's, else their own."""
     if user is None:
         return None
-    title = db.session.execute(
-        select(Designation.title)
-        .where(Designation.unit_id == unit.id, Designation.user_id == user.id,
-               Designation.kind.in_([DesignationKind.HEAD.value, DesignationKind.DESIGNATED.value,
-                                     DesignationKind.AUTHORISED.value]),
-               current_designation_filter(today_vn()))
-        .order_by(Designation.valid_from.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return title or user.title
+    designation = designation_in_force(user, unit)
+    return (designation.title if designation is not None else None) or user.title
 
 
 def prefill_from_request(req: PressRequest, answer: Answer) -> PublicationData:
@@ -248,22 +240,29 @@ def _reindex(pub: Publication) -> None:
                                        pub.question_subject, pub.question_agency])
 
 
+def _content_of(kind: str, data: PublicationData) -> dict[str, Any]:
+    """Return what an item of this kind says, cleaned: the fields a revision keeps (see ``_content``)."""
+    return {
+        "title": data.title.strip(), "summary": (data.summary or "").strip() or plain_text(data.body, SUMMARY_LENGTH),
+        "body": data.body.strip(), "speaker_name": data.speaker_name.strip(),
+        "speaker_title": (data.speaker_title or "").strip() or None,
+        "event_at": data.event_at if kind == PublicationKind.EMERGENCY.value else None,
+        "conference_at": data.conference_at if kind in (
+            PublicationKind.PRESS_CONFERENCE_NOTICE.value, PublicationKind.PRESS_CONFERENCE_OUTCOME.value) else None,
+    }
+
+
 def _create(actor: User, unit: Unit, kind: str, data: PublicationData, *, req: PressRequest | None = None,
             answer: Answer | None = None, question: Question | None = None) -> Publication:
     moment = now()
     pub = Publication(
         slug=_new_slug(data.title), unit_id=unit.id, kind=kind,
         request_id=req.id if req is not None else None, answer_id=answer.id if answer is not None else None,
-        title=data.title.strip(), summary=(data.summary or "").strip() or plain_text(data.body, SUMMARY_LENGTH),
-        body=data.body.strip(), speaker_name=data.speaker_name.strip(),
-        speaker_title=(data.speaker_title or "").strip() or None,
+        **_content_of(kind, data),
         question_subject=question.subject if question else None,
         question_agency=question.agency if question else None,
         question_journalist=question.journalist if question else None,
-        event_at=data.event_at if kind == PublicationKind.EMERGENCY.value else None,
         due_at=emergency_due_at(data.event_at) if kind == PublicationKind.EMERGENCY.value and data.event_at else None,
-        conference_at=data.conference_at if kind in (PublicationKind.PRESS_CONFERENCE_NOTICE.value,
-                                                     PublicationKind.PRESS_CONFERENCE_OUTCOME.value) else None,
         revision_number=1, published_at=moment, updated_at=moment, published_by_id=actor.id,
     )
     pub.unit = unit
@@ -285,6 +284,15 @@ def _attach_upload(actor: User, pub: Publication, upload: Upload | None) -> None
                       purpose="publication", publication_id=pub.id, uploaded_by=actor, is_public=True)
 
 
+def publishable_answer(req: PressRequest) -> Answer:
+    """Return the sent answer of a request that may go on the news feed, or refuse (409) saying why not."""
+    answer = final_answer(req)
+    problem = policies.request_problem(req, answer)
+    if problem or answer is None:
+        raise DomainError(problem or _("Yêu cầu chưa có câu trả lời đã gửi."), status=409)
+    return answer
+
+
 def publish_answer(actor: User, req: PressRequest, data: PublicationData, *,
                    upload: Upload | None = None) -> Publication:
     """Publish the sent answer of a request on the news feed and tell the journalist.
@@ -295,10 +303,7 @@ def publish_answer(actor: User, req: PressRequest, data: PublicationData, *,
     if not policies.can_publish_in(actor, req.unit):
         raise NotAllowed(_("Bạn không có quyền đăng tin nhân danh đơn vị này."))
 
-    answer = final_answer(req)
-    problem = policies.request_problem(req, answer)
-    if problem or answer is None:
-        raise DomainError(problem or _("Yêu cầu chưa có câu trả lời đã gửi."), status=409)
+    answer = publishable_answer(req)
     if live_publication_for(req) is not None:
         raise DomainError(_("Câu trả lời này đã được đăng. Muốn sửa nội dung, hãy cải chính tin đã đăng."), status=409)
     _validate(PublicationKind.ANSWER.value, data, now())
@@ -350,14 +355,7 @@ def correct(actor: User, pub: Publication, data: PublicationData, note: str) -> 
     if not note:
         raise DomainError(_("Vui lòng ghi nội dung cải chính."), status=400)
     _validate(pub.kind, data, now(), correcting=True)
-    new = {
-        "title": data.title.strip(), "summary": (data.summary or "").strip() or plain_text(data.body, SUMMARY_LENGTH),
-        "body": data.body.strip(), "speaker_name": data.speaker_name.strip(),
-        "speaker_title": (data.speaker_title or "").strip() or None,
-        "event_at": data.event_at if pub.kind == PublicationKind.EMERGENCY.value else None,
-        "conference_at": data.conference_at if pub.kind in (
-            PublicationKind.PRESS_CONFERENCE_NOTICE.value, PublicationKind.PRESS_CONFERENCE_OUTCOME.value) else None,
-    }
+    new = _content_of(pub.kind, data)
     before = _content(pub)
     if new == before:
         raise DomainError(_("Nội dung chưa thay đổi: không có gì để cải chính."), status=400)

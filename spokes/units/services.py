@@ -13,7 +13,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from spokes.attachments.store import PUBLIC_KINDS, store
@@ -71,15 +71,35 @@ class PublicSpeaker:
 _KIND_ORDER = {DesignationKind.DESIGNATED.value: 0, DesignationKind.HEAD.value: 1, DesignationKind.AUTHORISED.value: 2}
 
 
-def current_speakers(unit: Unit | None = None, on: date | None = None) -> list[PublicSpeaker]:
-    """Return the current designations (of one unit, or of every active unit): one query."""
-    on = on or today_vn()
-    stmt = (
+def designation_in_force(user: Any, unit: Unit, on: date | None = None) -> Designation | None:
+    """Return the newest designation by which the person speaks for the unit on a day (today by default), or None."""
+    return db.session.execute(
+        select(Designation).where(
+            Designation.unit_id == unit.id, Designation.user_id == user.id,
+            current_designation_filter(on or today_vn()),
+        ).order_by(Designation.valid_from.desc(), Designation.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def published_designations(on: date) -> Select[Any]:
+    """Return the query of the designations the public sees on a day (SP-07).
+
+    In force that day, held by an active person in an active unit; the person and the unit
+    are joined, so callers may order by them or load them with ``contains_eager``.
+    """
+    return (
         select(Designation)
         .join(User, User.id == Designation.user_id)
         .join(Unit, Unit.id == Designation.unit_id)
-        .options(contains_eager(Designation.user), contains_eager(Designation.unit))
         .where(current_designation_filter(on), User.active.is_(True), Unit.is_active.is_(True))
+    )
+
+
+def current_speakers(unit: Unit | None = None, on: date | None = None) -> list[PublicSpeaker]:
+    """Return the current designations (of one unit, or of every active unit): one query."""
+    stmt = (
+        published_designations(on or today_vn())
+        .options(contains_eager(Designation.user), contains_eager(Designation.unit))
         .order_by(Unit.path, Designation.valid_from, Designation.id)
     )
     if unit is not None:
