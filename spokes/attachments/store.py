@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,6 +27,22 @@ def upload_root() -> Path:
     root = Path(current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads"))
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+@dataclass
+class Upload:
+    """A file a form received, with the size it may have; ``store`` checks and keeps it."""
+
+    stream: IO[bytes]
+    filename: str | None
+    max_bytes: int
+
+    @classmethod
+    def of(cls, storage: Any, max_bytes: int) -> Upload | None:
+        """Return the upload of a form's file field, or None when no file was chosen."""
+        if not (storage and getattr(storage, "filename", "")):
+            return None
+        return cls(storage.stream, storage.filename, max_bytes)
 
 
 def store(

@@ -12,7 +12,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import IO, Any
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select, update
@@ -21,6 +21,7 @@ from sqlalchemy.sql import Select
 
 from spokes.attachments import store as attachments
 from spokes.attachments.models import Attachment
+from spokes.attachments.store import Upload
 from spokes.audit import services as audit
 from spokes.auth.models import User
 from spokes.core import events, pagecache
@@ -66,15 +67,6 @@ class PublicationData:
     speaker_title: str | None = None
     event_at: datetime | None = None
     conference_at: datetime | None = None
-
-
-@dataclass
-class Upload:
-    """A file to attach publicly to a new item."""
-
-    stream: IO[bytes]
-    filename: str | None
-    max_bytes: int
 
 
 @dataclass(frozen=True)

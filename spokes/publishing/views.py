@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 
 from spokes.attachments.models import Attachment
-from spokes.attachments.store import send_attachment
+from spokes.attachments.store import Upload, send_attachment
 from spokes.core import pagecache
 from spokes.core.errors import DomainError
 from spokes.core.markdown import render_markdown
@@ -21,7 +21,6 @@ from spokes.core.uploads import UploadRejected
 from spokes.deadlines.services import load_rulebooks
 from spokes.extensions import db
 from spokes.press_requests.models import PressRequest
-from spokes.press_requests.services import final_answer
 from spokes.publishing import feeds, policies, services
 from spokes.publishing.forms import (
     AnswerPublicationForm,
@@ -249,11 +248,8 @@ def staff_list():
                            waiting=services.unpublished_answers(shown))
 
 
-def _upload(form: Any) -> services.Upload | None:
-    storage = form.upload()
-    if storage is None:
-        return None
-    return services.Upload(storage.stream, storage.filename, current_app.config["STAFF_UPLOAD_MAX_BYTES"])
+def _upload(form: Any) -> Upload | None:
+    return Upload.of(form.upload(), current_app.config["STAFF_UPLOAD_MAX_BYTES"])
 
 
 @bp.route("/staff/publications/new", methods=["GET", "POST"])
@@ -278,10 +274,7 @@ def _new_answer(request_id: int):
     if existing is not None:
         flash(_("Câu trả lời này đã được đăng. Muốn sửa nội dung, hãy cải chính tin đã đăng."), "info")
         return redirect(url_for("publishing.item", slug=existing.slug))
-    answer = final_answer(req)
-    problem = policies.request_problem(req, answer)
-    if problem or answer is None:
-        raise DomainError(problem or _("Yêu cầu chưa có câu trả lời đã gửi."), status=409)
+    answer = services.publishable_answer(req)
     form = AnswerPublicationForm()
     if request.method == "GET":
         form.fill(services.prefill_from_request(req, answer))

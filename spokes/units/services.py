@@ -9,14 +9,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from spokes.attachments.store import PUBLIC_KINDS, store
+from spokes.attachments.store import PUBLIC_KINDS, Upload, store
 from spokes.audit import services as audit
 from spokes.auth.models import User
 from spokes.auth.permissions import Permission
@@ -505,15 +505,6 @@ def build_tree(units: Iterable[Unit]) -> list[TreeNode]:
 
 
 @dataclass
-class ScanUpload:
-    """An uploaded scan of the designation document."""
-
-    stream: IO[bytes]
-    filename: str | None
-    max_bytes: int
-
-
-@dataclass
 class DesignationData:
     """A designation as typed by an admin or a head."""
 
@@ -553,7 +544,7 @@ def is_authorised_only(user: Any, unit: Unit, on: date | None = None) -> bool:
         DesignationKind.HEAD.value, DesignationKind.DESIGNATED.value}
 
 
-def create_designation(actor: Any, unit: Unit, data: DesignationData, scan: ScanUpload | None = None) -> Designation:
+def create_designation(actor: Any, unit: Unit, data: DesignationData, scan: Upload | None = None) -> Designation:
     """Record a designation decision (with its optional scan); the directory shows it at once.
 
     An ``authorised`` designation needs a case or a topic and an end date (SP-05), and an

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from spokes.attachments.models import Attachment
-from spokes.attachments.store import send_attachment
+from spokes.attachments.store import Upload, send_attachment
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import has_permission, permission_required
 from spokes.core.clock import today_vn
@@ -259,7 +259,8 @@ def unit_designations(unit_id: int):
     if form.validate_on_submit():
         done = None
         try:
-            done = commit_or_report(lambda: _designate(unit, form, _scan_upload(form)), form.kind)
+            scan = Upload.of(form.scan.data, current_app.config["PUBLIC_UPLOAD_MAX_BYTES"])
+            done = commit_or_report(lambda: _designate(unit, form, scan), form.kind)
         except UploadRejected as err:  # the scan is checked as it is stored
             db.session.rollback()
             form.scan.errors = [err.message]
@@ -281,15 +282,7 @@ def unit_designations(unit_id: int):
     ), _status()
 
 
-def _scan_upload(form: DesignationForm) -> units_svc.ScanUpload | None:
-    upload = form.scan.data
-    if not (upload and getattr(upload, "filename", "")):
-        return None
-    return units_svc.ScanUpload(stream=upload.stream, filename=upload.filename,
-                                max_bytes=current_app.config["PUBLIC_UPLOAD_MAX_BYTES"])
-
-
-def _designate(unit: Unit, form: DesignationForm, scan: units_svc.ScanUpload | None) -> Designation:
+def _designate(unit: Unit, form: DesignationForm, scan: Upload | None) -> Designation:
     """Record the designation; with a number from the register, issue its letter signed by the head."""
     data = units_svc.DesignationData(
         user_id=form.user_id.data, kind=form.kind.data, title=form.title.data,
