@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import IO, Any
 
@@ -139,22 +139,16 @@ def resolve_unit(unit_id: int) -> Unit:
 
 @dataclass
 class QuestionData:
-    """What the public form collected (already validated field by field)."""
+    """What the public form collected (already validated field by field): who asks, and what."""
 
-    name: str
-    agency: str
-    email: str
-    phone: str | None
+    journalist: JournalistData  # name, agency, e-mail and phone are required on the form
     unit_id: int
     type: str
     subject: str
     questions: str
-    press_card_number: str | None = None
-    press_card_expiry: date | None = None
     article_url: str | None = None
     interview_wanted_at: datetime | None = None
     interview_place: str | None = None
-    consent_publish_name: bool = False
 
 
 @dataclass
@@ -220,14 +214,15 @@ def submit_question(
     """
     if data.type not in {t.value for t in PUBLIC_TYPES}:
         raise DomainError(_("Loại yêu cầu này không nhận qua cổng thông tin."), status=400)
-    has_card = bool(data.press_card_number)
-    if has_card and (problem := card_problem(data.press_card_expiry, today_vn())):
+    who = data.journalist
+    has_card = bool(who.press_card_number)
+    if has_card and (problem := card_problem(who.press_card_expiry, today_vn())):
         raise DomainError(problem, status=400)
     if not has_card and letter is None:
         raise DomainError(_("Vui lòng nhập thẻ nhà báo còn hạn hoặc gửi kèm giấy giới thiệu."), status=400)
     unit = resolve_unit(data.unit_id)
     moment = now()
-    keys = [submission_key(data.email, unit.id, data.type, data.subject, data.questions, moment, buckets_back=b)
+    keys = [submission_key(who.email, unit.id, data.type, data.subject, data.questions, moment, buckets_back=b)
             for b in (0, 1)]
     existing = _find_by_keys(keys)
     if existing is not None:
@@ -236,12 +231,7 @@ def submit_question(
     type_ = logged_type(data.type, agency_document is not None)
     intake = IntakeData(
         type=type_, requested_type=data.type if type_ != data.type else None, channel=Channel.WEB_FORM.value, subject=data.subject, questions=data.questions,
-        journalist=JournalistData(
-            name=data.name, agency=data.agency, email=data.email, phone=data.phone,
-            press_card_number=data.press_card_number if has_card else None,
-            press_card_expiry=data.press_card_expiry if has_card else None,
-            consent_publish_name=data.consent_publish_name,
-        ),
+        journalist=who if has_card else replace(who, press_card_number=None, press_card_expiry=None),
         article_url=data.article_url,
         interview_wanted_at=data.interview_wanted_at if data.type == RequestType.INTERVIEW.value else None,
         interview_place=data.interview_place if data.type == RequestType.INTERVIEW.value else None,

@@ -26,6 +26,7 @@ from spokes.portal import services
 from spokes.portal.forms import AskForm, FollowUpForm, TrackForm, WithdrawForm
 from spokes.press_requests import services as requests_svc
 from spokes.press_requests.labels import TYPE_HELP
+from spokes.press_requests.services import JournalistData
 from spokes.press_requests.models import MessageKind, PressRequest
 
 log = logging.getLogger(__name__)
@@ -72,13 +73,14 @@ def _ask_page(form: AskForm, status: int):
 def _question_data(form: AskForm) -> services.QuestionData:
     card = not form.has_letter()
     return services.QuestionData(
-        name=form.name.data, agency=form.agency.data, email=form.email.data, phone=form.phone.data or None,
+        journalist=JournalistData(
+            name=form.name.data, agency=form.agency.data, email=form.email.data, phone=form.phone.data or None,
+            press_card_number=form.card_number.data if card else None,
+            press_card_expiry=form.card_expiry.data if card else None,
+            consent_publish_name=bool(form.consent.data)),
         unit_id=form.unit.data, type=form.type.data, subject=form.subject.data, questions=form.questions.data,
-        press_card_number=form.card_number.data if card else None,
-        press_card_expiry=form.card_expiry.data if card else None,
         article_url=form.article_url.data or None,
         interview_wanted_at=form.interview_wanted_at(), interview_place=form.interview_place.data or None,
-        consent_publish_name=bool(form.consent.data),
     )
 
 
