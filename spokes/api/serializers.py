@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 
 from spokes.attachments.models import Attachment
 from spokes.audit.history import public_event

@@ -6,18 +6,17 @@ import hmac
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from spokes.core.params import MAX_PAGE as PARAM_MAX_PAGE
 from spokes.audit.models import AuditEvent
+from spokes.audit.services import public_events
 from spokes.core.errors import DomainError
 from spokes.core.pagination import Cursor
-from spokes.extensions import db
 from spokes.press_requests.models import PressRequest
 from spokes.press_requests.services import find_by_token
 from spokes.publishing.models import Publication, PublicationKind
-from spokes.publishing.services import NewsFilter, unit_by_code
+from spokes.publishing.services import NewsFilter, published_items, unit_by_code
 
 MAX_PER_PAGE = 100
 MAX_PAGE = PARAM_MAX_PAGE  # the same ceiling as every HTML list; the OpenAPI document declares it
@@ -127,13 +126,4 @@ def request_status(reference: str, token: str | None) -> RequestStatus:
     req = find_by_token(token)
     if req is None or not hmac.compare_digest(req.reference.upper(), (reference or "").strip().upper()):
         raise not_found(_("Không tìm thấy yêu cầu có mã và mã theo dõi này."))
-    events = list(db.session.execute(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id, AuditEvent.public.is_(True))
-        .order_by(AuditEvent.seq)
-    ).scalars())
-    publications = list(db.session.execute(
-        select(Publication).where(Publication.request_id == req.id, Publication.withdrawn_at.is_(None))
-        .order_by(Publication.published_at)
-    ).scalars())
-    return RequestStatus(req, events, publications)
+    return RequestStatus(req, public_events("request", req.id), published_items(req))

@@ -131,6 +131,15 @@ class ChainProblem:
     reason: str
 
 
+def public_events(object_type: str, object_id: int) -> list[AuditEvent]:
+    """Return an object's events its public may read (the journalist's timeline), oldest first."""
+    return list(db.session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id, AuditEvent.public.is_(True))
+        .order_by(AuditEvent.seq)
+    ).scalars())
+
+
 def _iter_events(batch: int = 2000) -> Iterator[AuditEvent]:
     last = 0
     while True:

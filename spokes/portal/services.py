@@ -26,7 +26,7 @@ import hashlib
 import logging
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import IO, Any
 
 from flask import url_for
@@ -39,11 +39,10 @@ from sqlalchemy.orm import contains_eager
 from spokes.attachments import store as attachments
 from spokes.attachments.models import Attachment
 from spokes.audit.history import HistoryEntry, public_history
-from spokes.audit.models import AuditEvent
+from spokes.audit.services import public_events
 from spokes.auth.models import User
 from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError
-from spokes.core.jinja import vn_datetime
 from spokes.core.markdown import render_markdown
 from spokes.core.text import fold
 from spokes.core.uploads import UploadRejected
@@ -58,7 +57,6 @@ from spokes.press_requests.models import (
     RequestType,
 )
 from spokes.press_requests.services import IntakeData, JournalistData
-from spokes.publishing.models import Publication
 from spokes.press_requests.answer_models import Answer, AnswerKind
 from spokes.units.models import Designation, DesignationKind, Unit
 from spokes.units.services import PublicSpeaker, designation_in_force, published_designations
@@ -371,11 +369,7 @@ def request_by_reference(reference: str) -> PressRequest | None:
 
 def public_timeline(req: PressRequest) -> list[HistoryEntry]:
     """Return the journalist's timeline: public events only, in order (two queries)."""
-    events = db.session.execute(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id, AuditEvent.public.is_(True))
-        .order_by(AuditEvent.seq)
-    ).scalars().all()
+    events = public_events("request", req.id)
     messages = {message_id: body for message_id, body in db.session.execute(
         select(Message.id, Message.body).where(
             Message.request_id == req.id,
@@ -383,15 +377,6 @@ def public_timeline(req: PressRequest) -> list[HistoryEntry]:
         )
     )}
     return public_history(events, messages, lambda slug: url_for("publishing.item", slug=slug))
-
-
-def published_items(req: PressRequest) -> list[Publication]:
-    """Return the request's publications that are still on the news feed."""
-    return list(db.session.execute(
-        select(Publication)
-        .where(Publication.request_id == req.id, Publication.withdrawn_at.is_(None))
-        .order_by(Publication.published_at)
-    ).scalars())
 
 
 @dataclass

@@ -28,6 +28,7 @@ from spokes.press_requests import services as requests_svc
 from spokes.press_requests.labels import TYPE_HELP
 from spokes.press_requests.services import JournalistData
 from spokes.press_requests.models import MessageKind, PressRequest
+from spokes.publishing.services import published_items
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ def _track_page(req: PressRequest, *, follow_form: FollowUpForm | None = None,
         "portal/track.html", req=req,
         timeline=services.public_timeline(req),
         outcome=outcome,
-        publications=[(p.title, _publication_link(p)) for p in services.published_items(req)],
+        publications=[(p.title, _publication_link(p)) for p in published_items(req)],
         explanation=req.deadline_explanation or {},
         assignee=services.answering_speaker(req) if req.assignee_id else None,
         receipt=services.receipt_mail(req),

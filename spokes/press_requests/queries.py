@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from typing import Any
 
-from sqlalchemy import and_, bindparam, event, func, or_, select
+from sqlalchemy import and_, bindparam, event, or_, select
 from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 from sqlalchemy.sql import Select
 

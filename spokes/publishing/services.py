@@ -129,6 +129,15 @@ def live_publication_for(req: PressRequest) -> Publication | None:
     ).scalar_one_or_none()
 
 
+def published_items(req: PressRequest) -> list[Publication]:
+    """Return the request's items that are still on the news feed, oldest first."""
+    return list(db.session.execute(
+        select(Publication)
+        .where(Publication.request_id == req.id, Publication.withdrawn_at.is_(None))
+        .order_by(Publication.published_at)
+    ).scalars())
+
+
 # --------------------------------------------------------------------------- rules on times
 
 

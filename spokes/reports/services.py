@@ -36,9 +36,9 @@ from spokes.deadlines.calendar import VN_TZ, WorkCalendar
 from spokes.deadlines.models import RefusalGround, Rulebook
 from spokes.deadlines.services import work_calendar
 from spokes.extensions import db
-from spokes.press_requests.models import OPEN_STATES, Channel, PressRequest, RequestState, RequestType, Transfer
+from spokes.press_requests.models import OPEN_STATES, PressRequest, RequestState, RequestType, Transfer
 from spokes.publishing.models import Publication
-from spokes.reports.models import CHANNEL_COLUMNS, COUNT_COLUMNS, NO_GROUND, OUTCOME_COLUMNS, ReportAnswerDays, ReportTotal
+from spokes.reports.models import CHANNEL_COLUMNS, COUNT_COLUMNS, OUTCOME_COLUMNS, ReportAnswerDays, ReportTotal
 from spokes.reports.totals import as_date, count_columns, count_if, ground_key, outcome_conditions, vn_date, working_days
 from spokes.units.models import Designation, DesignationKind, Unit
 from spokes.units.services import current_designation_filter
