@@ -219,6 +219,8 @@ def test_edit_rule_is_audited_and_leaves_stored_requests_alone(client, now, dist
     rule = rule_of("qd1430-2017", "information")
 
     form_page = page(client.get(f"/admin/rulebooks/rules/{rule.id}/edit"))
+    assert "<title>Sửa quy tắc — Spokes</title>" in form_page
+    assert 'href="/admin/rulebooks">Bộ quy tắc thời hạn</a>' in form_page  # the way back, above the form
     assert "Thời hạn đã lưu không thay đổi." in form_page
     assert "đang gắn với 1 yêu cầu (1 yêu cầu đang mở)" in form_page
     assert 'value="3,1"' in form_page
