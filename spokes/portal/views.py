@@ -6,6 +6,7 @@ import logging
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     make_response,
@@ -154,6 +155,16 @@ def _tracked(reference: str) -> PressRequest | None:
     return req
 
 
+def _opened(reference: str, *, lock: bool = False) -> PressRequest:
+    """Return the request this browser opened (locked for a change), or stop with the same 404 as any miss."""
+    req = _tracked(reference)
+    if req is not None and lock:
+        req = requests_svc.lock_request(req.id)  # one writer at a time; the state is re-read under the lock
+    if req is None:
+        abort(_not_found())
+    return req
+
+
 def _publication_link(pub) -> str:
     return url_for("publishing.item", slug=pub.slug)
 
@@ -228,9 +239,7 @@ def _done_on_track(req: PressRequest, message: str):
 @limiter.limit(_public_form_limit)
 def track_message(reference: str):
     """Send a follow-up message to the unit."""
-    req = _tracked(reference)
-    if req is None:
-        return _not_found()
+    req = _opened(reference)
     form = FollowUpForm(prefix="followup")
     if not form.validate_on_submit():
         return _track_page(req, follow_form=form, status=400)
@@ -242,12 +251,7 @@ def track_message(reference: str):
 @limiter.limit(_public_form_limit)
 def track_withdraw(reference: str):
     """Withdraw the request (the journalist's own decision; it cannot be undone here)."""
-    req = _tracked(reference)
-    if req is None:
-        return _not_found()
-    req = requests_svc.lock_request(req.id)  # one writer at a time; the state is re-read under the lock
-    if req is None:
-        return _not_found()
+    req = _opened(reference, lock=True)
     form = WithdrawForm(prefix="withdraw")
     if not form.validate_on_submit():
         return _track_page(req, withdraw_form=form, status=400)
