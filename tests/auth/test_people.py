@@ -174,6 +174,7 @@ def test_people_list_is_scoped_and_searchable(client, district, as_admin, make_u
     make_user("clerk", district["other_district"], name="Người Hòn Đất")
     html = client.get("/admin/users?q=thu").get_data(as_text=True)
     assert "Lê Thị Thu" in html and "Người Hòn Đất" not in html
+    assert "Tổng cộng 1 mục." in html  # how many match the search, above the table
     district_admin = make_user("admin", district["district"])
     client.post("/logout")
     login(district_admin)
