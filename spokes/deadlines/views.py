@@ -13,7 +13,8 @@ from spokes.core.forms import EmptyForm
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import permission_required
 from spokes.core.clock import today_vn
-from spokes.core.errors import DomainError, render_error
+from spokes.core.errors import render_error
+from spokes.core.outcome import commit_or_report
 from spokes.deadlines import services
 from spokes.deadlines.forms import (
     CALENDAR_KIND_LABELS,
@@ -142,14 +143,9 @@ def edit_rule(rule_id: int):
             escalate_after_working_days=form.escalate_after_working_days.data,
             overdue_note=form.overdue_note.data or "",
         )
-        try:
-            changed = services.update_rule(current_user, rule, data)
-        except DomainError as err:
-            db.session.rollback()
-            form.amount.errors = [*form.amount.errors, err.message]
-        else:
-            db.session.commit()
-            if changed:
+        done = commit_or_report(lambda: services.update_rule(current_user, rule, data), form.amount)
+        if done.ok:
+            if done.value:
                 flash(_("Đã lưu quy tắc. Các hồ sơ đã tiếp nhận giữ nguyên thời hạn."), "success")
             else:
                 flash(_("Không có thay đổi nào."), "info")
@@ -167,18 +163,11 @@ def edit_ground(ground_id: int):
     ground = db.get_or_404(RefusalGround, ground_id)
     form = GroundForm(obj=ground)
     if form.validate_on_submit():
-        try:
-            changed = services.update_refusal_ground(
-                current_user, ground,
-                services.GroundData(text=form.text.data, source=form.source.data, confidence=form.confidence.data),
-            )
-        except DomainError as err:
-            db.session.rollback()
-            form.text.errors = [*form.text.errors, err.message]
-        else:
-            db.session.commit()
-            flash(_("Đã lưu căn cứ từ chối.") if changed else _("Không có thay đổi nào."),
-                  "success" if changed else "info")
+        data = services.GroundData(text=form.text.data, source=form.source.data, confidence=form.confidence.data)
+        done = commit_or_report(lambda: services.update_refusal_ground(current_user, ground, data), form.text)
+        if done.ok:
+            flash(_("Đã lưu căn cứ từ chối.") if done.value else _("Không có thay đổi nào."),
+                  "success" if done.value else "info")
             return redirect(url_for("deadlines.rulebook", book_id=ground.rulebook_id))
     status = 400 if request.method == "POST" else 200
     return render_template("deadlines/ground_edit.html", form=form, ground=ground, book=ground.rulebook), status
@@ -195,16 +184,11 @@ def new_version(book_id: int):
     if request.method == "GET":
         form.name.data = _("%(name)s (phiên bản mới)", name=source.name)
     if form.validate_on_submit():
-        try:
-            book = services.create_rulebook_version(
-                current_user, source, code=form.code.data, name=form.name.data,
-                valid_from=form.valid_from.data, notes=form.notes.data,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            form.code.errors = [*form.code.errors, err.message]
-        else:
-            db.session.commit()
+        done = commit_or_report(lambda: services.create_rulebook_version(
+            current_user, source, code=form.code.data, name=form.name.data,
+            valid_from=form.valid_from.data, notes=form.notes.data,
+        ), form.code)
+        if (book := done.value) is not None:
             flash(_("Đã tạo bộ quy tắc “%(name)s”, hiệu lực từ %(day)s. Các hồ sơ đã tiếp nhận giữ nguyên thời hạn.",
                     name=book.name, day=f"{book.valid_from:%d/%m/%Y}"), "success")
             return redirect(url_for("deadlines.rulebook", book_id=book.id))
@@ -245,14 +229,10 @@ def add_calendar_day():
     """Add an extra day off or a make-up working day and recount the open deadlines."""
     form = CalendarDayForm()
     if form.validate_on_submit():
-        try:
-            row, moved = services.add_calendar_day(current_user, form.day.data, form.kind.data, form.reason.data,
-                                                  form.document.data)
-        except DomainError as err:
-            db.session.rollback()
-            form.day.errors = [*form.day.errors, err.message]
-        else:
-            db.session.commit()
+        done = commit_or_report(lambda: services.add_calendar_day(
+            current_user, form.day.data, form.kind.data, form.reason.data, form.document.data), form.day)
+        if done.value is not None:
+            row, moved = done.value
             flash(_("Đã thêm ngày %(day)s vào lịch: %(kind)s.", kind=CALENDAR_KIND_LABELS[row.kind],
                     day=f"{row.day:%d/%m/%Y}"), "success")
             flash(_("Đã cập nhật thời hạn của %(n)d hồ sơ đang mở.", n=moved), "info")
