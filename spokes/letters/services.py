@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -372,7 +372,7 @@ def register_query(unit: Unit, *, year: int | None = None, q: str | None = None,
         stmt = stmt.where(Letter.kind == kind)
     if q:
         term = f"%{q.strip()}%"
-        matches = [Letter.summary.ilike(term), Letter.recipient.ilike(term), Letter.signer_name.ilike(term),
+        matches: list[ColumnElement[bool]] = [Letter.summary.ilike(term), Letter.recipient.ilike(term), Letter.signer_name.ilike(term),
                    PressRequest.reference.ilike(term)]
         number = _NUMBER.match(q)
         if number:  # "05", "5/UBND-VP": the number itself
@@ -426,6 +426,8 @@ def remind_publication_overdue(moment: datetime) -> int:
 
     sent = 0
     for letter in publication_overdue(moment):
+        if letter.publication_due_at is None:  # the query asked for letters with a milestone
+            continue
         sent += notify_heads_once(
             letter.unit_id, letter.issued_by_id, f"letter:{letter.id}:publication_overdue",
             request_id=letter.request_id, kind="publication_overdue",
@@ -471,7 +473,7 @@ def default_designation_choices(designation: Designation, kind: LetterKind, sign
               LetterKind.AUTHORISATION: [f"Đồng chí {designation.user.name}", "Lưu: VT"],
               LetterKind.ANNOUNCEMENT: ["Các cơ quan báo chí", "Trang thông tin điện tử của đơn vị", "Lưu: VT"]}[kind]
     return LetterChoices(kind=kind, signer=signer, position=wording.position_from_title(signer.title),
-                         summary=str(parts["summary"]), recipient="", copies_to=copies)
+                         summary=parts["summary"], recipient="", copies_to=copies)
 
 
 def compose_designation(designation: Designation, choices: LetterChoices, *, issued_on: date,
@@ -489,10 +491,10 @@ def compose_designation(designation: Designation, choices: LetterChoices, *, iss
     return LetterText(
         parent_body=heading.parent_body, issuing_body=heading.issuing_body, number_and_symbol=None,
         summary=choices.summary, place_name=heading.place_name, issued_on=issued_on, recipient="",
-        paragraphs=list(parts["paragraphs"]), copies_to=choices.copies_to,  # type: ignore[arg-type]
+        paragraphs=list(parts["paragraphs"]), copies_to=choices.copies_to,
         signer_authority=authority, signer_position=position, signer_name=choices.signer.name, draft=draft,
-        doc_type=str(parts["doc_type"]), preamble=list(parts["preamble"]),  # type: ignore[arg-type]
-        grounds=list(parts["grounds"]), decides=parts["decides"],  # type: ignore[arg-type]
+        doc_type=parts["doc_type"], preamble=list(parts["preamble"]),
+        grounds=list(parts["grounds"]), decides=parts["decides"],
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TypedDict
 from datetime import date, datetime
 
 from spokes.letters.models import LetterKind
@@ -315,8 +316,20 @@ def head_title(unit_name: str, position: str) -> str:
     return f"{head} {' '.join(body)}"
 
 
+class DesignationParts(TypedDict):
+    """The parts of a designation letter, as ``designation_text`` writes them."""
+
+    doc_type: str
+    summary: str
+    recipient: str
+    preamble: list[str]
+    grounds: list[str]
+    decides: str | None
+    paragraphs: list[str]
+
+
 def designation_text(kind: LetterKind, facts: DesignationFacts, unit_name: str,
-                     head_position: str) -> dict[str, object]:
+                     head_position: str) -> DesignationParts:
     """Return the parts of a designation letter: doc_type, summary, recipient, preamble, grounds, decides, paragraphs."""
     contact = "; ".join(x for x in (f"điện thoại: {facts.phone}" if facts.phone else "",
                                     f"thư điện tử: {facts.email}" if facts.email else "") if x)

@@ -248,9 +248,10 @@ def thread_headers(request_id: int, mail_id: int) -> tuple[str | None, list[str]
         select(OutboxMail.created_at, OutboxMail.message_id)
         .where(OutboxMail.request_id == request_id, OutboxMail.id < mail_id).order_by(OutboxMail.id.desc()).limit(10)
     ).all()
-    chain = [mid for _at, mid in sorted([*inbound, *outbound], key=lambda r: r[0])]
+    chain: list[str] = [mid for _at, mid in sorted([*inbound, *outbound], key=lambda r: r[0]) if mid]
     references = list(dict.fromkeys(chain[:1] + chain[-9:]))
-    in_reply_to = inbound[-1][1] if inbound else (chain[-1] if chain else None)
+    answered = [mid for _at, mid in inbound if mid]
+    in_reply_to = answered[-1] if answered else (chain[-1] if chain else None)
     code = db.session.execute(
         select(Unit.code).join(PressRequest, PressRequest.unit_id == Unit.id).where(PressRequest.id == request_id)
     ).scalar_one_or_none()

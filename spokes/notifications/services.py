@@ -30,16 +30,18 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, TypedDict
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -47,6 +49,7 @@ from spokes.audit import services as audit
 from spokes.auth.models import Membership, NotifyMode, User
 from spokes.auth.permissions import Role
 from spokes.core.clock import now
+from spokes.core.db import rowcount
 from spokes.core.errors import DomainError
 from spokes.core.jinja import vn_datetime
 from spokes.core.model_types import UTCDateTime
@@ -99,6 +102,11 @@ class Recipient:
     name: str
     locale: str
     notify_mode: str
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> Recipient:
+        """Return the recipient of a row of ``RECIPIENT_COLUMNS``."""
+        return cls(*row)
 
 
 RECIPIENT_COLUMNS = (User.id, User.email, User.name, User.locale, User.notify_mode)
@@ -187,12 +195,10 @@ def notify_heads_once(unit_id: int, also_user_id: int | None, key: str, **notice
 def _dialect_insert(table: Any) -> Any:
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        return None
-    return insert(table)
+        return postgresql_insert(table)
+    if dialect == "sqlite":
+        return sqlite_insert(table)
+    return None
 
 
 def _insert_ignoring_duplicates(model: Any, rows: Sequence[dict[str, Any]], key: str,
@@ -222,7 +228,7 @@ def _insert_ignoring_duplicates(model: Any, rows: Sequence[dict[str, Any]], key:
     return inserted
 
 
-def _upsert(model: Any, rows: Sequence[dict[str, Any]], key: str, columns: Iterable[str]) -> None:
+def _upsert(model: Any, rows: Sequence[Mapping[str, Any]], key: str, columns: Iterable[str]) -> None:
     """Insert rows or update the given columns of the existing ones (PostgreSQL and SQLite)."""
     rows = sorted(rows, key=lambda r: r[key])
     if not rows:
@@ -327,7 +333,7 @@ def mark_all_read(user: Any) -> int:
         .values(read_at=now())
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 def update_preferences(user: User, notify_mode: str, locale: str) -> dict[str, Any]:
@@ -386,7 +392,7 @@ def alert_context(moment: datetime, calendar: WorkCalendar) -> AlertContext:
     reminder_day = today if local.time() >= reminder_time else today - timedelta(days=1)
     rules = {rule_id: RuleFacts(tuple(offsets or ()), after) for rule_id, offsets, after in db.session.execute(
         select(Rule.id, Rule.reminder_offsets, Rule.escalate_after_working_days)).all()}
-    overseers = [(path, Recipient(*facts)) for path, *facts in db.session.execute(
+    overseers = [(path, Recipient.of(facts)) for path, *facts in db.session.execute(
         select(Unit.path, *RECIPIENT_COLUMNS)
         .join(Membership, Membership.unit_id == Unit.id)
         .join(User, User.id == Membership.user_id)
@@ -511,13 +517,24 @@ def _working_days_late(ctx: AlertContext, due: date) -> int:
     return count
 
 
+class _Progress(TypedDict):
+    """How far a request's alerts went for its current due moment (a row of the milestone's table)."""
+
+    request_id: int
+    due_at: datetime
+    reminded_offset: int | None
+    overdue_at: datetime | None
+    escalated_at: datetime | None
+    updated_at: datetime
+
+
 @dataclass(frozen=True)
 class _Milestone:
     """What differs between the main deadline and the conclusion milestone when alerting."""
 
     model: Any
     key: str  # prefix of the notices' dedupe keys
-    due_of: Callable[[PressRequest], datetime]
+    due_of: Callable[[PressRequest], datetime | None]
     rule_of: Callable[[AlertContext, PressRequest], RuleFacts | None]
     due_soon: Callable[[PressRequest, int], Callable[[], str]]
     overdue: Callable[[PressRequest], Callable[[], str]]
@@ -549,13 +566,13 @@ def process_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, Any]], 
         .where(Membership.unit_id.in_(unit_ids), Membership.role == Role.HEAD.value, User.active.is_(True))
         .order_by(User.id)
     ).all():
-        heads[unit_id].append(Recipient(*facts))
-    assignees = {r.id: r for r in (Recipient(*facts) for facts in db.session.execute(
+        heads[unit_id].append(Recipient.of(facts))
+    assignees = {r.id: r for r in (Recipient.of(facts) for facts in db.session.execute(
         select(*RECIPIENT_COLUMNS).where(User.id.in_(assignee_ids), User.active.is_(True))).all())
     } if assignee_ids else {}
 
     drafts: list[NoticeDraft] = []
-    progress: list[dict[str, Any]] = []
+    progress: list[_Progress] = []
     schedule: list[dict[str, Any]] = []
     for req, alert in rows:
         main = ms is MAIN_MILESTONE
@@ -564,8 +581,10 @@ def process_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, Any]], 
             continue
         rule = ms.rule_of(ctx, req)
         due_at = ms.due_of(req)
+        if due_at is None:  # the batches read only requests with this milestone; nothing to alert
+            continue
         same = alert is not None and alert.due_at == due_at
-        state = {
+        state: _Progress = {
             "request_id": req.id, "due_at": due_at,
             "reminded_offset": alert.reminded_offset if same and alert else None,
             "overdue_at": alert.overdue_at if same and alert else None,
@@ -604,8 +623,8 @@ def process_alerts(ctx: AlertContext, rows: Sequence[tuple[PressRequest, Any]], 
                                               ms.escalation(req, late)))
                 state["escalated_at"] = ctx.moment
                 stats.escalations += 1
-        if not same or alert is None or any(state[k] != getattr(alert, k) for k in
-                                            ("reminded_offset", "overdue_at", "escalated_at")):
+        if not same or alert is None or (state["reminded_offset"], state["overdue_at"], state["escalated_at"]) != (
+                alert.reminded_offset, alert.overdue_at, alert.escalated_at):
             progress.append(state)
         if not main:
             continue  # the conclusion milestone is read by its own index, not by next_alert_at
@@ -719,7 +738,7 @@ def digest_users_batch(moment: datetime, after_id: int, limit: int) -> list[Reci
     follows the notices still to send, not the users or every notice ever written.
     """
     waiting = select(Notification.user_id).where(_pending(moment), Notification.user_id > after_id)
-    return [Recipient(*facts) for facts in db.session.execute(
+    return [Recipient.of(facts) for facts in db.session.execute(
         select(*RECIPIENT_COLUMNS).where(User.id.in_(waiting), User.active.is_(True), User.id > after_id)
         .order_by(User.id).limit(limit)
     ).all()]

@@ -220,7 +220,7 @@ def submit_question(
         raise DomainError(_("Vui lòng nhập thẻ nhà báo còn hạn hoặc gửi kèm giấy giới thiệu."), status=400)
     unit = resolve_unit(data.unit_id)
     moment = now()
-    keys = [submission_key(who.email, unit.id, data.type, data.subject, data.questions, moment, buckets_back=b)
+    keys = [submission_key(who.email or "", unit.id, data.type, data.subject, data.questions, moment, buckets_back=b)
             for b in (0, 1)]
     existing = _find_by_keys(keys)
     if existing is not None:

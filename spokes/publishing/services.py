@@ -437,7 +437,7 @@ def save_duty(actor: User, unit: Unit, data: DutyData, duty: RecurringDuty | Non
     if not data.label.strip():
         raise DomainError(_("Vui lòng nhập tên nghĩa vụ."), status=400)
     created = duty is None
-    before = None if created else _duty_snapshot(duty)
+    before = _duty_snapshot(duty) if duty is not None else None
     if duty is None:
         duty = RecurringDuty(unit_id=unit.id)
         duty.unit = unit

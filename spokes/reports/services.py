@@ -650,7 +650,7 @@ def _fill_answer_times(report: Report, in_scope: ColumnElement[bool], whole: lis
     answered date) pairs with their counts, in Vietnamese dates, counted here with the calendar.
     One statement for both.
     """
-    parts: list[Select[Any]] = []
+    parts: list[Select[int, date, date, int]] = []  # (days, received day, answered day, answers)
     if whole:
         parts.append(
             select(ReportAnswerDays.days, cast(null(), Date).label("received_day"), cast(null(), Date).label("answered_day"),
@@ -670,7 +670,7 @@ def _fill_answer_times(report: Report, in_scope: ColumnElement[bool], whole: lis
             .group_by(received_day, answered_day)
         )
     histogram: dict[int, int] = {}
-    pairs = []
+    pairs: list[tuple[date, date, int]] = []
     for days, r, a, n in db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all():
         if days is not None:
             histogram[days] = histogram.get(days, 0) + int(n)
