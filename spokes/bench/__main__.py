@@ -348,27 +348,34 @@ def _signed_in_works(port: int, path: str, cookie: str) -> bool:
         conn.close()
 
 
-def measure_throughput(env: dict[str, str], seconds: float = 10, connections: int = 8) -> tuple[float, float]:
-    """Return (spokes req/s, minimal app req/s) for gunicorn -w 2 serving / on this machine.
+def measure_throughput(env: dict[str, str], seconds: float = 10, connections: int = 8,
+                       redis_url: str | None = None) -> tuple[float, float, float | None]:
+    """Return (spokes req/s, minimal app req/s, spokes on Redis req/s) for gunicorn -w 2 serving /.
 
-    While the Spokes server runs, the signed-in pages of ``SIGNED_IN`` are loaded too (the
-    session cookie of measure_pages' staff client), into ``SIGNED_IN["rates"]``.
+    Spokes runs with the page cache in the instance folder (the default store); with
+    ``redis_url`` it runs once more with the page cache on that Redis. While the first Spokes
+    server runs, the signed-in pages of ``SIGNED_IN`` are loaded too (the session cookie of
+    measure_pages' staff client), into ``SIGNED_IN["rates"]``.
     """
     work = Path(tempfile.mkdtemp(prefix="spokes-minimal-"))
     (work / "minimal_app.py").write_text(textwrap.dedent(MINIMAL_APP), encoding="utf-8")
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     rates = []
-    for app_spec, cwd in (("spokes:create_app()", os.getcwd()), ("minimal_app:app", str(work))):
+    runs = [("spokes:create_app()", os.getcwd(), dict(env, PAGE_CACHE_URL="filesystem")),
+            ("minimal_app:app", str(work), env)]
+    if redis_url:
+        runs.append(("spokes:create_app()", os.getcwd(), dict(env, PAGE_CACHE_URL=redis_url)))
+    for index, (app_spec, cwd, run_env) in enumerate(runs):
         port = _free_port()
         proc = subprocess.Popen(
             [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
-            cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=cwd, env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
             _wait_for(f"http://127.0.0.1:{port}/")
             _load(port, 2, connections)  # warm-up
             rates.append(_load(port, seconds, connections))
-            if app_spec.startswith("spokes") and SIGNED_IN.get("email"):
+            if index == 0 and SIGNED_IN.get("email"):
                 SIGNED_IN["cookie"] = _login_over_http(port, SIGNED_IN["email"], BENCH_PASSWORD) or ""
                 SIGNED_IN["rates"] = {}
                 for label, path in SIGNED_IN["urls"].items():
@@ -381,10 +388,11 @@ def measure_throughput(env: dict[str, str], seconds: float = 10, connections: in
             proc.terminate()
             proc.wait(timeout=10)
     shutil.rmtree(work, ignore_errors=True)
-    return rates[0], rates[1]
+    return rates[0], rates[1], (rates[2] if redis_url else None)
 
 
-def markdown(report: Any, pages: list[PageResult], throughput: tuple[float, float] | None, backend: str) -> str:
+def markdown(report: Any, pages: list[PageResult], throughput: tuple[float, float, float | None] | None,
+             backend: str) -> str:
     """Return the results as a Markdown table."""
     lines = [
         f"Data set ({backend}): {report.units} units, {report.users} users, {report.requests:,} requests, "
@@ -402,13 +410,17 @@ def markdown(report: Any, pages: list[PageResult], throughput: tuple[float, floa
         lines.append(f"| {p.label} | {p.p50_ms:.1f} | {p.p95_ms:.1f} | {p.queries} | {target}, ≤ 15 queries | "
                      f"{'met' if ok else 'MISSED'} (HTTP {p.status}) |")
     if throughput:
-        spokes_rate, minimal_rate = throughput
+        spokes_rate, minimal_rate, redis_rate = throughput
         ratio = spokes_rate / minimal_rate if minimal_rate else 0
         generator = "wrk -t2 -c8" if shutil.which("wrk") else "8 Python client threads (install wrk for a lighter load generator)"
         lines += ["", f"Load generator: {generator}, 10 s after a 2 s warm-up, on the same machine.",
                   "", "| whole stack, gunicorn -w 2, `/` | requests/s |", "|---|---:|",
                   f"| Spokes | {spokes_rate:.0f} |", f"| minimal Flask app | {minimal_rate:.0f} |",
                   f"| ratio (target ≥ 50%) | {ratio:.0%} {'met' if ratio >= 0.5 else 'MISSED'} |"]
+        if redis_rate is not None:
+            share = redis_rate / spokes_rate if spokes_rate else 0
+            lines += [f"| Spokes, page cache on Redis | {redis_rate:.0f} |",
+                      f"| Redis against the folder store (target ≥ 80%) | {share:.0%} {'met' if share >= 0.8 else 'MISSED'} |"]
         signed = SIGNED_IN.get("rates") or {}
         if signed:
             targets = {"Search": 0.05}
@@ -472,6 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=REPEAT)
     parser.add_argument("--database-url", default=None, help="an EMPTY database to fill (default: throwaway SQLite)")
     parser.add_argument("--no-throughput", action="store_true")
+    parser.add_argument("--redis-url", default=None,
+                        help="also serve / with the page cache on this Redis (e.g. redis://127.0.0.1:6379/15)")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway instance folder")
     parser.add_argument("--existing", action="store_true",
                         help="measure the data already in --database-url (migrated to this version), no seeding")
@@ -512,7 +526,7 @@ def run_size(requests: int, args: Any) -> tuple[int, list[PageResult], list[Tick
     if not args.no_throughput:
         print("Measuring whole-stack throughput …", file=sys.stderr)
         env = dict(os.environ, SPOKES_ENV="development", DATABASE_URL=url, SPOKES_INSTANCE_PATH=instance)
-        throughput = measure_throughput(env)
+        throughput = measure_throughput(env, redis_url=args.redis_url)
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(markdown(report, pages, throughput, backend) + "\n" + tick_markdown(ticks), flush=True)
     from spokes.extensions import db
