@@ -7,6 +7,7 @@ choices are cached per user scope (``filter_choices``).
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -164,11 +165,29 @@ def apply_filters(stmt: Select, form: Any) -> Select:
         stmt = stmt.where(PressRequest.received_at >= vn_day_start(form.received_from.data))
     if form.received_to.data:
         stmt = stmt.where(PressRequest.received_at < vn_day_start(form.received_to.data + timedelta(days=1)))
-    if form.q.data and (found := matching_condition(SEARCH_TYPE, form.q.data, PressRequest.id)) is not None:
+    if form.q.data and (found := search_condition(form.q.data)) is not None:
         stmt = stmt.where(found)
     if form.sort.data == "received":
         return stmt.order_by(PressRequest.received_at.desc(), PressRequest.id.desc())
     return stmt.order_by(PressRequest.due_at, PressRequest.id)
+
+
+REFERENCE_SHAPE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*-\d{4}-\d+")
+
+
+def search_condition(query: str) -> Any:
+    """Return the WHERE condition of a queue search, or None when the query has no words.
+
+    A whole reference (AM-DHU-2026-00042), as people paste it from a letter or a mail, is looked
+    up by its unique index when such a request exists: its parts (the year, the unit's prefix)
+    occur in a large share of all requests, so matching them as words would cost what every
+    request costs. Anything else matches words (``core.search.matching_condition``).
+    """
+    text = query.strip().upper()
+    if REFERENCE_SHAPE.fullmatch(text) and db.session.execute(
+            select(PressRequest.id).where(PressRequest.reference == text)).first() is not None:
+        return PressRequest.reference == text
+    return matching_condition(SEARCH_TYPE, query, PressRequest.id)
 
 
 # --------------------------------------------------------------------------- intake pickers

@@ -271,6 +271,21 @@ def test_a_changed_search_document_changes_what_finds_the_request(world, make_re
     assert req.reference not in client.get("/staff/requests/?q=nao+vet").get_data(as_text=True)
 
 
+def test_a_whole_reference_finds_its_request_by_the_reference_index(world, make_request, client_for):
+    wanted, other = make_request(world["dhu"], subject="Nạo vét kênh"), make_request(world["dhu"], subject="Lễ hội")
+    client = client_for(world["chair"])
+    client.get("/staff/requests/")
+    for typed in (wanted.reference, f"  {wanted.reference.lower()} "):
+        seen, page = _statements(client, "/staff/requests/?state=all&q=" + typed.replace(" ", "+"))
+        assert _refs(page) == [wanted.reference], typed
+        listing = [s for s in seen if "press_requests.reference =" in s and "LIMIT" in s]
+        assert listing and not [s for s in seen if "search" in s.lower()], seen  # no word matching at all
+    # A reference that no request has is searched as words, as before (nothing here has them).
+    absent = wanted.reference[:-1] + ("8" if wanted.reference[-1] != "8" else "9")
+    assert absent != other.reference and _refs(client.get(f"/staff/requests/?state=all&q={absent}")
+                                              .get_data(as_text=True)) == []
+
+
 # --------------------------------------------------------------------------- a queue that costs the same at any size
 
 
