@@ -26,6 +26,7 @@ from spokes.auth.permissions import Permission, Role
 from spokes.auth.policies import can_grant_in, can_manage_user
 from spokes.auth.services import normalise_email
 from spokes.core.clock import now, today_vn
+from spokes.core.db import rowcount
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.extensions import db
 from spokes.press_requests.models import OPEN_STATES, PressRequest
@@ -220,13 +221,13 @@ def deactivate_person(actor: Any, user: User) -> DeactivationResult:
         raise DomainError(_("Tài khoản đã bị khóa."), status=409)
     user.active = False
     moment = now()
-    revoked = db.session.execute(
+    revoked = rowcount(db.session.execute(
         update(Designation)
         .where(Designation.user_id == user.id, Designation.revoked_at.is_(None),
                or_(Designation.valid_to.is_(None), Designation.valid_to >= today_vn()))
         .values(revoked_at=moment, revoked_reason=_("Tài khoản người phát ngôn đã bị khóa."))
         .execution_options(synchronize_session="fetch")
-    ).rowcount
+    ))
     assigned = db.session.execute(select(func.count()).select_from(PressRequest).where(
         PressRequest.assignee_id == user.id, PressRequest.state.in_(_OPEN))).scalar_one()
     # Outstanding reset links must not revive a locked account.
@@ -307,8 +308,8 @@ def redeem_reset_token(token: str, new_password: str) -> User:
     if problem := password_problem(new_password):
         raise DomainError(problem, status=400)
     # Marking it used with a guarded UPDATE means two simultaneous submissions cannot both win.
-    used = db.session.execute(update(PasswordResetToken).where(
-        PasswordResetToken.id == record.id, PasswordResetToken.used_at.is_(None)).values(used_at=now())).rowcount
+    used = rowcount(db.session.execute(update(PasswordResetToken).where(
+        PasswordResetToken.id == record.id, PasswordResetToken.used_at.is_(None)).values(used_at=now())))
     if not used:
         raise DomainError(_("Liên kết đặt lại mật khẩu không hợp lệ, đã được dùng hoặc đã hết hạn."), status=404)
     user = record.user

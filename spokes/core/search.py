@@ -29,6 +29,7 @@ from sqlalchemy import select, table, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import Select
 
+from spokes.core.db import rowcount
 from spokes.core.text import fold
 from spokes.extensions import db
 
@@ -179,7 +180,7 @@ def index_object(object_type: str, object_id: int, texts: Iterable[str | None], 
         db.session.execute(delete(SearchDocument).where(*where))
         return
     # Update in place first: a delete + insert would churn the full-text index twice.
-    if db.session.execute(update(SearchDocument).where(*where).values(body=body)).rowcount == 0:
+    if rowcount(db.session.execute(update(SearchDocument).where(*where).values(body=body))) == 0:
         db.session.execute(insert(SearchDocument).values(object_type=object_type, object_id=object_id, body=body))
 
 

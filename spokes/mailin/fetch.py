@@ -34,7 +34,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from spokes.core.clock import now
-from spokes.core.db import write_intent
+from spokes.core.db import rowcount, write_intent
 from spokes.extensions import db
 from spokes.mailin import services
 from spokes.mailin.config import MailboxConfig, MailboxConfigError, mailbox_configs
@@ -87,10 +87,10 @@ def claim(box_id: int) -> str | None:
         db.session.rollback()
         return None
     token = uuid.uuid4().hex
-    taken = db.session.execute(
+    taken = rowcount(db.session.execute(
         update(Mailbox).where(Mailbox.id == box_id, free).values(claim_token=token, claimed_until=moment + _lease())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     db.session.commit()
     return token if taken == 1 else None
 
@@ -123,10 +123,10 @@ def connect(config: MailboxConfig) -> Any:
 
 def _progress(box_id: int, token: str, **values: Any) -> bool:
     """Record progress and renew the lease, in the caller's transaction; False if the lease was lost."""
-    return bool(db.session.execute(
+    return bool(rowcount(db.session.execute(
         update(Mailbox).where(Mailbox.id == box_id, Mailbox.claim_token == token)
         .values(claimed_until=now() + _lease(), **values).execution_options(synchronize_session=False)
-    ).rowcount)
+    )))
 
 
 def _mark(client: Any, config: MailboxConfig, uid: int, outcome: str, keywords: bool) -> None:

@@ -68,6 +68,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from spokes.core.clock import now
+from spokes.core.db import rowcount
 from spokes.extensions import db
 from spokes.notifications.content import redact_tracking_links
 from spokes.notifications.models import AttemptOutcome, MailAttempt, MailStatus, OutboxAttachment, OutboxMail
@@ -389,10 +390,10 @@ def finish(mail: Claimed, token: str, outcome: AttemptOutcome, error: str | None
                       body_text=redact_tracking_links(mail.body_text), body_html=redact_tracking_links(mail.body_html))
     else:
         values.update(last_error=redact_tracking_links(error), next_attempt_at=moment + backoff(attempts))
-    kept = db.session.execute(
+    kept = rowcount(db.session.execute(
         update(OutboxMail).where(OutboxMail.id == mail.id, OutboxMail.claim_token == token).values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     db.session.add(MailAttempt(mail_id=mail.id, number=attempts, started_at=started, finished_at=moment,
                                outcome=outcome.value, error=redact_tracking_links(error), transport=transport,
                                worker=WORKER))
@@ -407,10 +408,10 @@ def renew(token: str, ids: list[int], lease: timedelta) -> bool:
     """Extend this sender's lease on the rows it still holds (the heartbeat); False if any was lost."""
     if not ids:
         return True
-    kept = db.session.execute(
+    kept = rowcount(db.session.execute(
         update(OutboxMail).where(OutboxMail.id.in_(ids), OutboxMail.claim_token == token)
         .values(claimed_until=now() + lease).execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     db.session.commit()
     return kept == len(ids)
 
@@ -544,7 +545,7 @@ def resend(ids: list[int] | None = None, *, all_failed: bool = False) -> int:
         stmt.values(status=MailStatus.PENDING.value, attempts=0, next_attempt_at=now(), claimed_until=None,
                     claim_token=None).execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 def make_due(ids: list[int] | None = None) -> int:
@@ -558,4 +559,4 @@ def make_due(ids: list[int] | None = None) -> int:
     if ids:
         stmt = stmt.where(OutboxMail.id.in_(ids))
     result = db.session.execute(stmt.values(next_attempt_at=now()).execution_options(synchronize_session=False))
-    return requeued + int(result.rowcount or 0)
+    return requeued + rowcount(result)

@@ -19,6 +19,7 @@ from spokes.audit import services as audit
 from spokes.auth.models import Membership
 from spokes.core import events
 from spokes.core.clock import now, today_vn
+from spokes.core.db import rowcount
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.text import fold
 from spokes.extensions import db
@@ -202,7 +203,7 @@ def merge_units(actor: Any, data: MergeData) -> Unit:
     names = {u.id: (u.code, u.name) for u in plan.sources}
 
     def bulk(stmt: Any) -> int:
-        return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0
+        return rowcount(db.session.execute(stmt.execution_options(synchronize_session=False)))
 
     requests_moved = bulk(update(PressRequest).where(PressRequest.unit_id.in_(ids))
                           .values(unit_id=target.id, updated_at=moment))
