@@ -88,6 +88,9 @@ class Config:
     PAGE_CACHE_SECONDS = 300
     PAGE_CACHE_ENTRIES = 2000
     PAGE_CACHE_RETRY_SECONDS = 30  # after a store failure, serve without the cache this long
+    # Staff pages shown again to the same session while nothing was written, within the minute
+    # (spokes/core/personal_pages.py); kept in the page cache's store.
+    PERSONAL_PAGE_CACHE = True
 
     # A database that cannot be reached: the 503 page asks clients to come back after this.
     DB_UNAVAILABLE_RETRY_AFTER = 30
@@ -161,6 +164,7 @@ ENV_KEYS = (
     "MAIL_DEFAULT_SENDER",
     "PUBLIC_BASE_URL",
     "PAGE_CACHE_URL",
+    "PERSONAL_PAGE_CACHE",
     "LOG_LEVEL",
     "LOG_FORMAT",
     "LOG_FILE",

@@ -102,6 +102,10 @@ def _finish_config(app: Flask) -> None:
     if uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    personal = app.config.get("PERSONAL_PAGE_CACHE", True)
+    if isinstance(personal, str):  # from the environment
+        personal = personal.strip().lower() not in ("0", "false", "no", "off")
+    app.config["PERSONAL_PAGE_CACHE"] = bool(personal)
     limiter_uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "")
     if limiter_uri.startswith(("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")):
         timeout = float(app.config.get("REDIS_TIMEOUT_SECONDS") or 0.5)

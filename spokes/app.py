@@ -47,10 +47,12 @@ def init_app(app: Flask) -> None:
 
 
 def init_page_cache(app: Flask) -> None:
-    """Put the shared public-page cache in front of the app (after the blueprints exist)."""
+    """Put the shared page cache in front of the app, and keep signed-in pages (after the blueprints exist)."""
     from spokes.core.pagecache import init_page_cache as init
+    from spokes.core.personal_pages import init_personal_pages
 
     init(app)
+    init_personal_pages(app)
 
 
 def register_health_checks(app: Flask) -> None:

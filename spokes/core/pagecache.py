@@ -70,6 +70,9 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "spokes_page_cache"
 VERSION_KEY = "pages:version"
+# Turned over by every commit that wrote anything: what signed-in pages are checked against
+# (spokes/core/personal_pages.py).
+DATA_VERSION_KEY = "pages:data-version"
 # Long but finite: the folder store prunes the entries that expire first, and must never
 # take the version for one of them.
 VERSION_SECONDS = 10 * 365 * 24 * 3600
@@ -77,6 +80,7 @@ MAX_VALUE = 40
 MAX_PAGE = 20
 LOCAL_ENTRIES = 200  # entries each process also holds (about 10 kB each)
 STALE = "page_cache_stale"
+WROTE = "page_cache_wrote"
 ENVIRON_FLAG = "spokes.public_page"
 VERSION_ENVIRON = "spokes.page_version"
 HIT_HEADER = "X-Page-Cache"
@@ -118,15 +122,16 @@ def watch(model: type, when: Callable[[Any], bool] | None = None) -> None:
     _watched[model] = when or (lambda _obj: True)
 
 
-def invalidate() -> None:
-    """Turn the content version over now (the cache of this app; for bulk jobs and tests).
+def invalidate(public: bool = True) -> None:
+    """Turn the data version over now, and the public content version if ``public``.
 
-    Never raises: a store that cannot be written makes this process stop serving cached
-    pages until it can (``PageCache.pending``), rather than fail the commit that called it.
+    Called after every commit that wrote something (and by bulk jobs and tests). Never raises:
+    a store that cannot be written makes this process stop serving cached pages until it can
+    (``PageCache.owed``), rather than fail the commit that called it.
     """
     cache = current_app.extensions.get(EXTENSION)
     if cache is not None:
-        cache.turn_over()
+        cache.turn_over(public)
 
 
 class PageCache:
@@ -142,7 +147,9 @@ class PageCache:
         self.languages = tuple(app.config["LANGUAGES"])
         self.default_locale = app.config["BABEL_DEFAULT_LOCALE"]
         self._endpoints: dict[str, frozenset[str]] | None = None
-        self.pending = False  # a new version could not be written: serve nothing from the store
+        # Versions a commit turned over but the store could not be told of: entries checked
+        # against them are not served until they are written.
+        self.owed: set[str] = set()
         # Circuit breaker: after a store failure, step around the store for retry_seconds, so a
         # hung Redis costs one timeout, not one per request.
         self.retry_seconds = float(app.config.get("PAGE_CACHE_RETRY_SECONDS") or 30)
@@ -164,18 +171,34 @@ class PageCache:
 
     def new_version(self) -> str:
         """Write a fresh content version: every cached page is out of date from now on."""
+        return self._write_version(VERSION_KEY)
+
+    def _write_version(self, key: str) -> str:
         token = f"{int(clock.now().timestamp())}.{uuid.uuid4().hex}"
-        if not self.store.set(VERSION_KEY, token, timeout=VERSION_SECONDS):
-            raise OSError("the page cache store refused the new content version")
+        if not self.store.set(key, token, timeout=VERSION_SECONDS):
+            raise OSError("the page cache store refused a new version")
         return token
 
-    def ready(self) -> bool:
-        """Return whether the store may be used now: the breaker is closed and no new version is owed."""
+    def new_data_version(self) -> str:
+        """Write a fresh data version: every kept signed-in page is out of date from now on."""
+        return self._write_version(DATA_VERSION_KEY)
+
+    def ready(self, key: str = VERSION_KEY) -> bool:
+        """Return whether entries checked against ``key`` may be used now.
+
+        The breaker must be closed, and no new version of ``key`` may be owed (a commit whose
+        new version could not be written).
+        """
         if not self.available():
             return False
-        if self.pending:
-            self.turn_over()
-        return not self.pending
+        if self.owed:
+            self._pay()
+        return key not in self.owed
+
+    @property
+    def pending(self) -> bool:
+        """Whether a new public content version is owed: nothing public is served until it is written."""
+        return VERSION_KEY in self.owed
 
     def usable_version(self) -> str | None:
         """Return the content version, or None while the store is failing or a new version is owed."""
@@ -188,19 +211,29 @@ class PageCache:
             self.trip()
             return None
 
-    def turn_over(self) -> None:
-        """Write a new content version; on failure, serve nothing cached until a later try succeeds."""
+    def turn_over(self, public: bool = True) -> None:
+        """Write new versions after a commit: the data version, and the public one if ``public``.
+
+        On failure, serve nothing checked against an owed version until a later try succeeds.
+        """
+        self.owed.add(DATA_VERSION_KEY)
+        if public:
+            self.owed.add(VERSION_KEY)
+        self._pay()
+
+    def _pay(self) -> None:
         if not self.available():
-            self.pending = True  # tried again once the breaker closes, before anything is served
-            return
+            return  # tried again once the breaker closes, before anything is served
         try:
-            self.new_version()
+            if VERSION_KEY in self.owed:
+                self.new_version()
+                self.owed.discard(VERSION_KEY)
+            if DATA_VERSION_KEY in self.owed:
+                self.new_data_version()
+                self.owed.discard(DATA_VERSION_KEY)
         except Exception:  # noqa: BLE001 - the data is committed; the cache must not turn that into a 500
-            log.exception("page cache: could not write a new content version; bypassing the cache")
-            self.pending = True
+            log.exception("page cache: could not write a new version; bypassing the cache")
             self.trip()
-        else:
-            self.pending = False
 
     def available(self) -> bool:
         """Return whether the store may be used now (the breaker is closed)."""
@@ -239,7 +272,7 @@ class PageCache:
             self.trip()
             return self.inner(environ, start_response)
         version = str(version)
-        entry = _unpack(hit, version) if isinstance(hit, bytes) else None
+        entry = unpack_entry(hit, version) if isinstance(hit, bytes) else None
         if entry is None and recent is not None:
             self._recent.pop(key, None)  # out of date here; another process may have a fresh one
             return self.__call__(environ, start_response)
@@ -311,7 +344,7 @@ class PageCache:
                 name.lower() == "set-cookie" for name, _value in headers):
             try:
                 # The version read before rendering: a commit landing meanwhile makes the entry stale at once.
-                packed = _pack(version, status, headers, body)
+                packed = pack_entry(version, status, headers, body)
                 self.store.set(key, packed, timeout=self.seconds)
                 self._keep(key, packed)
                 headers = [*headers, (HIT_HEADER, "miss")]
@@ -434,12 +467,18 @@ def _touches_watched(session: Session) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _mark_flush(session: Session, _flush_context: UOWTransaction) -> None:
-    if _watched and _touches_watched(session):
-        session.info[STALE] = True
+    if session.new or session.deleted or session.dirty:
+        session.info[WROTE] = True
+        if _watched and _touches_watched(session):
+            session.info[STALE] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _mark_bulk(state: ORMExecuteState) -> None:
+    if state.is_select:
+        return
+    # Any other statement may write (bulk UPDATE/DELETE/INSERT, or text): signed-in pages are stale.
+    state.session.info[WROTE] = True
     if not (state.is_update or state.is_delete or state.is_insert):
         return
     mapper = state.bind_mapper
@@ -454,18 +493,28 @@ def _turn_over(session: Session) -> None:
     # A released savepoint also fires after_commit: wait for the real commit.
     if session.in_nested_transaction():
         return
-    if session.info.pop(STALE, False) and has_app_context():
-        invalidate()
+    public = session.info.pop(STALE, False)
+    if session.info.pop(WROTE, False) and has_app_context():
+        invalidate(public)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(session: Session) -> None:
+    # Rolled back: nothing was written. (A savepoint's rollback keeps the outer marks: they may
+    # come from flushes before it.)
+    if not session.in_nested_transaction():
+        session.info.pop(STALE, None)
+        session.info.pop(WROTE, None)
 
 
 # ---------------------------------------------------------------------- stores
 
 
-def _pack(version: str, status: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
+def pack_entry(version: str, status: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
     return json.dumps({"version": version, "status": status, "headers": headers}).encode() + b"\n" + body
 
 
-def _unpack(data: bytes, version: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
+def unpack_entry(data: bytes, version: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
     """Return the page of an entry rendered under ``version``; None for another version or garbage."""
     head, sep, body = data.partition(b"\n")
     try:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from spokes.attachments import store as files
 from spokes.attachments.models import Attachment
 from spokes.auth.models import User
+from spokes.core.personal_pages import personal_page
 from spokes.core.uploads import UploadRejected
 from spokes.extensions import db
 from spokes.press_requests import policies
@@ -39,6 +40,7 @@ def render_detail(req: PressRequest, status: int = 200, failed: dict[Verb, Any] 
 
 
 @bp.get("/<int:request_id>")
+@personal_page
 @login_required
 def detail(request_id: int):
     """Show a request: deadline and its explanation, answer, notes, history and actions."""

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import permission_required
 from spokes.core.clock import now
+from spokes.core.personal_pages import personal_page
 from spokes.press_requests import forms, queries
 from spokes.press_requests.views import bp
 
@@ -26,6 +27,7 @@ TAB_LABELS = {
 
 
 @bp.get("/")
+@personal_page
 @login_required
 @permission_required(Permission.VIEW_REQUESTS)
 def queue():

@@ -1,0 +1,224 @@
+"""Signed-in pages shown again to the same session: only while nothing was written, within the minute."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, text, update
+
+from spokes.auth.models import Membership
+from spokes.core import pagecache
+from spokes.core.pagecache import HIT_HEADER
+from spokes.extensions import db
+from spokes.press_requests.models import PressRequest
+
+MOMENT = datetime(2026, 9, 14, 2, 0, 10, tzinfo=UTC)  # 09:00:10 in Vietnam, a Monday
+
+
+@pytest.fixture()
+def signed_in(world, make_request, client_for, frozen_clock):
+    frozen_clock(MOMENT)
+    req = make_request(world["dhu"], subject="Tiến độ nạo vét kênh xáng")
+    return req, _opened(client_for(world["chair"]))
+
+
+def _opened(client):
+    """The first page after signing in makes the session's CSRF token (a changed session: not kept)."""
+    assert client.get("/account/password").status_code == 200
+    return client
+
+
+def _get(client, url: str, **headers: str):
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.status_code
+    return response.headers.get(HIT_HEADER), response.get_data(as_text=True)
+
+
+def _statements(app):
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    return seen, record
+
+
+def test_the_same_page_is_shown_again_without_running_the_view(app, signed_in):
+    req, client = signed_in
+    url = f"/staff/requests/{req.id}"
+    state, first = _get(client, url)
+    assert state == "personal-miss" and "Tiến độ nạo vét kênh xáng" in first
+    seen, record = _statements(app)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        state, again = _get(client, url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert state == "personal-hit" and again == first
+    # At most the sign-in check (the person, by primary key): none of the page's own queries ran.
+    assert len(seen) <= 1 and all("press_requests" not in s for s in seen)
+
+
+def test_the_queue_search_and_home_are_kept_too(signed_in):
+    _req, client = signed_in
+    for url in ("/staff/requests/", "/staff/requests/?q=kenh+xang", "/staff/"):
+        assert _get(client, url)[0] == "personal-miss"
+        assert _get(client, url)[0] == "personal-hit"
+
+
+def test_any_commit_anywhere_shows_the_change_at_once(world, signed_in, make_request):
+    req, client = signed_in
+    _get(client, "/staff/requests/")
+    assert _get(client, "/staff/requests/")[0] == "personal-hit"
+    make_request(world["dhu"], subject="Ô nhiễm nguồn nước ở ấp Xẻo Nhàu")  # another request, another person
+    state, page = _get(client, "/staff/requests/")
+    assert state == "personal-miss" and "Ô nhiễm nguồn nước ở ấp Xẻo Nhàu" in page
+
+    # A bulk UPDATE (no object in the session) counts as a write too.
+    db.session.execute(update(PressRequest).where(PressRequest.id == req.id).values(subject="Đã đổi chủ đề"))
+    db.session.commit()
+    state, page = _get(client, f"/staff/requests/{req.id}")
+    assert state == "personal-miss" and "Đã đổi chủ đề" in page
+
+
+def test_a_write_rolled_back_keeps_the_page(signed_in):
+    req, client = signed_in
+    url = f"/staff/requests/{req.id}"
+    _get(client, url)
+    req.subject = "Không được lưu"
+    db.session.flush()
+    db.session.rollback()
+    state, page = _get(client, url)
+    assert state == "personal-hit" and "Không được lưu" not in page
+
+
+def test_a_page_lives_only_within_its_minute(signed_in, frozen_clock):
+    req, client = signed_in
+    url = f"/staff/requests/{req.id}"
+    _get(client, url)
+    frozen_clock(MOMENT + timedelta(seconds=49))  # 09:00:59
+    assert _get(client, url)[0] == "personal-hit"
+    frozen_clock(MOMENT + timedelta(seconds=50))  # 09:01:00: deadline wording may have moved
+    assert _get(client, url)[0] == "personal-miss"
+
+
+def test_each_person_and_each_session_gets_their_own_page(world, signed_in, app, login):
+    req, chair = signed_in
+    chair_page = _get(chair, "/staff/requests/")[1]
+    office = app.test_client()
+    login(world["office"], target=office)
+    _opened(office)
+    state, page = _get(office, "/staff/requests/")
+    assert state == "personal-miss" and page != chair_page
+    assert "Đặng Quốc Bảo" in page and "Đặng Quốc Bảo" not in chair_page  # the signed-in name in the menu
+    # The same person in a second browser: another session, another CSRF token, another entry.
+    second = app.test_client()
+    login(world["chair"], target=second)
+    _opened(second)
+    assert _get(second, "/staff/requests/")[0] == "personal-miss"
+
+
+def test_another_language_is_another_page(signed_in):
+    req, client = signed_in
+    url = f"/staff/requests/{req.id}"
+    _get(client, url)
+    state, page = _get(client, url, **{"Accept-Language": "en"})
+    assert state == "personal-miss"
+    client.get("/lang/en")
+    state, page = _get(client, url)
+    assert state == "personal-miss" and 'lang="en"' in page
+
+
+def test_a_waiting_message_is_shown_not_a_kept_page(signed_in):
+    req, client = signed_in
+    url = f"/staff/requests/{req.id}"
+    _get(client, url)
+    with client.session_transaction() as sess:
+        sess["_flashes"] = [("success", "Đã lưu ghi chú nội bộ.")]
+    state, page = _get(client, url)
+    assert state is None and "Đã lưu ghi chú nội bộ." in page  # shown once, and not kept (the session changed)
+    state, page = _get(client, url)
+    assert state == "personal-hit" and "Đã lưu ghi chú nội bộ." not in page
+
+
+def test_losing_the_right_to_see_a_request_is_checked_again(world, signed_in):
+    req, client = signed_in
+    url = f"/staff/requests/{req.id}"
+    _get(client, url)
+    db.session.execute(update(Membership).where(Membership.user_id == world["chair"].id)
+                       .values(unit_id=world["vk"].id))
+    db.session.commit()
+    assert client.get(url).status_code == 404
+
+
+def test_a_signed_out_or_changed_password_session_never_sees_a_kept_page(world, signed_in, app):
+    req, client = signed_in
+    url = f"/staff/requests/{req.id}"
+    _get(client, url)
+    with client.session_transaction() as sess:
+        saved = dict(sess)
+    client.post("/logout")
+    with client.session_transaction() as sess:  # the old cookie, replayed after signing out
+        sess.update(saved)
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_forged_session_owner_is_not_served(world, signed_in, app):
+    req, client = signed_in
+    url = f"/staff/requests/{req.id}"
+    _get(client, url)
+    with client.session_transaction() as sess:
+        sess["_user_id"] = world["other_chair"].get_id()  # signed by us here; in life it needs the secret key
+    response = client.get(url)
+    assert response.headers.get(HIT_HEADER) != "personal-hit"
+
+
+def test_a_write_outside_the_orm_session_still_turns_the_version_over(signed_in):
+    req, client = signed_in
+    url = f"/staff/requests/{req.id}"
+    _get(client, url)
+    db.session.execute(text("UPDATE press_requests SET subject = 'Sửa bằng câu lệnh' WHERE id = :id"), {"id": req.id})
+    db.session.commit()
+    state, page = _get(client, url)
+    assert state == "personal-miss" and "Sửa bằng câu lệnh" in page
+
+
+def test_a_broken_store_renders_the_page(signed_in, app, monkeypatch):
+    req, client = signed_in
+    cache = app.extensions[pagecache.EXTENSION]
+
+    def broken(*_args, **_kwargs):
+        raise ConnectionError("store down")
+
+    monkeypatch.setattr(cache.store, "get_many", broken)
+    state, page = _get(client, f"/staff/requests/{req.id}")
+    assert state is None and "Tiến độ nạo vét kênh xáng" in page
+
+
+def test_a_version_the_store_could_not_take_stops_kept_pages_until_written(signed_in, app, monkeypatch):
+    req, client = signed_in
+    url = f"/staff/requests/{req.id}"
+    cache = app.extensions[pagecache.EXTENSION]
+    _get(client, url)
+    real_set = cache.store.set
+
+    def refuse(*_args, **_kwargs):
+        raise ConnectionError("store down")
+
+    monkeypatch.setattr(cache.store, "set", refuse)
+    req.subject = "Sửa khi kho hỏng"
+    db.session.commit()  # no error: the commit stands, the new data version is owed
+    monkeypatch.setattr(cache.store, "set", real_set)
+    cache._down_until = 0.0  # the breaker's pause is over
+    state, page = _get(client, url)
+    assert state == "personal-miss" and "Sửa khi kho hỏng" in page
+
+
+def test_switched_off_renders_every_time(signed_in, app):
+    req, client = signed_in
+    app.config["PERSONAL_PAGE_CACHE"] = False
+    url = f"/staff/requests/{req.id}"
+    _get(client, url)
+    assert _get(client, url)[0] is None
