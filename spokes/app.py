@@ -117,6 +117,7 @@ def import_models() -> None:
 
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
+    from sqlalchemy.orm import lazyload
 
     from spokes.auth.models import User
     from spokes.extensions import db
@@ -133,7 +134,9 @@ def _init_login(app: Flask) -> None:
         user_id, _sep, stamp = session_id.partition(":")
         if not user_id.isdigit() or not stamp or len(user_id) > 10:
             return None
-        user = db.session.get(User, int(user_id))
+        # Memberships load when a page first asks for them: a kept page (core/personal_pages.py)
+        # only needs the person checked, one query.
+        user = db.session.get(User, int(user_id), options=[lazyload(User.memberships)])
         if user is None or not hmac.compare_digest(user.session_stamp, stamp):
             return None
         return user
