@@ -2,7 +2,7 @@
 
 The navbar bell needs the unread count on every staff page. The house rule is no queries in
 templates, so the count is computed in the view layer: a small context processor calls
-``services.unread_count`` at most once per request (one indexed COUNT), caches the number on
+``services.unread_count`` at most once per request (one indexed COUNT, stopped at 100), caches the number on
 ``flask.g`` and hands the plain integer to the templates; the centre page reuses the same
 cached number. This is the one accepted exception to "views pass what templates show": every
 staff page would otherwise have to pass the count itself. It runs only for signed-in users

@@ -88,6 +88,19 @@ def test_mark_all_read_and_the_unread_filter(client, login, commune, make_reques
     assert "Không có thông báo chưa đọc." in client.get("/staff/notifications?show=unread").get_data(as_text=True)
 
 
+def test_past_99_unread_the_bell_and_the_centre_say_99_plus_and_stop_counting(client, login, commune, make_request,
+                                                                             frozen_clock):
+    frozen_clock(vn(2026, 12, 1, 9, 0))
+    req = make_request(commune.unit)
+    _notices(commune.spokesperson, req, 120)  # 121 with the assignment
+    login(commune.spokesperson)
+
+    assert services.unread_count(commune.spokesperson) == services.UNREAD_SHOWN_UP_TO == 100
+    assert services.unread_count(commune.spokesperson, up_to=1000) == 121
+    page = client.get("/staff/notifications").get_data(as_text=True)
+    assert _bell(page) == "99+" and "99+ chưa đọc" in page
+
+
 def test_the_list_is_paginated(app, client, login, commune, make_request, frozen_clock):
     app.config["PAGE_SIZE"] = 4
     frozen_clock(vn(2026, 12, 1, 9, 0))
