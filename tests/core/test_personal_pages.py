@@ -12,6 +12,7 @@ from spokes.core import pagecache
 from spokes.core.pagecache import HIT_HEADER
 from spokes.extensions import db
 from spokes.press_requests.models import PressRequest
+from tests.conftest import PASSWORD
 
 MOMENT = datetime(2026, 9, 14, 2, 0, 10, tzinfo=UTC)  # 09:00:10 in Vietnam, a Monday
 
@@ -222,3 +223,31 @@ def test_switched_off_renders_every_time(signed_in, app):
     url = f"/staff/requests/{req.id}"
     _get(client, url)
     assert _get(client, url)[0] is None
+
+
+def test_the_forms_of_a_page_shown_again_still_post(world, make_request, other_app, frozen_clock):
+    """With CSRF on, as in production: the token inside a kept page is the session's own, and valid."""
+    import re
+
+    frozen_clock(MOMENT)
+    req_id = make_request(world["dhu"]).id
+    email = world["chair"].email
+    protected = other_app(WTF_CSRF_ENABLED=True)
+    db.session.rollback()  # the other app's requests must not wait for this session's transaction
+    client = protected.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={"email": email, "password": PASSWORD,
+                                       "csrf_token": token.group(1)}).status_code == 302
+    _opened(client)
+    url = f"/staff/requests/{req_id}"
+    _get(client, url)
+    state, page = _get(client, url)
+    assert state == "personal-hit"
+    form = re.search(r'action="/staff/requests/\d+/note".*?name="([\w-]*csrf_token)"[^>]*value="([^"]+)"', page, re.S)
+    response = client.post(f"{url}/note", data={"note-body": "Đã gọi điện cho phóng viên.",
+                                                form.group(1): form.group(2)})
+    assert response.status_code == 302
+    state, page = _get(client, url)
+    assert state is None and "Đã gọi điện cho phóng viên." in page  # the flash is shown: not kept
+    state, page = _get(client, url)
+    assert state == "personal-miss" and "Đã gọi điện cho phóng viên." in page
