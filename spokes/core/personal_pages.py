@@ -95,7 +95,7 @@ def _lookup(app: Flask, cache: PageCache) -> Response | None:
         cache.trip()
         return None
     # Flask-Login loads the person: still active, same password stamp, same browser (strong protection).
-    if (not current_user.is_authenticated or current_user.get_id() != owner
+    if (not current_user.is_authenticated or not current_user.is_active or current_user.get_id() != owner
             or getattr(current_user, "must_change_password", False)):
         return None
     entry = unpack_entry(hit, version) if isinstance(hit, bytes) else None

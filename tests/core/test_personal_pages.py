@@ -251,3 +251,18 @@ def test_the_forms_of_a_page_shown_again_still_post(world, make_request, other_a
     assert state is None and "Đã gọi điện cho phóng viên." in page  # the flash is shown: not kept
     state, page = _get(client, url)
     assert state == "personal-miss" and "Đã gọi điện cho phóng viên." in page
+
+
+def test_a_locked_account_never_sees_a_kept_page(world, make_request, client_for, frozen_clock):
+    from spokes.auth import people
+
+    frozen_clock(MOMENT)
+    req = make_request(world["dhu"])
+    client = _opened(client_for(world["clerk"]))
+    url = f"/staff/requests/{req.id}"
+    _get(client, url)
+    assert _get(client, url)[0] == "personal-hit"
+    people.deactivate_person(world["admin"], world["clerk"])
+    db.session.commit()
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
