@@ -145,9 +145,9 @@ class PressRequest(db.Model):
         # The queue's default order over open requests: sorted and limited on the index itself.
         Index("ix_press_requests_open_due", "due_at", "id",
               postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
-        # The reports count the overdue requests received in a period, live: read on this index
-        # alone (no table rows), their cost follows the open requests, not all requests.
-        Index("ix_press_requests_open_due_received", "due_at", "received_at", "unit_id",
+        # The reports count the overdue requests of their units received in a period, live: read
+        # on this index alone (no table rows), their cost follows those units' open requests.
+        Index("ix_press_requests_open_unit_due", "unit_id", "due_at", "received_at",
               postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
         # The periodic job reads only what is due: open requests by their next alert moment.
         Index("ix_press_requests_next_alert", "next_alert_at", "id",

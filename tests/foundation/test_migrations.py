@@ -190,4 +190,4 @@ def test_flow_totals_migration_counts_stored_transfers_and_publications(tmp_path
         schema = inspect(db.engine)
         assert "report_unit_months" not in schema.get_table_names()
         assert "is_repeat" not in {c["name"] for c in schema.get_columns("transfers")}
-        assert "ix_press_requests_open_due_received" not in {i["name"] for i in schema.get_indexes("press_requests")}
+        assert "ix_press_requests_open_unit_due" not in {i["name"] for i in schema.get_indexes("press_requests")}

@@ -5,7 +5,7 @@ and its publications published that month and not withdrawn; ``transfers.is_repe
 every transfer of a request but its first, with a partial index, so a report can count each
 transferred request once without reading every transfer. Both are filled from the existing rows
 here (plain SQL: these are counts, no calendar involved). A partial index of open requests by
-(due time, receipt, unit) lets a report count the overdue ones without reading the table.
+(unit, due time, receipt) lets a report count its units' overdue ones without reading the table.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ OPEN = "state IN ('received', 'assigned', 'drafting', 'awaiting_approval')"
 
 def upgrade():
     dialect = op.get_bind().dialect.name
-    op.create_index('ix_press_requests_open_due_received', 'press_requests', ['due_at', 'received_at', 'unit_id'],
+    op.create_index('ix_press_requests_open_unit_due', 'press_requests', ['unit_id', 'due_at', 'received_at'],
                     unique=False, postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN))
     with op.batch_alter_table('transfers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_repeat', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -64,4 +64,4 @@ def downgrade():
     op.drop_index('ix_transfers_repeat', table_name='transfers')
     with op.batch_alter_table('transfers', schema=None) as batch_op:
         batch_op.drop_column('is_repeat')
-    op.drop_index('ix_press_requests_open_due_received', table_name='press_requests')
+    op.drop_index('ix_press_requests_open_unit_due', table_name='press_requests')
