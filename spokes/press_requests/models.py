@@ -145,6 +145,10 @@ class PressRequest(db.Model):
         # The queue's default order over open requests: sorted and limited on the index itself.
         Index("ix_press_requests_open_due", "due_at", "id",
               postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
+        # The reports count the overdue requests of their units received in a period, live: read
+        # on this index alone (no table rows), their cost follows those units' open requests.
+        Index("ix_press_requests_open_unit_due", "unit_id", "due_at", "received_at",
+              postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
         # The periodic job reads only what is due: open requests by their next alert moment.
         Index("ix_press_requests_next_alert", "next_alert_at", "id",
               postgresql_where=text("next_alert_at IS NOT NULL"), sqlite_where=text("next_alert_at IS NOT NULL")),
@@ -360,7 +364,13 @@ class Transfer(db.Model):
     """A move of a request to the competent unit; the first unit keeps a read-only view."""
 
     __tablename__ = "transfers"
-    __table_args__ = (Index("ix_transfers_from_unit", "from_unit_id", "request_id"),)
+    __table_args__ = (
+        Index("ix_transfers_from_unit", "from_unit_id", "request_id"),
+        # The reports count the requests transferred in a period, each once; only a request's
+        # later transfers can make it count twice, and they are few: a small index of their own.
+        Index("ix_transfers_repeat", "created_at", "request_id",
+              postgresql_where=text("is_repeat"), sqlite_where=text("is_repeat = 1")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("press_requests.id"), index=True)
@@ -369,6 +379,9 @@ class Transfer(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    # Whether the request had been transferred before this (set on insert by
+    # spokes.reports.totals; recounted by ``reports rebuild-totals``).
+    is_repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     from_unit: Mapped[Unit] = relationship(foreign_keys=[from_unit_id])
     to_unit: Mapped[Unit] = relationship(foreign_keys=[to_unit_id])

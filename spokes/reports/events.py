@@ -1,8 +1,8 @@
-"""The reports' receivers: keep the running totals in step with the requests.
+"""The reports' receivers: keep the running totals in step with the requests, transfers and publications.
 
-Changes made through the ORM are followed by ``totals.follow_requests`` (every flush of a press
-request). A unit merge moves requests with one bulk statement, which no flush sees: its domain
-event recounts the units it touched.
+Changes made through the ORM are followed by ``totals.follow`` (every flush of a press
+request, a transfer or a publication). A unit merge moves requests and publications with bulk
+statements, which no flush sees: its domain event recounts the units it touched.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from spokes.reports import totals
 
 
 def on_unit_merged(sender: Any, merged: list[Any], **_kw: Any) -> None:
-    """Recount the surviving unit and the units merged into it (their rows move to it)."""
+    """Recount the surviving unit and the units merged into it (their requests and publications move to it)."""
     totals.recount(db.session.connection(), work_calendar(), [sender.id, *(u.id for u in merged)])
 
 
 def subscribe() -> None:
     """Connect the receivers (idempotent: connecting twice is a no-op)."""
-    totals.follow_requests()
+    totals.follow()
     events.unit_merged.connect(on_unit_merged)

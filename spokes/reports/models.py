@@ -1,10 +1,12 @@
-"""Running totals behind the reports: request counts per unit, month of receipt, type and refusal ground.
+"""Running totals behind the reports: request counts per unit, month of receipt, type and refusal ground,
+and per unit and month the transfers made out of it and its publications.
 
 A yearly report over a province sums a few thousand of these rows instead of reading every
-request. They are kept equal to the requests by ``spokes.reports.totals`` (every change of a
-counted column, in the same transaction) and can be rebuilt from scratch with
-``flask --app spokes reports rebuild-totals``. What depends on the moment a report is made
-("overdue" and its ageing) is never stored: the report counts it live on the open requests.
+request. They are kept equal to the requests, transfers and publications by
+``spokes.reports.totals`` (every change of a counted column, in the same transaction) and can be
+rebuilt from scratch with ``flask --app spokes reports rebuild-totals``. What depends on the
+moment a report is made ("overdue" and its ageing) is never stored: the report counts it live
+on the open requests.
 """
 
 from __future__ import annotations
@@ -67,3 +69,19 @@ class ReportAnswerDays(db.Model):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     days: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     answers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportUnitMonth(db.Model):
+    """What one unit did in one Vietnamese month that is not about the requests it received.
+
+    ``transferred``: transfers made out of the unit in the month (by ``transfers.created_at``).
+    ``published``: its publications published in the month (by ``published_at``) that are not
+    withdrawn now; a withdrawal takes one back from the month the item was published in.
+    """
+
+    __tablename__ = "report_unit_months"
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month, Vietnamese time
+    transferred: Mapped[int] = mapped_column(Integer, default=0)
+    published: Mapped[int] = mapped_column(Integer, default=0)

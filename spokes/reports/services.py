@@ -8,10 +8,14 @@ say so: "transferred" counts transfers MADE in the period out of a unit in scope
 state of the directory on the day the report is made.
 
 The same SQL conditions build the figures and the drill-down lists (``requests_for``),
-so a list always holds exactly the requests its number counts.
+so a list always holds exactly the requests its number counts. Whole months are read from
+the running totals (``spokes.reports.models``, kept by ``spokes.reports.totals``), which
+count the same rows: tests hold the two equal.
 
 Cost: ``build_report`` runs a fixed number of queries whatever the size of the scope
-(no per-unit query): see ``QUERY_COUNT``.
+(no per-unit query): see ``QUERY_COUNT``. It reads the units of the scope first, then picks
+the rows of exactly those units through indexes that start with the unit, so a province's
+report reads the province's rows even when the database holds the whole country.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, and_, cast, false, func, literal, null, or_, select, text, union_all
+from sqlalchemy import Date, Integer, and_, cast, false, func, literal, null, or_, select, text, true, tuple_, union_all
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select
 
 from spokes.auth.models import User
@@ -38,7 +43,14 @@ from spokes.deadlines.services import work_calendar
 from spokes.extensions import db
 from spokes.press_requests.models import OPEN_STATES, PressRequest, RequestState, RequestType, Transfer
 from spokes.publishing.models import Publication
-from spokes.reports.models import CHANNEL_COLUMNS, COUNT_COLUMNS, OUTCOME_COLUMNS, ReportAnswerDays, ReportTotal
+from spokes.reports.models import (
+    CHANNEL_COLUMNS,
+    COUNT_COLUMNS,
+    OUTCOME_COLUMNS,
+    ReportAnswerDays,
+    ReportTotal,
+    ReportUnitMonth,
+)
 from spokes.reports.totals import as_date, count_columns, count_if, ground_key, outcome_conditions, vn_date, working_days
 from spokes.units.models import Designation, DesignationKind, Unit
 from spokes.units.services import current_designation_filter
@@ -50,7 +62,7 @@ MAX_SPAN_DAYS = 5 * 366
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 # The queries build_report runs, whatever the number of units or requests (tests hold it).
-QUERY_COUNT = 8
+QUERY_COUNT = 5
 
 
 class ReportInputError(DomainError):
@@ -246,13 +258,18 @@ def metric_condition(metric: str, at: datetime) -> ColumnElement[bool]:
 
 def bucket_condition(bucket: Bucket, at: datetime) -> ColumnElement[bool]:
     """Return the SQL condition for an overdue request in an ageing bucket."""
+    return and_(metric_condition("overdue", at), *_bucket_due(bucket, at))
+
+
+def _bucket_due(bucket: Bucket, at: datetime) -> list[ColumnElement[bool]]:
+    """Return the due-time bounds of an ageing bucket (true of an overdue request in the bucket)."""
     today = at.astimezone(VN_TZ).date()
-    parts = [metric_condition("overdue", at)]
+    parts = []
     if bucket.high is not None:
         parts.append(PressRequest.due_at >= day_start(today - timedelta(days=bucket.high)))
     if bucket.low > 1:
         parts.append(PressRequest.due_at < day_start(today - timedelta(days=bucket.low - 1)))
-    return and_(*parts)
+    return parts
 
 
 def _received_in(period: Period) -> ColumnElement[bool]:
@@ -493,29 +510,21 @@ def build_report(scope: ReportScope, period: Period, *, at: datetime | None = No
     """
     at = at or now()
     report = Report(scope=scope, period=period, generated_at=at)
-    in_scope = scope.condition()
     received = _received_in(period)
-    if db.session.get_bind().dialect.name == "postgresql":
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
         # psycopg prepares a statement after a few runs, and PostgreSQL may then switch to a
         # generic plan that ignores the dates and states: measured 3-4 times slower on 200,000
         # requests. These reports are worth planning each time (this transaction only).
         db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     whole, cut = split_period(period)
-    counted = _counted_rows(in_scope, whole, cut)
-    counts = _fill_counts(report, counted)  # queries 1 and 2
-    _fill_refusals(report, counted)  # query 3
-    _fill_overdue(report, in_scope, received, at, counts)  # query 4
-    report.transferred = db.session.execute(  # query 5
-        select(func.count()).select_from(_transfers_in(scope, period).distinct().subquery())
-    ).scalar_one()
-    _fill_answer_times(report, in_scope, whole, cut, calendar)  # query 6 (+ the calendar for cut months)
-    report.published = db.session.execute(  # query 7
-        select(func.count(Publication.id))
-        .join(Unit, Unit.id == Publication.unit_id)
-        .where(in_scope, Publication.published_at >= period.start_at, Publication.published_at < period.end_before,
-               Publication.withdrawn_at.is_(None))
-    ).scalar_one()
-    _fill_units(report, in_scope, at.astimezone(VN_TZ).date(), counts)  # query 8
+    units = _scope_units(scope.condition(), at.astimezone(VN_TZ).date())  # query 1
+    ids = [u.unit_id for u in units]
+    counts = _fill_counts(report, _counted_rows(ids, whole, cut), postgresql=postgresql)  # query 2
+    _fill_overdue(report, ids, received, at, counts)  # query 3
+    _fill_transfers_and_publications(report, ids, period, whole, cut)  # query 4
+    _fill_answer_times(report, ids, whole, cut, calendar)  # query 5 (+ the calendar for cut months)
+    _fill_units(report, units, counts)
     return report
 
 
@@ -540,44 +549,53 @@ def _between(first: date, last: date) -> ColumnElement[bool]:
 _UNIT_FIGURES = ("received", "answered", *OUTCOME_COLUMNS, "overdue")
 
 
-def _counted_rows(in_scope: ColumnElement[bool], whole: list[date], cut: list[tuple[date, date]]) -> Any:
+def _counted_rows(ids: list[int], whole: list[date], cut: list[tuple[date, date]]) -> Any:
     """Return a subquery of totals rows: stored ones for the whole months, counted live for the cut ones."""
     parts: list[Select[Any]] = []
     if whole:
         parts.append(
             select(ReportTotal.unit_id, ReportTotal.type, ReportTotal.month, ReportTotal.ground_id,
                    *(getattr(ReportTotal, c) for c in COUNT_COLUMNS))
-            .join(Unit, Unit.id == ReportTotal.unit_id)
-            .where(in_scope, ReportTotal.month >= whole[0], ReportTotal.month <= whole[-1])
+            .where(ReportTotal.unit_id.in_(ids), ReportTotal.month >= whole[0], ReportTotal.month <= whole[-1])
         )
     ground = ground_key()
     for first, last in cut:
         parts.append(
             select(PressRequest.unit_id, PressRequest.type, literal(first.replace(day=1), Date()).label("month"),
                    ground.label("ground_id"), *count_columns())
-            .join(Unit, Unit.id == PressRequest.unit_id)
-            .where(in_scope, _between(first, last))
+            .where(PressRequest.unit_id.in_(ids), _between(first, last))
             .group_by(PressRequest.unit_id, PressRequest.type, ground)
         )
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("counted")
 
 
-def _fill_counts(report: Report, counted: Any) -> dict[int, dict[str, int]]:
-    """Sum the counted rows by unit, then by month and type, in SQL (two small results).
+def _fill_counts(report: Report, counted: Any, *, postgresql: bool) -> dict[int, dict[str, int]]:
+    """Sum the counted rows three ways in one query: by unit, by month and type, and by refusal ground (named).
 
+    PostgreSQL sums them in one pass over the rows (GROUPING SETS); SQLite, which has no
+    grouping sets, in the three GROUP BYs of one compound statement. Each result row belongs to
+    one grouping: the key columns of the others are NULL (stored keys never are).
     Return the per-unit counts by unit id (named later, see ``_fill_units``).
     """
+    c = counted.c
+    sums = [func.sum(c[name]).label(name) for name in COUNT_COLUMNS]
+    if postgresql:
+        grouped: Any = select(c.unit_id, c.month, c.type, c.ground_id, *sums).group_by(
+            func.grouping_sets(tuple_(c.unit_id), tuple_(c.month, c.type), tuple_(c.ground_id)))
+    else:
+        grouped = union_all(
+            select(c.unit_id, null().label("month"), null().label("type"), null().label("ground_id"), *sums)
+            .group_by(c.unit_id),
+            select(null(), c.month, c.type, null(), *sums).group_by(c.month, c.type),
+            select(null(), null(), null(), c.ground_id, *sums).group_by(c.ground_id),
+        )
+    sums_of = grouped.subquery("grouped")
+    rows = db.session.execute(
+        select(sums_of, RefusalGround.code, RefusalGround.text, Rulebook.name.label("rulebook"), Rulebook.valid_from)
+        .outerjoin(RefusalGround, RefusalGround.id == sums_of.c.ground_id)
+        .outerjoin(Rulebook, Rulebook.id == RefusalGround.rulebook_id)
+    ).mappings().all()
     units: dict[int, dict[str, int]] = {}
-    for unit_id, *sums in db.session.execute(
-        select(counted.c.unit_id, *(func.sum(counted.c[c]) for c in ("received", *OUTCOME_COLUMNS)))
-        .group_by(counted.c.unit_id)
-    ).all():
-        if not sums[0]:
-            continue  # rows every request has left (transferred, reclassified)
-        unit = units[unit_id] = dict.fromkeys(_UNIT_FIGURES, 0)
-        for name, n in zip(("received", *OUTCOME_COLUMNS), sums, strict=True):
-            unit[name] = int(n)
-        unit["answered"] = unit["on_time"] + unit["late"]
     channels = list(CHANNEL_COLUMNS)
     types = [t.value for t in RequestType]
     months = report.period.months()
@@ -585,17 +603,27 @@ def _fill_counts(report: Report, counted: Any) -> dict[int, dict[str, int]]:
     by_type = dict.fromkeys(types, 0)
     by_channel = dict.fromkeys(channels, 0)
     by_month = [dict.fromkeys(types, 0) for _m in months]
-    for month, rtype, n, *sums in db.session.execute(
-        select(counted.c.month, counted.c.type, func.sum(counted.c.received),
-               *(func.sum(counted.c[CHANNEL_COLUMNS[code]]) for code in channels))
-        .group_by(counted.c.month, counted.c.type)
-    ).all():
-        n = int(n or 0)
-        by_type[rtype] = by_type.get(rtype, 0) + n
-        index = month_index[as_date(month)]
-        by_month[index][rtype] = by_month[index].get(rtype, 0) + n
-        for code, count in zip(channels, sums, strict=True):
-            by_channel[code] += int(count or 0)
+    grounds: list[tuple[Any, str, GroundRow]] = []
+    for row in rows:
+        if row["unit_id"] is not None:
+            if not row["received"]:
+                continue  # rows every request has left (transferred, reclassified)
+            unit = units[row["unit_id"]] = dict.fromkeys(_UNIT_FIGURES, 0)
+            for name in ("received", *OUTCOME_COLUMNS):
+                unit[name] = int(row[name])
+            unit["answered"] = unit["on_time"] + unit["late"]
+        elif row["month"] is not None:
+            rtype, n = row["type"], int(row["received"] or 0)
+            by_type[rtype] = by_type.get(rtype, 0) + n
+            index = month_index[as_date(row["month"])]
+            by_month[index][rtype] = by_month[index].get(rtype, 0) + n
+            for code in channels:
+                by_channel[code] += int(row[CHANNEL_COLUMNS[code]] or 0)
+        elif row["code"] is not None and row["refused"]:
+            grounds.append((row["valid_from"], row["code"], GroundRow(
+                int(row["ground_id"]), row["code"], row["text"], row["rulebook"], int(row["refused"]))))
+    # In rulebook and code order.
+    report.refused_by_ground = [g for _valid_from, _code, g in sorted(grounds, key=lambda g: (g[0], g[1]))]
     report.received = sum(by_type.values())
     report.by_type = [CodeCount(code, n) for code, n in by_type.items()]
     report.by_channel = [CodeCount(code, n) for code, n in by_channel.items()]
@@ -605,16 +633,18 @@ def _fill_counts(report: Report, counted: Any) -> dict[int, dict[str, int]]:
     return units
 
 
-def _fill_overdue(report: Report, in_scope: ColumnElement[bool], received: ColumnElement[bool], at: datetime,
+def _fill_overdue(report: Report, ids: list[int], received: ColumnElement[bool], at: datetime,
                   units: dict[int, dict[str, int]]) -> None:
     """Count the overdue requests by ageing bucket and unit, live: "overdue" depends on the moment ``at``.
 
-    Only open requests past their due time are read (the state and due-time index finds them).
+    Only the scope's open requests past their due time are read, from the partial index of
+    open requests (unit, due time, receipt) alone. The buckets split the overdue requests by
+    due time only (``bucket_condition`` without the part the WHERE already holds), so no column
+    outside that index is needed.
     """
     rows = db.session.execute(
-        select(PressRequest.unit_id, *(count_if(bucket_condition(b, at)) for b in AGEING_BUCKETS))
-        .join(Unit, Unit.id == PressRequest.unit_id)
-        .where(in_scope, received, metric_condition("overdue", at))
+        select(PressRequest.unit_id, *(count_if(and_(true(), *_bucket_due(b, at))) for b in AGEING_BUCKETS))
+        .where(PressRequest.unit_id.in_(ids), received, metric_condition("overdue", at))
         .group_by(PressRequest.unit_id)
     ).all()
     buckets = [0] * len(AGEING_BUCKETS)
@@ -627,22 +657,54 @@ def _fill_overdue(report: Report, in_scope: ColumnElement[bool], received: Colum
     report.ageing = [BucketCount(b, n) for b, n in zip(AGEING_BUCKETS, buckets, strict=True)]
 
 
-def _fill_refusals(report: Report, counted: Any) -> None:
-    """Count the refusals by legal ground, named, in rulebook and code order."""
-    refused = func.sum(counted.c.refused)
-    rows = db.session.execute(
-        select(RefusalGround.id, RefusalGround.code, RefusalGround.text, Rulebook.name, refused)
-        .select_from(counted)
-        .join(RefusalGround, RefusalGround.id == counted.c.ground_id)
-        .join(Rulebook, Rulebook.id == RefusalGround.rulebook_id)
-        .group_by(RefusalGround.id, RefusalGround.code, RefusalGround.text, Rulebook.name, Rulebook.valid_from)
-        .having(refused > 0)
-        .order_by(Rulebook.valid_from, RefusalGround.code)
-    ).all()
-    report.refused_by_ground = [GroundRow(gid, code, text, book, int(n)) for gid, code, text, book, n in rows]
+def _fill_transfers_and_publications(report: Report, ids: list[int], period: Period,
+                                     whole: list[date], cut: list[tuple[date, date]]) -> None:
+    """Count the requests transferred out of the scope and the publications published in the period, in one query.
+
+    Whole months sum the stored ``ReportUnitMonth`` rows; the days of cut months are counted on
+    the transfers and publications themselves. The stored rows count transfers, while the report
+    counts requests (``_transfers_in``, DISTINCT): a request transferred twice in the period out
+    of units in scope counts once. Only a request with a repeat transfer in the period can, so
+    the transfers of those requests are counted live (the small partial index of repeats finds
+    them) and what they count twice is taken away.
+    """
+    flows: list[Select[int, int]] = []  # (transferred, published)
+    if whole:
+        flows.append(
+            select(ReportUnitMonth.transferred, ReportUnitMonth.published)
+            .where(ReportUnitMonth.unit_id.in_(ids), ReportUnitMonth.month >= whole[0],
+                   ReportUnitMonth.month <= whole[-1])
+        )
+    for first, last in cut:
+        start, end = day_start(first), day_start(last + timedelta(days=1))
+        flows.append(
+            select(func.count().label("transferred"), literal(0).label("published"))
+            .where(Transfer.from_unit_id.in_(ids), Transfer.created_at >= start, Transfer.created_at < end)
+        )
+        flows.append(
+            select(literal(0).label("transferred"), func.count().label("published"))
+            .where(Publication.unit_id.in_(ids), Publication.published_at >= start, Publication.published_at < end,
+                   Publication.withdrawn_at.is_(None))
+        )
+    summed = (flows[0] if len(flows) == 1 else union_all(*flows)).subquery("flows")
+    repeat = aliased(Transfer)
+    repeated = select(repeat.request_id).where(
+        repeat.is_repeat, repeat.created_at >= period.start_at, repeat.created_at < period.end_before)
+    counted_twice = (
+        select(func.count() - func.count(Transfer.request_id.distinct()))
+        .where(Transfer.from_unit_id.in_(ids), Transfer.created_at >= period.start_at,
+               Transfer.created_at < period.end_before,
+               Transfer.request_id.in_(repeated))
+        .correlate(None).scalar_subquery()
+    )
+    transfers, published, twice = db.session.execute(
+        select(func.sum(summed.c.transferred), func.sum(summed.c.published), counted_twice)
+    ).one()
+    report.transferred = int(transfers or 0) - int(twice or 0)
+    report.published = int(published or 0)
 
 
-def _fill_answer_times(report: Report, in_scope: ColumnElement[bool], whole: list[date],
+def _fill_answer_times(report: Report, ids: list[int], whole: list[date],
                        cut: list[tuple[date, date]], calendar: WorkCalendar | None) -> None:
     """Compute the median and 90th percentile of answer times in working days.
 
@@ -655,8 +717,8 @@ def _fill_answer_times(report: Report, in_scope: ColumnElement[bool], whole: lis
         parts.append(
             select(ReportAnswerDays.days, cast(null(), Date).label("received_day"), cast(null(), Date).label("answered_day"),
                    func.sum(ReportAnswerDays.answers).label("answers"))
-            .join(Unit, Unit.id == ReportAnswerDays.unit_id)
-            .where(in_scope, ReportAnswerDays.month >= whole[0], ReportAnswerDays.month <= whole[-1])
+            .where(ReportAnswerDays.unit_id.in_(ids), ReportAnswerDays.month >= whole[0],
+                   ReportAnswerDays.month <= whole[-1])
             .group_by(ReportAnswerDays.days)
         )
     received_day = vn_date(PressRequest.received_at)
@@ -665,8 +727,8 @@ def _fill_answer_times(report: Report, in_scope: ColumnElement[bool], whole: lis
         parts.append(
             select(cast(null(), Integer).label("days"), received_day.label("received_day"), answered_day.label("answered_day"),
                    func.count().label("answers"))
-            .join(Unit, Unit.id == PressRequest.unit_id)
-            .where(in_scope, _between(first, last), PressRequest.state == RequestState.ANSWERED.value)
+            .where(PressRequest.unit_id.in_(ids), _between(first, last),
+                   PressRequest.state == RequestState.ANSWERED.value)
             .group_by(received_day, answered_day)
         )
     histogram: dict[int, int] = {}
@@ -689,8 +751,19 @@ def _fill_answer_times(report: Report, in_scope: ColumnElement[bool], whole: lis
     report.answer_days_p90 = weighted_percentile(histogram, 90)
 
 
-def _fill_units(report: Report, in_scope: ColumnElement[bool], on: date, counts: dict[int, dict[str, int]]) -> None:
-    """Name the units in one query: the ranking, and the active units publishing no spokesperson on a date.
+@dataclass(frozen=True)
+class _ScopeUnit:
+    """A unit of the report's scope, as the report needs it."""
+
+    unit_id: int
+    code: str
+    name: str
+    is_active: bool
+    has_speaker: bool
+
+
+def _scope_units(in_scope: ColumnElement[bool], on: date) -> list[_ScopeUnit]:
+    """Return the units of the scope in tree order, each with whether it publishes a spokesperson on a date.
 
     "No spokesperson" is the rule of ``spokes.units.services.units_without_spokesperson``
     (SP-07: no current head or designated spokesperson), for a report scope instead of a
@@ -707,9 +780,14 @@ def _fill_units(report: Report, in_scope: ColumnElement[bool], on: date, counts:
         select(Unit.id, Unit.code, Unit.name, Unit.is_active, speaker.label("has_speaker"))
         .where(in_scope).order_by(Unit.path)
     ).all()
+    return [_ScopeUnit(uid, code, name, bool(active), bool(has_speaker)) for uid, code, name, active, has_speaker in rows]
+
+
+def _fill_units(report: Report, units: list[_ScopeUnit], counts: dict[int, dict[str, int]]) -> None:
+    """Name the units: the ranking, and the active units publishing no spokesperson on the report day."""
     report.units_without_spokesperson = [
-        UnitRef(uid, code, name) for uid, code, name, active, has_speaker in rows if active and not has_speaker]
-    names = {uid: (code, name) for uid, code, name, _active, _speaker in rows}
+        UnitRef(u.unit_id, u.code, u.name) for u in units if u.is_active and not u.has_speaker]
+    names = {u.unit_id: (u.code, u.name) for u in units}
     ranked = [UnitRow(unit_id=uid, code=names[uid][0], name=names[uid][1], **figures)
               for uid, figures in counts.items() if uid in names]
     # Best on-time rate first; a unit with more answers ranks above an equal rate on fewer;

@@ -1,11 +1,15 @@
-"""Keep the report totals (``spokes.reports.models``) equal to the requests, and rebuild them.
+"""Keep the report totals (``spokes.reports.models``) equal to the requests, transfers and publications.
 
 Every flush that adds, changes or deletes a press request moves its count from the totals
 row it was in to the row it is in now, in the same transaction: intake, answer, refusal,
 withdrawal, reopening, transfer (the unit changes), reclassification (the type changes), a
-deadline moved after an answer (on time becomes late). A bulk statement bypasses the ORM, so
-the one that moves requests in bulk, a unit merge, is heard through its domain event
-(``unit_merged``) and recounts the units it touched. ``rebuild`` recounts everything.
+deadline moved after an answer (on time becomes late). Transfers and publications are followed
+the same way into the per unit and month rows (``ReportUnitMonth``): a transfer counts in the
+month it was made, at the unit it left; a publication counts in the month it was published, at
+its unit, until it is withdrawn (and again if a withdrawal were ever undone). A bulk statement
+bypasses the ORM, so the one that moves requests and publications in bulk, a unit merge, is
+heard through its domain event (``unit_merged``) and recounts the units it touched. ``rebuild``
+recounts everything.
 
 Increments are upserts on the row's key, sorted, so two transactions touching the same rows
 take their locks in the same order.
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, and_, case, delete, event, func, insert, literal, select, true
+from sqlalchemy import Date, and_, case, delete, event, exists, func, insert, literal, select, true, union_all, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, UOWTransaction, attributes
@@ -29,9 +33,10 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from spokes.deadlines.calendar import VN_TZ, WorkCalendar
 from spokes.deadlines.services import work_calendar
-from spokes.press_requests.models import OPEN_STATES, PressRequest, RequestState
+from spokes.press_requests.models import OPEN_STATES, PressRequest, RequestState, Transfer
 from spokes.extensions import db
-from spokes.reports.models import CHANNEL_COLUMNS, COUNT_COLUMNS, NO_GROUND, ReportAnswerDays, ReportTotal
+from spokes.publishing.models import Publication
+from spokes.reports.models import CHANNEL_COLUMNS, COUNT_COLUMNS, NO_GROUND, ReportAnswerDays, ReportTotal, ReportUnitMonth
 from spokes.units.models import Unit
 
 log = logging.getLogger(__name__)
@@ -41,6 +46,8 @@ _OPEN = frozenset(s.value for s in OPEN_STATES)
 WATCHED = ("unit_id", "received_at", "type", "channel", "state", "answered_at", "due_at", "refusal_ground_id")
 TOTAL_KEY = ("unit_id", "month", "type", "ground_id")
 DAYS_KEY = ("unit_id", "month", "days")
+UNIT_MONTH_KEY = ("unit_id", "month")
+UNIT_MONTH_COLUMNS = ("transferred", "published")
 
 
 # --------------------------------------------------------------------------- SQL helpers
@@ -169,12 +176,44 @@ def counted(values: dict[str, Any]) -> Counted | None:
                    channel_column=CHANNEL_COLUMNS.get(values.get("channel") or ""), answer=answer)
 
 
+def transfer_month(values: dict[str, Any]) -> tuple[int, date] | None:
+    """Return the (unit left, month made) a transfer counts in (None: not countable yet)."""
+    unit_id, created_at = values.get("from_unit_id"), values.get("created_at")
+    if unit_id is None or created_at is None:
+        return None
+    return unit_id, vn_month_of(created_at)
+
+
+def publication_month(values: dict[str, Any]) -> tuple[int, date] | None:
+    """Return the (unit, month published) a publication counts in; None when withdrawn (it counts nowhere)."""
+    unit_id, published_at = values.get("unit_id"), values.get("published_at")
+    if unit_id is None or published_at is None or values.get("withdrawn_at") is not None:
+        return None
+    return unit_id, vn_month_of(published_at)
+
+
+@dataclass(frozen=True)
+class Followed:
+    """How the rows of one model count in ``ReportUnitMonth``: the columns watched, the figure, the place."""
+
+    watched: tuple[str, ...]
+    column: str
+    place: Callable[[dict[str, Any]], tuple[int, date] | None]
+
+
+FOLLOWED: dict[type, Followed] = {
+    Transfer: Followed(("from_unit_id", "created_at"), "transferred", transfer_month),
+    Publication: Followed(("unit_id", "published_at", "withdrawn_at"), "published", publication_month),
+}
+
+
 class Deltas:
     """Increments to apply to the totals, collected over one flush."""
 
     def __init__(self) -> None:
         self.totals: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
         self.answers: Counter[tuple[int, date, date, date]] = Counter()
+        self.unit_months: dict[tuple[int, date], Counter[str]] = defaultdict(Counter)
 
     def add(self, place: Counted | None, sign: int) -> None:
         """Count (sign 1) or uncount (sign -1) one request at its place."""
@@ -188,8 +227,14 @@ class Deltas:
         if place.answer is not None:
             self.answers[(place.key[0], place.key[1], *place.answer)] += sign
 
+    def add_unit_month(self, place: tuple[int, date] | None, column: str, sign: int) -> None:
+        """Count (sign 1) or uncount (sign -1) one transfer or publication in its unit and month."""
+        if place is not None:
+            self.unit_months[place][column] += sign
+
     def __bool__(self) -> bool:
-        return any(any(c.values()) for c in self.totals.values()) or any(self.answers.values())
+        return (any(any(c.values()) for c in self.totals.values()) or any(self.answers.values())
+                or any(any(c.values()) for c in self.unit_months.values()))
 
     def apply(self, conn: Connection, calendar: Callable[[], WorkCalendar]) -> None:
         """Upsert the non-zero increments, in key order."""
@@ -208,6 +253,10 @@ class Deltas:
                 days[(unit_id, month, count(received, answered))] += n
             _upsert(conn, ReportAnswerDays.__table__, DAYS_KEY, ("answers",),
                     [{"unit_id": u, "month": m, "days": d, "answers": n} for (u, m, d), n in sorted(days.items()) if n])
+        months = [{"unit_id": u, "month": m, **{c: counts.get(c, 0) for c in UNIT_MONTH_COLUMNS}}
+                  for (u, m), counts in sorted(self.unit_months.items()) if any(counts.values())]
+        if months:
+            _upsert(conn, ReportUnitMonth.__table__, UNIT_MONTH_KEY, UNIT_MONTH_COLUMNS, months)
 
 
 def _upsert(conn: Connection, table: Any, keys: Sequence[str], counts: Sequence[str], rows: list[dict[str, Any]]) -> None:
@@ -244,10 +293,10 @@ def working_days(calendar: WorkCalendar) -> Callable[[date, date], int]:
 # --------------------------------------------------------------------------- following the ORM
 
 
-def _previous(obj: PressRequest) -> dict[str, Any]:
+def _previous(obj: Any, watched: Sequence[str] = WATCHED) -> dict[str, Any]:
     """Return the watched values as they were before this flush."""
     values = {}
-    for key in WATCHED:
+    for key in watched:
         history = attributes.get_history(obj, key, passive=attributes.PASSIVE_NO_INITIALIZE)
         if history.deleted:
             values[key] = history.deleted[0]
@@ -258,13 +307,13 @@ def _previous(obj: PressRequest) -> dict[str, Any]:
     return values
 
 
-def _current(obj: PressRequest) -> dict[str, Any]:
-    return {key: getattr(obj, key) for key in WATCHED}
+def _current(obj: Any, watched: Sequence[str] = WATCHED) -> dict[str, Any]:
+    return {key: getattr(obj, key) for key in watched}
 
 
-def _changed(obj: PressRequest) -> bool:
+def _changed(obj: Any, watched: Sequence[str] = WATCHED) -> bool:
     return any(attributes.get_history(obj, key, passive=attributes.PASSIVE_NO_INITIALIZE).has_changes()
-               for key in WATCHED)
+               for key in watched)
 
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
@@ -272,45 +321,94 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     for obj in session.new:
         if isinstance(obj, PressRequest):
             deltas.add(counted(_current(obj)), 1)
+        elif (followed := FOLLOWED.get(type(obj))) is not None:
+            deltas.add_unit_month(followed.place(_current(obj, followed.watched)), followed.column, 1)
     for obj in session.dirty:
         if isinstance(obj, PressRequest) and _changed(obj):
             before, after = counted(_previous(obj)), counted(_current(obj))
             if before != after:
                 deltas.add(before, -1)
                 deltas.add(after, 1)
+        elif (followed := FOLLOWED.get(type(obj))) is not None and _changed(obj, followed.watched):
+            was, now_at = followed.place(_previous(obj, followed.watched)), followed.place(_current(obj, followed.watched))
+            if was != now_at:
+                deltas.add_unit_month(was, followed.column, -1)
+                deltas.add_unit_month(now_at, followed.column, 1)
     for obj in session.deleted:
         if isinstance(obj, PressRequest):
             deltas.add(counted(_previous(obj)), -1)
+        elif (followed := FOLLOWED.get(type(obj))) is not None:
+            deltas.add_unit_month(followed.place(_previous(obj, followed.watched)), followed.column, -1)
     if deltas:
         deltas.apply(session.connection(), work_calendar)
+
+
+def _mark_repeats(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+    """Mark each new transfer of a request already transferred (``Transfer.is_repeat``).
+
+    A report counts the requests transferred in its period once each, while the totals count
+    transfers; only requests with a repeat transfer can tell the two apart, and the report
+    corrects for them through the small index of repeats.
+    """
+    new = [obj for obj in session.new if isinstance(obj, Transfer) and obj.request_id is not None]
+    if not new:
+        return
+    with session.no_autoflush:
+        seen = set(session.execute(
+            select(Transfer.request_id).where(Transfer.request_id.in_({t.request_id for t in new})).distinct()
+        ).scalars())
+    for transfer in new:  # two new transfers of one request in one flush: the second is the repeat
+        if transfer.request_id in seen:
+            transfer.is_repeat = True
+        seen.add(transfer.request_id)
 
 
 def _load_old_value(_target: Any, value: Any, _oldvalue: Any, _initiator: Any) -> Any:
     return value
 
 
-def follow_requests() -> None:
-    """Keep the totals in step with every flush of a press request (idempotent)."""
+def follow() -> None:
+    """Keep the totals in step with every flush of a press request, a transfer or a publication (idempotent)."""
+    if not event.contains(Session, "before_flush", _mark_repeats):
+        event.listen(Session, "before_flush", _mark_repeats)
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
-    for key in WATCHED:
-        # Loads the old value before a change, so the row it leaves is known even when the
-        # change is made on a request whose columns were expired (after a commit).
-        attribute = getattr(PressRequest, key)
-        if not event.contains(attribute, "set", _load_old_value):
-            event.listen(attribute, "set", _load_old_value, active_history=True, retval=True)
+    watched = [(PressRequest, WATCHED), *((model, f.watched) for model, f in FOLLOWED.items())]
+    for model, keys in watched:
+        for key in keys:
+            # Loads the old value before a change, so the row it leaves is known even when the
+            # change is made on an object whose columns were expired (after a commit).
+            attribute = getattr(model, key)
+            if not event.contains(attribute, "set", _load_old_value):
+                event.listen(attribute, "set", _load_old_value, active_history=True, retval=True)
 
 
 # --------------------------------------------------------------------------- recounting
 
 
 def recount(conn: Connection, calendar: WorkCalendar, unit_ids: Iterable[int] | None = None) -> int:
-    """Recount the totals of some units (None: all) from their requests; return the requests counted."""
+    """Recount the totals of some units (None: all) from their requests, transfers and publications.
+
+    Return the requests counted.
+    """
     ids = None if unit_ids is None else sorted(set(unit_ids))
-    totals, days = ReportTotal.__table__, ReportAnswerDays.__table__
+    totals, days, months = ReportTotal.__table__, ReportAnswerDays.__table__, ReportUnitMonth.__table__
     only = (lambda column: column.in_(ids)) if ids is not None else (lambda column: true())
     conn.execute(delete(totals).where(only(totals.c.unit_id)))
     conn.execute(delete(days).where(only(days.c.unit_id)))
+    conn.execute(delete(months).where(only(months.c.unit_id)))
+    made, published = vn_month(Transfer.created_at), vn_month(Publication.published_at)
+    flows = union_all(
+        select(Transfer.from_unit_id.label("unit_id"), made.label("month"), func.count().label("transferred"),
+               literal(0).label("published"))
+        .where(only(Transfer.from_unit_id)).group_by(Transfer.from_unit_id, made),
+        select(Publication.unit_id, published, literal(0), func.count())
+        .where(only(Publication.unit_id), Publication.withdrawn_at.is_(None)).group_by(Publication.unit_id, published),
+    ).subquery("flows")
+    conn.execute(insert(months).from_select(
+        [*UNIT_MONTH_KEY, *UNIT_MONTH_COLUMNS],
+        select(flows.c.unit_id, flows.c.month, func.sum(flows.c.transferred), func.sum(flows.c.published))
+        .group_by(flows.c.unit_id, flows.c.month)))
     month = vn_month(PressRequest.received_at)
     ground = ground_key()
     source = (
@@ -344,16 +442,25 @@ def rebuild(conn: Connection, calendar: WorkCalendar, unit_ids: Sequence[int], *
     ``progress(units done, units, requests counted)`` is called after each batch. The rows of
     units that no longer exist are dropped first.
     """
-    totals, days = ReportTotal.__table__, ReportAnswerDays.__table__
     known = list(unit_ids)
-    conn.execute(delete(totals).where(totals.c.unit_id.not_in(known)))
-    conn.execute(delete(days).where(days.c.unit_id.not_in(known)))
+    for table in (ReportTotal.__table__, ReportAnswerDays.__table__, ReportUnitMonth.__table__):
+        conn.execute(delete(table).where(table.c.unit_id.not_in(known)))
+    mark_repeats(conn)
     counted_requests = 0
     for start in range(0, len(known), batch):
         counted_requests += recount(conn, calendar, known[start:start + batch])
         if progress:
             progress(min(start + batch, len(known)), len(known), counted_requests)
     return counted_requests
+
+
+def mark_repeats(conn: Connection) -> None:
+    """Set ``Transfer.is_repeat`` anew: every transfer of a request but its first (lowest id)."""
+    transfers = Transfer.__table__
+    earlier = transfers.alias("earlier")
+    has_earlier = exists().where(earlier.c.request_id == transfers.c.request_id, earlier.c.id < transfers.c.id)
+    conn.execute(update(transfers).where(transfers.c.is_repeat.is_(False), has_earlier).values(is_repeat=True))
+    conn.execute(update(transfers).where(transfers.c.is_repeat.is_(True), ~has_earlier).values(is_repeat=False))
 
 
 def rebuild_all(*, batch: int = 20, progress: Callable[[int, int, int], None] | None = None) -> tuple[int, int]:

@@ -143,3 +143,51 @@ def test_forms_migration_maps_email_answers_to_nd09_form_4_and_back(tmp_path):
         upgrade()
         forms = db.session.execute(text("SELECT form FROM answers ORDER BY id")).scalars().all()
         assert forms == ["written", "written"]
+
+
+def test_flow_totals_migration_counts_stored_transfers_and_publications(tmp_path):
+    """0017flowtotals: transfers and publications stored before it are counted per unit and month, and back."""
+    from datetime import date
+
+    from sqlalchemy import DateTime, bindparam, inspect
+
+    with migrated_database(tmp_path):
+        req = stored_request("information", datetime(2026, 1, 5, 2, 0, tzinfo=UTC))
+        other = Unit(code="VK", name="UBND xã Vân Khánh", kind="commune", reference_prefix="VK")
+        db.session.add(other)
+        db.session.commit()
+        dhu, vk, request_id = req.unit_id, other.id, req.id
+        db.session.remove()
+        downgrade(revision="0011totals")  # the rows below were stored before 0017flowtotals
+        moments = {  # 23:30 on 31/01 and 00:30 on 01/02 in Vietnam: both still 31/01 in UTC
+            "t1": datetime(2026, 1, 31, 16, 30, tzinfo=UTC), "t2": datetime(2026, 1, 31, 17, 30, tzinfo=UTC),
+            "t3": datetime(2026, 2, 10, 2, 0, tzinfo=UTC)}
+        stamp = [bindparam(name, type_=DateTime(timezone=True)) for name in moments]
+        db.session.execute(text(
+            "INSERT INTO transfers (request_id, from_unit_id, to_unit_id, reason, created_at) VALUES "
+            "(:r, :dhu, :vk, 'Sai thẩm quyền.', :t1), (:r, :vk, :dhu, 'Trả lại.', :t2)").bindparams(*stamp[:2]),
+            {"r": request_id, "dhu": dhu, "vk": vk, **moments})
+        db.session.execute(text(
+            "INSERT INTO publications (slug, unit_id, kind, title, summary, body, speaker_name, revision_number, "
+            "published_at, updated_at, withdrawn_at, withdrawn_reason) VALUES "
+            "('a', :dhu, 'periodic', 'A', '', 'Nội dung.', 'Người phát ngôn', 1, :t1, :t1, NULL, NULL), "
+            "('b', :dhu, 'periodic', 'B', '', 'Nội dung.', 'Người phát ngôn', 1, :t3, :t3, :t3, 'Đăng nhầm.'), "
+            "('c', :vk, 'periodic', 'C', '', 'Nội dung.', 'Người phát ngôn', 1, :t2, :t2, NULL, NULL)"
+        ).bindparams(*stamp), {"dhu": dhu, "vk": vk, **moments})
+        db.session.commit()
+        db.session.remove()
+
+        upgrade()
+        rows = db.session.execute(text(
+            "SELECT unit_id, month, transferred, published FROM report_unit_months ORDER BY unit_id, month")).all()
+        months = [(u, m if isinstance(m, date) else date.fromisoformat(m), t, p) for u, m, t, p in rows]
+        assert months == sorted([(dhu, date(2026, 1, 1), 1, 1), (vk, date(2026, 2, 1), 1, 1)])
+        repeats = db.session.execute(text("SELECT is_repeat FROM transfers ORDER BY id")).scalars().all()
+        assert [bool(r) for r in repeats] == [False, True]
+        db.session.remove()
+
+        downgrade(revision="0011totals")
+        schema = inspect(db.engine)
+        assert "report_unit_months" not in schema.get_table_names()
+        assert "is_repeat" not in {c["name"] for c in schema.get_columns("transfers")}
+        assert "ix_press_requests_open_unit_due" not in {i["name"] for i in schema.get_indexes("press_requests")}
