@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -117,6 +118,7 @@ def main() -> None:
     parser.add_argument("--pipelining", action="store_true", help="the server announces PIPELINING (RFC 2920)")
     parser.add_argument("--same-process", action="store_true", help="run aiosmtpd in this process")
     parser.add_argument("--no-eml", action="store_true", help="skip the .eml fallback")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway folder (database, .eml files)")
     parser.add_argument("--batch-size", type=int, default=None, help="MAIL_BATCH_SIZE (default: the app's, 50)")
     parser.add_argument("--requests", type=int, default=0,
                         help="seed this many requests and make every mail about one (threading headers)")
@@ -186,6 +188,8 @@ def main() -> None:
             stop.set()
             child.join(30)
             print(f"the SMTP server's process used {server_cpu.value:.2f}s of CPU in all")
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)  # the SQLite file and the .eml files: 100+ MB a run
 
 
 if __name__ == "__main__":
