@@ -238,24 +238,50 @@ def thread_headers(request_id: int, mail_id: int) -> tuple[str | None, list[str]
     The conversation is the journalist's mails on file and the mails Spokes sent before this
     one, in time order; Reply-To is the request's unit's mailbox, when it has one.
     """
-    inbound = db.session.execute(
-        select(InboundMail.created_at, InboundMail.message_id)
-        .where(InboundMail.request_id == request_id, InboundMail.message_id.is_not(None),
+    return thread_headers_for([(request_id, mail_id)])[mail_id]
+
+
+def thread_headers_for(mails: list[tuple[int, int]]) -> dict[int, tuple[str | None, list[str], str | None]]:
+    """Return ``thread_headers`` for many (request id, outbox mail id) pairs, by mail id, in three queries.
+
+    The sender asks once a batch: three queries a mail were most of the cost of building a
+    journalist's message.
+    """
+    if not mails:
+        return {}
+    request_ids = sorted({request_id for request_id, _mail_id in mails})
+    inbound: dict[int, list[tuple[datetime, str | None]]] = {}
+    for request_id, created_at, message_id in db.session.execute(
+        select(InboundMail.request_id, InboundMail.created_at, InboundMail.message_id)
+        .where(InboundMail.request_id.in_(request_ids), InboundMail.message_id.is_not(None),
                InboundMail.outcome.in_([InboundOutcome.NEW_REQUEST.value, InboundOutcome.FOLLOW_UP.value]))
         .order_by(InboundMail.id)
-    ).all()
-    outbound = db.session.execute(
-        select(OutboxMail.created_at, OutboxMail.message_id)
-        .where(OutboxMail.request_id == request_id, OutboxMail.id < mail_id).order_by(OutboxMail.id.desc()).limit(10)
-    ).all()
-    chain: list[str] = [mid for _at, mid in sorted([*inbound, *outbound], key=lambda r: r[0]) if mid]
-    references = list(dict.fromkeys(chain[:1] + chain[-9:]))
-    answered = [mid for _at, mid in inbound if mid]
-    in_reply_to = answered[-1] if answered else (chain[-1] if chain else None)
-    code = db.session.execute(
-        select(Unit.code).join(PressRequest, PressRequest.unit_id == Unit.id).where(PressRequest.id == request_id)
-    ).scalar_one_or_none()
-    return in_reply_to, references, unit_addresses().get(code) if code else None
+    ):
+        inbound.setdefault(request_id, []).append((created_at, message_id))
+    # Every earlier mail of these requests (a request has tens at most); each mail keeps the ten before it.
+    outbound: dict[int, list[tuple[int, datetime, str]]] = {}
+    for request_id, mail_id, created_at, message_id in db.session.execute(
+        select(OutboxMail.request_id, OutboxMail.id, OutboxMail.created_at, OutboxMail.message_id)
+        .where(OutboxMail.request_id.in_(request_ids), OutboxMail.id < max(m for _r, m in mails))
+        .order_by(OutboxMail.id)
+    ):
+        outbound.setdefault(request_id, []).append((mail_id, created_at, message_id))
+    codes = dict(db.session.execute(
+        select(PressRequest.id, Unit.code).join(Unit, PressRequest.unit_id == Unit.id)
+        .where(PressRequest.id.in_(request_ids))
+    ).all())
+    addresses = unit_addresses()
+    headers = {}
+    for request_id, mail_id in mails:
+        received = inbound.get(request_id, [])
+        before = [(at, mid) for oid, at, mid in reversed(outbound.get(request_id, [])) if oid < mail_id][:10]
+        chain: list[str] = [mid for _at, mid in sorted([*received, *before], key=lambda r: r[0]) if mid]
+        references = list(dict.fromkeys(chain[:1] + chain[-9:]))
+        answered = [mid for _at, mid in received if mid]
+        in_reply_to = answered[-1] if answered else (chain[-1] if chain else None)
+        code = codes.get(request_id)
+        headers[mail_id] = (in_reply_to, references, addresses.get(code) if code else None)
+    return headers
 
 
 # --------------------------------------------------------------------------- staff: lists and type confirmation

@@ -110,7 +110,7 @@ _TRACKING_SECRET = re.compile(r"(/track/)[A-Za-z0-9_-]{16,}")
 
 def redact_tracking_links(body: str | None) -> str | None:
     """Replace the secret part of tracking links: a sent mail's copy in the outbox must not open the request."""
-    return _TRACKING_SECRET.sub(r"\1…", body) if body else body
+    return _TRACKING_SECRET.sub(r"\1…", body) if body and "/track/" in body else body
 
 
 def tracking_link(token: str | None = None) -> str:

@@ -34,12 +34,18 @@ def free_port() -> int:
 class RecordingHandler:
     """An aiosmtpd handler that keeps every message it accepts."""
 
-    def __init__(self) -> None:
+    def __init__(self, pipelining: bool = False) -> None:
+        self.pipelining = pipelining  # announce PIPELINING (RFC 2920), as Postfix and Exim do
         self.lock = threading.Lock()
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: set[str] = set()
         self.busy: set[str] = set()  # refused for now (4xx): the sender retries later
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address in self.refuse:
@@ -83,9 +89,12 @@ class SmtpServer:
 
 
 @pytest.fixture()
-def smtp_server() -> Iterator[SmtpServer]:
-    """Return a running local SMTP server that records what it receives."""
-    server = SmtpServer(free_port(), RecordingHandler())
+def smtp_server(request: pytest.FixtureRequest) -> Iterator[SmtpServer]:
+    """Return a running local SMTP server that records what it receives.
+
+    Parametrise it indirectly with True for a server that announces PIPELINING.
+    """
+    server = SmtpServer(free_port(), RecordingHandler(pipelining=getattr(request, "param", False)))
     server.start()
     yield server
     server.stop()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import email
+import smtplib
 from datetime import timedelta
 from email import policy
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 
 from spokes.extensions import db
 from spokes.notifications import sender
@@ -18,6 +19,9 @@ from spokes.notifications.services import queue_mail
 from .conftest import use_smtp, vn
 
 T0 = vn(2026, 12, 3, 9, 0)
+
+# Servers with and without PIPELINING (RFC 2920): the sender takes a different path on each.
+both_servers = pytest.mark.parametrize("smtp_server", [False, True], indirect=True, ids=["plain", "pipelining"])
 
 
 def _queue(n: int, to: str = "pv{i}@baochi.vn") -> list[int]:
@@ -32,6 +36,7 @@ def _rows() -> list[OutboxMail]:
     return list(db.session.execute(select(OutboxMail).order_by(OutboxMail.id)).scalars())
 
 
+@both_servers
 def test_a_receipt_goes_out_as_multipart_mail_with_reference_due_date_and_link(app, smtp_server, make_request, commune,
                                                                                frozen_clock):
     frozen_clock(T0)
@@ -127,6 +132,7 @@ def test_backoff_doubles_then_gives_up_and_resend_queues_again(app, smtp_down, f
     assert len(smtp_down.handler.messages) == 1
 
 
+@both_servers
 def test_a_refused_recipient_fails_at_once_and_the_rest_still_go(app, smtp_server, frozen_clock):
     frozen_clock(T0)
     use_smtp(app, smtp_server)
@@ -141,6 +147,7 @@ def test_a_refused_recipient_fails_at_once_and_the_rest_still_go(app, smtp_serve
     assert "550" in _rows()[1].last_error
 
 
+@both_servers
 def test_a_failure_midway_keeps_the_batch_sent_and_retries_only_the_failed_mail(app, smtp_server, frozen_clock):
     """The batch's results are committed together: the mails sent before and after a failure stay sent."""
     frozen_clock(T0)
@@ -226,6 +233,7 @@ def test_a_crashed_senders_claim_expires_and_is_taken_over_once(app, smtp_server
     assert [(r.status, r.attempts) for r in _rows()] == [("sent", 1), ("sent", 1)]
 
 
+@both_servers
 def test_a_header_injection_attempt_fails_that_mail_only(app, smtp_server, frozen_clock):
     frozen_clock(T0)
     use_smtp(app, smtp_server)
@@ -239,3 +247,166 @@ def test_a_header_injection_attempt_fails_that_mail_only(app, smtp_server, froze
     assert [e[1] for e in smtp_server.handler.envelopes] == [["ok@baochi.vn"]]
     bad = _rows()[0]
     assert (bad.status, bad.attempts) == ("failed", 1) and "cannot build" in bad.last_error
+
+
+@both_servers
+def test_a_batch_is_recorded_in_a_few_statements_whatever_its_size(app, smtp_server, frozen_clock):
+    """One UPDATE per kind of outcome and one INSERT of the attempts, not two statements a mail."""
+    frozen_clock(T0)
+    use_smtp(app, smtp_server, MAIL_BATCH_SIZE=50)
+    smtp_server.handler.busy = {"pv3@baochi.vn"}
+    smtp_server.handler.refuse = {"pv7@baochi.vn"}
+    _queue(40)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        stats = sender.send_pending()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+    assert (stats.sent, stats.retried, stats.failed) == (38, 1, 1)
+    writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT"))]
+    assert len(writes) <= 5, writes  # the claim, then sent, retried, failed and the attempts
+    assert [(r.status, r.attempts) for r in _rows()][2:8] == [
+        ("sent", 1), ("pending", 1), ("sent", 1), ("sent", 1), ("sent", 1), ("failed", 1)]
+    assert {r.sent_at for r in _rows() if r.status == "sent"} == {T0}
+    assert db.session.execute(select(func.count()).select_from(MailAttempt)).scalar_one() == 40
+    assert len(smtp_server.handler.messages) == 38
+
+
+def test_a_row_taken_over_during_the_batch_keeps_the_new_owners_state(app, frozen_clock):
+    """Recording a batch touches only the rows still held; the others' attempts are still logged."""
+    frozen_clock(T0)
+    ids = _queue(3)
+
+    class Thief:
+        name = "file"
+        sent: list[int] = []
+
+        def send(self, mail, _message):
+            if mail.id == ids[1]:  # as if this sender stalled and another took the row meanwhile
+                db.session.execute(update(OutboxMail).where(OutboxMail.id == mail.id)
+                                   .values(claim_token="someone-else"))
+            self.sent.append(mail.id)
+
+        def close(self):
+            pass
+
+    assert sender.send_pending(transport=Thief()).sent == 3
+    rows = _rows()
+    assert [(r.status, r.claim_token) for r in rows] == [("sent", None), ("pending", "someone-else"), ("sent", None)]
+    assert db.session.execute(select(func.count()).select_from(MailAttempt)).scalar_one() == 3
+
+
+@both_servers
+def test_a_non_ascii_address_fails_that_mail_only(app, smtp_server, frozen_clock):
+    frozen_clock(T0)
+    use_smtp(app, smtp_server)
+    queue_mail("phóngviên@báochí.vn", Mail("Chào", "x", "", "vi"), kind="test")
+    queue_mail("ok@baochi.vn", Mail("Chào", "x", "", "vi"), kind="test")
+    db.session.commit()
+
+    stats = sender.send_pending()
+
+    assert (stats.sent, stats.failed) == (1, 1)
+    assert [e[1] for e in smtp_server.handler.envelopes] == [["ok@baochi.vn"]]
+    assert [r.status for r in _rows()] == ["failed", "sent"]
+
+
+def test_the_eml_folder_is_synced_before_the_batch_counts_as_sent(app, tmp_path, frozen_clock, monkeypatch):
+    """If the folder cannot be synced, the batch's files may not survive a crash: they are written again later."""
+    frozen_clock(T0)
+    app.config.update(MAIL_SERVER=None, MAIL_FILE_DIR=str(tmp_path / "mail"))
+    _queue(3)
+
+    def broken(self) -> None:
+        raise sender.DeliveryError("cannot sync the folder", connection=True)
+
+    monkeypatch.setattr(sender.FileTransport, "flush", broken)
+    stats = sender.send_pending()
+
+    assert (stats.sent, stats.retried) == (0, 3)
+    assert [(r.status, r.attempts) for r in _rows()] == [("pending", 1)] * 3
+    assert "sync" in _rows()[0].last_error
+
+    monkeypatch.undo()
+    frozen_clock(T0 + timedelta(hours=1))
+    assert sender.send_pending().sent == 3
+    assert len(list((tmp_path / "mail").iterdir())) == 3  # the same files, written again
+
+
+@pytest.mark.parametrize("subject", [
+    "Chào",
+    "[AM-DHU-2026-00042] Sắp đến hạn trả lời: Tiến độ nạo vét kênh Xẻo Nhàu và kinh phí thực hiện năm 2026",
+    "Đ" * 120,
+    "Hỏi về  dự án 🚧🌾 ở  xã Vân Khánh ",
+    "a" * 41 + "ế" + "b" * 80 + "ờ",
+])
+def test_a_subject_reads_back_exactly_with_short_lines(subject):
+    mail = sender.Claimed(1, "pv@baochi.vn", subject, "x", None, "vi", "<1@spokes.local>", 0, T0)
+    raw = sender.build_message(mail, "Spokes <no-reply@spokes.local>")
+
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["Subject"] == " ".join(subject.split())
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n"))
+
+
+def test_mails_about_requests_carry_their_conversation_read_once_a_batch(app, smtp_server, make_request, commune,
+                                                                         frozen_clock):
+    frozen_clock(T0)
+    use_smtp(app, smtp_server, MAIL_BATCH_SIZE=50)
+    requests = [make_request(commune.unit, subject=f"Yêu cầu số {n}") for n in range(2)]
+    for n in range(3):
+        frozen_clock(T0 + timedelta(minutes=n + 1))  # the conversation is in time order
+        for req in requests:
+            queue_mail("pv@baochi.vn", Mail(f"[{req.reference}] Thư {n}", "x", "", "vi"), kind="test",
+                       request_id=req.id)
+    db.session.commit()
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        sender.send_pending()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+    received = {str(m["Message-ID"]): m for m in smtp_server.handler.messages}
+    for req in requests:
+        ids = [r.message_id for r in _rows() if r.request_id == req.id]
+        assert len(ids) == 4  # the receipt, then three
+        for k, message_id in enumerate(ids):
+            message = received[message_id]
+            assert message["In-Reply-To"] == (ids[k - 1] if k else None)
+            assert (str(message["References"]).split() if k else []) == ids[:k]
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) <= 8, reads  # not three a mail
+
+
+@pytest.mark.parametrize("smtp_server", [True], indirect=True, ids=["pipelining"])
+def test_a_pipelining_server_gets_mail_rcpt_and_data_in_one_packet(app, smtp_server, frozen_clock, monkeypatch):
+    frozen_clock(T0)
+    use_smtp(app, smtp_server)
+    _queue(3)
+    packets: list[bytes] = []
+    real_send = smtplib.SMTP.send
+
+    def send(self, data):
+        packets.append(data if isinstance(data, bytes) else data.encode("ascii"))
+        return real_send(self, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", send)
+    monkeypatch.setattr(smtplib.SMTP, "sendmail", lambda *_a, **_k: pytest.fail("sent without pipelining"))
+
+    assert sender.send_pending().sent == 3
+
+    envelopes = [p for p in packets if p.startswith(b"MAIL FROM:")]
+    assert len(envelopes) == 3
+    assert all(b"\r\nRCPT TO:<pv" in p and p.endswith(b"\r\nDATA\r\n") for p in envelopes)
+    assert len(smtp_server.handler.message_ids()) == 3
