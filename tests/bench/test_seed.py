@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text
 from spokes import create_app
 from spokes.audit.models import AuditEvent
 from spokes.audit.services import verify_chain
+from spokes.bench.__main__ import main as bench_main
 from spokes.bench.seed import (AGENCIES, COPY_UNSAFE, FAMILY, GIVEN, PUBLICATION_BODY, PUBLICATION_SUMMARY,
                                REFUSAL_REASON, SUBJECTS, _units, seed)
 from spokes.core.search import SearchDocument, index_object, matching_condition
@@ -125,6 +126,20 @@ def test_the_seed_stores_what_the_app_would(migrated):
     db.session.flush()
     assert _ids("doc nhat vo nhi") == {2}
     db.session.rollback()
+
+
+def test_the_bench_can_stop_after_seeding(tmp_path, monkeypatch, capsys):
+    # run_size points these at its throwaway instance; monkeypatch puts them back afterwards.
+    monkeypatch.setenv("SPOKES_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", postgres_base_url() or "")
+    with fresh_database(tmp_path, "seedonly", _backend()) as url:
+        args = ["--requests", "300", "--publications", "40", "--seed-only"]
+        if _backend() == "postgresql":
+            args += ["--database-url", url]
+        assert bench_main(args) == 0
+    out = capsys.readouterr().out
+    assert "300 requests" in out and "40 published items; seeded in" in out
+    assert "| page |" not in out  # no page was timed
 
 
 def test_the_seeders_texts_go_into_copy_unescaped():
