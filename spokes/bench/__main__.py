@@ -399,12 +399,17 @@ def measure_throughput(env: dict[str, str], seconds: float = 10, connections: in
     return rates[0], rates[1], (rates[2] if redis_url else None)
 
 
+def data_set_line(report: Any, backend: str) -> str:
+    """Return the sentence describing the data set and how long it took to build."""
+    return (f"Data set ({backend}): {report.units} units, {report.users} users, {report.requests:,} requests, "
+            f"{report.audit_events:,} audit events, {report.publications:,} published items; seeded in {report.seconds:.0f} s.")
+
+
 def markdown(report: Any, pages: list[PageResult], throughput: tuple[float, float, float | None] | None,
              backend: str) -> str:
     """Return the results as a Markdown table."""
     lines = [
-        f"Data set ({backend}): {report.units} units, {report.users} users, {report.requests:,} requests, "
-        f"{report.audit_events:,} audit events, {report.publications:,} published items; seeded in {report.seconds:.0f} s.",
+        data_set_line(report, backend),
         "",
         "| page | p50 (ms) | p95 (ms) | SQL queries | target p95 | status |",
         "|---|---:|---:|---:|---|---|",
@@ -508,6 +513,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the throwaway instance folder")
     parser.add_argument("--existing", action="store_true",
                         help="measure the data already in --database-url (migrated to this version), no seeding")
+    parser.add_argument("--seed-only", action="store_true",
+                        help="build the data set, print how long it took and stop (with --database-url: keep it to measure later with --existing)")
     args = parser.parse_args(argv)
 
     sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else [args.requests]
@@ -516,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.database_url and index > 0:
             _empty_database(args.database_url)
         runs.append(run_size(size, args))
-    if len(runs) > 1:
+    if len(runs) > 1 and not args.seed_only:
         print(scaling_markdown(runs))
     return 0
 
@@ -539,6 +546,12 @@ def run_size(requests: int, args: Any) -> tuple[int, list[PageResult], list[Tick
     else:
         print(f"Building {requests:,} requests in {instance} …", file=sys.stderr)
         report = build(app, requests, args.publications)
+        print(f"Seeded in {report.seconds:.1f} s.", file=sys.stderr)
+    backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    if args.seed_only:
+        print(data_set_line(report, backend), flush=True)
+        _dispose(app, instance, args.keep)
+        return requests, [], []
     print("Timing pages …", file=sys.stderr)
     pages = measure_pages(app, args.repeat)
     print("Timing tick …", file=sys.stderr)
@@ -548,15 +561,19 @@ def run_size(requests: int, args: Any) -> tuple[int, list[PageResult], list[Tick
         print("Measuring whole-stack throughput …", file=sys.stderr)
         env = dict(os.environ, SPOKES_ENV="development", DATABASE_URL=url, SPOKES_INSTANCE_PATH=instance)
         throughput = measure_throughput(env, redis_url=args.redis_url)
-    backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(markdown(report, pages, throughput, backend) + "\n" + tick_markdown(ticks), flush=True)
+    _dispose(app, instance, args.keep)
+    return requests, pages, ticks
+
+
+def _dispose(app: Any, instance: str, keep: bool) -> None:
+    """Close the app's connections and remove the throwaway instance folder (unless kept)."""
     from spokes.extensions import db
 
     with app.app_context():
         db.engine.dispose()
-    if not args.keep:
+    if not keep:
         shutil.rmtree(instance, ignore_errors=True)
-    return requests, pages, ticks
 
 
 if __name__ == "__main__":

@@ -292,11 +292,26 @@ def rebuild_index() -> None:
             db.session.execute(text(f"UPDATE {table_} t SET search_vector = to_tsvector('simple', d.body) "
                                     "FROM search_documents d WHERE d.object_type = :object_type AND d.object_id = t.id"),
                                {"object_type": object_type})
-            db.session.execute(text(f"ALTER TABLE search_documents ENABLE TRIGGER search_documents_{object_type}_vector"))
     if db.session.get_bind().dialect.name == "sqlite":
         for object_type in FTS_TYPES:
             fts = fts_table(object_type)
             db.session.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('delete-all')"))
             db.session.execute(text(f"INSERT INTO {fts}(rowid, body) SELECT object_id, body FROM search_documents "
                                     "WHERE object_type = :object_type"), {"object_type": object_type})
+    resume_index_sync()
+
+
+def resume_index_sync() -> None:
+    """Restore the triggers ``pause_index_sync()`` stopped, without rebuilding anything.
+
+    Only for a bulk load that wrote the full-text rows itself (PostgreSQL: each object's
+    ``search_vector`` equal to ``to_tsvector('simple', body)`` of its document); otherwise
+    call ``rebuild_index()``.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        for object_type in VECTOR_TABLES:
+            db.session.execute(text(f"ALTER TABLE search_documents ENABLE TRIGGER search_documents_{object_type}_vector"))
+    elif dialect == "sqlite":
+        for object_type in FTS_TYPES:
             db.session.execute(text(_fts_insert_trigger(object_type)))
