@@ -250,7 +250,8 @@ def thread_headers_for(mails: list[tuple[int, int]]) -> dict[int, tuple[str | No
     if not mails:
         return {}
     request_ids = sorted({request_id for request_id, _mail_id in mails})
-    inbound: dict[int, list[tuple[datetime, str | None]]] = {}
+    # Keyed as the columns are typed (nullable); the IN above leaves only these requests' ids.
+    inbound: dict[int | None, list[tuple[datetime, str | None]]] = {}
     for request_id, created_at, message_id in db.session.execute(
         select(InboundMail.request_id, InboundMail.created_at, InboundMail.message_id)
         .where(InboundMail.request_id.in_(request_ids), InboundMail.message_id.is_not(None),
@@ -259,7 +260,7 @@ def thread_headers_for(mails: list[tuple[int, int]]) -> dict[int, tuple[str | No
     ):
         inbound.setdefault(request_id, []).append((created_at, message_id))
     # Every earlier mail of these requests (a request has tens at most); each mail keeps the ten before it.
-    outbound: dict[int, list[tuple[int, datetime, str]]] = {}
+    outbound: dict[int | None, list[tuple[int, datetime, str]]] = {}
     for request_id, mail_id, created_at, message_id in db.session.execute(
         select(OutboxMail.request_id, OutboxMail.id, OutboxMail.created_at, OutboxMail.message_id)
         .where(OutboxMail.request_id.in_(request_ids), OutboxMail.id < max(m for _r, m in mails))
