@@ -88,6 +88,9 @@ class Config:
     PAGE_CACHE_SECONDS = 300
     PAGE_CACHE_ENTRIES = 2000
     PAGE_CACHE_RETRY_SECONDS = 30  # after a store failure, serve without the cache this long
+    # How long a worker trusts the public content version it last read before asking the store
+    # again: a publish on another server shows within this time (on this one at once).
+    PAGE_CACHE_RECHECK_SECONDS = 0.1
     # Staff pages shown again to the same session while nothing was written, within the minute
     # (spokes/core/personal_pages.py); kept in the page cache's store.
     PERSONAL_PAGE_CACHE = True

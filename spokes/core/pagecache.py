@@ -18,10 +18,13 @@ publication, its revisions and public files, a unit: see ``watch``) writes a new
 before it, which that commit replaces, so it is never served. ``PAGE_CACHE_SECONDS`` bounds
 what a process dying between its commit and the new token could leave behind.
 
-**One round trip per hit.** A lookup reads the version and the entry together
+**At most one round trip per hit.** A lookup reads the version and the entry together
 (``get_many``: one ``MGET`` on Redis) and compares them; an entry this process served lately
-is kept in memory too, so a hit on it only reads the (tiny) version. Either way the shared
-version is asked on every hit, so a commit on any server is seen at once.
+is kept in memory too, so a hit on it only needs the (tiny) version. A process trusts the
+version it last read for ``PAGE_CACHE_RECHECK_SECONDS`` (0.1 s) before asking the store again,
+so a busy worker asks Redis about ten times a second, not once per hit: a commit on another
+server shows within that time, and a commit in this process at once (it forgets the version
+it wrote over). Signed-in pages (``personal_pages``) never use this: they ask every time.
 
 **Validators.** The version also says when public content last changed (its first part is
 the time it was written), so views take their ``ETag``/``Last-Modified`` from it
@@ -157,6 +160,11 @@ class PageCache:
         # Entries this process served lately, checked against the shared version on every hit.
         self._recent: OrderedDict[str, bytes] = OrderedDict()
         self._recent_lock = threading.Lock()
+        # (monotonic time read, content version) last read from the store, trusted for recheck_seconds.
+        self.recheck_seconds = float(app.config.get("PAGE_CACHE_RECHECK_SECONDS", 0.1))
+        self._clock = _time.monotonic
+        self._known: tuple[float, str] | None = None
+        self._written = 0  # versions this process wrote: a version read before one of them is not kept
         self.inner = app.wsgi_app
         app.wsgi_app = self  # type: ignore[method-assign]
 
@@ -171,7 +179,21 @@ class PageCache:
 
     def new_version(self) -> str:
         """Write a fresh content version: every cached page is out of date from now on."""
+        self._written += 1
+        self._known = None  # this process sees its own commit at once
         return self._write_version(VERSION_KEY)
+
+    def _known_version(self) -> str | None:
+        """Return the content version read less than ``recheck_seconds`` ago, if any."""
+        known = self._known
+        if known is not None and self._clock() - known[0] < self.recheck_seconds:
+            return known[1]
+        return None
+
+    def _remember_version(self, version: str, read_at: float, written: int) -> None:
+        # Not if this process wrote a new version since the read began (another thread's commit).
+        if self.recheck_seconds > 0 and written == self._written:
+            self._known = (read_at, version)
 
     def _write_version(self, key: str) -> str:
         token = f"{int(clock.now().timestamp())}.{uuid.uuid4().hex}"
@@ -261,12 +283,19 @@ class PageCache:
         try:
             key = self._key(environ)
             recent = self._recent.get(key)
-            if recent is not None:  # this process holds a copy: only the version is asked for
-                version, hit = self.store.get(VERSION_KEY), recent
+            version = self._known_version()
+            if recent is not None and version is not None:  # nothing to ask the store
+                hit = recent
             else:
-                version, hit = self.store.get_many(VERSION_KEY, key)  # one round trip (MGET on Redis)
-            if not version:
-                version = self.new_version()
+                read_at, written = self._clock(), self._written  # before the read: trusted from then on
+                if recent is not None:  # this process holds a copy: only the version is asked for
+                    version, hit = self.store.get(VERSION_KEY), recent
+                else:
+                    version, hit = self.store.get_many(VERSION_KEY, key)  # one round trip (MGET on Redis)
+                if not version:
+                    version = self.new_version()
+                else:
+                    self._remember_version(str(version), read_at, written)
         except Exception:  # noqa: BLE001 - a broken cache must never take the site down
             log.exception("page cache lookup failed; serving without it")
             self.trip()

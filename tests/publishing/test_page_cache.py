@@ -113,7 +113,14 @@ def test_shared_pages_say_they_vary_by_language_and_cookie(world, client):
     assert client.get("/").headers.get("Content-Security-Policy")  # stored with its security headers
 
 
-def test_two_processes_sharing_the_folder_see_each_others_publishes(world, other_app):
+def _later(monkeypatch, app, seconds: float) -> None:
+    """Move the app's worker clock on: it trusts the version it read for PAGE_CACHE_RECHECK_SECONDS."""
+    cache = app.extensions["spokes_page_cache"]
+    clock = cache._clock
+    monkeypatch.setattr(cache, "_clock", lambda: clock() + seconds)
+
+
+def test_two_processes_sharing_the_folder_see_each_others_publishes(world, other_app, monkeypatch):
     """Workers of one machine share the folder store: a publish through one is seen by the other."""
     first = other_app(PAGE_CACHE_URL="filesystem")
     second = other_app(PAGE_CACHE_URL="filesystem")
@@ -125,11 +132,12 @@ def test_two_processes_sharing_the_folder_see_each_others_publishes(world, other
     with first.app_context():
         db.session.execute(update(Publication).values(title="Tin đã sửa qua tiến trình khác"))
         db.session.commit()
+    _later(monkeypatch, second, 0.2)  # past the 0.1 s the other worker trusts the version it read
     state, page = _get(b, "/")
     assert state == "miss" and "Tin đã sửa qua tiến trình khác" in page
 
 
-def test_redis_store_is_shared_and_turned_over(world, other_app):
+def test_redis_store_is_shared_and_turned_over(world, other_app, monkeypatch):
     redis = pytest.importorskip("redis")
     url = "redis://127.0.0.1:6379/15"
     try:
@@ -148,6 +156,7 @@ def test_redis_store_is_shared_and_turned_over(world, other_app):
     with second.app_context():
         db.session.execute(update(Publication).values(title="Tin sửa trên máy chủ kia"))
         db.session.commit()
+    _later(monkeypatch, first, 0.2)
     state, page = _get(a, "/")
     assert state == "miss" and "Tin sửa trên máy chủ kia" in page
 
@@ -259,7 +268,7 @@ def test_redis_entries_are_never_unpickled():
         serializer.dumps({"a": 1})
 
 
-def test_a_hit_is_one_read_of_the_store(world, other_app, monkeypatch):
+def test_a_hit_is_at_most_one_read_of_the_store(world, other_app, monkeypatch):
     first, second = other_app(PAGE_CACHE_URL="filesystem"), other_app(PAGE_CACHE_URL="filesystem")
     statement(world["deputy"], world["dhu"], title=f"Tin {uuid.uuid4().hex[:6]}")
     with first.app_context():
@@ -276,7 +285,10 @@ def test_a_hit_is_one_read_of_the_store(world, other_app, monkeypatch):
     assert _get(c, "/")[0] == "hit"
     assert len(reads) == 1 and len(reads[0]) == 2  # the version and the entry together (MGET on Redis)
     assert _get(c, "/")[0] == "hit"
-    assert len(reads) == 2 and reads[1] == ("pages:version",)  # held by this process: the version alone
+    assert len(reads) == 1  # held by this process, under the version it read a moment ago: no read
+    _later(monkeypatch, second, 0.2)
+    assert _get(c, "/")[0] == "hit"
+    assert len(reads) == 2 and reads[1] == ("pages:version",)  # after the recheck time: the version alone
 
 
 def test_a_cached_page_with_an_etag_answers_304_itself(world, client):
@@ -347,3 +359,35 @@ def test_without_a_page_cache_values_and_validators_come_from_the_data(world, ot
     first = c.get("/feed.atom")
     assert first.status_code == 200 and HIT_HEADER not in first.headers
     assert c.get("/feed.atom", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_a_worker_asks_the_store_again_after_the_recheck_time(world, other_app, monkeypatch):
+    """Within PAGE_CACHE_RECHECK_SECONDS a worker serves what it holds without asking the store;
+    then it asks, and a publish made through another worker shows; its own publishes show at once."""
+    first = other_app(PAGE_CACHE_URL="filesystem")
+    second = other_app(PAGE_CACHE_URL="filesystem")
+    a, b = first.test_client(), second.test_client()
+    statement(world["deputy"], world["dhu"], title="Tin ban đầu")
+    with first.app_context():
+        from spokes.core.pagecache import invalidate
+
+        invalidate()  # a fresh version: nothing left in the shared folder from an earlier test
+    cache = second.extensions["spokes_page_cache"]
+    assert _get(b, "/")[0] == "miss"
+    asked: list[str] = []
+    real_get = cache.store.get
+    monkeypatch.setattr(cache.store, "get", lambda key: asked.append(key) or real_get(key))
+    assert _get(b, "/")[0] == "hit" and asked == []  # the version read a moment ago is trusted
+    with first.app_context():
+        db.session.execute(update(Publication).values(title="Tin sửa qua tiến trình khác"))
+        db.session.commit()
+    state, page = _get(b, "/")
+    assert state == "hit" and "Tin ban đầu" in page  # within the recheck time: the page held
+    _later(monkeypatch, second, 0.2)
+    state, page = _get(b, "/")
+    assert state == "miss" and "Tin sửa qua tiến trình khác" in page and asked
+    with second.app_context():  # a publish through this worker: seen at once, whatever the clock
+        db.session.execute(update(Publication).values(title="Tin sửa tại chỗ"))
+        db.session.commit()
+    state, page = _get(b, "/")
+    assert state == "miss" and "Tin sửa tại chỗ" in page
