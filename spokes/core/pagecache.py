@@ -163,8 +163,11 @@ class PageCache:
         # (monotonic time read, content version) last read from the store, trusted for recheck_seconds.
         self.recheck_seconds = float(app.config.get("PAGE_CACHE_RECHECK_SECONDS", 0.1))
         self._clock = _time.monotonic
-        self._known: tuple[float, str] | None = None
-        self._written = 0  # versions this process wrote: a version read before one of them is not kept
+        # (read at, version, _written then): trusted only while no version was written since.
+        self._known: tuple[float, str, int] | None = None
+        # Raised before and after every version this process writes (a sequence lock): a version
+        # read while one of them was being written is never trusted.
+        self._written = 0
         self.inner = app.wsgi_app
         app.wsgi_app = self  # type: ignore[method-assign]
 
@@ -181,19 +184,22 @@ class PageCache:
         """Write a fresh content version: every cached page is out of date from now on."""
         self._written += 1
         self._known = None  # this process sees its own commit at once
-        return self._write_version(VERSION_KEY)
+        try:
+            return self._write_version(VERSION_KEY)
+        finally:
+            self._written += 1
 
     def _known_version(self) -> str | None:
         """Return the content version read less than ``recheck_seconds`` ago, if any."""
         known = self._known
-        if known is not None and self._clock() - known[0] < self.recheck_seconds:
+        if known is not None and known[2] == self._written and self._clock() - known[0] < self.recheck_seconds:
             return known[1]
         return None
 
     def _remember_version(self, version: str, read_at: float, written: int) -> None:
-        # Not if this process wrote a new version since the read began (another thread's commit).
-        if self.recheck_seconds > 0 and written == self._written:
-            self._known = (read_at, version)
+        # Not if this process wrote, or was writing, a new version since the read began.
+        if self.recheck_seconds > 0 and written == self._written and written % 2 == 0:
+            self._known = (read_at, version, written)
 
     def _write_version(self, key: str) -> str:
         token = f"{int(clock.now().timestamp())}.{uuid.uuid4().hex}"
@@ -215,7 +221,7 @@ class PageCache:
             return False
         if self.owed:
             self._pay()
-        return key not in self.owed
+        return self.available() and key not in self.owed
 
     @property
     def pending(self) -> bool:
@@ -246,16 +252,22 @@ class PageCache:
     def _pay(self) -> None:
         if not self.available():
             return  # tried again once the breaker closes, before anything is served
-        try:
-            if VERSION_KEY in self.owed:
-                self.new_version()
-                self.owed.discard(VERSION_KEY)
-            if DATA_VERSION_KEY in self.owed:
-                self.new_data_version()
-                self.owed.discard(DATA_VERSION_KEY)
-        except Exception:  # noqa: BLE001 - the data is committed; the cache must not turn that into a 500
-            log.exception("page cache: could not write a new version; bypassing the cache")
-            self.trip()
+        for key in (VERSION_KEY, DATA_VERSION_KEY):
+            if key not in self.owed:
+                continue
+            # Taken off before the write: a commit in another thread that owes it meanwhile puts
+            # it back and writes it again, rather than seeing it paid by a write that began earlier.
+            self.owed.discard(key)
+            try:
+                if key == VERSION_KEY:
+                    self.new_version()
+                else:
+                    self.new_data_version()
+            except Exception:  # noqa: BLE001 - the data is committed; the cache must not turn that into a 500
+                self.owed.add(key)
+                log.exception("page cache: could not write a new version; bypassing the cache")
+                self.trip()
+                return
 
     def available(self) -> bool:
         """Return whether the store may be used now (the breaker is closed)."""

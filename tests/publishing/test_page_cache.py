@@ -113,6 +113,14 @@ def test_shared_pages_say_they_vary_by_language_and_cookie(world, client):
     assert client.get("/").headers.get("Content-Security-Policy")  # stored with its security headers
 
 
+def _hand_clock(monkeypatch, app) -> list[float]:
+    """Give the app's worker a clock the test moves by hand: it trusts the version it read for
+    PAGE_CACHE_RECHECK_SECONDS, which a slow machine must not decide."""
+    moment = [1000.0]
+    monkeypatch.setattr(app.extensions["spokes_page_cache"], "_clock", lambda: moment[0])
+    return moment
+
+
 def _later(monkeypatch, app, seconds: float) -> None:
     """Move the app's worker clock on: it trusts the version it read for PAGE_CACHE_RECHECK_SECONDS."""
     cache = app.extensions["spokes_page_cache"]
@@ -282,11 +290,12 @@ def test_a_hit_is_at_most_one_read_of_the_store(world, other_app, monkeypatch):
     monkeypatch.setattr(store, "get_many", lambda *keys: reads.append(keys) or [real_get(k) for k in keys])
     monkeypatch.setattr(store, "get", lambda key: reads.append((key,)) or real_get(key))
     c = second.test_client()
+    clock = _hand_clock(monkeypatch, second)
     assert _get(c, "/")[0] == "hit"
     assert len(reads) == 1 and len(reads[0]) == 2  # the version and the entry together (MGET on Redis)
     assert _get(c, "/")[0] == "hit"
     assert len(reads) == 1  # held by this process, under the version it read a moment ago: no read
-    _later(monkeypatch, second, 0.2)
+    clock[0] += 0.2
     assert _get(c, "/")[0] == "hit"
     assert len(reads) == 2 and reads[1] == ("pages:version",)  # after the recheck time: the version alone
 
@@ -373,6 +382,7 @@ def test_a_worker_asks_the_store_again_after_the_recheck_time(world, other_app, 
 
         invalidate()  # a fresh version: nothing left in the shared folder from an earlier test
     cache = second.extensions["spokes_page_cache"]
+    clock = _hand_clock(monkeypatch, second)
     assert _get(b, "/")[0] == "miss"
     asked: list[str] = []
     real_get = cache.store.get
@@ -383,7 +393,7 @@ def test_a_worker_asks_the_store_again_after_the_recheck_time(world, other_app, 
         db.session.commit()
     state, page = _get(b, "/")
     assert state == "hit" and "Tin ban đầu" in page  # within the recheck time: the page held
-    _later(monkeypatch, second, 0.2)
+    clock[0] += 0.2
     state, page = _get(b, "/")
     assert state == "miss" and "Tin sửa qua tiến trình khác" in page and asked
     with second.app_context():  # a publish through this worker: seen at once, whatever the clock
