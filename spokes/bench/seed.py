@@ -119,20 +119,11 @@ def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
 def _copy(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
     """Stream rows into a PostgreSQL table with COPY (psycopg), as the column types would bind them.
 
-    Columns a row leaves out get their Python-side default (as an INSERT would); columns with a
-    server default, or none, are left to the database.
+    Columns a row leaves out get their Python-side default (``_python_defaults``).
     """
     dialect = connection.dialect
     names = list(dict.fromkeys(key for row in rows for key in row))
-    defaults = {}
-    for column in table.columns:
-        if column.name in names or column.default is None or column.server_default is not None:
-            continue
-        default = column.default
-        if default.is_scalar:
-            defaults[column.name] = default.arg
-        elif default.is_callable:
-            defaults[column.name] = default.arg(None)
+    defaults = _python_defaults(table, names)
     columns = [*names, *defaults]
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]  # noqa: SLF001
     quoted = ", ".join(f'"{name}"' for name in columns)

@@ -31,7 +31,6 @@ per unit. It makes re-reading cheap, not the first read.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 from collections.abc import Callable
@@ -53,13 +52,8 @@ PENDING = "_personal_page"  # on flask.g: (key, version) of a page to keep after
 
 def personal_page(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a signed-in GET view whose page may be shown again to the same session (see module)."""
-
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        return view(*args, **kwargs)
-
-    setattr(wrapped, FLAG, True)
-    return wrapped
+    setattr(view, FLAG, True)
+    return view
 
 
 def init_personal_pages(app: Flask) -> None:

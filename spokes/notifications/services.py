@@ -290,6 +290,11 @@ def create_notices(drafts: Sequence[NoticeDraft], moment: datetime) -> int:
 UNREAD_SHOWN_UP_TO = 100  # the bell says "99+" past this: counting further would only cost time
 
 
+def unread_label(count: int) -> str:
+    """Return the unread count as the bell and the centre show it: "99+" from ``UNREAD_SHOWN_UP_TO`` on."""
+    return str(count) if count < UNREAD_SHOWN_UP_TO else f"{UNREAD_SHOWN_UP_TO - 1}+"
+
+
 def unread_count(user: Any, *, up_to: int = UNREAD_SHOWN_UP_TO) -> int:
     """Return how many notices the user has not read, counting no further than ``up_to``.
 

@@ -57,7 +57,8 @@ def _unread_notifications() -> dict[str, Any]:
     """Give templates the signed-in user's unread count, queried at most once per request."""
     if not has_request_context() or not getattr(current_user, "is_authenticated", False):
         return {}
-    return {"unread_notifications": _cached_unread()}
+    count = _cached_unread()
+    return {"unread_notifications": count, "unread_label": services.unread_label(count) if count else ""}
 
 
 @bp.get("/notifications")

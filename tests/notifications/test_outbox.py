@@ -233,11 +233,10 @@ def test_a_crashed_senders_claim_expires_and_is_taken_over_once(app, smtp_server
     assert [(r.status, r.attempts) for r in _rows()] == [("sent", 1), ("sent", 1)]
 
 
-@both_servers
-def test_a_header_injection_attempt_fails_that_mail_only(app, smtp_server, frozen_clock):
-    frozen_clock(T0)
+def _send_a_bad_then_a_good_mail(app, smtp_server, bad_address: str) -> None:
+    """Queue a mail to ``bad_address`` and one to a good address, send, and check only the good one left."""
     use_smtp(app, smtp_server)
-    queue_mail("pv@baochi.vn\nBcc: victim@example.com", Mail("Chào", "x", "", "vi"), kind="test")
+    queue_mail(bad_address, Mail("Chào", "x", "", "vi"), kind="test")
     queue_mail("ok@baochi.vn", Mail("Chào", "x", "", "vi"), kind="test")
     db.session.commit()
 
@@ -245,6 +244,12 @@ def test_a_header_injection_attempt_fails_that_mail_only(app, smtp_server, froze
 
     assert (stats.sent, stats.failed) == (1, 1)
     assert [e[1] for e in smtp_server.handler.envelopes] == [["ok@baochi.vn"]]
+
+
+@both_servers
+def test_a_header_injection_attempt_fails_that_mail_only(app, smtp_server, frozen_clock):
+    frozen_clock(T0)
+    _send_a_bad_then_a_good_mail(app, smtp_server, "pv@baochi.vn\nBcc: victim@example.com")
     bad = _rows()[0]
     assert (bad.status, bad.attempts) == ("failed", 1) and "cannot build" in bad.last_error
 
@@ -305,15 +310,7 @@ def test_a_row_taken_over_during_the_batch_keeps_the_new_owners_state(app, froze
 @both_servers
 def test_a_non_ascii_address_fails_that_mail_only(app, smtp_server, frozen_clock):
     frozen_clock(T0)
-    use_smtp(app, smtp_server)
-    queue_mail("phóngviên@báochí.vn", Mail("Chào", "x", "", "vi"), kind="test")
-    queue_mail("ok@baochi.vn", Mail("Chào", "x", "", "vi"), kind="test")
-    db.session.commit()
-
-    stats = sender.send_pending()
-
-    assert (stats.sent, stats.failed) == (1, 1)
-    assert [e[1] for e in smtp_server.handler.envelopes] == [["ok@baochi.vn"]]
+    _send_a_bad_then_a_good_mail(app, smtp_server, "phóngviên@báochí.vn")
     assert [r.status for r in _rows()] == ["failed", "sent"]
 
 
