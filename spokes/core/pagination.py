@@ -13,6 +13,12 @@ twice). ``paginate_counted`` puts the total in the rows' statement instead:
   lower bound (``at_least``: "hơn N"), as always on SQLite;
 * with ``total=`` a callable (a total kept per page-cache content version, say): no count at all.
 
+``walk=`` (with ``exact_up_to``) is the same list written so that the database reads it in its
+order and checks each row, e.g. a word search whose word index is hidden from the planner. The
+capped count then runs first, and past the cap the page's rows come from the walk: with that many
+matches the page's last row is soon reached, where sorting every match would cost what all the
+matches cost. Under the cap the rows come from ``select`` as usual, so few matches stay cheap.
+
 ``after=`` reads the page from a keyset position (``Cursor``: the (moment, id) of the last row
 shown, newest first) instead of an OFFSET, so the thousandth page costs what the first does.
 Only a page past the end, which has no row to carry the total, asks for the count separately.
@@ -155,9 +161,18 @@ class CountedPagination(SelectPagination):
         cap: int | None = self._query_args.get("exact_up_to")
         given = self._query_args.get("total")
         descending = self._query_args.get("descending", True)
-        rows_stmt = select if cursor is None or keys is None else after(select, cursor, *keys, descending=descending)
+        walk: Select | None = self._query_args.get("walk")
+        session = self._query_args["session"]
+        read = select
+        if cap is not None and walk is not None and given is None and self._query_args["with_total"]:
+            # Count first; past the cap, read the page by walking the list's order instead.
+            limit_ = self._capped_limit(cap)
+            self._counted = int(session.execute(self._capped_count(select, limit_)).scalar_one())
+            if self._counted >= limit_:
+                read = walk
+        rows_stmt = read if cursor is None or keys is None else after(read, cursor, *keys, descending=descending)
         offset = 0 if cursor is not None else self._query_offset
-        if given is not None or not self._query_args["with_total"]:
+        if given is not None or not self._query_args["with_total"] or self._counted is not None:
             extra = None
         elif cap is not None:  # counts the whole list, whatever the position of the page
             extra = self._capped_count(select, self._capped_limit(cap)).scalar_subquery()
@@ -168,7 +183,7 @@ class CountedPagination(SelectPagination):
         stmt = rows_stmt if extra is None else rows_stmt.add_columns(extra.label(TOTAL))
         # One row more than the page, for keyset pages: it says whether another page follows.
         limit = self.per_page + (1 if keys is not None else 0)
-        rows = self._query_args["session"].execute(stmt.limit(limit).offset(offset)).unique().all()
+        rows = session.execute(stmt.limit(limit).offset(offset)).unique().all()
         self._more = len(rows) > self.per_page
         rows = rows[:self.per_page]
         if extra is not None and rows:
@@ -236,7 +251,8 @@ class CountedPagination(SelectPagination):
 def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: int | None = None,
                      total: Callable[[], int] | None = None, keys: tuple[Any, Any] | None = None,
                      after: Cursor | None = None, count: bool = True, descending: bool = True,
-                     load: Callable[[list[Any]], list[Any]] | None = None) -> CountedPagination:
+                     load: Callable[[list[Any]], list[Any]] | None = None,
+                     walk: Select | None = None) -> CountedPagination:
     """Return one page of a single-entity SELECT and its total, normally in one statement.
 
     ``exact_up_to``: count at most that many matches, then estimate (searches: pass
@@ -245,7 +261,8 @@ def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: i
     read the page from that cursor on instead of by offset (``page`` then only labels it).
     ``count=False``: no total at all (``total`` is None). ``descending=False`` for an
     oldest-first order such as the staff queue's ``(due_at, id)``. ``load``: the SELECT reads
-    ``(id, moment)`` only and ``load(ids)`` returns the page's rows in that order.
+    ``(id, moment)`` only and ``load(ids)`` returns the page's rows in that order. ``walk``: the same
+list read in its order row by row, for the rows once the count passes ``exact_up_to``.
 
     The staff queue calls it as ``paginate_counted(select(id, due_at)…, page=…, per_page=…,
     exact_up_to=…, keys=(PressRequest.due_at, PressRequest.id), after=…, descending=False,
@@ -254,4 +271,4 @@ def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: i
     """
     return CountedPagination(select=select, session=db.session(), page=page, per_page=per_page, error_out=False,
                              count=count, with_total=count, exact_up_to=exact_up_to, total=total, keys=keys, after=after,
-                             descending=descending, load=load)
+                             descending=descending, load=load, walk=walk)

@@ -224,7 +224,7 @@ def matching_ids(object_type: str, query: str) -> Select | None:
             .where(literal_column(fts).op("MATCH")(_fts5_query(terms))))
 
 
-def matching_condition(object_type: str, query: str, id_column: Any) -> Any:
+def matching_condition(object_type: str, query: str, id_column: Any, *, indexed: bool = True) -> Any:
     """Return a WHERE condition for rows whose id (``id_column``) matches every term, or None.
 
     Same matching as ``matching_ids``. On PostgreSQL, requests and publications are matched on
@@ -232,6 +232,11 @@ def matching_condition(object_type: str, query: str, id_column: Any) -> Any:
     with the other filters' indexes and with the list's order; elsewhere (SQLite: FTS5) the
     condition is ``id IN (matching ids)``. Count a search's pages with
     ``core.pagination.paginate_counted(…, exact_up_to=SEARCH_EXACT_UP_TO)``.
+
+    ``indexed=False`` (PostgreSQL, stored vectors): the same test written as ``(… @@ …) IS TRUE``,
+    which no index answers, so the planner reads the list in the order of its sort index and
+    tests each row's vector: the cheap way to a page when the words match many rows
+    (``paginate_counted(…, walk=…)``).
     """
     terms = _terms(query)
     if not terms:
@@ -239,7 +244,8 @@ def matching_condition(object_type: str, query: str, id_column: Any) -> Any:
     if object_type in VECTOR_TABLES and db.session.get_bind().dialect.name == "postgresql":
         simple = literal_column("'simple'")
         vector = literal_column(f"{VECTOR_TABLES[object_type]}.search_vector")
-        return vector.op("@@")(func.to_tsquery(simple, _tsquery(terms)))
+        matches = vector.op("@@")(func.to_tsquery(simple, _tsquery(terms)))
+        return matches if indexed else matches.is_(True)
     return id_column.in_(matching_ids(object_type, query))
 
 

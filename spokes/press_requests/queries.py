@@ -128,8 +128,11 @@ def vn_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=VN_TZ).astimezone(UTC)
 
 
-def apply_filters(stmt: Select, form: Any) -> Select:
-    """Narrow a request SELECT by the validated queue filter form (``forms.QueueFilterForm``)."""
+def apply_filters(stmt: Select, form: Any, *, indexed_search: bool = True) -> Select:
+    """Narrow a request SELECT by the validated queue filter form (``forms.QueueFilterForm``).
+
+    ``indexed_search=False`` writes a word search so that no word index answers it (``search_walk``).
+    """
     moment = now()
     state = form.state.data or "open"
     if state == "open":
@@ -165,7 +168,7 @@ def apply_filters(stmt: Select, form: Any) -> Select:
         stmt = stmt.where(PressRequest.received_at >= vn_day_start(form.received_from.data))
     if form.received_to.data:
         stmt = stmt.where(PressRequest.received_at < vn_day_start(form.received_to.data + timedelta(days=1)))
-    if form.q.data and (found := search_condition(form.q.data)) is not None:
+    if form.q.data and (found := search_condition(form.q.data, indexed=indexed_search)) is not None:
         stmt = stmt.where(found)
     if form.sort.data == "received":
         return stmt.order_by(PressRequest.received_at.desc(), PressRequest.id.desc())
@@ -175,19 +178,36 @@ def apply_filters(stmt: Select, form: Any) -> Select:
 REFERENCE_SHAPE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*-\d{4}-\d+")
 
 
-def search_condition(query: str) -> Any:
+def search_condition(query: str, *, indexed: bool = True) -> Any:
     """Return the WHERE condition of a queue search, or None when the query has no words.
 
     A whole reference (AM-DHU-2026-00042), as people paste it from a letter or a mail, is looked
     up by its unique index when such a request exists: its parts (the year, the unit's prefix)
     occur in a large share of all requests, so matching them as words would cost what every
-    request costs. Anything else matches words (``core.search.matching_condition``).
+    request costs. Anything else matches words (``core.search.matching_condition``; ``indexed``
+    is passed on).
     """
     text = query.strip().upper()
     if REFERENCE_SHAPE.fullmatch(text) and db.session.execute(
             select(PressRequest.id).where(PressRequest.reference == text)).first() is not None:
         return PressRequest.reference == text
-    return matching_condition(SEARCH_TYPE, query, PressRequest.id)
+    return matching_condition(SEARCH_TYPE, query, PressRequest.id, indexed=indexed)
+
+
+def search_walk(stmt: Select, form: Any) -> Select | None:
+    """Return the queue's word search written to walk the open requests' due order, or None.
+
+    PostgreSQL only, for the default list (open requests, due first), which the partial
+    ``(due_at, id)`` index of open requests reads in order. ``queue_page`` uses it when the
+    words match more requests than it counts: the page's rows are then found by reading that
+    index and testing each row's words, which stops after the page, instead of sorting every
+    match. A whole reference is looked up by its unique index and needs no walk.
+    """
+    if (not form.q.data or db.session.get_bind().dialect.name != "postgresql"
+            or (form.state.data or "open") != "open" or (form.sort.data or "due") != "due"
+            or REFERENCE_SHAPE.fullmatch(form.q.data.strip().upper())):
+        return None
+    return apply_filters(stmt, form, indexed_search=False)
 
 
 # --------------------------------------------------------------------------- intake pickers
@@ -266,7 +286,8 @@ def unit_people(req: PressRequest) -> list[Any]:
 QUEUE_COUNT_CAP = SEARCH_EXACT_UP_TO  # past this many matches the queue estimates its total ("khoảng N", "hơn N")
 
 
-def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: Cursor | None = None) -> CountedPagination:
+def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: Cursor | None = None,
+               walk: Select | None = None) -> CountedPagination:
     """Return a page of a filtered queue SELECT (``apply_filters``), by page number or after a cursor.
 
     The page's ids come from the sort index alone (``(due_at, id)`` of open requests, oldest
@@ -274,12 +295,14 @@ def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: Cur
     only the requests shown are then loaded with their unit, journalist and assignee. The total
     is counted up to ``QUEUE_COUNT_CAP`` in the same statement, then estimated. With a ``cursor``
     the page starts after that row instead of at an offset, so the thousandth page costs what
-    the first does (``core.pagination.paginate_counted``).
+    the first does (``core.pagination.paginate_counted``). ``walk``: the same search
+    from ``search_walk``, for the rows when the words match more than the count's cap.
     """
     key = PressRequest.received_at if sort == "received" else PressRequest.due_at
     return paginate_counted(stmt.with_only_columns(PressRequest.id, key), page=1 if cursor else page,
                             per_page=per_page, exact_up_to=QUEUE_COUNT_CAP, keys=(key, PressRequest.id),
-                            after=cursor, descending=sort == "received", load=_listed)
+                            after=cursor, descending=sort == "received", load=_listed,
+                            walk=None if walk is None else walk.with_only_columns(PressRequest.id, key))
 
 
 def _listed(ids: list[int]) -> list[PressRequest]:

@@ -46,9 +46,10 @@ def queue():
     if not form.validate():
         return render_template("press_requests/queue.html", form=form, tab=tab, tabs=tabs, tab_labels=TAB_LABELS,
                                page=None, show_scope=show_scope), 400
-    stmt = queries.apply_filters(queries.queue_statement(user, tab), form)
-    page = queries.queue_page(stmt, sort=form.sort.data or "due", page=form.page.data or 1,
-                              per_page=current_app.config["PAGE_SIZE"], cursor=form.position)
+    listed = queries.queue_statement(user, tab)
+    page = queries.queue_page(queries.apply_filters(listed, form), sort=form.sort.data or "due",
+                              page=form.page.data or 1, per_page=current_app.config["PAGE_SIZE"],
+                              cursor=form.position, walk=queries.search_walk(listed, form))
     return render_template("press_requests/queue.html", form=form, tab=tab, tabs=tabs, tab_labels=TAB_LABELS,
                            page=page, now=now(), show_scope=show_scope,
                            cursor=form.cursor.data or None)
