@@ -261,8 +261,8 @@ def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: i
     read the page from that cursor on instead of by offset (``page`` then only labels it).
     ``count=False``: no total at all (``total`` is None). ``descending=False`` for an
     oldest-first order such as the staff queue's ``(due_at, id)``. ``load``: the SELECT reads
-    ``(id, moment)`` only and ``load(ids)`` returns the page's rows in that order. ``walk``: the same
-list read in its order row by row, for the rows once the count passes ``exact_up_to``.
+    ``(id, moment)`` only and ``load(ids)`` returns the page's rows in that order. ``walk``: the
+    same list read in its order row by row, for the rows once the count passes ``exact_up_to``.
 
     The staff queue calls it as ``paginate_counted(select(id, due_at)…, page=…, per_page=…,
     exact_up_to=…, keys=(PressRequest.due_at, PressRequest.id), after=…, descending=False,
