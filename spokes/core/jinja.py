@@ -6,6 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
+from flask_babel import format_decimal
 
 from spokes.core.explain_text import public_confidence, stored_text
 
@@ -37,6 +38,11 @@ def portal_time(value: datetime | None) -> str:
     return vn_datetime(value, "(%H:%M | %d/%m/%Y)") if value else ""
 
 
+def count(value: int | None) -> str:
+    """Format a count for the current locale: 27.000 in Vietnamese, 27,000 in English."""
+    return "" if value is None else format_decimal(value, format="#,##0")
+
+
 def url_with(**changes: object) -> str:
     """Return the current URL with some query arguments replaced (for filters and pages)."""
     args = request.args.to_dict(flat=False)
@@ -55,6 +61,7 @@ def init_jinja(app: Flask) -> None:
     app.jinja_env.filters["portal_time"] = portal_time
     app.jinja_env.filters["public_confidence"] = public_confidence
     app.jinja_env.filters["stored_text"] = stored_text
+    app.jinja_env.filters["count"] = count
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
