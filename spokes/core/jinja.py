@@ -38,7 +38,7 @@ def portal_time(value: datetime | None) -> str:
     return vn_datetime(value, "(%H:%M | %d/%m/%Y)") if value else ""
 
 
-def count(value: int | None) -> str:
+def grouped(value: int | None) -> str:
     """Format a count for the current locale: 27.000 in Vietnamese, 27,000 in English."""
     return "" if value is None else format_decimal(value, format="#,##0")
 
@@ -61,7 +61,7 @@ def init_jinja(app: Flask) -> None:
     app.jinja_env.filters["portal_time"] = portal_time
     app.jinja_env.filters["public_confidence"] = public_confidence
     app.jinja_env.filters["stored_text"] = stored_text
-    app.jinja_env.filters["count"] = count
+    app.jinja_env.filters["grouped"] = grouped
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -13,11 +13,11 @@ twice). ``paginate_counted`` puts the total in the rows' statement instead:
   lower bound (``at_least``: "hơn N"), as always on SQLite;
 * with ``total=`` a callable (a total kept per page-cache content version, say): no count at all.
 
-``walk=`` (with ``exact_up_to``) is the same list written so that the database reads it in its
-order and checks each row, e.g. a word search whose word index is hidden from the planner. The
-capped count then runs first, and past the cap the page's rows come from the walk: with that many
-matches the page's last row is soon reached, where sorting every match would cost what all the
-matches cost. Under the cap the rows come from ``select`` as usual, so few matches stay cheap.
+``walk=`` (with ``exact_up_to``) reads a first page or a cursor's page another way once the
+list is known to be long: the capped count then runs first, and past the cap ``walk(after,
+limit)`` may return the page's rows (a word search reads a bounded stretch of the list in its
+order and tests each row, instead of sorting every match); when it returns None the rows come
+from ``select`` as usual. Under the cap, and on numbered pages past the first, nothing changes.
 
 ``after=`` reads the page from a keyset position (``Cursor``: the (moment, id) of the last row
 shown, newest first) instead of an OFFSET, so the thousandth page costs what the first does.
@@ -161,17 +161,19 @@ class CountedPagination(SelectPagination):
         cap: int | None = self._query_args.get("exact_up_to")
         given = self._query_args.get("total")
         descending = self._query_args.get("descending", True)
-        walk: Select | None = self._query_args.get("walk")
+        walk: Callable[[Cursor | None, int], list[Any] | None] | None = self._query_args.get("walk")
         session = self._query_args["session"]
-        read = select
-        if cap is not None and walk is not None and given is None and self._query_args["with_total"]:
-            # Count first; past the cap, read the page by walking the list's order instead.
-            limit_ = self._capped_limit(cap)
-            self._counted = int(session.execute(self._capped_count(select, limit_)).scalar_one())
-            if self._counted >= limit_:
-                read = walk
-        rows_stmt = read if cursor is None or keys is None else after(read, cursor, *keys, descending=descending)
+        rows_stmt = select if cursor is None or keys is None else after(select, cursor, *keys, descending=descending)
         offset = 0 if cursor is not None else self._query_offset
+        # One row more than the page, for keyset pages: it says whether another page follows.
+        limit = self.per_page + (1 if keys is not None else 0)
+        rows: list[Any] | None = None
+        if (cap is not None and walk is not None and given is None and self._query_args["with_total"]
+                and offset == 0):
+            # Count first; past the cap, try the walk for the page's rows.
+            self._counted = int(session.execute(self._capped_count(select, self._capped_limit(cap))).scalar_one())
+            if self._counted >= self._capped_limit(cap):
+                rows = walk(cursor, limit)
         if given is not None or not self._query_args["with_total"] or self._counted is not None:
             extra = None
         elif cap is not None:  # counts the whole list, whatever the position of the page
@@ -181,9 +183,8 @@ class CountedPagination(SelectPagination):
         else:  # a window would count only the rows after the cursor
             extra = None
         stmt = rows_stmt if extra is None else rows_stmt.add_columns(extra.label(TOTAL))
-        # One row more than the page, for keyset pages: it says whether another page follows.
-        limit = self.per_page + (1 if keys is not None else 0)
-        rows = session.execute(stmt.limit(limit).offset(offset)).unique().all()
+        if rows is None:
+            rows = session.execute(stmt.limit(limit).offset(offset)).unique().all()
         self._more = len(rows) > self.per_page
         rows = rows[:self.per_page]
         if extra is not None and rows:
@@ -252,7 +253,7 @@ def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: i
                      total: Callable[[], int] | None = None, keys: tuple[Any, Any] | None = None,
                      after: Cursor | None = None, count: bool = True, descending: bool = True,
                      load: Callable[[list[Any]], list[Any]] | None = None,
-                     walk: Select | None = None) -> CountedPagination:
+                     walk: Callable[[Cursor | None, int], list[Any] | None] | None = None) -> CountedPagination:
     """Return one page of a single-entity SELECT and its total, normally in one statement.
 
     ``exact_up_to``: count at most that many matches, then estimate (searches: pass
@@ -261,8 +262,9 @@ def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: i
     read the page from that cursor on instead of by offset (``page`` then only labels it).
     ``count=False``: no total at all (``total`` is None). ``descending=False`` for an
     oldest-first order such as the staff queue's ``(due_at, id)``. ``load``: the SELECT reads
-    ``(id, moment)`` only and ``load(ids)`` returns the page's rows in that order. ``walk``: the
-    same list read in its order row by row, for the rows once the count passes ``exact_up_to``.
+    ``(id, moment)`` only and ``load(ids)`` returns the page's rows in that order. ``walk(after,
+    limit)``: the first ``limit`` rows after ``after`` (a cursor or None) read another way, or None,
+    tried for a first or cursor page once the count passes ``exact_up_to``.
 
     The staff queue calls it as ``paginate_counted(select(id, due_at)…, page=…, per_page=…,
     exact_up_to=…, keys=(PressRequest.due_at, PressRequest.id), after=…, descending=False,

@@ -224,7 +224,7 @@ def matching_ids(object_type: str, query: str) -> Select | None:
             .where(literal_column(fts).op("MATCH")(_fts5_query(terms))))
 
 
-def matching_condition(object_type: str, query: str, id_column: Any, *, indexed: bool = True) -> Any:
+def matching_condition(object_type: str, query: str, id_column: Any) -> Any:
     """Return a WHERE condition for rows whose id (``id_column``) matches every term, or None.
 
     Same matching as ``matching_ids``. On PostgreSQL, requests and publications are matched on
@@ -232,21 +232,29 @@ def matching_condition(object_type: str, query: str, id_column: Any, *, indexed:
     with the other filters' indexes and with the list's order; elsewhere (SQLite: FTS5) the
     condition is ``id IN (matching ids)``. Count a search's pages with
     ``core.pagination.paginate_counted(…, exact_up_to=SEARCH_EXACT_UP_TO)``.
+    """
+    if not _terms(query):
+        return None
+    if object_type in VECTOR_TABLES and db.session.get_bind().dialect.name == "postgresql":
+        return vector_matches(stored_vector(object_type), query)
+    return id_column.in_(matching_ids(object_type, query))
 
-    ``indexed=False`` (PostgreSQL, stored vectors): the same test written as ``(… @@ …) IS TRUE``,
-    which no index answers, so the planner reads the list in the order of its sort index and
-    tests each row's vector: the cheap way to a page when the words match many rows
-    (``paginate_counted(…, walk=…)``).
+
+def stored_vector(object_type: str) -> Any:
+    """Return the stored search vector column of an object type's table (PostgreSQL)."""
+    return literal_column(f"{VECTOR_TABLES[object_type]}.search_vector")
+
+
+def vector_matches(vector: Any, query: str) -> Any:
+    """Return ``vector @@ query`` (PostgreSQL; the matching of ``matching_ids``), or None without terms.
+
+    ``vector`` may be a stored vector column or one selected through a subquery, which lets a
+    list test the words of a bounded stretch of its rows read in order.
     """
     terms = _terms(query)
     if not terms:
         return None
-    if object_type in VECTOR_TABLES and db.session.get_bind().dialect.name == "postgresql":
-        simple = literal_column("'simple'")
-        vector = literal_column(f"{VECTOR_TABLES[object_type]}.search_vector")
-        matches = vector.op("@@")(func.to_tsquery(simple, _tsquery(terms)))
-        return matches if indexed else matches.is_(True)
-    return id_column.in_(matching_ids(object_type, query))
+    return vector.op("@@")(func.to_tsquery(literal_column("'simple'"), _tsquery(terms)))
 
 
 def migration_filters(dialect_name: str) -> dict[str, Callable[..., bool]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
@@ -22,9 +23,9 @@ from spokes.auth.models import Membership, User
 from spokes.auth.permissions import ROLE_PERMISSIONS, SUBTREE_ROLES, Permission, Role
 from spokes.auth.policies import roles_of, scope_paths
 from spokes.core.clock import VN_TZ, now
-from spokes.core.pagination import SEARCH_EXACT_UP_TO, CountedPagination, Cursor, paginate_counted
+from spokes.core.pagination import SEARCH_EXACT_UP_TO, CountedPagination, Cursor, after, paginate_counted
 from spokes.core.params import id_or_none
-from spokes.core.search import matching_condition, matching_ids
+from spokes.core.search import matching_condition, matching_ids, stored_vector, vector_matches
 from spokes.core.text import fold
 from spokes.extensions import db
 from spokes.press_requests.models import OPEN_STATES, Journalist, PressRequest, Transfer
@@ -128,10 +129,10 @@ def vn_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=VN_TZ).astimezone(UTC)
 
 
-def apply_filters(stmt: Select, form: Any, *, indexed_search: bool = True) -> Select:
+def apply_filters(stmt: Select, form: Any, *, words: bool = True) -> Select:
     """Narrow a request SELECT by the validated queue filter form (``forms.QueueFilterForm``).
 
-    ``indexed_search=False`` writes a word search so that no word index answers it (``search_walk``).
+    ``words=False``: every filter but the searched words (``search_walk`` tests them itself).
     """
     moment = now()
     state = form.state.data or "open"
@@ -168,7 +169,7 @@ def apply_filters(stmt: Select, form: Any, *, indexed_search: bool = True) -> Se
         stmt = stmt.where(PressRequest.received_at >= vn_day_start(form.received_from.data))
     if form.received_to.data:
         stmt = stmt.where(PressRequest.received_at < vn_day_start(form.received_to.data + timedelta(days=1)))
-    if form.q.data and (found := search_condition(form.q.data, indexed=indexed_search)) is not None:
+    if words and form.q.data and (found := search_condition(form.q.data)) is not None:
         stmt = stmt.where(found)
     if form.sort.data == "received":
         return stmt.order_by(PressRequest.received_at.desc(), PressRequest.id.desc())
@@ -178,36 +179,55 @@ def apply_filters(stmt: Select, form: Any, *, indexed_search: bool = True) -> Se
 REFERENCE_SHAPE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*-\d{4}-\d+")
 
 
-def search_condition(query: str, *, indexed: bool = True) -> Any:
+def search_condition(query: str) -> Any:
     """Return the WHERE condition of a queue search, or None when the query has no words.
 
     A whole reference (AM-DHU-2026-00042), as people paste it from a letter or a mail, is looked
     up by its unique index when such a request exists: its parts (the year, the unit's prefix)
     occur in a large share of all requests, so matching them as words would cost what every
-    request costs. Anything else matches words (``core.search.matching_condition``; ``indexed``
-    is passed on).
+    request costs. Anything else matches words (``core.search.matching_condition``).
     """
     text = query.strip().upper()
     if REFERENCE_SHAPE.fullmatch(text) and db.session.execute(
             select(PressRequest.id).where(PressRequest.reference == text)).first() is not None:
         return PressRequest.reference == text
-    return matching_condition(SEARCH_TYPE, query, PressRequest.id, indexed=indexed)
+    return matching_condition(SEARCH_TYPE, query, PressRequest.id)
 
 
-def search_walk(stmt: Select, form: Any) -> Select | None:
-    """Return the queue's word search written to walk the open requests' due order, or None.
+WALK_ROWS = 1000  # rows of the due order a search reads before it falls back to its word index
+
+
+def search_walk(stmt: Select, form: Any) -> Callable[[Cursor | None, int], list[Any] | None] | None:
+    """Return a reader of a word search's page along the open requests' due order, or None.
 
     PostgreSQL only, for the default list (open requests, due first), which the partial
-    ``(due_at, id)`` index of open requests reads in order. ``queue_page`` uses it when the
-    words match more requests than it counts: the page's rows are then found by reading that
-    index and testing each row's words, which stops after the page, instead of sorting every
-    match. A whole reference is looked up by its unique index and needs no walk.
+    ``(due_at, id)`` index of open requests reads in order. ``queue_page`` tries it when the
+    words match more requests than it counts: the reader takes the next ``WALK_ROWS`` requests
+    of the list in due order (every filter but the words) and tests their words, instead of
+    sorting every match. When those rows hold less than the page (the matches lie further on,
+    behind a backlog of other open requests, say) it returns None and the page comes from the
+    word index as usual, so a walk never costs more than ``WALK_ROWS`` rows. A whole reference
+    is looked up by its unique index and needs no walk.
     """
-    if (not form.q.data or db.session.get_bind().dialect.name != "postgresql"
+    query = form.q.data
+    if (not query or db.session.get_bind().dialect.name != "postgresql"
             or (form.state.data or "open") != "open" or (form.sort.data or "due") != "due"
-            or REFERENCE_SHAPE.fullmatch(form.q.data.strip().upper())):
+            or REFERENCE_SHAPE.fullmatch(query.strip().upper())):
         return None
-    return apply_filters(stmt, form, indexed_search=False)
+    listed = apply_filters(stmt, form, words=False).with_only_columns(
+        PressRequest.id, PressRequest.due_at, stored_vector(SEARCH_TYPE).label("words"))
+
+    def read(position: Cursor | None, limit: int) -> list[Any] | None:
+        ahead = listed if position is None else after(listed, position, PressRequest.due_at, PressRequest.id,
+                                                      descending=False)
+        stretch = ahead.limit(WALK_ROWS).subquery()
+        rows = list(db.session.execute(
+            select(stretch.c.id, stretch.c.due_at).where(vector_matches(stretch.c.words, query))
+            .order_by(stretch.c.due_at, stretch.c.id).limit(limit)
+        ).all())
+        return rows if len(rows) == limit else None
+
+    return read
 
 
 # --------------------------------------------------------------------------- intake pickers
@@ -287,7 +307,7 @@ QUEUE_COUNT_CAP = SEARCH_EXACT_UP_TO  # past this many matches the queue estimat
 
 
 def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: Cursor | None = None,
-               walk: Select | None = None) -> CountedPagination:
+               walk: Callable[[Cursor | None, int], list[Any] | None] | None = None) -> CountedPagination:
     """Return a page of a filtered queue SELECT (``apply_filters``), by page number or after a cursor.
 
     The page's ids come from the sort index alone (``(due_at, id)`` of open requests, oldest
@@ -295,14 +315,14 @@ def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: Cur
     only the requests shown are then loaded with their unit, journalist and assignee. The total
     is counted up to ``QUEUE_COUNT_CAP`` in the same statement, then estimated. With a ``cursor``
     the page starts after that row instead of at an offset, so the thousandth page costs what
-    the first does (``core.pagination.paginate_counted``). ``walk``: the same search
-    from ``search_walk``, for the rows when the words match more than the count's cap.
+    the first does (``core.pagination.paginate_counted``). ``walk``: the same search's
+    reader from ``search_walk``, tried when the words match more than the count's cap.
     """
     key = PressRequest.received_at if sort == "received" else PressRequest.due_at
     return paginate_counted(stmt.with_only_columns(PressRequest.id, key), page=1 if cursor else page,
                             per_page=per_page, exact_up_to=QUEUE_COUNT_CAP, keys=(key, PressRequest.id),
                             after=cursor, descending=sort == "received", load=_listed,
-                            walk=None if walk is None else walk.with_only_columns(PressRequest.id, key))
+                            walk=walk)
 
 
 def _listed(ids: list[int]) -> list[PressRequest]:
