@@ -171,8 +171,9 @@ class CountedPagination(SelectPagination):
         if (cap is not None and walk is not None and given is None and self._query_args["with_total"]
                 and offset == 0):
             # Count first; past the cap, try the walk for the page's rows.
-            self._counted = int(session.execute(self._capped_count(select, self._capped_limit(cap))).scalar_one())
-            if self._counted >= self._capped_limit(cap):
+            counted_to = self._capped_limit(cap)
+            self._counted = int(session.execute(self._capped_count(select, counted_to)).scalar_one())
+            if self._counted >= counted_to:
                 rows = walk(cursor, limit)
         if given is not None or not self._query_args["with_total"] or self._counted is not None:
             extra = None

@@ -295,8 +295,7 @@ def pause_index_sync() -> None:
         for object_type in FTS_TYPES:
             db.session.execute(text(f"DROP TRIGGER IF EXISTS search_documents_ai_{object_type}"))
     elif dialect == "postgresql":
-        for object_type in VECTOR_TABLES:
-            db.session.execute(text(f"ALTER TABLE search_documents DISABLE TRIGGER search_documents_{object_type}_vector"))
+        _vector_triggers("DISABLE")
 
 
 def rebuild_index() -> None:
@@ -324,8 +323,13 @@ def resume_index_sync() -> None:
     """
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        for object_type in VECTOR_TABLES:
-            db.session.execute(text(f"ALTER TABLE search_documents ENABLE TRIGGER search_documents_{object_type}_vector"))
+        _vector_triggers("ENABLE")
     elif dialect == "sqlite":
         for object_type in FTS_TYPES:
             db.session.execute(text(_fts_insert_trigger(object_type)))
+
+
+def _vector_triggers(action: str) -> None:
+    """ENABLE or DISABLE the PostgreSQL triggers that copy documents into the stored vectors."""
+    for object_type in VECTOR_TABLES:
+        db.session.execute(text(f"ALTER TABLE search_documents {action} TRIGGER search_documents_{object_type}_vector"))

@@ -24,6 +24,15 @@ def signed_in(world, make_request, client_for, frozen_clock):
     return req, _opened(client_for(world["chair"]))
 
 
+@pytest.fixture
+def kept(signed_in):
+    """The request, the signed-in client and the request page's URL, that page read once (and so kept)."""
+    req, client = signed_in
+    url = f"/staff/requests/{req.id}"
+    _get(client, url)
+    return req, client, url
+
+
 def _opened(client):
     """The first page after signing in makes the session's CSRF token (a changed session: not kept)."""
     assert client.get("/account/password").status_code == 200
@@ -93,10 +102,8 @@ def test_any_commit_anywhere_shows_the_change_at_once(world, signed_in, make_req
     assert state == "personal-miss" and "Đã đổi chủ đề" in page
 
 
-def test_a_write_rolled_back_keeps_the_page(signed_in):
-    req, client = signed_in
-    url = f"/staff/requests/{req.id}"
-    _get(client, url)
+def test_a_write_rolled_back_keeps_the_page(kept):
+    req, client, url = kept
     req.subject = "Không được lưu"
     db.session.flush()
     db.session.rollback()
@@ -104,10 +111,8 @@ def test_a_write_rolled_back_keeps_the_page(signed_in):
     assert state == "personal-hit" and "Không được lưu" not in page
 
 
-def test_a_page_lives_only_within_its_minute(signed_in, frozen_clock):
-    req, client = signed_in
-    url = f"/staff/requests/{req.id}"
-    _get(client, url)
+def test_a_page_lives_only_within_its_minute(kept, frozen_clock):
+    req, client, url = kept
     frozen_clock(MOMENT + timedelta(seconds=49))  # 09:00:59
     assert _get(client, url)[0] == "personal-hit"
     frozen_clock(MOMENT + timedelta(seconds=50))  # 09:01:00: deadline wording may have moved
@@ -130,10 +135,8 @@ def test_each_person_and_each_session_gets_their_own_page(world, signed_in, app,
     assert _get(second, "/staff/requests/")[0] == "personal-miss"
 
 
-def test_another_language_is_another_page(signed_in):
-    req, client = signed_in
-    url = f"/staff/requests/{req.id}"
-    _get(client, url)
+def test_another_language_is_another_page(kept):
+    req, client, url = kept
     state, page = _get(client, url, **{"Accept-Language": "en"})
     assert state == "personal-miss"
     client.get("/lang/en")
@@ -141,10 +144,8 @@ def test_another_language_is_another_page(signed_in):
     assert state == "personal-miss" and 'lang="en"' in page
 
 
-def test_a_waiting_message_is_shown_not_a_kept_page(signed_in):
-    req, client = signed_in
-    url = f"/staff/requests/{req.id}"
-    _get(client, url)
+def test_a_waiting_message_is_shown_not_a_kept_page(kept):
+    req, client, url = kept
     with client.session_transaction() as sess:
         sess["_flashes"] = [("success", "Đã lưu ghi chú nội bộ.")]
     state, page = _get(client, url)
@@ -153,20 +154,16 @@ def test_a_waiting_message_is_shown_not_a_kept_page(signed_in):
     assert state == "personal-hit" and "Đã lưu ghi chú nội bộ." not in page
 
 
-def test_losing_the_right_to_see_a_request_is_checked_again(world, signed_in):
-    req, client = signed_in
-    url = f"/staff/requests/{req.id}"
-    _get(client, url)
+def test_losing_the_right_to_see_a_request_is_checked_again(world, kept):
+    req, client, url = kept
     db.session.execute(update(Membership).where(Membership.user_id == world["chair"].id)
                        .values(unit_id=world["vk"].id))
     db.session.commit()
     assert client.get(url).status_code == 404
 
 
-def test_a_signed_out_session_never_sees_a_kept_page(world, signed_in, app):
-    req, client = signed_in
-    url = f"/staff/requests/{req.id}"
-    _get(client, url)
+def test_a_signed_out_session_never_sees_a_kept_page(world, kept, app):
+    req, client, url = kept
     kept_under = _version(app)
     with client.session_transaction() as sess:
         saved = dict(sess)
@@ -179,10 +176,8 @@ def test_a_signed_out_session_never_sees_a_kept_page(world, signed_in, app):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_a_temporary_password_sends_to_the_password_page_not_a_kept_page(world, signed_in, app):
-    req, client = signed_in
-    url = f"/staff/requests/{req.id}"
-    _get(client, url)
+def test_a_temporary_password_sends_to_the_password_page_not_a_kept_page(world, kept, app):
+    req, client, url = kept
     kept_under = _version(app)
     world["chair"].must_change_password = True  # as an administrator's password reset does
     db.session.commit()
@@ -191,10 +186,8 @@ def test_a_temporary_password_sends_to_the_password_page_not_a_kept_page(world, 
     assert response.status_code == 302 and "/account/password" in response.headers["Location"]
 
 
-def test_a_text_statement_turns_the_version_over(signed_in):
-    req, client = signed_in
-    url = f"/staff/requests/{req.id}"
-    _get(client, url)
+def test_a_text_statement_turns_the_version_over(kept):
+    req, client, url = kept
     db.session.execute(text("UPDATE press_requests SET subject = 'Sửa bằng câu lệnh' WHERE id = :id"), {"id": req.id})
     db.session.commit()
     state, page = _get(client, url)
