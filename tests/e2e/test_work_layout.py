@@ -85,6 +85,7 @@ def narrow_cells(page: Any) -> list[str]:
 
 def serious_violations(page: Any) -> list[str]:
     """Run axe-core on the page; return its serious and critical violations, readable."""
+    page.wait_for_load_state("load")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol: the page's CSP (script-src 'self') rightly refuses
         # an injected <script>, and the app must never serve this test-only file.
@@ -188,6 +189,8 @@ def test_axe_finds_no_serious_violation(language: str, open_context: Any) -> Non
         check(public, path)
     public.goto("/")
     public.locator("main a[href^='/news/']").first.click()
+    public.wait_for_url(re.compile(r"/news/[\w-]+$"))  # axe must not run on the page being left
+    expect(public.locator("main h1")).to_be_visible()
     assert serious_violations(public) == [], f"a news item ({language})"
 
     head = log_in(open_context("laptop"), ROLES["head"])
