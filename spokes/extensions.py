@@ -6,7 +6,6 @@ import time
 from typing import Any
 
 from flask import request
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,6 +14,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from spokes.core.i18n import RequestBabel
 
 # A stable naming convention: Alembic's batch mode on SQLite needs named constraints.
 NAMING_CONVENTION = {
@@ -36,7 +37,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = RequestBabel()
 
 
 def _client_address() -> str:

@@ -4,15 +4,45 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import Babel, Domain, get_locale
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 
 log = logging.getLogger(__name__)
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, which finds the catalogue once per request and language.
+
+    Flask-Babel looks the catalogue up again for every string it translates (the request's
+    Babel state, the locale, the locale's name, a dictionary); a staff page translates a few
+    hundred strings. The catalogue found is kept on ``g`` with the locale it is for, so a
+    ``force_locale`` block (which sets another locale) still gets its own.
+    """
+
+    def get_translations(self) -> Any:
+        if not g:  # outside an app context: Flask-Babel's own answer (no translations)
+            return super().get_translations()
+        locale = get_locale()
+        kept = g.get("_spokes_catalogue")
+        if kept is None or kept[0] is not locale:
+            kept = g._spokes_catalogue = (locale, super().get_translations())
+        return kept[1]
+
+
+class RequestBabel(Babel):
+    """Flask-Babel, with the message domain that keeps the request's catalogue (``RequestDomain``)."""
+
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return RequestDomain(domain=self.domain)
 
 
 def select_locale() -> str:

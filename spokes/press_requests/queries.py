@@ -16,7 +16,7 @@ from time import monotonic
 from typing import Any
 
 from sqlalchemy import and_, bindparam, event, or_, select
-from sqlalchemy.orm import Session, aliased, lazyload, selectinload
+from sqlalchemy.orm import Session, aliased, defer, lazyload, selectinload
 from sqlalchemy.sql import Select
 
 from spokes.auth.models import Membership, User
@@ -52,12 +52,19 @@ def due_soon_cutoff(at: datetime | None = None) -> datetime:
     return (at or now()) + timedelta(days=DUE_SOON_DAYS)
 
 
+LIST_UNSHOWN = (PressRequest.questions, PressRequest.deadline_explanation, PressRequest.received_at_reason,
+                PressRequest.conclusion_summary, PressRequest.refusal_reason)
+
+
 def with_list_options(stmt: Select) -> Select:
     """Eager-load what request lists show, so a page costs a fixed number of queries.
 
     The assignee's name only: not their memberships, which ``User`` otherwise loads with them.
+    Nor the long texts a list never shows (the questions, the deadline's explanation, the
+    reasons): reading one of them from a listed row raises instead of costing a query a row.
     """
-    return stmt.options(selectinload(PressRequest.assignee).lazyload(User.memberships))
+    return stmt.options(selectinload(PressRequest.assignee).lazyload(User.memberships),
+                        *(defer(column, raiseload=True) for column in LIST_UNSHOWN))
 
 
 # --------------------------------------------------------------------------- the staff queue
