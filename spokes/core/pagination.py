@@ -13,11 +13,14 @@ twice). ``paginate_counted`` puts the total in the rows' statement instead:
   lower bound (``at_least``: "hơn N"), as always on SQLite;
 * with ``total=`` a callable (a total kept per page-cache content version, say): no count at all.
 
-``walk=`` (with ``exact_up_to``) reads a first page or a cursor's page another way once the
-list is known to be long: the capped count then runs first, and past the cap ``walk(after,
-limit)`` may return the page's rows (a word search reads a bounded stretch of the list in its
-order and tests each row, instead of sorting every match); when it returns None the rows come
-from ``select`` as usual. Under the cap, and on numbered pages past the first, nothing changes.
+``walk=`` (with ``exact_up_to``; a ``Walk``) reads a first page or a cursor's page another way
+once the list is known to be long. The capped count then runs first, as its own statement:
+``walk.count_to(limit)`` may give it (a word search over every state counts its matches along
+the list's order, which stops at the cap, where the word index would first gather every match);
+when it gives None the count runs on ``select``. Past the cap ``walk.rows(after, limit)`` may
+return the page's rows (a bounded stretch of the list in its order, each row tested, instead
+of sorting every match); when it returns None the rows come from ``select`` as usual. Under the
+cap, and on numbered pages past the first, nothing changes.
 
 ``after=`` reads the page from a keyset position (``Cursor``: the (moment, id) of the last row
 shown, newest first) instead of an OFFSET, so the thousandth page costs what the first does.
@@ -35,7 +38,7 @@ import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import SelectPagination
@@ -143,6 +146,16 @@ def round_estimate(value: int) -> int:
     return round(value / scale) * scale
 
 
+class Walk(Protocol):
+    """Another way to read a long list: its total up to a cap, and a page's rows (``walk=``)."""
+
+    def count_to(self, limit: int) -> int | None:
+        """Return how many rows the list has, counting at most ``limit``; None to let the list's own count run."""
+
+    def rows(self, after: Cursor | None, limit: int) -> list[Any] | None:
+        """Return the first ``limit`` ``(id, moment)`` rows after ``after`` (None: from the start), or None."""
+
+
 class CountedPagination(SelectPagination):
     """A ``SelectPagination`` whose total rides along with the rows, or is capped, or is given."""
 
@@ -161,7 +174,7 @@ class CountedPagination(SelectPagination):
         cap: int | None = self._query_args.get("exact_up_to")
         given = self._query_args.get("total")
         descending = self._query_args.get("descending", True)
-        walk: Callable[[Cursor | None, int], list[Any] | None] | None = self._query_args.get("walk")
+        walk: Walk | None = self._query_args.get("walk")
         session = self._query_args["session"]
         rows_stmt = select if cursor is None or keys is None else after(select, cursor, *keys, descending=descending)
         offset = 0 if cursor is not None else self._query_offset
@@ -170,11 +183,14 @@ class CountedPagination(SelectPagination):
         rows: list[Any] | None = None
         if (cap is not None and walk is not None and given is None and self._query_args["with_total"]
                 and offset == 0):
-            # Count first; past the cap, try the walk for the page's rows.
+            # Count first (the walk's way if it has one); past the cap, try the walk for the page's rows.
             counted_to = self._capped_limit(cap)
-            self._counted = int(session.execute(self._capped_count(select, counted_to)).scalar_one())
-            if self._counted >= counted_to:
-                rows = walk(cursor, limit)
+            counted = walk.count_to(counted_to)
+            if counted is None:
+                counted = int(session.execute(self._capped_count(select, counted_to)).scalar_one())
+            self._counted = counted
+            if counted >= counted_to:
+                rows = walk.rows(cursor, limit)
         if given is not None or not self._query_args["with_total"] or self._counted is not None:
             extra = None
         elif cap is not None:  # counts the whole list, whatever the position of the page
@@ -254,7 +270,7 @@ def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: i
                      total: Callable[[], int] | None = None, keys: tuple[Any, Any] | None = None,
                      after: Cursor | None = None, count: bool = True, descending: bool = True,
                      load: Callable[[list[Any]], list[Any]] | None = None,
-                     walk: Callable[[Cursor | None, int], list[Any] | None] | None = None) -> CountedPagination:
+                     walk: Walk | None = None) -> CountedPagination:
     """Return one page of a single-entity SELECT and its total, normally in one statement.
 
     ``exact_up_to``: count at most that many matches, then estimate (searches: pass
@@ -263,9 +279,8 @@ def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: i
     read the page from that cursor on instead of by offset (``page`` then only labels it).
     ``count=False``: no total at all (``total`` is None). ``descending=False`` for an
     oldest-first order such as the staff queue's ``(due_at, id)``. ``load``: the SELECT reads
-    ``(id, moment)`` only and ``load(ids)`` returns the page's rows in that order. ``walk(after,
-    limit)``: the first ``limit`` rows after ``after`` (a cursor or None) read another way, or None,
-    tried for a first or cursor page once the count passes ``exact_up_to``.
+    ``(id, moment)`` only and ``load(ids)`` returns the page's rows in that order. ``walk``: another
+    way to count a long list up to the cap and read a first or cursor page past it (``Walk``).
 
     The staff queue calls it as ``paginate_counted(select(id, due_at)…, page=…, per_page=…,
     exact_up_to=…, keys=(PressRequest.due_at, PressRequest.id), after=…, descending=False,

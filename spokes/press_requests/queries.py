@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from typing import Any
 
-from sqlalchemy import and_, bindparam, event, or_, select
+from sqlalchemy import and_, bindparam, event, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased, defer, lazyload, selectinload
 from sqlalchemy.sql import Select
 
@@ -201,40 +200,87 @@ def search_condition(query: str) -> Any:
     return matching_condition(SEARCH_TYPE, query, PressRequest.id)
 
 
-WALK_ROWS = 1000  # rows of the due order a search reads before it falls back to its word index
+WALK_ROWS = 1000  # rows of the due order a search reads for a page before it falls back to its word index
+COUNT_WALK_ROWS = 12_000  # the most rows of the due order a search over every state reads to count its matches
 
 
-def search_walk(stmt: Select, form: Any) -> Callable[[Cursor | None, int], list[Any] | None] | None:
-    """Return a reader of a word search's page along the open requests' due order, or None.
+@dataclass(frozen=True)
+class SearchWalk:
+    """A word search read along the due order (PostgreSQL), where its word index costs what every match costs.
 
-    PostgreSQL only, for the default list (open requests, due first), which the partial
-    ``(due_at, id)`` index of open requests reads in order. ``queue_page`` tries it when the
-    words match more requests than it counts: the reader takes the next ``WALK_ROWS`` requests
-    of the list in due order (every filter but the words) and tests their words, instead of
-    sorting every match. When those rows hold less than the page (the matches lie further on,
-    behind a backlog of other open requests, say) it returns None and the page comes from the
-    word index as usual, so a walk never costs more than ``WALK_ROWS`` rows. A whole reference
-    is looked up by its unique index and needs no walk.
+    ``listed`` is the list without its words (every other filter, in ``(due_at, id)`` order)
+    with each row's stored vector as ``words``; ``counts``: whether the total is counted along
+    that order too (a search over every state). ``core.pagination`` calls ``count_to`` and
+    ``rows`` (``Walk``).
     """
-    query = form.q.data
-    if (not query or db.session.get_bind().dialect.name != "postgresql"
-            or (form.state.data or "open") != "open" or (form.sort.data or "due") != "due"
-            or REFERENCE_SHAPE.fullmatch(query.strip().upper())):
-        return None
-    listed = apply_filters(stmt, form, words=False).with_only_columns(
-        PressRequest.id, PressRequest.due_at, stored_vector(SEARCH_TYPE).label("words"))
 
-    def read(position: Cursor | None, limit: int) -> list[Any] | None:
-        ahead = listed if position is None else after(listed, position, PressRequest.due_at, PressRequest.id,
-                                                      descending=False)
+    listed: Select
+    query: str
+    counts: bool
+
+    def _matches(self, stretch: Any) -> Any:
+        return vector_matches(stretch.c.words, self.query)
+
+    def count_to(self, limit: int) -> int | None:
+        """Count the matches up to ``limit`` along the due order, or None to let the word index count.
+
+        The word index hands over every match of every word before a count can stop: over every
+        state that grows with the table (121,503 matches at 1,000,000 requests). The due order
+        can stop at ``limit``. A first stretch of ``WALK_ROWS`` rows says how dense the matches
+        are: a list that short is counted whole; matches too sparse to reach ``limit`` within
+        ``COUNT_WALK_ROWS`` rows are left to the index (a rare word, which the index counts
+        cheaply); otherwise the count reads on until ``limit`` matches, at most
+        ``COUNT_WALK_ROWS`` rows, and gives up (None) if they were not enough.
+        """
+        if not self.counts:
+            return None
+        sample = self.listed.limit(WALK_ROWS).subquery()
+        read, matched = db.session.execute(
+            select(func.count(), func.count().filter(self._matches(sample))).select_from(sample)).one()
+        if read < WALK_ROWS:
+            return min(matched, limit)
+        if matched * COUNT_WALK_ROWS < limit * WALK_ROWS:
+            return None
+        stretch = self.listed.limit(COUNT_WALK_ROWS).subquery()
+        found = select(literal_column("1")).select_from(stretch).where(self._matches(stretch)).limit(limit).subquery()
+        counted = int(db.session.execute(select(func.count()).select_from(found)).scalar_one())
+        return counted if counted >= limit else None
+
+    def rows(self, position: Cursor | None, limit: int) -> list[Any] | None:
+        """Return the page's ``(id, due_at)`` rows from the next ``WALK_ROWS`` rows of the list, or None.
+
+        When those rows hold less than the page (the matches lie further on, behind a backlog of
+        other requests, say) the page comes from the word index as usual, so a page never costs
+        more than ``WALK_ROWS`` rows of walking.
+        """
+        ahead = self.listed if position is None else after(self.listed, position, PressRequest.due_at,
+                                                           PressRequest.id, descending=False)
         stretch = ahead.limit(WALK_ROWS).subquery()
         rows = list(db.session.execute(
-            select(stretch.c.id, stretch.c.due_at).where(vector_matches(stretch.c.words, query))
+            select(stretch.c.id, stretch.c.due_at).where(self._matches(stretch))
             .order_by(stretch.c.due_at, stretch.c.id).limit(limit)
         ).all())
         return rows if len(rows) == limit else None
 
-    return read
+
+def search_walk(stmt: Select, form: Any) -> SearchWalk | None:
+    """Return the walk of a word search along the due order (``SearchWalk``), or None.
+
+    PostgreSQL only, for the lists in due order that an index reads in that order: the open
+    requests (the default list; the partial ``(due_at, id)`` index of open requests) and every
+    state (``ix_press_requests_due``). ``queue_page`` reads a first or cursor page along it when
+    the words match more requests than it counts; over every state it also counts along it. A
+    whole reference is looked up by its unique index and needs no walk.
+    """
+    query = form.q.data
+    state = form.state.data or "open"
+    if (not query or db.session.get_bind().dialect.name != "postgresql"
+            or state not in ("open", "all") or (form.sort.data or "due") != "due"
+            or REFERENCE_SHAPE.fullmatch(query.strip().upper())):
+        return None
+    listed = apply_filters(stmt, form, words=False).with_only_columns(
+        PressRequest.id, PressRequest.due_at, stored_vector(SEARCH_TYPE).label("words"))
+    return SearchWalk(listed, query, counts=state == "all")
 
 
 # --------------------------------------------------------------------------- intake pickers
@@ -314,7 +360,7 @@ QUEUE_COUNT_CAP = SEARCH_EXACT_UP_TO  # past this many matches the queue estimat
 
 
 def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: Cursor | None = None,
-               walk: Callable[[Cursor | None, int], list[Any] | None] | None = None) -> CountedPagination:
+               walk: SearchWalk | None = None) -> CountedPagination:
     """Return a page of a filtered queue SELECT (``apply_filters``), by page number or after a cursor.
 
     The page's ids come from the sort index alone (``(due_at, id)`` of open requests, oldest
@@ -323,7 +369,7 @@ def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: Cur
     is counted up to ``QUEUE_COUNT_CAP`` in the same statement, then estimated. With a ``cursor``
     the page starts after that row instead of at an offset, so the thousandth page costs what
     the first does (``core.pagination.paginate_counted``). ``walk``: the same search's
-    reader from ``search_walk``, tried when the words match more than the count's cap.
+    walk along the due order (``search_walk``), for a long list's count and first pages.
     """
     key = PressRequest.received_at if sort == "received" else PressRequest.due_at
     return paginate_counted(stmt.with_only_columns(PressRequest.id, key), page=1 if cursor else page,

@@ -309,8 +309,11 @@ def test_a_search_matching_more_than_it_counts_walks_the_due_order_to_the_same_r
 
     def kinds(seen):
         searching = [s for s in seen if "search_vector" in s and not s.startswith("EXPLAIN")]  # not the estimate
-        return ([s for s in searching if "count(" in s.lower()], [s for s in searching if "AS words" in s],
-                [s for s in searching if "count(" not in s.lower() and "AS words" not in s])
+        walking = [s for s in searching if "AS words" in s]
+        return ([s for s in searching if "count(" in s.lower() and s not in walking],  # the word index's count
+                [s for s in walking if "count(" not in s.lower()],  # a page read along the due order
+                [s for s in searching if "count(" not in s.lower() and s not in walking],  # the word index's page
+                [s for s in walking if "count(" in s.lower()])  # a count along the due order
 
     # More matches than the cap: counted (capped) first, then the page read along the due order.
     seen, page = _statements(client, "/staff/requests/?q=nao+vet+kenh")
@@ -321,18 +324,67 @@ def test_a_search_matching_more_than_it_counts_walks_the_due_order_to_the_same_r
         walked += _refs(page)
     assert walked == [r.reference for r in sorted(hits, key=lambda r: (r.due_at, r.id))]
     if postgres:
-        counts, walks, indexed = kinds(seen)
-        assert len(counts) == 1 and len(walks) == 1, seen
+        counts, walks, indexed, walk_counts = kinds(seen)
+        assert len(counts) == 1 and len(walks) == 1 and not walk_counts, seen
         assert len(indexed) == (0 if stretch == 1000 else 1), seen  # the fallback reads the word index
+    # Over every state the count, too, goes along the due order (no closed request matches here).
+    seen, page = _statements(client, "/staff/requests/?q=nao+vet+kenh&state=all")
+    assert re.search(r"(Hơn 3|khoảng [\d.]+) yêu cầu", page)
+    assert _refs(page) == [r.reference for r in sorted(hits, key=lambda r: (r.due_at, r.id))][:2]
+    if postgres:
+        counts, walks, indexed, walk_counts = kinds(seen)
+        # The list is shorter than a stretch of 1,000 (counted whole); 2 rows are a dense sample, read on.
+        assert len(walk_counts) == (1 if stretch == 1000 else 2) and not counts and len(walks) == 1, seen
     # Fewer matches than the cap: an exact total and the word index, as before.
     seen, page = _statements(client, "/staff/requests/?q=nghinh+ong")
     assert "2 yêu cầu" in page and sorted(_refs(page)) == sorted(r.reference for r in few)
     assert not [s for s in seen if "AS words" in s], seen
-    # Another order, every state or a numbered page: no walk.
-    for url in ("/staff/requests/?q=nao+vet+kenh&state=all", "/staff/requests/?q=nao+vet+kenh&sort=received",
-                "/staff/requests/?q=nao+vet+kenh&page=2"):
+    seen, page = _statements(client, "/staff/requests/?q=nghinh+ong&state=all")
+    assert "2 yêu cầu" in page and sorted(_refs(page)) == sorted(r.reference for r in few)
+    # Another order or a numbered page: no walk.
+    for url in ("/staff/requests/?q=nao+vet+kenh&sort=received", "/staff/requests/?q=nao+vet+kenh&page=2",
+                "/staff/requests/?q=nao+vet+kenh&state=closed"):
         seen, page = _statements(client, url)
-        assert len(_refs(page)) == 2 and not [s for s in seen if "AS words" in s], url
+        assert not [s for s in seen if "AS words" in s], url
+    for url in ("/staff/requests/?q=nao+vet+kenh&sort=received", "/staff/requests/?q=nao+vet+kenh&page=2"):
+        assert len(_refs(client.get(url).get_data(as_text=True))) == 2, url
+
+
+def test_a_search_over_every_state_counts_along_the_due_order_only_where_its_matches_are_dense(
+        world, make_request, client_for, app, monkeypatch):
+    app.config["PAGE_SIZE"] = 2
+    app.config["PERSONAL_PAGE_CACHE"] = False
+    # In due order (created in order, received the same day): alpha is dense from the start,
+    # beta sparse in the first stretch, gamma dense in the first stretch and then absent.
+    words = ["alpha", "gamma", "alpha", "beta gamma", "alpha", "alpha", "", "", "beta gamma", "beta gamma",
+             "beta", "beta"]
+    made = [make_request(world["dhu"], subject=f"Yêu cầu {w}".strip()) for w in words]
+    assert [r.id for r in sorted(made, key=lambda r: (r.due_at, r.id))] == [r.id for r in made]
+    client = client_for(world["chair"])
+    page = client.get("/staff/requests/?state=all").get_data(as_text=True)
+    assert 'role="status">12 yêu cầu' in page and _refs(page) == [r.reference for r in made][:2]  # nothing else
+    monkeypatch.setattr(queries, "QUEUE_COUNT_CAP", 3)  # counted up to 4 (the cap and one)
+    monkeypatch.setattr(queries, "WALK_ROWS", 4)  # the first stretch, which tells how dense the matches are
+    monkeypatch.setattr(queries, "COUNT_WALK_ROWS", 8)  # the most rows a count along the order reads
+    postgres = db.engine.dialect.name == "postgresql"
+
+    def search(word):
+        seen, page = _statements(client, f"/staff/requests/?state=all&q={word}")
+        assert "Hơn 3 yêu cầu" in page, word
+        expected = [r.reference for r, w in zip(made, words) if word in w.split()]
+        assert _refs(page) == expected[:2], word
+        searching = [s for s in seen if "search_vector" in s and "count(" in s.lower() and not s.startswith("EXPLAIN")]
+        return [s for s in searching if "AS words" in s], [s for s in searching if "AS words" not in s]
+
+    along, indexed = search("alpha")  # 2 of the first 4 rows: the count reads on and finds 4 in 8 rows
+    if postgres:
+        assert len(along) == 2 and not indexed, (along, indexed)
+    along, indexed = search("beta")  # 1 of the first 4: too sparse to count along the order
+    if postgres:
+        assert len(along) == 1 and len(indexed) == 1, (along, indexed)
+    along, indexed = search("gamma")  # dense at first, but only 2 in 8 rows: the word index counts
+    if postgres:
+        assert len(along) == 2 and len(indexed) == 1, (along, indexed)
 
 
 # --------------------------------------------------------------------------- a queue that costs the same at any size
