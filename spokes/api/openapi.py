@@ -108,8 +108,9 @@ SCHEMAS: dict[str, Any] = {
         "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
         "total": _nullable({"type": "integer", "minimum": 0}),
         "total_exact": {**_nullable({"type": "boolean"}),
-                        "description": "False when `total` is an estimate: a search with many matches "
-                                       "(over 1,000) counts them approximately. Null with `total`."},
+                        "description": "False when `total` is not exact: a search counts its matches "
+                                       "up to 1,000 (or to the page asked for), and `total` is then "
+                                       "that lower bound. Null with `total`."},
         "next_cursor": _nullable(STRING),
     }, "A page of items. Numbered pages (`page`) carry the total; a page read by `cursor` carries "
        "`page` and `total` as null (nothing is counted). `next_cursor`, when not null, reads the next page "

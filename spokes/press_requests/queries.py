@@ -356,11 +356,11 @@ def unit_people(req: PressRequest) -> list[Any]:
 
 # --------------------------------------------------------------------------- the queue's page (issue 23)
 
-QUEUE_COUNT_CAP = SEARCH_EXACT_UP_TO  # past this many matches the queue estimates its total ("khoảng N", "hơn N")
+QUEUE_COUNT_CAP = SEARCH_EXACT_UP_TO  # past this many the queue estimates its total ("khoảng N"; a search: "hơn N")
 
 
 def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: Cursor | None = None,
-               walk: SearchWalk | None = None) -> CountedPagination:
+               walk: SearchWalk | None = None, searched: bool = False) -> CountedPagination:
     """Return a page of a filtered queue SELECT (``apply_filters``), by page number or after a cursor.
 
     The page's ids come from the sort index alone (``(due_at, id)`` of open requests, oldest
@@ -370,12 +370,14 @@ def queue_page(stmt: Select, *, sort: str, page: int, per_page: int, cursor: Cur
     the page starts after that row instead of at an offset, so the thousandth page costs what
     the first does (``core.pagination.paginate_counted``). ``walk``: the same search's
     walk along the due order (``search_walk``), for a long list's count and first pages.
+    ``searched``: the list is a word search, whose total past the cap is "more than N", never the
+    planner's guess.
     """
     key = PressRequest.received_at if sort == "received" else PressRequest.due_at
     return paginate_counted(stmt.with_only_columns(PressRequest.id, key), page=1 if cursor else page,
                             per_page=per_page, exact_up_to=QUEUE_COUNT_CAP, keys=(key, PressRequest.id),
                             after=cursor, descending=sort == "received", load=_listed,
-                            walk=walk)
+                            walk=walk, estimate=not searched)
 
 
 def _listed(ids: list[int]) -> list[PressRequest]:

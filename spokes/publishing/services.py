@@ -614,7 +614,7 @@ def news_page(flt: NewsFilter, page: int, per_page: int, cursor: Cursor | None =
     The rows come by keyset from ``cursor`` on when given (the next-page links carry one),
     else by page number; ``next_cursor`` leads on. The total of a filtered list is counted
     once per page-cache content version (a commit touching publications turns it over); a
-    search counts up to ``SEARCH_EXACT_UP_TO`` matches exactly and estimates beyond.
+    search counts up to ``SEARCH_EXACT_UP_TO`` matches exactly and says "more than" beyond.
     ``counted=False`` leaves the total out (None). Raises BadFilter for filters that cannot be
     understood.
     """
@@ -623,7 +623,7 @@ def news_page(flt: NewsFilter, page: int, per_page: int, cursor: Cursor | None =
         return paginate_counted(stmt, page=page, per_page=per_page, keys=NEWS_KEYS, after=cursor, count=False)
     if flt.q and flt.q.strip():
         return paginate_counted(stmt, page=page, per_page=per_page, exact_up_to=SEARCH_EXACT_UP_TO,
-                                keys=NEWS_KEYS, after=cursor)
+                                keys=NEWS_KEYS, after=cursor, estimate=False)
     key = "|".join(["news-total", str(flt.unit.id if flt.unit else ""), flt.kind or "", flt.month or "",
                     str(flt.include_withdrawn)])
     count = select(func.count()).select_from(stmt.order_by(None).with_only_columns(Publication.id).subquery())

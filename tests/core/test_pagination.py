@@ -39,6 +39,18 @@ def test_over_the_cap_the_total_is_an_estimate_or_a_lower_bound(documents):
     assert [d.object_id for d in page.items] == [30, 29, 28, 27, 26]
 
 
+def test_a_search_past_the_cap_says_more_than_and_never_the_planners_guess(documents, monkeypatch):
+    from spokes.core import pagination
+
+    asked = []
+    monkeypatch.setattr(pagination, "estimated_rows", lambda stmt: asked.append(stmt) or 3500)
+    guessed = paginate_counted(documents, page=1, per_page=5, exact_up_to=10)
+    assert (guessed.approximate, guessed.total) == (True, 3500) and len(asked) == 1  # "khoảng 3.500"
+    searched = paginate_counted(documents, page=1, per_page=5, exact_up_to=10, estimate=False)
+    assert (searched.approximate, searched.at_least, searched.total) == (False, True, 10)  # "hơn 10"
+    assert len(asked) == 1  # the planner was not asked
+
+
 def test_a_page_past_the_cap_still_knows_what_it_saw(documents):
     page = paginate_counted(documents, page=5, per_page=5, exact_up_to=10)
     assert [d.object_id for d in page.items] == [10, 9, 8, 7, 6]

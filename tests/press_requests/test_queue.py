@@ -10,6 +10,7 @@ import pytest
 
 from spokes.core.clock import now
 from spokes.extensions import db
+from spokes.core import pagination
 from spokes.core.pagination import Cursor
 from spokes.press_requests import queries
 
@@ -297,6 +298,7 @@ def test_a_search_matching_more_than_it_counts_walks_the_due_order_to_the_same_r
     monkeypatch.setattr(queries, "QUEUE_COUNT_CAP", 3)
     # 2 rows of the due order hold less than a page and its next row: the walk gives up, the word index answers.
     monkeypatch.setattr(queries, "WALK_ROWS", stretch)
+    monkeypatch.setattr(pagination, "estimated_rows", lambda stmt: 1_000_000)  # a wild guess, which a search never shows
     app.config["PAGE_SIZE"] = 2
     app.config["PERSONAL_PAGE_CACHE"] = False
     hits = [make_request(world["dhu"], subject=f"Nạo vét kênh Rạch Giá đợt {i}") for i in range(5)]
@@ -317,7 +319,7 @@ def test_a_search_matching_more_than_it_counts_walks_the_due_order_to_the_same_r
 
     # More matches than the cap: counted (capped) first, then the page read along the due order.
     seen, page = _statements(client, "/staff/requests/?q=nao+vet+kenh")
-    assert re.search(r"(Hơn 3|khoảng [\d.]+) yêu cầu", page)
+    assert "Hơn 3 yêu cầu" in page  # a search past its cap: never the planner's guess
     walked = _refs(page)
     while (link := _next_link(page)) is not None:
         page = client.get(link).get_data(as_text=True)
@@ -329,7 +331,7 @@ def test_a_search_matching_more_than_it_counts_walks_the_due_order_to_the_same_r
         assert len(indexed) == (0 if stretch == 1000 else 1), seen  # the fallback reads the word index
     # Over every state the count, too, goes along the due order (no closed request matches here).
     seen, page = _statements(client, "/staff/requests/?q=nao+vet+kenh&state=all")
-    assert re.search(r"(Hơn 3|khoảng [\d.]+) yêu cầu", page)
+    assert "Hơn 3 yêu cầu" in page  # a search past its cap: never the planner's guess
     assert _refs(page) == [r.reference for r in sorted(hits, key=lambda r: (r.due_at, r.id))][:2]
     if postgres:
         counts, walks, indexed, walk_counts = kinds(seen)
@@ -433,7 +435,7 @@ def test_trang_sau_walks_every_row_once_past_the_counted_ones(sort, world, make_
     client = client_for(world["chair"])
     page = client.get(f"/staff/requests/?tab=unit&sort={sort}").get_data(as_text=True)
     # Past the cap the queue stops counting: a lower bound, or PostgreSQL's estimate.
-    assert re.search(r"(Hơn 3|khoảng [\d.]+) yêu cầu", page)
+    assert "Hơn 3 yêu cầu" in page  # a search past its cap: never the planner's guess
     seen = _refs(page)
     while (link := _next_link(page)) is not None:
         assert "cursor=" in link and "page=" not in link

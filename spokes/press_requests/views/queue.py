@@ -49,7 +49,8 @@ def queue():
     listed = queries.queue_statement(user, tab)
     page = queries.queue_page(queries.apply_filters(listed, form), sort=form.sort.data or "due",
                               page=form.page.data or 1, per_page=current_app.config["PAGE_SIZE"],
-                              cursor=form.position, walk=queries.search_walk(listed, form))
+                              cursor=form.position, walk=queries.search_walk(listed, form),
+                              searched=bool((form.q.data or "").strip()))
     return render_template("press_requests/queue.html", form=form, tab=tab, tabs=tabs, tab_labels=TAB_LABELS,
                            page=page, now=now(), show_scope=show_scope,
                            cursor=form.cursor.data or None)
