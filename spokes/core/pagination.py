@@ -18,8 +18,8 @@ twice). ``paginate_counted`` puts the total in the rows' statement instead:
 once the list is known to be long. The capped count then runs first, as its own statement:
 ``walk.count_to(limit)`` may give it (a word search over every state counts its matches along
 the list's order, which stops at the cap, where the word index would first gather every match);
-when it gives None the count runs on ``select``. Past the cap ``walk.rows(after, limit)`` may
-return the page's rows (a bounded stretch of the list in its order, each row tested, instead
+when it gives None the count runs on ``select``. Past the cap, or when the walk counted,
+``walk.rows(after, limit)`` may return the page's rows (a bounded stretch of the list in its order, each row tested, instead
 of sorting every match); when it returns None the rows come from ``select`` as usual. Under the
 cap, and on numbered pages past the first, nothing changes.
 
@@ -187,10 +187,11 @@ class CountedPagination(SelectPagination):
             # Count first (the walk's way if it has one); past the cap, try the walk for the page's rows.
             counted_to = self._capped_limit(cap)
             counted = walk.count_to(counted_to)
+            walked = counted is not None  # the walk counted: its matches are dense along the order
             if counted is None:
                 counted = int(session.execute(self._capped_count(select, counted_to)).scalar_one())
             self._counted = counted
-            if counted >= counted_to:
+            if counted >= counted_to or walked:
                 rows = walk.rows(cursor, limit)
         if given is not None or not self._query_args["with_total"] or self._counted is not None:
             extra = None
@@ -275,7 +276,7 @@ def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: i
     """Return one page of a single-entity SELECT and its total, normally in one statement.
 
     ``exact_up_to``: count at most that many matches, then estimate (searches: pass
-    ``SEARCH_EXACT_UP_TO``). ``total``: the total is known already (no count). ``keys``: the
+    ``SEARCH_EXACT_UP_TO`` and ``estimate=False``). ``total``: the total is known already (no count). ``keys``: the
     ``(moment, id)`` columns of a newest-first order, to hand out ``next_cursor``; ``after``:
     read the page from that cursor on instead of by offset (``page`` then only labels it).
     ``count=False``: no total at all (``total`` is None). ``descending=False`` for an

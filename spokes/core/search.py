@@ -184,7 +184,8 @@ def index_object(object_type: str, object_id: int, texts: Iterable[str | None], 
         db.session.execute(insert(SearchDocument).values(object_type=object_type, object_id=object_id, body=body))
 
 
-def _terms(query: str) -> list[str]:
+def search_terms(query: str) -> list[str]:
+    """Return the distinct folded words of a query (at most MAX_TERMS); empty when it has none to match."""
     terms: list[str] = []
     for word in _WORD.findall(fold(query)):
         if word not in terms:
@@ -211,7 +212,7 @@ def matching_ids(object_type: str, query: str) -> Select | None:
     is meant for ``Model.id.in_(...)``.
     """
     fts = fts_table(object_type)  # an unknown type is a programming error on every database
-    terms = _terms(query)
+    terms = search_terms(query)
     if not terms:
         return None
     stmt = select(SearchDocument.object_id).where(SearchDocument.object_type == object_type)
@@ -231,9 +232,9 @@ def matching_condition(object_type: str, query: str, id_column: Any) -> Any:
     their own stored vector (``<table>.search_vector @@ query``), which the planner can combine
     with the other filters' indexes and with the list's order; elsewhere (SQLite: FTS5) the
     condition is ``id IN (matching ids)``. Count a search's pages with
-    ``core.pagination.paginate_counted(…, exact_up_to=SEARCH_EXACT_UP_TO)``.
+    ``core.pagination.paginate_counted(…, exact_up_to=SEARCH_EXACT_UP_TO, estimate=False)``.
     """
-    if not _terms(query):
+    if not search_terms(query):
         return None
     if object_type in VECTOR_TABLES and db.session.get_bind().dialect.name == "postgresql":
         return vector_matches(stored_vector(object_type), query)
@@ -251,7 +252,7 @@ def vector_matches(vector: Any, query: str) -> Any:
     ``vector`` may be a stored vector column or one selected through a subquery, which lets a
     list test the words of a bounded stretch of its rows read in order.
     """
-    terms = _terms(query)
+    terms = search_terms(query)
     if not terms:
         return None
     return vector.op("@@")(func.to_tsquery(literal_column("'simple'"), _tsquery(terms)))

@@ -30,6 +30,9 @@ def test_a_language_forced_inside_a_request_gets_its_own_catalogue_and_gives_it_
         assert app.jinja_env.from_string("{{ _('Hạn trả lời') }}").render() == "Answer due"
 
 
-def test_outside_a_request_strings_stay_as_written(app):
-    with app.app_context():
+def test_a_job_outside_any_request_translates_in_the_language_it_forces(app):
+    with app.app_context():  # the CLI and the periodic job: no request, one long app context
+        assert gettext("Hạn trả lời") == "Hạn trả lời"
+        with force_locale("en"):  # a mail to an English-speaking journalist
+            assert gettext("Hạn trả lời") == "Answer due"
         assert gettext("Hạn trả lời") == "Hạn trả lời"
