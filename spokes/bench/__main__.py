@@ -209,6 +209,7 @@ def measure_ticks(app: Any) -> list[TickResult]:
 
     from spokes.core import clock
     from spokes.deadlines.calendar import VN_TZ
+    from spokes.deadlines.engine import add_working_days
     from spokes.deadlines.services import work_calendar
     from spokes.extensions import db
     from spokes.notifications import jobs
@@ -220,10 +221,7 @@ def measure_ticks(app: Any) -> list[TickResult]:
         local = start.astimezone(VN_TZ)
         # Reminders go out at 07:00 on working days: the next one, so a run on a Friday or
         # before a holiday still times the busiest minute (a Saturday morning sends almost none).
-        calendar = work_calendar()
-        day = local.date() + timedelta(days=1)
-        while not calendar.is_working_day(day):
-            day += timedelta(days=1)
+        day = add_working_days(local.date(), 1, work_calendar())
         morning = datetime.combine(day, datetime.min.time().replace(hour=7), tzinfo=VN_TZ).astimezone(UTC)
         steps = [("backlog right after the load (not a target)", start, None),
                  ("nothing due (a minute later)", start + timedelta(minutes=1), 0.1),

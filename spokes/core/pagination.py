@@ -19,9 +19,10 @@ once the list is known to be long. The capped count then runs first, as its own 
 ``walk.count_to(limit)`` may give it (a word search over every state counts its matches along
 the list's order, which stops at the cap, where the word index would first gather every match);
 when it gives None the count runs on ``select``. Past the cap, or when the walk counted,
-``walk.rows(after, limit)`` may return the page's rows (a bounded stretch of the list in its order, each row tested, instead
-of sorting every match); when it returns None the rows come from ``select`` as usual. Under the
-cap, and on numbered pages past the first, nothing changes.
+``walk.rows(after, limit)`` may return the page's rows (a bounded stretch of the list in its
+order, each row tested, instead of sorting every match); when it returns None the rows come
+from ``select`` as usual. Under the cap when the walk did not count, and on numbered pages
+past the first, nothing changes.
 
 ``after=`` reads the page from a keyset position (``Cursor``: the (moment, id) of the last row
 shown, newest first) instead of an OFFSET, so the thousandth page costs what the first does.
@@ -276,8 +277,8 @@ def paginate_counted(select: Select, *, page: int, per_page: int, exact_up_to: i
     """Return one page of a single-entity SELECT and its total, normally in one statement.
 
     ``exact_up_to``: count at most that many matches, then estimate (searches: pass
-    ``SEARCH_EXACT_UP_TO`` and ``estimate=False``). ``total``: the total is known already (no count). ``keys``: the
-    ``(moment, id)`` columns of a newest-first order, to hand out ``next_cursor``; ``after``:
+    ``SEARCH_EXACT_UP_TO`` and ``estimate=False``). ``total``: the total is known already (no
+    count). ``keys``: the ``(moment, id)`` columns of a newest-first order, to hand out ``next_cursor``; ``after``:
     read the page from that cursor on instead of by offset (``page`` then only labels it).
     ``count=False``: no total at all (``total`` is None). ``descending=False`` for an
     oldest-first order such as the staff queue's ``(due_at, id)``. ``load``: the SELECT reads
