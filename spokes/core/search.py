@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import DDL, Index, Integer, String, Text, UniqueConstraint, delete, event, func, insert, literal_column
-from sqlalchemy import select, table, text, update
+from sqlalchemy import column, select, table, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import Select
 
@@ -222,6 +222,24 @@ def matching_ids(object_type: str, query: str) -> Select | None:
         simple = literal_column("'simple'")
         return stmt.where(func.to_tsvector(simple, SearchDocument.body).op("@@")(func.to_tsquery(simple, _tsquery(terms))))
     return (select(literal_column("rowid")).select_from(table(fts))
+            .where(literal_column(fts).op("MATCH")(_fts5_query(terms))))
+
+
+def joined_to_matches(stmt: Select, object_type: str, query: str, id_column: Any) -> Select | None:
+    """Return ``stmt`` joined to the full-text table's matches on ``id_column`` (SQLite), or None without terms.
+
+    The same matching as ``matching_ids``, read the other way round: SQLite's planner then walks
+    the index's matches and looks each row up, so a capped count (``… LIMIT N``) stops after N
+    matches. ``id IN (matching ids)`` first gathers every match (all 200,000 requests for the
+    words "thông tin" at that size: about 40 ms for a count of 1,001 against 12 ms this way).
+    A count only: the rows come in the index's order, not the list's.
+    """
+    terms = search_terms(query)
+    if not terms:
+        return None
+    fts = fts_table(object_type)
+    matches = table(fts, column("rowid"))
+    return (stmt.join(matches, matches.c.rowid == id_column)
             .where(literal_column(fts).op("MATCH")(_fts5_query(terms))))
 
 

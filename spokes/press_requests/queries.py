@@ -24,7 +24,8 @@ from spokes.auth.policies import roles_of, scope_paths
 from spokes.core.clock import VN_TZ, now
 from spokes.core.pagination import SEARCH_EXACT_UP_TO, CountedPagination, Cursor, after, paginate_counted
 from spokes.core.params import id_or_none
-from spokes.core.search import matching_condition, matching_ids, search_terms, stored_vector, vector_matches
+from spokes.core.search import (joined_to_matches, matching_condition, matching_ids, search_terms, stored_vector,
+                                vector_matches)
 from spokes.core.text import fold
 from spokes.extensions import db
 from spokes.press_requests.models import OPEN_STATES, Journalist, PressRequest, Transfer
@@ -204,7 +205,7 @@ WALK_ROWS = 1000  # rows of the due order a search reads for a page before it fa
 COUNT_WALK_ROWS = 12_000  # the most rows of the due order a search over every state reads to count its matches
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class SearchWalk:
     """A word search read along the due order (PostgreSQL), where its word index costs what every match costs.
 
@@ -266,10 +267,50 @@ class SearchWalk:
                                                            PressRequest.id, descending=False)
         stretch = ahead.limit(WALK_ROWS).subquery()
         rows = list(db.session.execute(
-            select(stretch.c.id, stretch.c.due_at).where(self._matches(stretch))
+            self._matching(select(stretch.c.id, stretch.c.due_at), stretch)
             .order_by(stretch.c.due_at, stretch.c.id).limit(limit)
         ).all())
         return rows if len(rows) == limit else None
+
+    def _matching(self, stmt: Select, stretch: Any) -> Select:
+        """Return ``stmt`` (rows of ``stretch``) kept to the rows whose words match."""
+        return stmt.where(self._matches(stretch))
+
+
+@dataclass(eq=False)
+class FtsSearchWalk(SearchWalk):
+    """A word search over every state on SQLite: counted from the full-text index, read along the due order when dense.
+
+    FTS5 cannot test one row's words cheaply (a prefix term is looked up afresh for each row),
+    so the count walks the index's matches and looks each one up (``joined_to_matches``),
+    stopping at the cap; ``id IN (matches)`` would first gather every match. A count that
+    reaches the cap says the matches are many: the page then comes from the first
+    ``WALK_ROWS`` rows of the due order, tested against the matches (``SearchWalk.rows``),
+    instead of sorting every match. Under the cap the list's own statement reads the few
+    matches. At 200,000 requests (SQLite), a province overseer's search over every state:
+    count 10 → 3.5 ms and rows 39 → 9 ms for words 24,132 requests hold; for words every
+    request holds, 42 → 12 ms and 134 → 30 ms.
+    """
+
+    dense: bool = False
+
+    def _matching(self, stmt: Select, stretch: Any) -> Select:
+        # Joined, not ``id IN (matches)``: 30 ms against 44 for words every request holds (200,000).
+        return joined_to_matches(stmt, SEARCH_TYPE, self.query, stretch.c.id)
+
+    def count_to(self, limit: int) -> int | None:
+        """Count the matches up to ``limit`` from the full-text index outward (exact under the cap)."""
+        joined = joined_to_matches(self.listed.with_only_columns(literal_column("1"), maintain_column_froms=True)
+                                   .order_by(None), SEARCH_TYPE, self.query, PressRequest.id)
+        if joined is None:
+            return None
+        counted = _rows_in(joined.limit(limit))
+        self.dense = counted >= limit
+        return counted
+
+    def rows(self, position: Cursor | None, limit: int) -> list[Any] | None:
+        """Return the page's rows from a stretch of the due order when the count reached the cap, else None."""
+        return super().rows(position, limit) if self.dense else None
 
 
 def _rows_in(stmt: Select) -> int:
@@ -280,21 +321,26 @@ def _rows_in(stmt: Select) -> int:
 def search_walk(stmt: Select, form: Any) -> SearchWalk | None:
     """Return the walk of a word search along the due order (``SearchWalk``), or None.
 
-    PostgreSQL only, for the lists in due order that an index reads in that order: the open
+    For the lists in due order that an index reads in that order: on PostgreSQL the open
     requests (the default list; the partial ``(due_at, id)`` index of open requests) and every
-    state (``ix_press_requests_due``). ``queue_page`` reads a first or cursor page along it when
-    the words match more requests than it counts; over every state it also counts along it. A
-    whole reference is looked up by its unique index and needs no walk.
+    state (``ix_press_requests_due``); on SQLite every state (``FtsSearchWalk``: there the open
+    list's own statement measured as fast). ``queue_page`` reads a first or cursor page along it
+    when the words match more requests than it counts; over every state it also counts its own
+    way. A whole reference is looked up by its unique index and needs no walk.
     """
     query = form.q.data or ""
     state = form.state.data or "open"
-    if (not search_terms(query) or db.session.get_bind().dialect.name != "postgresql"
-            or state not in ("open", "all") or (form.sort.data or "due") != "due"
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if (not search_terms(query) or state not in ("open", "all") or (form.sort.data or "due") != "due"
             or REFERENCE_SHAPE.fullmatch(query.strip().upper())):
         return None
-    listed = apply_filters(stmt, form, words=False).with_only_columns(
-        PressRequest.id, PressRequest.due_at, stored_vector(SEARCH_TYPE).label("words"))
-    return SearchWalk(listed, query, counts=state == "all")
+    unworded = apply_filters(stmt, form, words=False)
+    if postgresql:
+        return SearchWalk(unworded.with_only_columns(
+            PressRequest.id, PressRequest.due_at, stored_vector(SEARCH_TYPE).label("words")), query, counts=state == "all")
+    if state == "all":
+        return FtsSearchWalk(unworded.with_only_columns(PressRequest.id, PressRequest.due_at), query, counts=True)
+    return None
 
 
 # --------------------------------------------------------------------------- intake pickers
