@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,7 +18,7 @@ from sqlalchemy import func, insert, select
 from spokes.audit.actions import AuditAction
 from spokes.audit.models import AuditChainHead, AuditEvent
 from spokes.auth.models import User
-from spokes.core.clock import now
+from spokes.core.clock import VN_TZ, now
 from spokes.extensions import db
 from spokes.units.models import Unit
 
@@ -304,13 +305,29 @@ def distinct_values(column: str) -> list[str]:
     return list(db.session.execute(select(col).distinct().order_by(col)).scalars())
 
 
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z)")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _shown(value: str) -> str:
+    """Return a recorded ISO moment or day as people read it (dd/mm/yyyy, Vietnam time); other text as is."""
+    try:
+        if _ISO_MOMENT.fullmatch(value):
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+        if _ISO_DAY.fullmatch(value):
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+    except ValueError:
+        pass
+    return value
+
+
 def _short(value: Any, limit: int = 80) -> str:
     if value is None:
         return "—"
     if isinstance(value, (dict, list)):
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     else:
-        text = str(value)
+        text = _shown(str(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from spokes.audit import services as audit_svc
 from spokes.audit.forms import AuditFilterForm
-from spokes.audit.history import action_choice_label
+from spokes.audit.history import ACTOR_LABELS, action_choice_label
 from spokes.audit.labels import ACTION_LABELS, action_label
 from spokes.audit.policies import sees_unitless_events
 from spokes.auth.permissions import Permission
@@ -69,7 +69,7 @@ def events():
     unit_names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()) if unit_ids else {}
     rows = [(e, audit_svc.compact_changes(e)) for e in page.items]
     return render_template("audit/list.html", form=form, page=page, rows=rows, unit_names=unit_names,
-                           action_labels=ACTION_LABELS), 200 if valid else 400
+                           action_labels=ACTION_LABELS, actor_labels=ACTOR_LABELS), 200 if valid else 400
 
 
 def _json(value: Any) -> str:

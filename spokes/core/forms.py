@@ -174,3 +174,26 @@ def fill(form: Any, source: Any, names: Iterable[str], **renamed: str) -> None:
         getattr(form, name).data = getattr(source, name)
     for name, attribute in renamed.items():
         getattr(form, name).data = getattr(source, attribute)
+
+
+def upload_error(err: Any) -> str:
+    """Return an upload's refusal (``core.uploads.UploadRejected``) in the reader's language."""
+    from flask_babel import format_decimal, gettext
+
+    if err.code == "too_large" and err.max_bytes:
+        if err.max_bytes >= 1024 * 1024:
+            shown = f"{format_decimal(err.max_bytes / (1024 * 1024), format='#,##0.#')} MB"
+        elif err.max_bytes >= 1024:
+            shown = f"{err.max_bytes // 1024} KB"
+        else:
+            shown = gettext("%(n)d byte", n=err.max_bytes)
+        return gettext("Tệp quá lớn: tối đa %(size)s.", size=shown)
+    if err.code == "too_large":
+        return gettext("Tệp quá lớn.")
+    if err.code == "empty":
+        return gettext("Tệp tải lên rỗng (0 byte). Vui lòng chọn lại tệp.")
+    if err.code == "bad_type" and err.accepted:
+        return gettext("Định dạng tệp không được chấp nhận. Chỉ nhận: %(accepted)s.", accepted=err.accepted)
+    if err.code == "bad_type":
+        return gettext("Định dạng tệp không được chấp nhận.")
+    return err.message if err.translated else gettext("Máy chủ không lưu được tệp đính kèm; chưa có gì được lưu.")

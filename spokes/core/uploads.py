@@ -73,12 +73,21 @@ _MESSAGES: dict[RejectCode, str] = {
 
 
 class UploadRejected(ValueError):
-    """An upload refused for a reason the user can fix; ``message`` is Vietnamese."""
+    """An upload refused for a reason the user can fix.
 
-    def __init__(self, code: RejectCode, message: str | None = None) -> None:
-        """Store the machine-readable *code* and the user-facing *message*."""
+    ``message`` is Vietnamese (logs, the command line); pages show ``core.forms.upload_error(err)``,
+    which says the same in the reader's language from ``code``, ``accepted`` (the kinds taken,
+    for "bad_type") and ``max_bytes`` (for "too_large").
+    """
+
+    def __init__(self, code: RejectCode, message: str | None = None, *, accepted: str | None = None,
+                 max_bytes: int | None = None) -> None:
+        """Store the machine-readable *code*, the user-facing *message* and what it depends on."""
         self.code: RejectCode = code
         self.message: str = message or _MESSAGES[code]
+        self.accepted = accepted
+        self.max_bytes = max_bytes
+        self.translated = message is not None and code == "storage"  # already in the reader's language
         super().__init__(self.message)
 
 
@@ -144,7 +153,8 @@ def sniff(head: bytes, allowed: Iterable[str]) -> SniffedFile:
     kind = _detect(head)
     if kind is None or kind not in kinds:
         accepted = ", ".join(_LABELS.get(k, k.upper()) for k in KINDS if k in kinds)
-        raise UploadRejected("bad_type", f"Định dạng tệp không được chấp nhận. Chỉ nhận: {accepted}.")
+        raise UploadRejected("bad_type", f"Định dạng tệp không được chấp nhận. Chỉ nhận: {accepted}.",
+                             accepted=accepted)
     return KINDS[kind]
 
 
@@ -159,7 +169,7 @@ def read_upload(stream: BinaryIO, *, max_bytes: int, allowed: Iterable[str]) -> 
         chunks.append(chunk)
         size += len(chunk)
     if size > max_bytes:
-        raise UploadRejected("too_large", f"Tệp quá lớn: tối đa {_human_size(max_bytes)}.")
+        raise UploadRejected("too_large", f"Tệp quá lớn: tối đa {human_size(max_bytes)}.", max_bytes=max_bytes)
     if size == 0:
         raise UploadRejected("empty")
     data = b"".join(chunks)
@@ -176,7 +186,7 @@ def sniff_stream(stream: BinaryIO, allowed: Iterable[str], *, max_bytes: int = D
             stream.seek(start)
 
 
-def _human_size(size: int) -> str:
+def human_size(size: int) -> str:
     # Vietnamese writes decimals with a comma.
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f}".removesuffix(".0").replace(".", ",") + " MB"

@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from spokes.attachments.store import PUBLIC_KINDS
 from spokes.core.clock import VN_TZ, now, today_vn
-from spokes.core.forms import BoundedDateField, VnTimeField, strip
+from spokes.core.forms import BoundedDateField, VnTimeField, strip, upload_error
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.portal.services import PUBLIC_TYPES, card_problem
 from spokes.press_requests.labels import TYPE_LABELS
@@ -64,7 +64,7 @@ def _upload_accepted(field: FileField) -> bool:
     try:
         sniff_stream(field.data.stream, PUBLIC_KINDS, max_bytes=current_app.config["PUBLIC_UPLOAD_MAX_BYTES"])
     except UploadRejected as err:
-        field.errors.append(err.message)
+        field.errors.append(upload_error(err))
         return False
     return True
 

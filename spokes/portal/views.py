@@ -21,6 +21,7 @@ from werkzeug.datastructures import FileStorage
 
 from spokes.attachments import store as attachments
 from spokes.core.limits import config_limit
+from spokes.core.forms import upload_error
 from spokes.core.uploads import UploadRejected
 from spokes.extensions import db, limiter
 from spokes.portal import services
@@ -119,7 +120,7 @@ def ask():
             )
         except UploadRejected as err:
             db.session.rollback()
-            (form.agency_document if getattr(err, "field", None) == "agency_document" else form.letter).errors.append(err.message)
+            (form.agency_document if getattr(err, "field", None) == "agency_document" else form.letter).errors.append(upload_error(err))
             return _ask_page(form, 400)
         req = submission.request
         # The confirmation is rendered before the commit and sent after it: once the question is

@@ -545,17 +545,21 @@ class BadFilter(ValueError):
 
 
 def parse_month(value: str) -> tuple[datetime, datetime]:
-    """Return the UTC bounds of a Vietnamese calendar month given as YYYY-MM."""
+    """Return the UTC bounds of a Vietnamese calendar month given as YYYY-MM (as a month picker sends it) or MM/YYYY."""
     try:
-        year_s, month_s = value.split("-")
+        if "/" in value:  # as Vietnamese readers write it: 07/2026, 7/2026
+            month_s, year_s = value.split("/")
+            month_s = month_s.zfill(2)
+        else:
+            year_s, month_s = value.split("-")
         if len(year_s) != 4 or len(month_s) != 2:
             raise ValueError(value)
         year, month = int(year_s), int(month_s)
         start = datetime(year, month, 1, tzinfo=VN_TZ)
     except ValueError as err:
-        raise BadFilter(_("Tháng phải có dạng YYYY-MM, ví dụ 2026-07.")) from err
+        raise BadFilter(_("Tháng phải có dạng MM/YYYY hoặc YYYY-MM, ví dụ 07/2026.")) from err
     if not 2000 <= year <= 2100:
-        raise BadFilter(_("Tháng phải có dạng YYYY-MM, ví dụ 2026-07."))
+        raise BadFilter(_("Tháng phải có dạng MM/YYYY hoặc YYYY-MM, ví dụ 07/2026."))
     end_year, end_month = (year + 1, 1) if month == 12 else (year, month + 1)
     end = datetime(end_year, end_month, 1, tzinfo=VN_TZ)
     return start.astimezone(UTC), end.astimezone(UTC)

@@ -19,7 +19,7 @@ from spokes.auth.permissions import Permission
 from spokes.auth.policies import has_permission, permission_required
 from spokes.core.clock import today_vn
 from spokes.core.errors import DomainError
-from spokes.core.forms import EmptyForm
+from spokes.core.forms import EmptyForm, upload_error
 from spokes.core.outcome import commit_or_report
 from spokes.core.params import MAX_ID, id_arg
 from spokes.core.uploads import UploadRejected
@@ -263,7 +263,7 @@ def unit_designations(unit_id: int):
             done = commit_or_report(lambda: _designate(unit, form, scan), form.kind)
         except UploadRejected as err:  # the scan is checked as it is stored
             db.session.rollback()
-            form.scan.errors = [err.message]
+            form.scan.errors = [upload_error(err)]
         if done is not None and done.ok:
             designation = done.value
             if form.number_from_register.data:

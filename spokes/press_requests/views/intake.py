@@ -16,6 +16,7 @@ from spokes.auth.policies import permission_required
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
 from spokes.core.jinja import vn_datetime
+from spokes.core.forms import upload_error
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.extensions import db
 from spokes.press_requests import forms, queries
@@ -40,7 +41,7 @@ def check_uploads(field: Any) -> list[FileStorage]:
         try:
             sniff_stream(upload.stream, files.STAFF_KINDS, max_bytes=limit)
         except UploadRejected as err:
-            field.errors = [*field.errors, f"{upload.filename}: {err.message}"]
+            field.errors = [*field.errors, f"{upload.filename}: {upload_error(err)}"]
     return chosen
 
 
@@ -60,7 +61,7 @@ def store_all(uploads: list[FileStorage], *, purpose: str, request_id: int,
                                       uploaded_by=current_user))
         except UploadRejected as err:
             files.remove_files(stored)
-            raise DomainError(f"{upload.filename}: {err.message}", status=400) from err
+            raise DomainError(f"{upload.filename}: {upload_error(err)}", status=400) from err
     return stored
 
 
