@@ -486,3 +486,14 @@ def test_filter_choices_are_read_once_per_scope_and_show_a_new_person_at_once(wo
     newcomer = make_user("spokesperson", world["dhu"], name="Trần Thị Mới Đến")
     page = client.get("/staff/requests/", query_string={"assignee": newcomer.id}).get_data(as_text=True)
     assert f'<option value="{newcomer.id}" selected>Trần Thị Mới Đến</option>' in page
+
+
+def test_a_page_past_the_end_says_where_the_list_ends(world, make_request, client_for, app):
+    app.config["PAGE_SIZE"] = 2
+    for i in range(3):
+        make_request(world["dhu"], subject=f"Yêu cầu số {i}")
+    client = client_for(world["chair"])
+    page = client.get("/staff/requests/?tab=unit&page=5").get_data(as_text=True)
+    assert "Trang 5 không có yêu cầu nào: danh sách hết ở trang 2." in page and not _refs(page)
+    empty = client.get("/staff/requests/?tab=unit&q=khongconao").get_data(as_text=True)
+    assert "Không có yêu cầu nào phù hợp." in empty
