@@ -1,4 +1,4 @@
-"""Render user-written Markdown to sanitised HTML or to plain text."""
+"""Render user-written Markdown to sanitised HTML, to plain text, or to blocks for documents."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import html
 import re
 import threading
 import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -91,6 +93,201 @@ def plain_text(text: str | None, max_length: int | None = None) -> str:
     # Blocks become paragraphs separated by one blank line; list items stay one per line.
     result = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return result if max_length is None else _truncate(result, max_length)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text with its emphasis; a line break is a "\\n" in the text."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+
+
+Cell = tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of rendered Markdown, for documents that are not web pages (a letter's DOCX and PDF).
+
+    ``kind`` is "paragraph", "item" (a list item: ``marker`` is "-" or "1.", "2." … as the author
+    would type it), "code" (preformatted: keep its spaces and line breaks) or "table" (``rows`` of
+    cells, the header row first, its cells bold). ``depth`` is how far lists and quotes indent it.
+    """
+
+    kind: str
+    spans: tuple[Span, ...] = ()
+    depth: int = 0
+    marker: str = ""
+    rows: tuple[tuple[Cell, ...], ...] = ()
+
+    @property
+    def text(self) -> str:
+        """Return the block's text without emphasis (the marker of an item in front)."""
+        words = "".join(span.text for span in self.spans)
+        if self.kind == "table":
+            words = "\n".join(" | ".join("".join(s.text for s in cell) for cell in row) for row in self.rows)
+        return f"{self.marker} {words}" if self.marker else words
+
+
+def markdown_blocks(text: str | None) -> list[Block]:
+    """Convert Markdown to blocks: paragraphs, list items, code and tables, with bold and italic.
+
+    The blocks are read from the very HTML ``render_markdown`` returns, so they hold what the
+    public pages show after the same sanitising, and nothing else: raw HTML an author typed is
+    text here too, never markup.
+    """
+    if not text:
+        return []
+    walker = _BlockWalker()
+    walker.feed(str(render_markdown(text)))
+    walker.close()
+    return walker.blocks
+
+
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # not \s: a no-break space is text, as in a browser
+
+
+class _BlockWalker(HTMLParser):
+    """Walk sanitised HTML (only the tags of ``ALLOWED_TAGS``) into ``Block``s."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[Block] = []
+        self._spans: list[Span] | None = None  # the open block's text
+        self._kind, self._depth, self._marker = "paragraph", 0, ""
+        self._item_waiting = False  # a list item is open and has no text yet (a loose item's <p> joins it)
+        self._lists: list[list[int]] = []  # per open list: [ordered (1/0), items so far]
+        self._quotes = self._bold = self._italic = self._pre = 0
+        self._rows: list[tuple[Cell, ...]] | None = None
+        self._row: list[Cell] = []
+        self._cell: list[Span] | None = None
+
+    def _nesting(self) -> int:
+        return max(len(self._lists) - 1, 0) + self._quotes
+
+    def _open(self, kind: str = "paragraph", marker: str = "") -> None:
+        self._flush()
+        self._spans, self._kind, self._depth, self._marker = [], kind, self._nesting(), marker
+
+    def _flush(self) -> None:
+        spans, self._spans = self._spans, None
+        self._item_waiting = False
+        if spans is None:
+            return
+        tidy = tuple(spans) if self._kind == "code" else _tidy(spans)
+        if self._kind == "code" and tidy:
+            tidy = (*tidy[:-1], Span(tidy[-1].text.rstrip("\n")))
+        if any(span.text.strip() for span in tidy):
+            self.blocks.append(Block(self._kind, tidy, self._depth, self._marker))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("strong", "b", "th"):
+            self._bold += 1
+        elif tag in ("em", "i"):
+            self._italic += 1
+        if tag in ("ul", "ol"):
+            self._flush()
+            self._lists.append([int(tag == "ol"), 0])
+        elif tag == "li":
+            ordered, count = self._lists[-1] if self._lists else [0, 0]
+            if self._lists:
+                self._lists[-1][1] = count + 1
+            self._open("item", f"{count + 1}." if ordered else "-")
+            self._item_waiting = True
+        elif tag == "p":
+            if not (self._item_waiting and self._spans is not None
+                    and not "".join(s.text for s in self._spans).strip()):
+                self._open()
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self._open()
+            self._bold += 1
+        elif tag == "blockquote":
+            self._flush()
+            self._quotes += 1
+        elif tag == "pre":
+            self._open("code")
+            self._pre += 1
+        elif tag == "br":
+            self._data("\n")  # already past handle_data's folding of spaces
+        elif tag == "hr":
+            self._flush()
+        elif tag == "table":
+            self._flush()
+            self._rows = []
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("strong", "b", "th"):
+            self._bold = max(self._bold - 1, 0)
+        elif tag in ("em", "i"):
+            self._italic = max(self._italic - 1, 0)
+        if tag in ("ul", "ol"):
+            self._flush()
+            if self._lists:
+                self._lists.pop()
+        elif tag in ("li", "p"):
+            self._flush()
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self._flush()
+            self._bold = max(self._bold - 1, 0)
+        elif tag == "blockquote":
+            self._flush()
+            self._quotes = max(self._quotes - 1, 0)
+        elif tag == "pre":
+            self._flush()
+            self._pre = max(self._pre - 1, 0)
+        elif tag in ("td", "th") and self._cell is not None:
+            self._row.append(_tidy(self._cell))
+            self._cell = None
+        elif tag == "tr" and self._rows is not None:
+            if self._row:
+                self._rows.append(tuple(self._row))
+            self._row = []
+        elif tag == "table" and self._rows is not None:
+            if self._rows:
+                self.blocks.append(Block("table", depth=self._nesting(), rows=tuple(self._rows)))
+            self._rows = None
+
+    def handle_data(self, data: str) -> None:
+        self._data(data if self._pre else _HTML_SPACE.sub(" ", data))
+
+    def _data(self, text: str) -> None:
+        span = Span(text, self._bold > 0, self._italic > 0)
+        if self._cell is not None:
+            self._cell.append(span)
+        elif self._rows is not None:
+            return  # the spaces between a table's tags
+        elif self._spans is None and text.strip():  # text after a nested list, say: a paragraph of its own
+            self._open()
+        if self._spans is not None:
+            self._spans.append(span)
+
+
+def _tidy(spans: list[Span]) -> tuple[Span, ...]:
+    """Trim spaces at the ends of lines, merge runs of the same emphasis, drop empty ones."""
+    out: list[Span] = []
+    for span in spans:
+        text = span.text
+        if not out or out[-1].text.endswith((" ", "\n")):
+            text = text.lstrip(" ")
+        if text == "\n" and out:
+            last = out[-1]
+            out[-1] = Span(last.text.rstrip(" "), last.bold, last.italic)
+        if not text:
+            continue
+        if out and (out[-1].bold, out[-1].italic) == (span.bold, span.italic):
+            out[-1] = Span(out[-1].text + text, span.bold, span.italic)
+        else:
+            out.append(Span(text, span.bold, span.italic))
+    if out:
+        last = out[-1]
+        out[-1] = Span(last.text.rstrip(" \n"), last.bold, last.italic)
+    return tuple(span for span in out if span.text)
 
 
 # Tags after which the text of an HTML e-mail breaks the line (the stripper drops the tags).

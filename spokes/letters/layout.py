@@ -11,7 +11,9 @@ What the layout follows (Phụ lục I of NĐ 30/2020 on the form of administrat
 - Top right: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" (bold, upper case, size 12) and the motto
   "Độc lập - Tự do - Hạnh phúc" (bold, size 13) with a rule under it; below, in italics,
   "<place>, ngày 03 tháng 12 năm 2026" (days below 10 and months below 3 take a leading 0).
-- "Kính gửi: …", the body (size 14, justified, first-line indent), then two columns:
+- "Kính gửi: …", the body (size 14, justified, first-line indent; the approved answer keeps its
+  paragraphs, its list items as paragraphs of their own, "- …" or "1. …", 10 mm further in for each
+  level of nesting, and its bold and italic), then two columns:
   "Nơi nhận:" (bold italic, size 12) with its list (size 11) on the left; on the right the
   signer's authority (TM., KT.), title (bold, upper case) and, after room for the signature
   and seal, the full name (bold).
@@ -20,8 +22,10 @@ What the layout follows (Phụ lục I of NĐ 30/2020 on the form of administrat
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -31,10 +35,29 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from spokes.core.markdown import Block, Span, markdown_blocks
 from spokes.core.word import FONT, remove_table_borders, set_font
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
+MAX_DEPTH = 3  # nested lists and quotes in an answer indent 10 mm a step, three steps at most
+
+
+@dataclass(frozen=True)
+class AuthorText:
+    """Text a person wrote in Markdown and had approved (an answer), as a part of a letter's body.
+
+    It is printed with its own paragraphs, lists (an item per paragraph: "- …", "1. …"), bold and
+    italic, read from the sanitised HTML the public pages show (``core.markdown.markdown_blocks``);
+    whatever markup the author typed is printed as text. The letter's own sentences stay plain ``str``.
+    """
+
+    markdown: str
+
+    @cached_property
+    def blocks(self) -> list[Block]:
+        """Return the text's paragraphs, list items, code and tables, indented at most ``MAX_DEPTH`` steps."""
+        return [replace(block, depth=min(block.depth, MAX_DEPTH)) for block in markdown_blocks(self.markdown)]
 
 
 @dataclass(frozen=True)
@@ -48,7 +71,7 @@ class LetterText:
     place_name: str
     issued_on: date
     recipient: str  # Kính gửi
-    paragraphs: list[str]
+    paragraphs: Sequence[str | AuthorText]  # the letter's own sentences, and the approved answer where it goes
     copies_to: list[str] = field(default_factory=list)
     signer_authority: list[str] = field(default_factory=list)  # ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"]
     signer_position: str = ""
@@ -100,6 +123,45 @@ def _para(container, text: str = "", size: float = 14, *, bold: bool = False, it
     if text:
         _run(paragraph, text, size, bold=bold, italic=italic)
     return paragraph
+
+
+def _runs(paragraph, spans: tuple[Span, ...], size: float) -> None:
+    """Add spans as runs; a "\\n" in their text is a line break inside the paragraph."""
+    for span in spans:
+        for number, line in enumerate(span.text.split("\n")):
+            if number:
+                paragraph.add_run().add_break()
+            if line:
+                _run(paragraph, line, size, bold=span.bold, italic=span.italic)
+
+
+def _author_blocks(document, text: AuthorText) -> None:
+    """Print an approved answer: a paragraph for each of its paragraphs and list items, indented by depth."""
+    for block in text.blocks:
+        if block.kind == "table":
+            _table(document, block)
+            continue
+        code = block.kind == "code"
+        paragraph = _para(document, "", 14, align=WD_ALIGN_PARAGRAPH.LEFT if code else WD_ALIGN_PARAGRAPH.JUSTIFY,
+                          after=6, indent_mm=0 if code else 10)
+        if block.depth:
+            paragraph.paragraph_format.left_indent = Mm(10 * block.depth)
+        if block.marker:
+            _run(paragraph, block.marker + " ", 14)
+        _runs(paragraph, block.spans, 14)
+
+
+def _table(document, block: Block) -> None:
+    """Print a Markdown table as a Word table with borders, its header row bold."""
+    columns = max(len(row) for row in block.rows)
+    table = document.add_table(rows=len(block.rows), cols=columns)
+    table.style = document.styles["Table Grid"]
+    for row, cells in zip(table.rows, block.rows, strict=True):
+        for cell, spans in zip(row.cells, cells, strict=False):
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(0)
+            _runs(paragraph, spans, 13)
+    _para(document).paragraph_format.line_spacing = Pt(6)  # 6 pt under the table, as after a paragraph
 
 
 def _rule_under(paragraph, width_chars: int) -> None:
@@ -187,6 +249,9 @@ def render_docx(letter: LetterText, *, placeholders: bool = False) -> bytes:
     if letter.decides:
         _para(document, letter.decides, 14, bold=True, after=6)
     for text in letter.paragraphs:
+        if isinstance(text, AuthorText):
+            _author_blocks(document, text)
+            continue
         for line in text.splitlines() or [""]:
             _para(document, line, 14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=6, indent_mm=10)
     _para(document, "", 14)
@@ -239,13 +304,22 @@ class TemplateError(ValueError):
     """An uploaded letter template cannot be used; the message says why."""
 
 
+def paragraph_texts(letter: LetterText) -> list[str]:
+    """Return the body as plain paragraphs: an approved answer gives one for each of its paragraphs and
+    list items, markers in front ("- …", "1. …"), as a unit's own template prints them."""
+    texts: list[str] = []
+    for text in letter.paragraphs:
+        texts += [block.text for block in text.blocks] if isinstance(text, AuthorText) else [text]
+    return texts
+
+
 def template_context(letter: LetterText) -> dict[str, object]:
     """Return what a unit's DOCX template (docxtpl) may print: the same values as the built-in layout."""
     return {
         "parent_body": letter.parent_body or "", "issuing_body": letter.issuing_body,
         "number_line": number_line(letter.number_and_symbol), "summary": letter.summary,
         "national_title": NATIONAL_TITLE, "motto": MOTTO, "date_line": date_line(letter.place_name, letter.issued_on),
-        "recipient": letter.recipient, "paragraphs": letter.paragraphs, "copies": copy_lines(letter.copies_to),
+        "recipient": letter.recipient, "paragraphs": paragraph_texts(letter), "copies": copy_lines(letter.copies_to),
         "signer_authority": letter.signer_authority, "signer_position": letter.signer_position,
         "signer_name": letter.signer_name, "draft": letter.draft, "doc_type": letter.doc_type or "",
         "preamble": letter.preamble, "grounds": letter.grounds, "decides": letter.decides or "",

@@ -151,8 +151,9 @@ def facts_for(req: PressRequest) -> wording.RequestFacts:
         journalist_name=journalist.name if journalist else None,
         agency_name=journalist.agency.name if journalist and journalist.agency else None,
         article_url=req.article_url,
-        # The answer is Markdown on screen; a letter prints its plain text.
-        answer_body=plain_text(answer.body) if answer is not None and answer.kind == "answer" else None,
+        # The answer is Markdown, as on the public page: the letter prints it with its lists and emphasis
+        # (an answer with no text to print supports no letter).
+        answer_body=answer.body if answer is not None and answer.kind == "answer" and plain_text(answer.body) else None,
         refusal_ground_text=ground.text if ground is not None else None,
         # An unverified source is never cited to the press (RULES.md: confidence U).
         refusal_ground_source=ground.source if ground is not None and ground.confidence != "U" else None,
@@ -288,10 +289,11 @@ def enter_in_register(actor: User, unit: Unit, kind: LetterKind, text: LetterTex
     issued_on = text.issued_on
     symbol = wording.doc_symbol(kind, heading.symbol)
     number = next_number(unit.id, issued_on.year)
-    text = dataclasses.replace(text, number_and_symbol=f"{number:02d}/{symbol}", paragraphs=list(text.paragraphs))
+    paragraphs = list(text.paragraphs)
     if replaces is not None:
-        text.paragraphs.insert(0, f"Văn bản này thay thế Văn bản số {replaces.number_and_symbol} ngày "
-                                  f"{replaces.issued_on:%d/%m/%Y} của {unit.name}.")
+        paragraphs.insert(0, f"Văn bản này thay thế Văn bản số {replaces.number_and_symbol} ngày "
+                             f"{replaces.issued_on:%d/%m/%Y} của {unit.name}.")
+    text = dataclasses.replace(text, number_and_symbol=f"{number:02d}/{symbol}", paragraphs=paragraphs)
     # A unit's own template is its công văn; named documents (decisions, notices) keep the standard layout.
     data = _docx_of(unit, text) if not text.doc_type else render_docx(text)
     pdf_bytes, signer_subject = _pdf_of(text, unit, reason=choices.summary, location=heading.place_name)

@@ -1,7 +1,9 @@
 """How a letter is worded from a request's recorded data. Pure: plain values in, text out.
 
 Nothing here is retyped by a person: the body of a reply is the approved answer, a refusal
-cites the ground recorded with it, and the heading comes from the unit tree.
+cites the ground recorded with it, and the heading comes from the unit tree. The approved answer is
+Markdown and goes into the letter whole, as an ``AuthorText`` the DOCX and the PDF print with its lists
+and emphasis; every other sentence is plain text.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from typing import TypedDict
 from datetime import date, datetime
 
+from spokes.core.markdown import plain_text
+from spokes.letters.layout import AuthorText
 from spokes.letters.models import LetterKind
 
 # Request types whose items a press agency forwards (Law on Press; ND 09/ND 237): the unit
@@ -101,7 +105,7 @@ class RequestFacts:
     journalist_name: str | None
     agency_name: str | None
     article_url: str | None
-    answer_body: str | None  # the answer sent (kind "answer"), if any
+    answer_body: str | None  # the answer sent (kind "answer"), if any: Markdown, as the author wrote it
     refusal_ground_text: str | None
     refusal_ground_source: str | None  # None when the ground's source is not verified
     refusal_reason: str | None
@@ -128,8 +132,41 @@ def available_kinds(facts: RequestFacts) -> list[LetterKind]:
 
 
 def _blocks(body: str | None) -> list[str]:
-    """Split an answer into its paragraphs (blank lines between them); list items stay lines of one paragraph."""
+    """Split plain text (a recorded conclusion, a conference's content) into its paragraphs (blank lines
+    between them); list items stay lines of one paragraph."""
     return [block.strip() for block in re.split(r"\n\s*\n", body or "") if block.strip()]
+
+
+def _answer(body: str | None) -> list[str | AuthorText]:
+    """Return the approved answer as one part of the body (none when it is empty)."""
+    return [AuthorText(body)] if body and body.strip() else []
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def starts_with_sentence(body: str | None, sentence: str) -> bool:
+    """Tell whether an answer (Markdown) opens with a sentence of the letter, e.g. "UBND xã An Minh trả lời như sau:".
+
+    The answer's text is compared as printed (no Markdown), ignoring case and runs of spaces
+    and line breaks but not diacritics ("tra loi" is not "trả lời"); the sentence's closing
+    colon may be left out where the answer's line ends there.
+    """
+    words = _folded(sentence).rstrip().removesuffix(":").split()
+    if not words or not body:
+        return False
+    opening = r"\s+".join(re.escape(word) for word in words) + r"[^\S\n]*(?::|\n|$)"
+    return re.match(opening, _folded(plain_text(body)).lstrip()) is not None
+
+
+def _lead_in(sentence: str, body: str | None) -> list[str | AuthorText]:
+    """Return the letter's sentence that introduces the answer, unless the answer already opens with it.
+
+    The approved answer is printed as approved, never cut, so it is the letter's own sentence
+    that gives way: the lead-in is printed once either way.
+    """
+    return [] if starts_with_sentence(body, sentence) else [sentence]
 
 
 def _vn(day: date) -> str:
@@ -153,20 +190,23 @@ def summary(kind: LetterKind, facts: RequestFacts) -> str:
     }.get(kind) or publication_summary(facts, ["feedback", "correction"])
 
 
-def paragraphs(kind: LetterKind, facts: RequestFacts, unit_name: str, asks: list[str] | None = None) -> list[str]:
-    """Return the body of a letter, paragraph by paragraph."""
+def paragraphs(kind: LetterKind, facts: RequestFacts, unit_name: str,
+               asks: list[str] | None = None) -> list[str | AuthorText]:
+    """Return the body of a letter, paragraph by paragraph; the approved answer is one ``AuthorText``."""
     asked_by = facts.journalist_name or "phóng viên"
     if facts.agency_name:
         asked_by += f" ({facts.agency_name})"
     opening = (f"{unit_name} nhận được yêu cầu của {asked_by} ngày {_vn(facts.received_on)} "
                f"(số tiếp nhận {facts.reference}) về việc: {facts.subject}.")
     if kind is LetterKind.REPLY:
-        return [opening, f"{unit_name} trả lời như sau:", *_blocks(facts.answer_body),
+        lead = f"{unit_name} trả lời như sau:"
+        return [opening, *_lead_in(lead, facts.answer_body), *_answer(facts.answer_body),
                 f"{unit_name} trả lời để {recipient(facts)} được biết./."]
     if kind is LetterKind.REFUSAL:
         basis = f"Căn cứ {facts.refusal_ground_source}, " if facts.refusal_ground_source else ""
-        body = [opening, f"{basis}{unit_name} không cung cấp thông tin về nội dung trên vì thuộc trường hợp: "
-                         f"{facts.refusal_ground_text}"]
+        body: list[str | AuthorText] = [
+            opening, f"{basis}{unit_name} không cung cấp thông tin về nội dung trên vì thuộc trường hợp: "
+                     f"{facts.refusal_ground_text}"]
         if facts.refusal_reason:
             body.append(f"Lý do cụ thể: {facts.refusal_reason}")
         body.append(f"{unit_name} thông báo để {recipient(facts)} được biết./.")
@@ -176,14 +216,15 @@ def paragraphs(kind: LetterKind, facts: RequestFacts, unit_name: str, asks: list
                          f"kết quả giải quyết sẽ được thông báo đến {recipient(facts)}.",
                 f"{unit_name} thông báo để {recipient(facts)} được biết./."]
     if kind is LetterKind.MEASURES:
-        return [opening, f"{unit_name} thông báo các biện pháp đã và đang thực hiện để giải quyết như sau:",
-                *_blocks(facts.answer_body), f"{unit_name} thông báo để {recipient(facts)} được biết./."]
+        lead = f"{unit_name} thông báo các biện pháp đã và đang thực hiện để giải quyết như sau:"
+        return [opening, *_lead_in(lead, facts.answer_body), *_answer(facts.answer_body),
+                f"{unit_name} thông báo để {recipient(facts)} được biết./."]
     if kind is LetterKind.CONCLUSION:
         on = _vn(facts.conclusion_on) if facts.conclusion_on else ""
         document = f" (văn bản số {facts.conclusion_document})" if facts.conclusion_document else ""
         return [opening, f"Ngày {on}, nội dung trên đã có kết luận giải quyết{document}. "
                          f"{unit_name} thông báo kết quả như sau:",
-                *_blocks(facts.conclusion_summary or facts.answer_body),
+                *(_blocks(facts.conclusion_summary) if facts.conclusion_summary else _answer(facts.answer_body)),
                 f"{unit_name} thông báo để {recipient(facts)} được biết./."]
     # LetterKind.CORRECTION: the sixth form
     return publication_paragraphs(facts, unit_name, asks or ["feedback", "correction"])
@@ -210,12 +251,12 @@ def publication_summary(facts: RequestFacts, asks: list[str]) -> str:
     return f"V/v đề nghị {recipient(facts)} đăng, phát {asks_phrase(asks)}"
 
 
-def publication_paragraphs(facts: RequestFacts, unit_name: str, asks: list[str]) -> list[str]:
+def publication_paragraphs(facts: RequestFacts, unit_name: str, asks: list[str]) -> list[str | AuthorText]:
     """Return the body of a sixth-form letter: the article, the unit's text, what is asked."""
     phrase = asks_phrase(asks)
     return [f"Ngày {_vn(facts.received_on)}, {recipient(facts)} đăng tải bài viết {facts.article_url} "
             f"về việc: {facts.subject}.",
-            f"{unit_name} có ý kiến {phrase} như sau:", *_blocks(facts.answer_body),
+            *_lead_in(f"{unit_name} có ý kiến {phrase} như sau:", facts.answer_body), *_answer(facts.answer_body),
             f"Đề nghị {recipient(facts)} đăng, phát nội dung {phrase} trên theo quy định "
             f"của pháp luật về báo chí./."]
 

@@ -348,7 +348,7 @@ class DraftForm(RequestActionForm):
         choice(AnswerKind.REFUSAL.value, _l("Đề xuất từ chối cung cấp thông tin")),
     ], default=AnswerKind.ANSWER.value, invalid_choice_message=CHOICE_MESSAGE)
     form = VnSelectField(_l("Hình thức cung cấp thông tin"), choices=_choices(FORM_LABELS), default=AnswerForm.WRITTEN.value)
-    body = TextAreaField(_l("Nội dung trả lời (Markdown)"), validators=[_length(50000)])
+    body = TextAreaField(_l("Nội dung trả lời"), validators=[_length(50000)])
     refusal_ground = VnSelectField(_l("Căn cứ từ chối"), coerce=_optional_int, choices=[], default=None)
     refusal_reason = TextAreaField(_l("Lý do từ chối cụ thể"), validators=[_length(5000)])
     interview_at = VnDateTimeField(_l("Ngày giờ phỏng vấn"))

@@ -78,7 +78,7 @@ class _ContentForm(FlaskForm):
         Length(min=5, max=255, message=_l("Tiêu đề dài từ %(min)d đến %(max)d ký tự."))])
     summary = TextAreaField(_l("Tóm tắt"), filters=[strip], validators=[
         Optional(), Length(max=1000, message=_l("Tóm tắt tối đa %(max)d ký tự."))])
-    body = TextAreaField(_l("Nội dung (Markdown)"), filters=[strip], validators=[
+    body = TextAreaField(_l("Nội dung"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập nội dung.")),
         Length(max=50_000, message=_l("Nội dung tối đa %(max)d ký tự."))])
     speaker_name = StringField(_l("Người phát ngôn"), filters=[strip], validators=[
