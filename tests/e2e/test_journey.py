@@ -73,8 +73,12 @@ def contexts(browser: Any, live_server: LiveInstance) -> Iterator[dict[str, Any]
 
 
 def _fits_the_phone(page: Any) -> bool:
-    """Return whether the page needs no sideways scrolling."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    """Return whether the page needs no sideways scrolling at the width it was opened with.
+
+    Not ``window.innerWidth``: a phone context zooms out to fit a wide page, and its inner
+    width then grows with the page.
+    """
+    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
 def _flash(page: Any, text: str) -> None:

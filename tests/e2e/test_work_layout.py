@@ -71,8 +71,12 @@ def open_context(browser: Any, live_server: LiveInstance) -> Iterator[Any]:
 
 
 def scrolls_sideways(page: Any) -> bool:
-    """Return whether the page is wider than the window."""
-    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    """Return whether the page is wider than the viewport it was opened in.
+
+    Not ``window.innerWidth``: a phone context (``is_mobile``) zooms out to fit a wide page,
+    and its inner width grows with the page, so that comparison could never fail.
+    """
+    return page.evaluate("document.documentElement.scrollWidth") > page.viewport_size["width"]
 
 
 def narrow_cells(page: Any) -> list[str]:
