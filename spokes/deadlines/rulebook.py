@@ -214,8 +214,19 @@ def public_explanation(explanation: dict[str, Any]) -> dict[str, Any]:
         _public_rule_step(step, confidence, bool(statutory), (explanation.get("citation") or {}).get("source"))
         if isinstance(step, dict) and step.get("code") == "rule" else step
         for step in explanation.get("steps") or []
+        if not _layers_without_effect(step)
     ]
     return public
+
+
+def _layers_without_effect(step: Any) -> bool:
+    """Tell a step listing the unit's regulation layers of which none set this request's rule.
+
+    Staff see it (which provincial texts sit on the national rulebook); to a journalist it is a
+    list of decisions that changed nothing in the date shown.
+    """
+    return (isinstance(step, dict) and step.get("code") == "layers"
+            and not any(isinstance(layer, dict) and layer.get("sets_rule") for layer in step.get("layers") or ()))
 
 
 def _public_rule_step(step: dict[str, Any], confidence: str, statutory: bool,

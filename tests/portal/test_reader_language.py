@@ -60,3 +60,24 @@ def test_the_audit_log_shows_recorded_moments_in_vietnam_time_and_names_the_jour
                                       ("on", "03/12/2026", "04/12/2026")]
     body = client.get("/admin/audit").get_data(as_text=True).split("<tbody>")[-1]
     assert "Phóng viên" in body and ">journalist<" not in body
+
+
+def test_a_journalist_reads_the_internal_target_once_and_no_regulation_layer_that_changed_nothing():
+    from spokes.deadlines.rulebook import public_explanation
+
+    steps = [{"code": "rule", "book": "B", "label": "L", "amount": 5, "unit": "working_days", "basis": "internal"},
+             {"code": "layers", "book": "B", "layers": [{"name": "QĐ 1835/QĐ-UBND", "unit": "AG", "sets_rule": False}]},
+             {"code": "layers", "book": "B", "layers": [{"name": "Chỉ tiêu xã", "unit": "X", "sets_rule": True},
+                                                        {"name": "QĐ 1835/QĐ-UBND", "unit": "AG", "sets_rule": False}]}]
+    shown = public_explanation({"confidence": "U", "statutory": False, "steps": steps})["steps"]
+    assert [s["code"] for s in shown] == ["rule", "layers"]
+    assert shown[1]["layers"][0]["name"] == "Chỉ tiêu xã"  # a layer that set the rule is part of the answer
+
+
+def test_the_confirmation_qualifies_an_internal_target_in_its_heading_only(client, commune):
+    response = client.post("/ask", data=form_data(commune["dhu"], type="information"), content_type="multipart/form-data")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200, body[:500]
+    # Said by the heading, and by the rule's own step; the date's line below the heading no longer repeats it.
+    assert "Thời hạn trả lời (chỉ tiêu nội bộ của đơn vị)</h2>" in body
+    assert "Hạn trả lời (chỉ tiêu nội bộ của đơn vị):" not in body and "<strong>Hạn trả lời:</strong>" in body
