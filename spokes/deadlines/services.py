@@ -462,13 +462,16 @@ def calendar_year(year: int) -> CalendarYear:
         .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
         .order_by(CalendarDay.day)
     ).scalars())
+    notes = shipped.uncertain_day_notes(shipped.load_calendar())
     return CalendarYear(
         year=year,
-        holidays=sorted(public_holidays(year).items()),
+        holidays=sorted((day, f"{name} {notes[day]}" if day in notes else name)
+                        for day, name in public_holidays(year).items()),
         makeup_days=sorted(public_makeup_working_days(year).items()),
         overrides=overrides,
         estimated=year not in shipped.announced_years(shipped.load_calendar()),
-        documents=shipped.year_documents(shipped.load_calendar(), year),
+        documents=[{**doc, "date": date.fromisoformat(doc["date"])} if isinstance(doc.get("date"), str) else doc
+                   for doc in shipped.year_documents(shipped.load_calendar(), year)],
     )
 
 

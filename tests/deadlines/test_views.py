@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 
@@ -381,3 +382,11 @@ def test_only_an_admin_at_the_top_of_the_tree_manages_rulebooks_and_the_calendar
     login(province_admin, target=top)
     assert top.get("/admin/calendar").status_code == 200
     assert "/admin/rulebooks" in top.get("/admin/").get_data(as_text=True)
+
+
+def test_calendar_marks_a_doubtful_package_day_and_dates_its_documents_as_people_write_them(client, now, rulebooks,
+                                                                                            admin):
+    html = page(client.get("/admin/calendar?year=2026"))
+    assert "24/11/2026 — " in html and "(chưa kiểm chứng)" in html.split("24/11/2026 — ", 1)[1].split("</li>", 1)[0]
+    documents = html.split('class="small official-documents"', 1)[1].split("</ul>", 1)[0]
+    assert re.search(r"\(\d{2}/\d{2}/\d{4}\)", documents) and not re.search(r"\(\d{4}-\d{2}-\d{2}\)", documents)
