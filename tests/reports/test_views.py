@@ -38,6 +38,9 @@ def test_overseer_sees_the_figures_of_the_subtree(client, login, report_data):
     assert figure(page, "fig-withdrawn") == "1"
     assert figure(page, "fig-median") == "4"
     assert figure(page, "fig-p90") == "7"
+    # Said in words, not as statistics' terms (and the "%" comes through the translation whole).
+    assert "90% số yêu cầu được trả lời trong chừng này ngày hoặc sớm hơn" in page
+    assert "một nửa số yêu cầu được trả lời trong chừng này ngày" in page
     assert figure(page, "fig-published") == "2"
     assert figure(page, "fig-no-spokesperson") == "2"
     assert "72,7%" in page  # on-time rate, Vietnamese decimal comma
