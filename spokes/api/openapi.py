@@ -8,6 +8,7 @@ against these schemas (and check that every /api/v1 route appears here).
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from spokes.core.params import MAX_PAGE
@@ -202,6 +203,7 @@ SCHEMAS["Index"] = _object({
     "name": STRING,
     "version": STRING,
     "openapi": URL,
+    "documentation": URL,
     "endpoints": _object({"items": URL, "units": URL, "spokespersons": URL}),
 })
 
@@ -238,14 +240,19 @@ PATHS: dict[str, Any] = {
         "responses": {"200": {"description": "The OpenAPI 3.1 document.",
                               "content": {"application/json": {"schema": {"type": "object"}}}}},
     }},
+    "/docs": {"get": {
+        "operationId": "docs", "summary": "This documentation as a page for people (HTML)",
+        "responses": {"200": {"description": "The endpoints, their parameters and responses.",
+                              "content": {"text/html": {"schema": {"type": "string"}}}}},
+    }},
     "/items": {"get": {
         "operationId": "listItems",
         "summary": "List published items (answers and statements), newest first",
         "parameters": [
             _param("unit", "query", "A unit code, e.g. AM-DHU.", STRING),
             _param("kind", "query", "The kind of item.", {"type": "string", "enum": KINDS}),
-            _param("month", "query", "A month of publication in Vietnamese time, YYYY-MM.",
-                   {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
+            _param("month", "query", "A month of publication in Vietnamese time, YYYY-MM (or MM/YYYY).",
+                   {"type": "string", "pattern": r"^(\d{4}-\d{2}|\d{1,2}/\d{4})$"}),
             _param("q", "query", "Search words; diacritics and case are ignored; each word matches a prefix.",
                    {"type": "string", "maxLength": 200}),
             _param("include_withdrawn", "query", "Also list withdrawn items (they carry no summary).",
@@ -327,3 +334,57 @@ def document(server_url: str) -> dict[str, Any]:
         "paths": copy.deepcopy(PATHS),
         "components": {"schemas": copy.deepcopy(SCHEMAS)},
     }
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of an endpoint, as the documentation page lists it."""
+
+    name: str
+    where: str  # "query" or "path"
+    required: bool
+    description: str
+    schema: str  # e.g. "string", "integer ≥ 1", "one of: answer, statement"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint of the API, as the documentation page lists it."""
+
+    method: str
+    path: str
+    url: str
+    summary: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    responses: tuple[tuple[str, str], ...]  # (status, description)
+
+
+def _schema_words(schema: dict[str, Any]) -> str:
+    words = str(schema.get("type") or schema.get("$ref", "").rsplit("/", 1)[-1] or "")
+    if "enum" in schema:
+        words += " (" + ", ".join(str(v) for v in schema["enum"]) + ")"
+    if "minimum" in schema:
+        words += f" ≥ {schema['minimum']}"
+    if "maximum" in schema:
+        words += f" ≤ {schema['maximum']}"
+    if "default" in schema:
+        words += f", default {str(schema['default']).lower()}"
+    return words
+
+
+def endpoints(doc: dict[str, Any]) -> list[Endpoint]:
+    """Return the document's endpoints in its order, flattened for a page that lists them."""
+    base = doc["servers"][0]["url"]
+    listed = []
+    for path, methods in doc["paths"].items():
+        for method, operation in methods.items():
+            listed.append(Endpoint(
+                method=method.upper(), path=path, url=base + path, summary=operation.get("summary", ""),
+                description=operation.get("description", ""),
+                parameters=tuple(Parameter(p["name"], p["in"], bool(p.get("required")), p.get("description", ""),
+                                           _schema_words(p.get("schema") or {}))
+                                 for p in operation.get("parameters", [])),
+                responses=tuple((status, r.get("description", "")) for status, r in operation.get("responses", {}).items()),
+            ))
+    return listed

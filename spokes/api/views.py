@@ -7,7 +7,7 @@ that cannot be used give a 400 that says which and why.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from werkzeug.http import is_resource_modified
 
 from spokes.api import serializers
 from spokes.api import services as api
-from spokes.api.openapi import document
+from spokes.api.openapi import document, endpoints
 from spokes.core import pagecache
 from spokes.core.pagecache import public_page
 from spokes.extensions import db, limiter
@@ -61,12 +61,20 @@ def index():
         "name": current_app.config.get("SITE_NAME") or "Spokes",
         "version": "1",
         "openapi": absolute("api.openapi"),
+        "documentation": absolute("api.docs"),
         "endpoints": {
             "items": absolute("api.items"),
             "units": absolute("api.units"),
             "spokespersons": absolute("api.spokespersons"),
         },
     })
+
+
+@bp.get("/docs")
+def docs():
+    """Show the API's documentation as a page people can read (the same OpenAPI document)."""
+    doc = document(absolute("api.index").rstrip("/"))
+    return render_template("api/docs.html", info=doc["info"], base=doc["servers"][0]["url"], endpoints=endpoints(doc))
 
 
 @bp.get("/openapi.json")

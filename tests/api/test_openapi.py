@@ -103,6 +103,9 @@ def test_real_responses_match_the_document(scene, client):
     for path, status, url in checks:
         _check(spec, path, status, client.get(url))
     covered = {(path, str(status)) for path, status, _url in checks}
+    page = client.get("/api/v1/docs")  # the documentation for people: HTML, checked in test_docs_page.py
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    covered.add(("/docs", "200"))
     etag = client.get("/api/v1/items?per_page=5").headers["ETag"]
     not_modified = client.get("/api/v1/items?per_page=5", headers={"If-None-Match": etag})
     assert not_modified.status_code == 304 and not_modified.data == b""

@@ -227,6 +227,7 @@ TABLE: dict[str, list[Probe]] = {
     "api.item": [placed("GET", lambda w, p, r: f"/api/v1/items/{p.publication.slug}", same(ALL_200))],
     "api.items": [placed("GET", lambda w, p, r: f"/api/v1/items?unit={p.unit.code}&per_page=100", same(ALL_200))],
     "api.openapi": [get(fixed("/api/v1/openapi.json"), PUBLIC)],
+    "api.docs": [get(fixed("/api/v1/docs"), PUBLIC)],
     "api.request_status": [placed(
         "GET", lambda w, p, r: f"/api/v1/requests/{p.answered.reference}?token={p.answered_token}", same(ALL_200))],
     "api.spokespersons": [placed("GET", lambda w, p, r: f"/api/v1/spokespersons?unit={p.unit.code}", same(ALL_200))],
