@@ -41,9 +41,9 @@ PUBLIC_NAV = (
     NavItem("publishing.home", _l("Tin trả lời báo chí")),
     NavItem("portal.ask", _l("Gửi câu hỏi")),
     NavItem("portal.track", _l("Tra cứu yêu cầu")),
-    NavItem("portal.directory", _l("Người phát ngôn các đơn vị")),
+    NavItem("portal.directory", _l("Danh bạ phát ngôn")),
     NavItem("deadlines.calculator", _l("Tính thời hạn")),
-    NavItem("handbook.public", _l("Hướng dẫn cho phóng viên")),
+    NavItem("handbook.public", _l("Hướng dẫn")),
 )
 
 STAFF_NAV: tuple[NavItem | NavGroup, ...] = (
