@@ -45,7 +45,7 @@ def _cors(response: Response) -> Response:
             response.headers["Access-Control-Max-Age"] = "86400"
         if request.path.startswith(PREFIX + "/requests/"):
             response.headers["Cache-Control"] = "no-store"  # personal, even when it is an error
-        else:
+        elif request.endpoint != "api.docs":  # an HTML page with the site's bar: cached as the public pages are
             response.headers.setdefault("Cache-Control", f"public, max-age={PUBLIC_MAX_AGE}")
     return response
 
@@ -71,6 +71,7 @@ def index():
 
 
 @bp.get("/docs")
+@public_page()
 def docs():
     """Show the API's documentation as a page people can read (the same OpenAPI document)."""
     doc = document(absolute("api.index").rstrip("/"))

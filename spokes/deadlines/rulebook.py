@@ -210,23 +210,26 @@ def public_explanation(explanation: dict[str, Any]) -> dict[str, Any]:
     public["statutory"] = is_public_statutory(statutory, confidence)
     if confidence == "U":
         public.pop("citation", None)
-    public["steps"] = [
-        _public_rule_step(step, confidence, bool(statutory), (explanation.get("citation") or {}).get("source"))
-        if isinstance(step, dict) and step.get("code") == "rule" else step
-        for step in explanation.get("steps") or []
-        if not _layers_without_effect(step)
-    ]
+    steps = []
+    for step in explanation.get("steps") or []:
+        if isinstance(step, dict) and step.get("code") == "rule":
+            step = _public_rule_step(step, confidence, bool(statutory), (explanation.get("citation") or {}).get("source"))
+        elif isinstance(step, dict) and step.get("code") == "layers":
+            step = _layers_with_effect(step)
+        if step is not None:
+            steps.append(step)
+    public["steps"] = steps
     return public
 
 
-def _layers_without_effect(step: Any) -> bool:
-    """Tell a step listing the unit's regulation layers of which none set this request's rule.
+def _layers_with_effect(step: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the regulation-layers step with only the layers that set this request's rule, or None.
 
-    Staff see it (which provincial texts sit on the national rulebook); to a journalist it is a
-    list of decisions that changed nothing in the date shown.
+    Staff see every layer (which provincial texts sit on the national rulebook); to a journalist
+    a decision that changed nothing in the date shown is noise.
     """
-    return (isinstance(step, dict) and step.get("code") == "layers"
-            and not any(isinstance(layer, dict) and layer.get("sets_rule") for layer in step.get("layers") or ()))
+    layers = [layer for layer in step.get("layers") or () if isinstance(layer, dict) and layer.get("sets_rule")]
+    return {**step, "layers": layers} if layers else None
 
 
 def _public_rule_step(step: dict[str, Any], confidence: str, statutory: bool,

@@ -207,7 +207,9 @@ COUNT_WALK_ROWS = 12_000  # the most rows of the due order a search over every s
 
 @dataclass(eq=False)
 class SearchWalk:
-    """A word search read along the due order (PostgreSQL), where its word index costs what every match costs.
+    """A word search read along the due order, where its word index costs what every match costs.
+
+    PostgreSQL (SQLite: ``FtsSearchWalk``).
 
     ``listed`` is the list without its words (every other filter, in ``(due_at, id)`` order)
     with each row's stored vector as ``words``; ``counts``: whether the total is counted along

@@ -544,6 +544,15 @@ class BadFilter(ValueError):
         self.message = message
 
 
+def normal_month(value: str | None) -> str | None:
+    """Return a month typed MM/YYYY as YYYY-MM (what a month picker shows and sends); anything else as given."""
+    if value and "/" in value:
+        month_s, _sep, year_s = value.partition("/")
+        if month_s.isdigit() and year_s.isdigit() and len(year_s) == 4 and len(month_s) <= 2:
+            return f"{year_s}-{int(month_s):02d}"
+    return value
+
+
 def parse_month(value: str) -> tuple[datetime, datetime]:
     """Return the UTC bounds of a Vietnamese calendar month given as YYYY-MM (as a month picker sends it) or MM/YYYY."""
     try:

@@ -13,6 +13,7 @@ from spokes.attachments.models import Attachment
 from spokes.attachments.store import Upload, send_attachment
 from spokes.core import pagecache
 from spokes.core.errors import DomainError
+from spokes.core.forms import upload_error
 from spokes.core.markdown import render_markdown
 from spokes.core.pagination import Cursor
 from spokes.core.pagecache import public_page
@@ -113,7 +114,7 @@ def news():
     flt = services.NewsFilter(
         unit=services.unit_by_code(code) if code else None,
         kind=(request.args.get("kind") or "").strip() or None,
-        month=(request.args.get("month") or "").strip() or None,
+        month=services.normal_month((request.args.get("month") or "").strip() or None),
         q=(request.args.get("q") or "").strip()[:200] or None,
     )
     error = None
@@ -284,7 +285,7 @@ def _new_answer(request_id: int):
                                           upload=_upload(form))
         except UploadRejected as err:
             db.session.rollback()
-            form.attachment.errors = [err.message]
+            form.attachment.errors = [upload_error(err)]
         else:
             db.session.commit()
             flash(_("Đã đăng câu trả lời lên trang tin và báo cho phóng viên."), "success")
@@ -315,7 +316,7 @@ def _new_statement():
                                              upload=_upload(form))
         except UploadRejected as err:
             db.session.rollback()
-            form.attachment.errors = [err.message]
+            form.attachment.errors = [upload_error(err)]
         else:
             warnings = services.warnings_for(pub)
             db.session.commit()

@@ -31,3 +31,13 @@ def test_the_docs_page_lists_every_endpoint_and_parameter_of_the_openapi_documen
 def test_the_public_home_and_the_api_index_point_to_the_docs_page(client):
     assert 'href="/api/v1/docs"' in client.get("/").get_data(as_text=True)
     assert client.get("/api/v1/").get_json()["documentation"].endswith("/api/v1/docs")
+
+
+def test_the_docs_page_is_cached_as_the_public_pages_are_never_as_shared_json(client, world, login):
+    anonymous = client.get("/api/v1/docs")
+    assert "public" not in anonymous.headers.get("Cache-Control", "")
+    assert {"Accept-Language", "Cookie"} <= set(anonymous.vary)
+    login(world["chair"])
+    signed_in = client.get("/api/v1/docs")
+    assert signed_in.status_code == 200 and "public" not in signed_in.headers.get("Cache-Control", "")
+    assert client.get("/api/v1/items").headers["Cache-Control"] == "public, max-age=60"  # the JSON is unchanged

@@ -32,6 +32,9 @@ def test_a_refused_upload_is_explained_in_the_readers_language(client, commune, 
 def test_a_news_month_reads_as_vietnamese_write_it_or_as_a_month_picker_sends_it(client):
     for typed in ("12/2026", "2026-12", "7/2026"):
         assert client.get(f"/news?month={typed}").status_code == 200, typed
+    # The box shows the month back as a month picker holds it, so the filter stays visible and is sent again.
+    assert 'name="month" placeholder="07/2026"' in client.get("/news?month=7/2026").get_data(as_text=True)
+    assert 'value="2026-07"' in client.get("/news?month=7/2026").get_data(as_text=True)
     for typed in ("13/2026", "2026/12", "12-2026", "1999-01"):
         response = client.get(f"/news?month={typed}")
         assert response.status_code == 400, typed
@@ -71,7 +74,7 @@ def test_a_journalist_reads_the_internal_target_once_and_no_regulation_layer_tha
                                                         {"name": "QĐ 1835/QĐ-UBND", "unit": "AG", "sets_rule": False}]}]
     shown = public_explanation({"confidence": "U", "statutory": False, "steps": steps})["steps"]
     assert [s["code"] for s in shown] == ["rule", "layers"]
-    assert shown[1]["layers"][0]["name"] == "Chỉ tiêu xã"  # a layer that set the rule is part of the answer
+    assert shown[1]["layers"] == [{"name": "Chỉ tiêu xã", "unit": "X", "sets_rule": True}]  # only the one that set it
 
 
 def test_the_confirmation_qualifies_an_internal_target_in_its_heading_only(client, commune):

@@ -490,10 +490,12 @@ def test_filter_choices_are_read_once_per_scope_and_show_a_new_person_at_once(wo
 
 def test_a_page_past_the_end_says_where_the_list_ends(world, make_request, client_for, app):
     app.config["PAGE_SIZE"] = 2
-    for i in range(3):
-        make_request(world["dhu"], subject=f"Yêu cầu số {i}")
+    made = [make_request(world["dhu"], subject=f"Yêu cầu số {i}") for i in range(3)]
     client = client_for(world["chair"])
     page = client.get("/staff/requests/?tab=unit&page=5").get_data(as_text=True)
     assert "Trang 5 không có yêu cầu nào: danh sách hết ở trang 2." in page and not _refs(page)
+    last = sorted(made, key=lambda r: (r.due_at, r.id))[-1]
+    after_last = client.get(f"/staff/requests/?tab=unit&cursor={Cursor(last.due_at, last.id).encode()}")
+    assert "Hết danh sách: không còn yêu cầu nào sau vị trí này." in after_last.get_data(as_text=True)
     empty = client.get("/staff/requests/?tab=unit&q=khongconao").get_data(as_text=True)
     assert "Không có yêu cầu nào phù hợp." in empty
