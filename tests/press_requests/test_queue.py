@@ -333,6 +333,11 @@ def test_a_search_matching_more_than_it_counts_walks_the_due_order_to_the_same_r
     seen, page = _statements(client, "/staff/requests/?q=nao+vet+kenh&state=all")
     assert "Hơn 3 yêu cầu" in page  # a search past its cap: never the planner's guess
     assert _refs(page) == [r.reference for r in sorted(hits, key=lambda r: (r.due_at, r.id))][:2]
+    walked_all, following = _refs(page), page
+    while (link := _next_link(following)) is not None:  # the cursor pages, too, give the list's order
+        following = client.get(link).get_data(as_text=True)
+        walked_all += _refs(following)
+    assert walked_all == [r.reference for r in sorted(hits, key=lambda r: (r.due_at, r.id))]
     if postgres:
         counts, walks, indexed, walk_counts = kinds(seen)
         # The list is shorter than a stretch of 1,000 (counted whole); 2 rows are a dense sample, read on.
