@@ -18,7 +18,8 @@ from sqlalchemy import func, insert, select
 from spokes.audit.actions import AuditAction
 from spokes.audit.models import AuditChainHead, AuditEvent
 from spokes.auth.models import User
-from spokes.core.clock import VN_TZ, now
+from spokes.core.clock import now
+from spokes.core.jinja import vn_date, vn_datetime
 from spokes.extensions import db
 from spokes.units.models import Unit
 
@@ -313,9 +314,9 @@ def _shown(value: str) -> str:
     """Return a recorded ISO moment or day as people read it (dd/mm/yyyy, Vietnam time); other text as is."""
     try:
         if _ISO_MOMENT.fullmatch(value):
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+            return vn_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")))
         if _ISO_DAY.fullmatch(value):
-            return date.fromisoformat(value).strftime("%d/%m/%Y")
+            return vn_date(date.fromisoformat(value))
     except ValueError:
         pass
     return value

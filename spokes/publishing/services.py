@@ -556,11 +556,7 @@ def normal_month(value: str | None) -> str | None:
 def parse_month(value: str) -> tuple[datetime, datetime]:
     """Return the UTC bounds of a Vietnamese calendar month given as YYYY-MM (as a month picker sends it) or MM/YYYY."""
     try:
-        if "/" in value:  # as Vietnamese readers write it: 07/2026, 7/2026
-            month_s, year_s = value.split("/")
-            month_s = month_s.zfill(2)
-        else:
-            year_s, month_s = value.split("-")
+        year_s, month_s = (normal_month(value) or "").split("-")
         if len(year_s) != 4 or len(month_s) != 2:
             raise ValueError(value)
         year, month = int(year_s), int(month_s)
