@@ -33,6 +33,9 @@ from typing import Any
 REPEAT = 30
 # The signed-in pages and the session cookie measure_pages used, for the throughput run.
 SIGNED_IN: dict[str, Any] = {}
+# The least a signed-in page costs: the site's layout (menus by permission, two languages) around one
+# small form, with no request data. The throughput targets of the staff pages are read against it.
+FLOOR = "Floor: the password form (layout and one small form, no request data)"
 BENCH_PASSWORD = "bench-password-2026"
 
 
@@ -155,6 +158,7 @@ def measure_pages(app: Any, repeat: int = REPEAT) -> list[PageResult]:
         "Request page": f"/staff/requests/{request_id}",
         "Search": search,
         "Staff home": "/staff/",
+        FLOOR: "/account/password",
     }})
     pages: list[tuple[str, Any, str, float | None]] = [
         ("Public home `/`, from the page cache", cached, "/", 50),
@@ -441,11 +445,13 @@ def markdown(report: Any, pages: list[PageResult], throughput: tuple[float, floa
                       f"| Redis against the folder store (target ≥ 80%) | {share:.0%} {'met' if share >= 0.8 else 'MISSED'} |"]
         signed = SIGNED_IN.get("rates") or {}
         if signed:
-            targets = {"Search": 0.05}
+            targets: dict[str, float | None] = {"Search": 0.05, "Staff home": None, FLOOR: None}
             lines += ["", "Signed in (a province overseer's session), same machine and load generator. "
                       "*Shown again*: the same session reads the same page again, served from the personal "
                       "page cache (nothing written meanwhile). *Rendered*: a server with "
-                      "`PERSONAL_PAGE_CACHE=0` runs the view for every request.", "",
+                      "`PERSONAL_PAGE_CACHE=0` runs the view for every request. The floor row has no target: it "
+                      "measures the site's layout around one small form with no request data, about the least "
+                      "that any signed-in page rendered afresh costs.", "",
                       "| page | shown again, req/s | ratio to the minimal app | rendered, req/s | ratio | target | "
                       "status (shown again / rendered) |", "|---|---:|---:|---:|---:|---|---|"]
 
@@ -456,7 +462,7 @@ def markdown(report: Any, pages: list[PageResult], throughput: tuple[float, floa
                 return f"{rate:.1f}", f"{share:.2%}", share
 
             for label, (kept, rendered_rate) in signed.items():
-                goal = targets.get(label, 0.10) if label != "Staff home" else None
+                goal = targets.get(label, 0.10)
                 kept_cells, rendered_cells = cell(kept), cell(rendered_rate)
                 verdicts = ["—" if goal is None or share is None else ("met" if share >= goal else "MISSED")
                             for share in (kept_cells[2], rendered_cells[2])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+import unicodedata
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -292,6 +293,24 @@ def _tidy(spans: list[Span]) -> tuple[Span, ...]:
 
 # Tags after which the text of an HTML e-mail breaks the line (the stripper drops the tags).
 _HTML_BREAKS = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6]|blockquote|pre|table|ul|ol)>|<hr\s*/?>", re.I)
+
+
+def _folded_text(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def starts_with_sentence(body: str | None, sentence: str) -> bool:
+    """Tell whether an answer (Markdown) opens with a sentence of the letter, e.g. "UBND xã An Minh trả lời như sau:".
+
+    The answer's text is compared as printed (no Markdown), ignoring case and runs of spaces
+    and line breaks but not diacritics ("tra loi" is not "trả lời"); the sentence's closing
+    colon may be left out where the answer's line ends there.
+    """
+    words = _folded_text(sentence).rstrip().removesuffix(":").split()
+    if not words or not body:
+        return False
+    opening = r"\s+".join(re.escape(word) for word in words) + r"[^\S\n]*(?::|\n|$)"
+    return re.match(opening, _folded_text(plain_text(body)).lstrip()) is not None
 
 
 def html_to_text(source: str | None) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 from datetime import date, datetime
 
-from spokes.core.markdown import plain_text
+from spokes.core.markdown import starts_with_sentence
 from spokes.letters.layout import AuthorText
 from spokes.letters.models import LetterKind
 
@@ -140,24 +140,6 @@ def _blocks(body: str | None) -> list[str]:
 def _answer(body: str | None) -> list[str | AuthorText]:
     """Return the approved answer as one part of the body (none when it is empty)."""
     return [AuthorText(body)] if body and body.strip() else []
-
-
-def _folded(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
-
-
-def starts_with_sentence(body: str | None, sentence: str) -> bool:
-    """Tell whether an answer (Markdown) opens with a sentence of the letter, e.g. "UBND xã An Minh trả lời như sau:".
-
-    The answer's text is compared as printed (no Markdown), ignoring case and runs of spaces
-    and line breaks but not diacritics ("tra loi" is not "trả lời"); the sentence's closing
-    colon may be left out where the answer's line ends there.
-    """
-    words = _folded(sentence).rstrip().removesuffix(":").split()
-    if not words or not body:
-        return False
-    opening = r"\s+".join(re.escape(word) for word in words) + r"[^\S\n]*(?::|\n|$)"
-    return re.match(opening, _folded(plain_text(body)).lstrip()) is not None
 
 
 def _lead_in(sentence: str, body: str | None) -> list[str | AuthorText]:

@@ -244,7 +244,7 @@ def new_link_mail(req: Any, token: str) -> Mail:
 
 def closed_mail(req: Any, answer: Any) -> Mail:
     """Return the answer, or the refusal with its legal ground and reason."""
-    from spokes.core.markdown import plain_text, render_markdown
+    from spokes.core.markdown import plain_text, render_markdown, starts_with_sentence
 
     if req.state == "refused":
         ground = req.refusal_ground
@@ -263,7 +263,10 @@ def closed_mail(req: Any, answer: Any) -> Mail:
         subject = ref_subject(req.reference, _("Trả lời của %(unit)s", unit=req.unit.name), req.subject)
         body = Body(
             title=_("Trả lời của %(unit)s", unit=req.unit.name),
-            paragraphs=[_("%(unit)s trả lời câu hỏi “%(subject)s” như sau:", unit=req.unit.name, subject=req.subject)],
+            # An answer that opens with the unit's own "… trả lời như sau:" is not introduced twice.
+            paragraphs=[_("Về câu hỏi “%(subject)s” của anh/chị:", subject=req.subject)
+                        if starts_with_sentence(answer.body, f"{req.unit.name} trả lời như sau:") else
+                        _("%(unit)s trả lời câu hỏi “%(subject)s” như sau:", unit=req.unit.name, subject=req.subject)],
             quote=plain_text(answer.body), quote_html=render_markdown(answer.body),
         )
     return _journalist(req, subject, body)

@@ -90,6 +90,26 @@ def test_the_draft_cycle_tells_the_other_side_only(commune, make_request, frozen
     assert "kinh phí 12 tỷ đồng" in answer.body_text and "kinh phí 12 tỷ đồng" in answer.body_html
 
 
+def test_the_answer_mail_introduces_the_answer_once(commune, make_request, frozen_clock):
+    """An answer that opens with the unit's own "… trả lời như sau:" is not introduced a second time."""
+    frozen_clock(vn(2026, 12, 1, 9, 0))
+    plain, led = make_request(commune.unit, actor=commune.clerk), make_request(commune.unit, actor=commune.clerk)
+    for req, body in ((plain, "Dự án đạt 80% khối lượng."),
+                      (led, "UBND xã Đông Hưng trả lời như sau:\n\nDự án đạt 80% khối lượng.")):
+        svc.reassign(commune.head, req, commune.head, "Tự trả lời.")
+        svc.save_draft(commune.head, req, svc.DraftData(body=body))
+        svc.submit_draft(commune.head, req)
+        svc.approve(commune.head, req)
+    db.session.commit()
+
+    answered = [m for m in journalist_mails() if m.kind == "journalist.answered"]
+    [plain_mail] = [m for m in answered if m.subject.startswith(f"[{plain.reference}]")]
+    [led_mail] = [m for m in answered if m.subject.startswith(f"[{led.reference}]")]
+    assert "UBND xã Đông Hưng trả lời câu hỏi “Tiến độ dự án đê biển” như sau:" in plain_mail.body_text
+    assert led_mail.body_text.count("trả lời như sau") == 1 and "trả lời câu hỏi" not in led_mail.body_text
+    assert "Về câu hỏi “Tiến độ dự án đê biển” của anh/chị:" in led_mail.body_text
+
+
 def test_a_head_who_drafts_and_sends_is_told_nothing(commune, make_request, frozen_clock):
     frozen_clock(vn(2026, 12, 1, 9, 0))
     req = make_request(commune.unit, actor=commune.clerk)
