@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import has_permission
@@ -48,7 +49,8 @@ PUBLIC_NAV = (
 
 STAFF_NAV: tuple[NavItem | NavGroup, ...] = (
     NavItem("dashboard.home", _l("Trang làm việc"), icon="house-door"),
-    NavItem("press_requests.queue", _l("Yêu cầu"), Permission.VIEW_REQUESTS, icon="inbox"),
+    # "Yêu cầu" is also a column's heading ("Request"); the menu leads to the list ("Requests").
+    NavItem("press_requests.queue", lazy_pgettext("menu", "Yêu cầu"), Permission.VIEW_REQUESTS, icon="inbox"),
     NavItem("publishing.staff_list", _l("Tin đăng"), Permission.PUBLISH, icon="newspaper"),
     NavGroup("reports", _l("Báo cáo"), "bar-chart", (
         NavItem("reports.index", _l("Báo cáo tình hình"), Permission.VIEW_REPORTS, icon="graph-up"),

@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from spokes.core.forms import BoundedDateField
+from spokes.core.forms import BoundedDateField, Form
 
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filters of the audit viewer (a GET form: no CSRF token needed, nothing changes)."""
 
     class Meta:

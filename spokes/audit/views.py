@@ -91,5 +91,5 @@ def export():
         for e in db.session.execute(stmt).scalars()
     )
     name = f"spokes-audit-{today_vn():%Y%m%d}.csv"
-    return Response(csv_bytes(EXPORT_COLUMNS, rows), mimetype="text/csv; charset=utf-8",
+    return Response(csv_bytes(EXPORT_COLUMNS, rows), mimetype="text/csv",  # Werkzeug adds "; charset=utf-8" to text types
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from spokes.auth.permissions import ROLE_LABELS, Role
+from spokes.core.forms import Form
 
 MIN_PASSWORD = 10
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Staff login."""
 
     email = EmailField(_l("Thư điện tử"), validators=[DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")), Length(max=255)])
@@ -24,7 +24,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Đăng nhập"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     """Choose a new password through a one-time link."""
 
     new = PasswordField(_l("Mật khẩu mới"), validators=[
@@ -46,7 +46,7 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     """A staff member's details."""
 
     email = EmailField(_l("Thư điện tử (tên đăng nhập)"), filters=[_strip], validators=[
@@ -68,7 +68,7 @@ class NewPersonForm(PersonForm):
     submit = SubmitField(_l("Tạo tài khoản"))
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     """Give a person a role in a unit."""
 
     unit_id = SelectField(_l("Đơn vị"), coerce=int)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from spokes.core.forms import VnDateTimeField, strip
+from spokes.core.forms import Form, strip, VnDateTimeField
 from spokes.letters.forms import IssueLetterForm
 
 
-class ConferenceForm(FlaskForm):
+class ConferenceForm(Form):
     """Plan a press conference: what its notice to the regulator must state."""
 
     unit = SelectField(_l("Đơn vị tổ chức"), validators=[DataRequired()])
@@ -39,7 +38,7 @@ class NoticeForm(IssueLetterForm):
     recipient = StringField(_l("Kính gửi"), validators=[DataRequired(), Length(max=500)])
 
 
-class SentForm(FlaskForm):
+class SentForm(Form):
     """When the issued notice left for the regulator, and how."""
 
     sent_at = VnDateTimeField(_l("Thời điểm gửi (giờ Việt Nam)"),
@@ -49,7 +48,7 @@ class SentForm(FlaskForm):
     submit = SubmitField(_l("Ghi nhận đã gửi"))
 
 
-class RefusalForm(FlaskForm):
+class RefusalForm(Form):
     """The regulator's written refusal."""
 
     refused_at = VnDateTimeField(_l("Thời điểm nhận văn bản không đồng ý (giờ Việt Nam)"),

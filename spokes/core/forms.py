@@ -42,6 +42,18 @@ def _text_kw(kwargs: dict[str, Any], placeholder: str, pattern: str) -> dict[str
     return kwargs
 
 
+def _unreadable(field: Any) -> bool:
+    """Keep only the parse error of a field whose typed text could not be read; say whether there was one.
+
+    A required field's validator would otherwise replace it with "please enter …", which misleads
+    someone who typed 31/02/2026.
+    """
+    if not field.process_errors or not field.raw_data or not "".join(map(str, field.raw_data)).strip():
+        return False
+    field.errors = list(field.process_errors)
+    return True
+
+
 class TextDateMixin:
     """Render a date as a text box showing dd/mm/yyyy (the formats parsed stay as the field says)."""
 
@@ -55,6 +67,12 @@ class TextDateMixin:
             return " ".join(str(v) for v in self.raw_data)
         return self.data.strftime("%d/%m/%Y") if isinstance(self.data, date) else ""
 
+    def validate(self, form: Any, extra_validators: Any = ()) -> bool:
+        """Report a typed date that cannot be read as such, not as a missing one ("Vui lòng nhập …")."""
+        if _unreadable(self):
+            return False
+        return super().validate(form, extra_validators)  # type: ignore[misc]
+
 
 class BoundedDateField(TextDateMixin, DateField):
     """A date typed as dd/mm/yyyy (ISO accepted), refusing dates outside 2000–2100 with a Vietnamese message."""
@@ -66,7 +84,10 @@ class BoundedDateField(TextDateMixin, DateField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         """Parse the date, then check its range."""
-        super().process_formdata(valuelist)
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as err:
+            raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng dd/mm/yyyy.")) from err
         if not date_in_range(self.data):
             self.data = None
             raise ValueError(OUT_OF_RANGE)
@@ -114,6 +135,12 @@ class VnDateTimeField(DateTimeLocalField):
         kwargs = _text_kw(kwargs, "dd/mm/yyyy HH:MM", r".{10,25}")
         super().__init__(label, validators or [Optional()], format=list(DATETIME_FORMATS), **kwargs)
 
+    def validate(self, form: Any, extra_validators: Any = ()) -> bool:
+        """Report a typed moment that cannot be read as such, not as a missing one."""
+        if _unreadable(self):
+            return False
+        return super().validate(form, extra_validators)
+
     def _value(self) -> str:
         if self.raw_data:
             return " ".join(self.raw_data)
@@ -139,7 +166,84 @@ class VnDateTimeField(DateTimeLocalField):
         raise ValueError(_l("Ngày giờ không hợp lệ; hãy nhập theo dạng dd/mm/yyyy HH:MM."))
 
 
-class EmptyForm(FlaskForm):
+# WTForms's own messages ("This field is required.", "Not a valid choice.") ship in English and
+# in languages other than Vietnamese; these are theirs in Vietnamese. Vietnamese has no plural forms.
+WTFORMS_VI = {
+    "Invalid field name '%s'.": "Tên trường không hợp lệ: '%s'.",
+    "Field must be equal to %(other_name)s.": "Phải trùng với %(other_name)s.",
+    "Field must be at least %(min)d character long.": "Cần ít nhất %(min)d ký tự.",
+    "Field cannot be longer than %(max)d character.": "Không được dài quá %(max)d ký tự.",
+    "Field must be exactly %(max)d character long.": "Phải có đúng %(max)d ký tự.",
+    "Field must be between %(min)d and %(max)d characters long.": "Phải có từ %(min)d đến %(max)d ký tự.",
+    "Number must be at least %(min)s.": "Số phải từ %(min)s trở lên.",
+    "Number must be at most %(max)s.": "Số không được lớn hơn %(max)s.",
+    "Number must be between %(min)s and %(max)s.": "Số phải nằm trong khoảng từ %(min)s đến %(max)s.",
+    "Date must be at least %(min)s.": "Ngày không được trước %(min)s.",
+    "Date must be at most %(max)s.": "Ngày không được sau %(max)s.",
+    "Date must be between %(min)s and %(max)s.": "Ngày phải nằm trong khoảng từ %(min)s đến %(max)s.",
+    "This field is required.": "Không được để trống.",
+    "Invalid input.": "Giá trị không hợp lệ.",
+    "Invalid email address.": "Địa chỉ thư điện tử không hợp lệ.",
+    "Invalid IP address.": "Địa chỉ IP không hợp lệ.",
+    "Invalid Mac address.": "Địa chỉ MAC không hợp lệ.",
+    "Invalid URL.": "Địa chỉ không hợp lệ.",
+    "Invalid UUID.": "Mã UUID không hợp lệ.",
+    "Invalid value, must be one of: %(values)s.": "Giá trị không hợp lệ; phải là một trong: %(values)s.",
+    "Invalid value, can't be any of: %(values)s.": "Giá trị không hợp lệ; không được là: %(values)s.",
+    "This field cannot be edited.": "Không được sửa trường này.",
+    "This field is disabled and cannot have a value.": "Trường này đã khóa, không nhận giá trị.",
+    "Invalid CSRF Token.": "Mã bảo vệ biểu mẫu (CSRF) không hợp lệ; vui lòng tải lại trang.",
+    "CSRF token missing.": "Thiếu mã bảo vệ biểu mẫu (CSRF); vui lòng tải lại trang.",
+    "CSRF failed.": "Kiểm tra mã bảo vệ biểu mẫu (CSRF) không thành công; vui lòng tải lại trang.",
+    "CSRF token expired.": "Mã bảo vệ biểu mẫu (CSRF) đã hết hạn; vui lòng tải lại trang.",
+    "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
+    "Choices cannot be None.": "Chưa có danh sách để chọn.",
+    "Not a valid choice.": "Lựa chọn không hợp lệ.",
+    "Invalid choice(s): one or more data inputs could not be coerced.": "Lựa chọn không hợp lệ.",
+    "'%(value)s' is not a valid choice for this field.": "'%(value)s' không phải là lựa chọn hợp lệ.",
+    "Not a valid datetime value.": "Ngày giờ không hợp lệ.",
+    "Not a valid date value.": "Ngày không hợp lệ.",
+    "Not a valid time value.": "Giờ không hợp lệ.",
+    "Not a valid week value.": "Tuần không hợp lệ.",
+    "Not a valid integer value.": "Phải là một số nguyên.",
+    "Not a valid decimal value.": "Phải là một số.",
+    "Not a valid float value.": "Phải là một số.",
+}
+
+
+def _reader_language() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None else "vi"
+
+
+class WTFormsMessages:
+    """WTForms's built-in messages in the reader's language: Vietnamese from ``WTFORMS_VI``, else as shipped."""
+
+    def gettext(self, string: str) -> str:
+        """Return one message."""
+        return WTFORMS_VI.get(string, string) if _reader_language() == "vi" else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Return a message that has a plural form in English."""
+        if _reader_language() == "vi" and singular in WTFORMS_VI:
+            return WTFORMS_VI[singular]
+        return singular if n == 1 else plural
+
+
+WTFORMS_MESSAGES = WTFormsMessages()
+
+
+class Form(FlaskForm):
+    """Every form of the app: Flask-WTF's (CSRF on), with WTForms's own messages in the reader's language."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> WTFormsMessages:
+            return WTFORMS_MESSAGES
+
+
+class EmptyForm(Form):
     """A button-only POST form that still carries the CSRF token."""
 
     submit = SubmitField(_l("Xác nhận"))

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
@@ -54,6 +55,28 @@ class _ShiftHeadings(Treeprocessor):
                 element.tag = _HEADINGS[element.tag]
 
 
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])\s+\S")
+
+
+class _ListsAfterText(Preprocessor):
+    """Start a list on the line after a sentence, as people type it.
+
+    Markdown wants a blank line before a list; without one "Kết quả:\n- Một\n- Hai" reads as one
+    paragraph of dashes. A blank line is put before a list item that follows a line of text.
+    Fenced code is already set aside by the time this runs.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        for line in lines:
+            previous = out[-1] if out else ""
+            if (_LIST_ITEM.match(line) and previous.strip() and not previous[0].isspace()
+                    and not _LIST_ITEM.match(previous)):
+                out.append("")
+            out.append(line)
+        return out
+
+
 class _SafeMarkdown(Extension):
     """Treat raw HTML as literal text and demote headings."""
 
@@ -62,6 +85,7 @@ class _SafeMarkdown(Extension):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_ShiftHeadings(md), "shift_headings", 5)
+        md.preprocessors.register(_ListsAfterText(md), "lists_after_text", 20)  # after fenced_code (25)
 
 
 def _to_html(text: str) -> str:

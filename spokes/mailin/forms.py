@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
 from spokes.press_requests.labels import TYPE_LABELS
 from spokes.press_requests.models import RequestType
+from spokes.core.forms import Form
 
 
-class ConfirmTypeForm(FlaskForm):
+class ConfirmTypeForm(Form):
     """Choose the request type (and, where the type needs it, which file is the written request)."""
 
     type = SelectField(_l("Loại yêu cầu"), validators=[DataRequired()],

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from spokes.auth.models import NotifyMode
+from spokes.core.forms import Form
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     """How a staff member gets e-mail, and in which language."""
 
     notify_mode = RadioField(

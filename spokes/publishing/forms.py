@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import (
@@ -24,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from spokes.core.forms import OUT_OF_RANGE, TextDateMixin, VnDateTimeField, fill, strip
+from spokes.core.forms import fill, Form, OUT_OF_RANGE, strip, TextDateMixin, VnDateTimeField
 from spokes.core.params import date_in_range
 from spokes.publishing.labels import KIND_LABELS
 from spokes.publishing.models import PublicationKind
@@ -70,7 +69,7 @@ def unit_choices(units: list[Any]) -> list[SelectChoice]:
     return [SelectChoice(u.id, u.name) for u in units]
 
 
-class _ContentForm(FlaskForm):
+class _ContentForm(Form):
     """The fields every news item has."""
 
     title = StringField(_l("Tiêu đề"), filters=[strip], validators=[
@@ -154,7 +153,7 @@ class CorrectionForm(_ContentForm):
     submit = SubmitField(_l("Lưu cải chính"))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     """Withdraw a published item, with a public reason."""
 
     reason = TextAreaField(_l("Lý do gỡ tin (hiển thị công khai)"), filters=[strip], validators=[
@@ -163,7 +162,7 @@ class WithdrawForm(FlaskForm):
     submit = SubmitField(_l("Gỡ tin"))
 
 
-class DutyForm(FlaskForm):
+class DutyForm(Form):
     """A recurring duty of a unit (e.g. a press conference every three months)."""
 
     unit_id = SelectField(_l("Đơn vị"), coerce=int, validate_choice=True,

@@ -217,10 +217,10 @@ def report_xlsx(report: Report, *, with_requests: bool = True) -> bytes:
                                                    "int", "int", "int"), strict=True)],
                  [(i, u.code, u.name, u.received, u.answered, u.on_time, u.late, u.on_time_rate, u.open, u.overdue,
                    u.refused, u.withdrawn) for i, u in enumerate(report.ranking, start=1)])
-    _write_sheet(wb, _("Quá hạn"), [Col(_("Số ngày quá hạn"), 22), Col(_("Mã yêu cầu"), 14, "int")],
+    _write_sheet(wb, _("Quá hạn"), [Col(_("Số ngày quá hạn"), 22), Col(_("Số yêu cầu"), 14, "int")],
                  [(str(b.bucket.label), b.count) for b in report.ageing])
     _write_sheet(wb, _("Từ chối"), [Col(_("Căn cứ"), 10), Col(_("Nội dung căn cứ pháp lý"), 70),
-                                    Col(_("Bộ quy tắc"), 40), Col(_("Mã yêu cầu"), 12, "int")],
+                                    Col(_("Bộ quy tắc"), 40), Col(_("Số yêu cầu"), 12, "int")],
                  [(g.code, g.text, g.rulebook, g.count) for g in report.refused_by_ground])
     _write_sheet(wb, _("Chưa có người phát ngôn"), [Col(_("Mã đơn vị"), 16), Col(_("Đơn vị"), 60)],
                  [(u.code, u.name) for u in report.units_without_spokesperson])

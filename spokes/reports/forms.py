@@ -6,12 +6,11 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from spokes.core.forms import VnDateField
+from spokes.core.forms import Form, VnDateField
 from spokes.press_requests.labels import CHANNEL_LABELS, TYPE_LABELS
 from spokes.reports.services import AGEING_BUCKETS, METRIC_LABELS, METRICS, Period, ReportInputError, make_period
 
@@ -60,7 +59,7 @@ SCOPE_CHOICES = [
 ]
 
 
-class ReportFilterForm(FlaskForm):
+class ReportFilterForm(Form):
     """Period (from/to), unit and scope of a report.
 
     The unit is checked against the user's reach by the view (403), not by the choices:

@@ -158,7 +158,7 @@ def chart_data(report: Report) -> dict[str, Any]:
             "title": _("Yêu cầu đang quá hạn theo số ngày quá hạn"),
             "labels": [str(b.bucket.label) for b in report.ageing],
             "data": [b.count for b in report.ageing],
-            "axis": _("Mã yêu cầu"),
+            "axis": _("Số yêu cầu"),
         },
     }
 
@@ -217,7 +217,7 @@ def requests():
 
 EXPORT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Werkzeug adds "; charset=utf-8" to text types
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 

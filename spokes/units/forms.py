@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -21,7 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from spokes.core.forms import BoundedDateField
+from spokes.core.forms import BoundedDateField, Form
 from spokes.units.labels import DESIGNATION_KIND_LABELS, UNIT_KIND_LABELS
 from spokes.units.models import HISTORICAL_KINDS, DesignationKind, Unit, UnitKind
 from spokes.units.services import PREFIX_RE, is_web_url
@@ -56,7 +55,7 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     """A unit's identity and settings."""
 
     code = StringField(_l("Mã đơn vị"), filters=[_strip], validators=[
@@ -87,14 +86,14 @@ class UnitForm(FlaskForm):
             raise ValidationError(_l("Địa chỉ phải bắt đầu bằng http:// hoặc https://."))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """Move a unit under another parent."""
 
     parent_id = SelectField(_l("Chuyển đến dưới đơn vị"), coerce=int)
     submit = SubmitField(_l("Chuyển đơn vị"))
 
 
-class DesignationForm(FlaskForm):
+class DesignationForm(Form):
     """A designation decision (SP-01, SP-03, SP-05)."""
 
     user_id = SelectField(_l("Cán bộ"), coerce=int)
@@ -144,7 +143,7 @@ class DesignationForm(FlaskForm):
         return valid
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """Revoke a designation, with a reason."""
 
     reason = TextAreaField(_l("Lý do thu hồi"), filters=[_strip], validators=[
@@ -152,7 +151,7 @@ class RevokeForm(FlaskForm):
     submit = SubmitField(_l("Thu hồi chỉ định"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """Upload a CSV or XLSX file of units or people."""
 
     kind = RadioField(_l("Dữ liệu"), choices=[SelectChoice("units", _l("Đơn vị")), SelectChoice("users", _l("Cán bộ và vai trò"))],
@@ -162,7 +161,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Nhập dữ liệu"))
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     """Merge units into an existing or a new unit; previewed, then confirmed."""
 
     sources = SelectMultipleField(_l("Các đơn vị được hợp nhất"), coerce=int, validators=[

@@ -136,6 +136,12 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+# Files that are plainly not a table, told by their first bytes: PDF, images, programs, old Office files.
+# (Text in another encoding than UTF-8 is still a CSV, and is told to be saved as UTF-8.)
+_NOT_TEXT = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"MZ", b"\x7fELF", b"\xd0\xcf\x11\xe0", b"Rar!",
+             b"\x1f\x8b", b"7z\xbc\xaf")
+
+
 def read_table(data: bytes) -> tuple[list[str], list[Row]]:
     """Read a CSV (UTF-8, comma or semicolon) or XLSX file into (columns, [(row number, {column: text})]).
 
@@ -149,6 +155,8 @@ def read_table(data: bytes) -> tuple[list[str], list[Row]]:
         check_xlsx_limits(data)
         raw_rows = _xlsx_rows(data)
     else:
+        if data.startswith(_NOT_TEXT) or b"\x00" in data[:8192]:
+            raise TableError(_("Chỉ nhận tệp CSV (UTF-8) hoặc Excel (.xlsx)."))
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as err:

@@ -362,7 +362,7 @@ def export(kind: str, fmt: str):
         abort(403)
     columns, rows = (imports.export_units if kind == "units" else imports.export_users)(current_user)
     if fmt == "csv":
-        body, mimetype = imports.to_csv(columns, rows), "text/csv; charset=utf-8"
+        body, mimetype = imports.to_csv(columns, rows), "text/csv"  # Werkzeug adds the charset
     else:
         body = imports.to_xlsx(columns, rows, kind)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -152,3 +152,16 @@ def test_plain_text_respects_max_length(text: str, max_length: int) -> None:
 def test_plain_text_rejects_non_positive_length() -> None:
     with pytest.raises(ValueError):
         plain_text("abc", 0)
+
+
+def test_a_list_may_start_on_the_line_after_a_sentence():
+    """The answer's help says one item per line starting with "- "; no blank line is needed before it."""
+    html = str(render_markdown("Kết quả như sau:\n- Kinh phí 2 tỷ\n- Tiến độ 80%\n\nCác bước:\n1. Một\n2. Hai"))
+    assert "<p>Kết quả như sau:</p>\n<ul>\n<li>Kinh phí 2 tỷ</li>\n<li>Tiến độ 80%</li>\n</ul>" in html
+    assert "<p>Các bước:</p>\n<ol>\n<li>Một</li>\n<li>Hai</li>\n</ol>" in html
+    assert "- Kinh phí" not in html
+
+
+def test_text_that_only_looks_like_a_list_stays_text():
+    html = str(render_markdown("Nhiệt độ\n-5 độ\n\n```\ncấu hình:\n- không phải danh sách\n```"))
+    assert "-5 độ" in html and "<li>" not in html and "- không phải danh sách" in html

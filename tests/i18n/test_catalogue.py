@@ -3,7 +3,7 @@
 msgids are Vietnamese (the default locale); ``en/messages.po`` translates them. When a test
 here fails because a string was added or changed, re-extract and update the catalogue:
 
-    .venv/bin/pybabel extract -F spokes/translations/babel.cfg -k _l -o spokes/translations/messages.pot spokes templates
+    .venv/bin/pybabel extract -F spokes/translations/babel.cfg -k _l -k lazy_pgettext:1c,2 -o spokes/translations/messages.pot spokes templates
     .venv/bin/pybabel update -i spokes/translations/messages.pot -d spokes/translations -l en
 
 then translate the new entries in ``spokes/translations/en/LC_MESSAGES/messages.po``.
@@ -29,7 +29,8 @@ TRANSLATIONS = ROOT / "spokes" / "translations"
 BABEL_CFG = TRANSLATIONS / "babel.cfg"
 EN_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 SOURCE_DIRS = (ROOT / "spokes", ROOT / "templates")
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}  # the same keywords as `pybabel extract -k _l`
+# The same keywords as `pybabel extract -k _l -k lazy_pgettext:1c,2`.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_pgettext": ((1, "c"), 2)}
 
 # A printf conversion (``%(name)s``, ``%d``, ``%%``) and a ``{…}`` placeholder.
 PERCENT = re.compile(r"%(?:\([^)]*\))?[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")

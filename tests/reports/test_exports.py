@@ -93,6 +93,9 @@ def test_xlsx_reads_back_with_formats(client, login, report_data):
     assert [(r[1], r[3], r[4], r[5]) for r in ranking] == [("AM", 1, 1, 1), ("AM-DHU", 12, 7, 6), ("AM-VK", 6, 2, 1),
                                                           ("AM-VHTT", 1, 1, 0)]
     assert [r[1] for r in wb["Quá hạn"].iter_rows(min_row=2, values_only=True)] == [1, 1, 2, 1]
+    # Counts are headed as counts, not as the reference column ("Mã yêu cầu").
+    assert next(wb["Quá hạn"].iter_rows(max_row=1, values_only=True))[1] == "Số yêu cầu"
+    assert next(wb["Từ chối"].iter_rows(max_row=1, values_only=True))[-1] == "Số yêu cầu"
 
     listing = wb["Danh sách yêu cầu"]
     rows = {r[0].value: r for r in listing.iter_rows(min_row=2)}

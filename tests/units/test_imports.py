@@ -161,6 +161,7 @@ def test_export_then_import_changes_nothing(client, an_minh, fmt):
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     if fmt == "csv":
         assert response.data.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads UTF-8
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset said once
     before, events = _snapshot(), _count(AuditEvent)
     again = _upload(client, response.data, name=f"units.{fmt}")
     assert again.status_code == 200
@@ -233,6 +234,19 @@ def test_import_page_rejects_a_non_utf8_or_fake_xlsx(client, root_admin):
     assert latin.status_code == 400 and "UTF-8" in latin.get_data(as_text=True)
     fake = _upload(client, b"PK\x03\x04garbage", name="x.xlsx")
     assert fake.status_code == 400 and "Excel" in fake.get_data(as_text=True)
+
+
+
+@pytest.mark.parametrize("data, name", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40), "units.xlsx"),  # a picture renamed
+    (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xffcode,name\n", "units.csv"),  # a program renamed
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "units.csv"),
+])
+def test_a_file_that_is_neither_csv_nor_xlsx_is_named_as_such(client, root_admin, data, name):
+    response = _upload(client, data, name=name)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Chỉ nhận tệp CSV (UTF-8) hoặc Excel (.xlsx)." in page
+    assert "Thiếu cột" not in page and "bảng mã UTF-8" not in page
 
 
 # --------------------------------------------------------------------------- issue 17: import bombs
