@@ -113,9 +113,14 @@ def queue_statement(user: Any, tab: str) -> Select:
 
 
 def scope_units(user: Any) -> list[Any]:
-    """Return (id, name) rows of the units the user sees, for the filter; no ORM objects to build."""
+    """Return (id, name, code, depth, is_active) rows of the units the user sees, in tree order, for the filter.
+
+    Rows, not ORM objects: nothing to build. The code and whether a unit stopped tell apart a merged
+    commune from its successor of the same name.
+    """
     return list(db.session.execute(
-        select(Unit.id, Unit.name).where(scope_condition(user, Permission.VIEW_REQUESTS)).order_by(Unit.path)
+        select(Unit.id, Unit.name, Unit.code, Unit.depth, Unit.is_active)
+        .where(scope_condition(user, Permission.VIEW_REQUESTS)).order_by(Unit.path)
     ))
 
 

@@ -553,6 +553,14 @@ def normal_month(value: str | None) -> str | None:
     return value
 
 
+def shown_month(value: str | None) -> str:
+    """Return a month as people write it in the month box (MM/YYYY); text that is no month as typed."""
+    normal = normal_month(value)
+    if normal and len(normal) == 7 and normal[4] == "-" and normal[:4].isdigit() and normal[5:].isdigit():
+        return f"{normal[5:]}/{normal[:4]}"
+    return value or ""
+
+
 def parse_month(value: str) -> tuple[datetime, datetime]:
     """Return the UTC bounds of a Vietnamese calendar month given as YYYY-MM (as a month picker sends it) or MM/YYYY."""
     try:

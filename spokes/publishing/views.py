@@ -127,6 +127,7 @@ def news():
         except services.BadFilter as err:
             error = err.message
     return render_template("publishing/news.html", pagination=pagination, flt=flt, code=code, error=error,
+                           month_text=services.shown_month(flt.month),
                            units=services.units_with_items(), kinds=KIND_LABELS), (400 if error else 200)
 
 

@@ -32,9 +32,12 @@ def test_a_refused_upload_is_explained_in_the_readers_language(client, commune, 
 def test_a_news_month_reads_as_vietnamese_write_it_or_as_a_month_picker_sends_it(client):
     for typed in ("12/2026", "2026-12", "7/2026"):
         assert client.get(f"/news?month={typed}").status_code == 200, typed
-    # The box shows the month back as a month picker holds it, so the filter stays visible and is sent again.
-    assert 'name="month" placeholder="07/2026"' in client.get("/news?month=7/2026").get_data(as_text=True)
-    assert 'value="2026-07"' in client.get("/news?month=7/2026").get_data(as_text=True)
+    # The box is a text box (a month picker cannot be typed as 07/2026) and shows the month back as
+    # people write it, so the filter stays visible and is sent again.
+    page = client.get("/news?month=2026-07").get_data(as_text=True)
+    assert 'type="text" inputmode="numeric"' in page and 'name="month" placeholder="07/2026"' in page
+    assert 'value="07/2026"' in client.get("/news?month=7/2026").get_data(as_text=True)
+    assert 'value="07/2026"' in page
     for typed in ("13/2026", "2026/12", "12-2026", "1999-01"):
         response = client.get(f"/news?month={typed}")
         assert response.status_code == 400, typed

@@ -504,3 +504,18 @@ def test_a_page_past_the_end_says_where_the_list_ends(world, make_request, clien
     assert "Hết danh sách: không còn yêu cầu nào sau vị trí này." in after_last.get_data(as_text=True)
     empty = client.get("/staff/requests/?tab=unit&q=khongconao").get_data(as_text=True)
     assert "Không có yêu cầu nào phù hợp." in empty
+
+
+def test_the_unit_filter_tells_apart_a_merged_unit_and_its_successor_of_the_same_name(world, client_for, make_unit):
+    """After the 2025 mergers a stopped commune and its successor can share a name: the filter shows the code,
+    the tree and which one stopped, in the reader's language."""
+    stopped = make_unit("AM-DHU-OLD", "UBND xã Đông Hưng", parent=world["district"])
+    stopped.is_active = False
+    db.session.flush()
+    client = client_for(world["office"])  # the district's overseer
+    page = client.get("/staff/requests/?tab=subtree").get_data(as_text=True)
+    assert f'<option value="{world["dhu"].id}">— — UBND xã Đông Hưng (AM-DHU)</option>' in page
+    assert f'<option value="{stopped.id}">— — UBND xã Đông Hưng (AM-DHU-OLD) (ngừng hoạt động)</option>' in page
+    client.get("/lang/en")
+    english = client.get("/staff/requests/?tab=subtree").get_data(as_text=True)
+    assert f'<option value="{stopped.id}">— — UBND xã Đông Hưng (AM-DHU-OLD) (inactive)</option>' in english

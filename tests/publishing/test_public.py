@@ -73,7 +73,11 @@ def test_news_paginates(world, client, app):
         third = client.get("/news?page=3").get_data(as_text=True)
         assert len(first) == 3 and _titles(third) == ["Tin số 00 của xã"]
         assert 'rel="next"' in client.get("/news?page=2").get_data(as_text=True)
-        assert _titles(client.get("/news?page=99").get_data(as_text=True)) == []
+        past_end = client.get("/news?page=99").get_data(as_text=True)
+        assert _titles(past_end) == []
+        # Past the end the page says so and leads back, instead of "no items match" under "7 tin".
+        assert "Trang 99 không có tin nào: danh sách hết ở trang 3." in past_end and "Không có tin nào phù hợp" not in past_end
+        assert 'href="/news?page=3"' in past_end
     finally:
         app.config["PAGE_SIZE"] = 25
 

@@ -7,6 +7,7 @@ Its cost does not grow with the number of requests: see ``queries.queue_page`` a
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,6 +18,7 @@ from spokes.core.clock import now
 from spokes.core.personal_pages import personal_page
 from spokes.press_requests import forms, queries
 from spokes.press_requests.views import bp
+from spokes.units.forms import unit_label
 
 TAB_LABELS = {
     "mine": _l("Việc của tôi"),
@@ -37,8 +39,8 @@ def queue():
     tab = request.args.get("tab") if request.args.get("tab") in tabs else tabs[0]
     form = forms.QueueFilterForm(formdata=request.args)
     choices = queries.filter_choices(user)  # cached per scope; the long option lists are rendered once
-    form.unit.choices = [forms.choice("", _("Tất cả"))] + [forms.choice(u.id, u.name) for u in choices.units]
-    form.unit.options_key = ("unit", choices.key)
+    form.unit.choices = [forms.choice("", _("Tất cả"))] + [forms.choice(u.id, unit_label(u)) for u in choices.units]
+    form.unit.options_key = ("unit", choices.key, str(get_locale()))  # "(ngừng hoạt động)" is in the reader's language
     form.assignee.choices = [forms.choice("", _("Tất cả"))] + [forms.choice(u.id, u.name) for u in choices.people]
     form.assignee.options_key = ("assignee", choices.key)
     # Only someone who oversees a subtree has units below units to include.
