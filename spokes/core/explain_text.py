@@ -41,6 +41,8 @@ STORED_PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
      _l("Ủy quyền phát ngôn theo văn bản số %(doc)s đã hết hạn.")),
     (re.compile(r"^Đơn vị đã được hợp nhất vào (?P<name>.+)\.$"),
      _l("Đơn vị đã được hợp nhất vào %(name)s.")),
+    (re.compile(r"^Yêu cầu (?P<ref>\S+) đã được chuyển sang (?P<unit>.+); ủy quyền phát ngôn cho vụ việc này chấm dứt\.$"),
+     _l("Yêu cầu %(ref)s đã được chuyển sang %(unit)s; ủy quyền phát ngôn cho vụ việc này chấm dứt.")),
 )
 STORED_PLAIN = {
     "Giao tự động cho người phát ngôn của đơn vị.": _l("Giao tự động cho người phát ngôn của đơn vị."),

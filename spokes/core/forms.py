@@ -282,16 +282,12 @@ def fill(form: Any, source: Any, names: Iterable[str], **renamed: str) -> None:
 
 def upload_error(err: Any) -> str:
     """Return an upload's refusal (``core.uploads.UploadRejected``) in the reader's language."""
-    from flask_babel import format_decimal, gettext
+    from flask_babel import gettext
+
+    from spokes.core.jinja import file_size
 
     if err.code == "too_large" and err.max_bytes:
-        if err.max_bytes >= 1024 * 1024:
-            shown = f"{format_decimal(err.max_bytes / (1024 * 1024), format='#,##0.#')} MB"
-        elif err.max_bytes >= 1024:
-            shown = f"{err.max_bytes // 1024} KB"
-        else:
-            shown = gettext("%(n)d byte", n=err.max_bytes)
-        return gettext("Tệp quá lớn: tối đa %(size)s.", size=shown)
+        return gettext("Tệp quá lớn: tối đa %(size)s.", size=file_size(err.max_bytes))
     if err.code == "too_large":
         return gettext("Tệp quá lớn.")
     if err.code == "empty":

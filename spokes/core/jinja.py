@@ -43,6 +43,19 @@ def grouped(value: int | None) -> str:
     return "" if value is None else format_decimal(value, format="#,##0")
 
 
+def file_size(size: int | None) -> str:
+    """Format a file's size for the current locale: "70 byte", "12 KB" (whole KB, rounded up), "1,5 MB"."""
+    from flask_babel import gettext
+
+    if size is None:
+        return ""
+    if size >= 1024 * 1024:
+        return f"{format_decimal(size / (1024 * 1024), format='#,##0.#')} MB"
+    if size >= 1024:
+        return f"{format_decimal(-(-size // 1024), format='#,##0')} KB"
+    return gettext("%(n)d byte", n=size)
+
+
 def url_with(**changes: object) -> str:
     """Return the current URL with some query arguments replaced (for filters and pages)."""
     args = request.args.to_dict(flat=False)
@@ -62,6 +75,7 @@ def init_jinja(app: Flask) -> None:
     app.jinja_env.filters["public_confidence"] = public_confidence
     app.jinja_env.filters["stored_text"] = stored_text
     app.jinja_env.filters["grouped"] = grouped
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

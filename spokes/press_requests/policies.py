@@ -8,6 +8,7 @@ transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +69,17 @@ def is_former_unit_viewer(user: Any, req: PressRequest) -> bool:
     transfers = db.session.execute(
         select(Transfer).options(joinedload(Transfer.from_unit)).where(Transfer.request_id == req.id)
     ).scalars()
-    return any(Permission.VIEW_REQUESTS in permissions_in(user, t.from_unit) for t in transfers)
+    return bool(transfers_out_of_viewers_units(user, transfers))
+
+
+def transfers_out_of_viewers_units(user: Any, transfers: Iterable[Transfer]) -> list[Transfer]:
+    """Return the transfers (their ``from_unit`` loaded) that took the request out of a unit the user sees.
+
+    A user whose only access to a request is as a former unit follows the case (state, deadline,
+    what the journalist received, the final answer) and keeps what their unit wrote up to the last
+    of these transfers, but not the receiving unit's internal notes and unapproved drafts.
+    """
+    return [t for t in transfers if Permission.VIEW_REQUESTS in permissions_in(user, t.from_unit)]
 
 
 def is_read_only(user: Any, req: PressRequest) -> bool:

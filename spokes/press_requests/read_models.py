@@ -6,7 +6,9 @@ forms of the actions the user may take; the views render it and the services cha
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from spokes.attachments.models import Attachment
 from spokes.audit import history
+from spokes.audit.actions import AuditAction
 from spokes.audit.models import AuditEvent
 from spokes.auth.models import User
 from spokes.auth.permissions import Permission, Role
@@ -85,6 +88,75 @@ def skipped_days(explanation: dict[str, Any]) -> list[tuple[str, str]]:
             shown = str(item.get("date"))
         days.append((shown, str(item.get("name") or "")))
     return days
+
+
+@dataclass(frozen=True)
+class FormerUnitView:
+    """What a user who sees the request only as a unit it was transferred out of may read.
+
+    They follow the case (state, deadline, history, what went to the journalist, the final
+    answer) and keep what was on file up to the last transfer out of their unit; the receiving
+    unit's internal notes, unapproved drafts (their files and the comments returning them) stay
+    with the receiving unit. Overseers whose scope covers the receiving unit are not former
+    viewers: they see everything.
+    """
+
+    seq: int | None  # the audit event of that transfer, when on file (orders events exactly)
+    at: datetime  # the moment of that transfer
+
+    def before_transfer(self, seq: int | None, at: datetime) -> bool:
+        """Return whether something recorded at (seq, at) was on file before the transfer."""
+        if self.seq is not None and seq is not None:
+            return seq < self.seq
+        return at < self.at
+
+    def shows_attachment(self, attachment: Attachment, final: Any) -> bool:
+        """Return whether the attachment is not a file of an unapproved draft of a later unit."""
+        if attachment.answer_id is None or (final is not None and attachment.answer_id == final.id):
+            return True
+        return self.before_transfer(None, attachment.created_at)
+
+
+def former_unit_view(user: Any, req: PressRequest, transfers: list[Transfer] | None = None,
+                     events: list[AuditEvent] | None = None) -> FormerUnitView | None:
+    """Return the limits of a former unit's view of the request, or None when the user may read all of it.
+
+    ``transfers`` (with ``from_unit`` loaded) and the request's ``events`` are the page's own when it
+    has them; otherwise they are read here (two small queries).
+    """
+    if not policies.is_read_only(user, req):
+        return None
+    if transfers is None:
+        transfers = list(db.session.execute(
+            select(Transfer).options(joinedload(Transfer.from_unit)).where(Transfer.request_id == req.id)
+        ).scalars())
+    left = policies.transfers_out_of_viewers_units(user, transfers)
+    if not left:
+        return None  # not a viewer at all: the views answer 404 before this
+    if events is None:
+        events = list(db.session.execute(
+            select(AuditEvent).where(AuditEvent.object_type == "request", AuditEvent.object_id == req.id,
+                                     AuditEvent.action == AuditAction.REQUEST_TRANSFER.value)
+        ).scalars())
+    units = {t.from_unit_id for t in left}
+    seqs = [e.seq for e in events if e.action == AuditAction.REQUEST_TRANSFER.value
+            and (e.before or {}).get("unit_id") in units]
+    return FormerUnitView(seq=max(seqs) if seqs else None, at=max(t.created_at for t in left))
+
+
+def _former_unit_events(events: list[AuditEvent], former: FormerUnitView) -> list[Any]:
+    """Return the events for the timeline, without the comments that returned a later unit's drafts."""
+    shown: list[Any] = []
+    for e in events:
+        after = e.after or {}
+        if "comment" in after and not former.before_transfer(e.seq, e.created_at):
+            # A stand-in, never the audit row itself: an audit event is not changed.
+            shown.append(SimpleNamespace(action=e.action, before=e.before, created_at=e.created_at,
+                                         actor_label=e.actor_label, public=e.public,
+                                         after={k: v for k, v in after.items() if k != "comment"}))
+        else:
+            shown.append(e)
+    return shown
 
 
 # The form each verb posts, from the action registry (spokes/press_requests/actions.py).
@@ -181,6 +253,15 @@ def detail_context(user: Any, req: PressRequest, failed: dict[Verb, Any] | None 
     attachment_rows = list(db.session.execute(
         select(Attachment).where(Attachment.request_id == req.id).order_by(Attachment.created_at, Attachment.id)
     ).scalars())
+    former = former_unit_view(user, req, transfers, events) if read_only else None
+    if former is not None:
+        note_seqs = {(e.after or {}).get("message_id"): e.seq for e in events
+                     if e.action == AuditAction.MESSAGE_INTERNAL_NOTE.value}
+        messages = [m for m in messages if m.kind != MessageKind.INTERNAL_NOTE.value
+                    or former.before_transfer(note_seqs.get(m.id), m.created_at)]
+        draft = None  # a working draft is always the receiving unit's: a transfer supersedes the drafts
+        attachment_rows = [a for a in attachment_rows if former.shows_attachment(a, final)]
+        events = _former_unit_events(events, former)
     status_flag = due_status(req)
     # ND 09 asks every unit to publish who speaks for it; without that, a new request falls back to
     # the head (an automatic assignment with no designation behind it). Said on the open request's

@@ -642,6 +642,33 @@ def revoke_designation(actor: Any, designation: Designation, reason: str) -> Non
                  before={"revoked_at": None}, after={"revoked_at": designation.revoked_at, "reason": reason})
 
 
+def end_case_authorisations(actor: Any, req: PressRequest, from_unit: Unit, reason: str) -> list[Designation]:
+    """Revoke the unit's authorisations to speak on one case, because the case has left the unit.
+
+    An authorisation is given by a unit's head for a case that unit handles (SP-05); once the
+    request is transferred, the receiving unit answers and decides who speaks. Part of the
+    transfer, whose actor (and rights, checked there) the audit events name; the rows stay as
+    history with the reason, and leave the directory at once.
+    """
+    ended = list(db.session.execute(
+        select(Designation).where(
+            Designation.case_request_id == req.id, Designation.unit_id == from_unit.id,
+            Designation.kind == DesignationKind.AUTHORISED.value, Designation.revoked_at.is_(None),
+            or_(Designation.valid_to.is_(None), Designation.valid_to >= today_vn()),
+        ).order_by(Designation.id)
+    ).scalars())
+    moment = now()
+    for designation in ended:
+        designation.revoked_at = moment
+        designation.revoked_reason = reason
+    db.session.flush()
+    for designation in ended:
+        audit.record("designation.revoke", actor=actor, obj_type="designation", obj_id=designation.id,
+                     unit_id=from_unit.id, before={"revoked_at": None},
+                     after={"revoked_at": moment, "reason": reason, "request_id": req.id, "cause": "request.transfer"})
+    return ended
+
+
 def unit_designations(unit: Unit) -> list[Designation]:
     """Return every designation of a unit, newest first, with its person loaded."""
     return list(db.session.execute(

@@ -151,6 +151,8 @@ def _authorised_for_case(req: PressRequest, on: date | None = None) -> set[int]:
         db.session.execute(
             select(Designation.user_id).where(
                 Designation.case_request_id == req.id,
+                # Given by the unit that handles the case now: one from a unit the request left no longer counts.
+                Designation.unit_id == req.unit_id,
                 Designation.kind == DesignationKind.AUTHORISED.value,
                 current_designation_filter(on),
             )

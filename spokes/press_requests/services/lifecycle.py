@@ -18,6 +18,7 @@ from spokes.press_requests.models import Assignment, Extension, PressRequest, Tr
 from spokes.press_requests.workflow import Action
 from spokes.press_requests.answer_models import Answer, AnswerStatus
 from spokes.units.models import Unit
+from spokes.units.services import end_case_authorisations
 from spokes.press_requests.services.transitions import _public_person, _snapshot, check_transition, transition
 from spokes.press_requests.services.assignment import _assign, current_speaker, hand_over
 
@@ -48,6 +49,10 @@ def transfer(actor: User, req: PressRequest, to_unit: Unit, reason: str) -> Tran
     record = Transfer(request_id=req.id, from_unit_id=from_unit.id, to_unit_id=to_unit.id,
                       reason=reason.strip(), created_by_id=actor.id)
     db.session.add(record)
+    with stored_in_vietnamese():
+        ended_reason = _("Yêu cầu %(ref)s đã được chuyển sang %(unit)s; ủy quyền phát ngôn cho vụ việc này chấm dứt.",
+                         ref=req.reference, unit=to_unit.name)
+    end_case_authorisations(actor, req, from_unit, ended_reason)
     for open_assignment in db.session.execute(
         select(Assignment).where(Assignment.request_id == req.id, Assignment.ended_at.is_(None))
     ).scalars():

@@ -96,7 +96,7 @@ def check_version(req: PressRequest, seen: int | None) -> None:
     if seen is None or seen == req.version:
         return
     raise RequestChanged(
-        _("Yêu cầu vừa được người khác thay đổi sau khi bạn mở trang; thao tác của bạn chưa được thực hiện."),
+        _("Yêu cầu đã thay đổi sau khi bạn mở trang; thao tác của bạn chưa được thực hiện."),
         req.id, last_change(req),
     )
 

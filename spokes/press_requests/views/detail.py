@@ -18,7 +18,8 @@ from spokes.extensions import db
 from spokes.press_requests import policies
 from spokes.press_requests.actions import Verb
 from spokes.press_requests.models import PressRequest
-from spokes.press_requests.read_models import detail_context
+from spokes.press_requests import services as svc
+from spokes.press_requests.read_models import detail_context, former_unit_view
 from spokes.press_requests.views import bp
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,11 @@ def attachment(request_id: int, attachment_id: int):
     att = db.session.get(Attachment, attachment_id)
     if att is None or att.request_id != req.id:
         abort(404)
+    if att.answer_id is not None:
+        # A former unit does not read the receiving unit's unapproved drafts, nor their files.
+        former = former_unit_view(current_user, req)
+        if former is not None and not former.shows_attachment(att, svc.final_answer(req)):
+            abort(404)
     try:
         path = files.path_of(att)
     except UploadRejected:
