@@ -52,7 +52,10 @@ class Config:
     # Number of reverse proxies in front of the app (e.g. 1 for nginx). Only when set is
     # X-Forwarded-For/-Proto trusted (Werkzeug's ProxyFix), for that many hops and no more.
     SPOKES_TRUSTED_PROXIES = 0
-    PUBLIC_FORM_RATE_LIMIT = "20 per hour"
+    PUBLIC_FORM_RATE_LIMIT = "20 per hour"  # questions accepted on /ask (and follow-ups), per client address
+    # Every post of /ask, accepted or sent back for a typo: a newsroom behind one address is not locked out
+    # by its own mistakes, and a flood of bad posts is still stopped.
+    PUBLIC_FORM_ATTEMPT_RATE_LIMIT = "60 per hour"
     TRACK_RATE_LIMIT = "30 per minute"
     # Fresh tracking links mailed from the look-up form, per address and per reference.
     TRACK_LOOKUP_RATE_LIMIT = "3 per hour;10 per day"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_login import current_user
 
 from spokes.extensions import csrf, limiter, login_manager, migrate
@@ -168,6 +168,7 @@ def _init_template_context(app: Flask) -> None:
 
     from spokes.auth import policies
     from spokes.auth.permissions import Permission, Role
+    from spokes.core.language_switch import language_choices
     from spokes.navigation import public_nav, staff_nav
 
     @app.context_processor
@@ -180,6 +181,8 @@ def _init_template_context(app: Flask) -> None:
             "get_locale": get_locale,
             "public_nav": public_nav(app),
             "staff_nav": staff_nav(app, current_user),
+            # No plain language link on a page that answers a form (it would be lost).
+            "language_choices": language_choices() if has_request_context() else [],
         }
 
 

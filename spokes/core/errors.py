@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from spokes.extensions import db
+from spokes.extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +60,61 @@ def _pages() -> dict[int, tuple[str, str]]:
     }
 
 
-def render_error(status: int, message: str | None = None):
-    """Render an error page (or JSON under /api) with a plain Vietnamese message."""
+def render_error(status: int, message: str | None = None, *, back: bool = False):
+    """Render an error page (or JSON under /api) with a plain message in the reader's language.
+
+    ``back`` offers a button that goes back in the browser's history, where a form usually
+    still holds what was typed (a link to the form's address would give an empty form).
+    """
     pages = _pages()
     title, default_message = pages.get(status, pages[500])
     text = message or default_message
     if _wants_json():
         return jsonify({"error": {"status": status, "title": title, "message": text}}), status
-    return render_template("errors/error.html", status=status, title=title, message=text), status
+    return render_template("errors/error.html", status=status, title=title, message=text, back=back), status
+
+
+def _go_back() -> str:
+    return _("Vui lòng bấm “Quay lại” trên trình duyệt (nội dung đã nhập thường vẫn còn), "
+             "chọn tệp nhỏ hơn rồi gửi lại.")
+
+
+def _megabytes(size: int) -> str:
+    return f"{format_decimal(size / (1024 * 1024), format='#,##0.#')} MB"
+
+
+def too_large_message() -> str:
+    """Say what was too large in the reader's language: on the public portal, the per-file limit."""
+    parts = [_pages()[413][1]]
+    if request.blueprint == "portal":
+        parts.append(_("Mỗi tệp gửi kèm tối đa %(size)s.", size=_megabytes(current_app.config["PUBLIC_UPLOAD_MAX_BYTES"])))
+    parts.append(_go_back())
+    return " ".join(parts)
+
+
+def wait_text(seconds: float) -> str:
+    """Return an "about" wait as a reader counts it: whole minutes up to an hour and a half, then whole hours.
+
+    The nearest whole unit, never less than one minute (a window's reset is a second past its end).
+    """
+    minutes = max(math.floor(seconds / 60 + 0.5), 1)
+    if minutes <= 90:
+        return _("%(m)d phút", m=minutes)
+    return _("%(h)d giờ", h=math.floor(minutes / 60 + 0.5))
+
+
+def too_many_message() -> str:
+    """Say how long to wait before trying again, from the limit that was hit (its Retry-After)."""
+    hit = limiter.current_limit
+    try:
+        seconds = hit.reset_at - time.time() if hit is not None and hit.breached else None
+    except Exception:  # noqa: BLE001 - the counters' store is unreachable: fall back to the general wording
+        log.warning("could not read the breached rate limit's reset time", exc_info=True)
+        seconds = None
+    if seconds is None:
+        return _pages()[429][1]
+    return _("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng thử lại sau khoảng %(wait)s.",
+             wait=wait_text(seconds))
 
 
 def is_database_unavailable(err: BaseException) -> bool:
@@ -125,8 +175,10 @@ def register_error_handlers(app: Flask) -> None:
     def _http(err: HTTPException):
         safe_rollback()
         status = err.code or 500
+        if status == 413:
+            return render_error(413, too_large_message(), back=True)
         if status == 429:
-            return render_error(429)
+            return render_error(429, too_many_message(), back=request.method == "POST")
         custom = err.description if getattr(err, "spokes_message", False) else None
         if status == 400 and "CSRF" in (err.description or ""):
             custom = _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã CSRF). Vui lòng tải lại trang và gửi lại.")

@@ -34,7 +34,7 @@ from spokes.core.forms import BoundedDateField, VnTimeField, strip, upload_error
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.portal.services import PUBLIC_TYPES, card_problem
 from spokes.press_requests.labels import TYPE_LABELS
-from spokes.press_requests.models import AGENCY_STARTED_TYPES, RequestType
+from spokes.press_requests.models import RequestType
 
 CREDENTIAL_CARD = "card"
 CREDENTIAL_LETTER = "letter"
@@ -151,15 +151,14 @@ class AskForm(FlaskForm):
             ok = self._check_letter() and ok
         if self.type.data == RequestType.INTERVIEW.value:
             ok = self._check_interview() and ok
-        if self.has_agency_document():
+        if self.agency_document_attached():  # whatever the type: a file that is kept is checked
             ok = self._check_agency_document() and ok
         return ok
 
-    def has_agency_document(self) -> bool:
-        """Return whether the press agency's document is attached to a type whose clock it starts."""
+    def agency_document_attached(self) -> bool:
+        """Return whether a file was sent in the press agency's document field."""
         upload = self.agency_document.data
-        return (self.type.data in {t.value for t in AGENCY_STARTED_TYPES}
-                and isinstance(upload, FileStorage) and bool(upload.filename))
+        return isinstance(upload, FileStorage) and bool(upload.filename)
 
     def _check_agency_document(self) -> bool:
         return _upload_accepted(self.agency_document)
@@ -225,7 +224,8 @@ class TrackForm(FlaskForm):
         DataRequired(_l("Vui lòng nhập mã yêu cầu.")), Length(max=40, message=_l("Mã yêu cầu tối đa %(max)d ký tự."))])
     email = EmailField(_l("Thư điện tử đã dùng khi gửi"), filters=[strip], validators=[
         DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")),
-        Length(max=254, message=_l("Địa chỉ thư điện tử tối đa %(max)d ký tự."))])
+        Length(max=254, message=_l("Địa chỉ thư điện tử tối đa %(max)d ký tự.")),
+        Email(_l("Địa chỉ thư điện tử không hợp lệ (ví dụ: ten@baochi.vn)."))])
     submit = SubmitField(_l("Gửi đường dẫn theo dõi mới"))
 
 
@@ -243,6 +243,7 @@ class WithdrawForm(FlaskForm):
 
     reason = TextAreaField(_l("Lý do rút yêu cầu (không bắt buộc)"), filters=[strip], validators=[
         Optional(), Length(max=2000, message=_l("Lý do tối đa %(max)d ký tự."))])
-    confirm = BooleanField(_l("Tôi xác nhận rút yêu cầu này; đơn vị sẽ dừng xử lý."), validators=[
+    # No full stop: the error summary writes "<label>: <message>".
+    confirm = BooleanField(_l("Tôi xác nhận rút yêu cầu này; đơn vị sẽ dừng xử lý"), validators=[
         DataRequired(_l("Vui lòng đánh dấu ô xác nhận để rút yêu cầu."))])
     submit = SubmitField(_l("Rút yêu cầu"))

@@ -65,6 +65,8 @@ from spokes.notifications.models import OutboxMail
 log = logging.getLogger(__name__)
 
 PUBLIC_TYPES = tuple(t for t in RequestType if t is not RequestType.EMERGENCY)
+# The types whose clock starts from the press agency's document; others keep it as a plain attachment.
+AGENCY_DOCUMENT_TYPES = frozenset(t.value for t in AGENCY_STARTED_TYPES)
 UNKNOWN_UNIT = 0  # the select's value for "Không rõ đơn vị nào"
 BUCKET_SECONDS = 600
 SESSION_KEY = "portal_access"
@@ -105,6 +107,16 @@ def unit_choices() -> list[tuple[int, str]]:
         # No-break spaces survive inside <option>, so the tree shows on every browser.
         choices.append((unit.id, "\u00a0\u00a0\u00a0" * (unit.depth - base) + unit.name))
     return choices
+
+
+def active_unit_id(code: str | None) -> int | None:
+    """Return the id of the active unit with this code (a link's ``?unit=``), or None."""
+    code = (code or "").strip()
+    if not code or len(code) > 40:
+        return None
+    return db.session.execute(
+        select(Unit.id).where(Unit.code == code, Unit.is_active.is_(True))
+    ).scalar_one_or_none()
 
 
 def unknown_unit_target() -> Unit | None:
@@ -156,6 +168,8 @@ class Submission:
     request: PressRequest
     token: str | None
     duplicate: bool
+    # The name of an agency document sent with a type it does not start: kept as a plain attachment.
+    kept_document: str | None = None
 
 
 def card_problem(expiry: date | None, today: date) -> str | None:
@@ -249,15 +263,37 @@ def submit_question(
     if not has_card and letter is not None:
         attachments.store(letter, letter_filename, max_bytes=max_bytes, allowed=attachments.PUBLIC_KINDS,
                           purpose="letter", request_id=req.id, is_public=False)
-    if agency_document is not None and type_ == data.type and type_ in {t.value for t in AGENCY_STARTED_TYPES}:
+    kept_document = None
+    if agency_document is not None:
+        # On a type whose clock it starts it is the agency's request; on another type (the form
+        # hides the field there, but a browser without the script still sends it) it is kept as
+        # a plain private attachment and the journalist is told, never silently dropped.
+        starts_clock = type_ == data.type and type_ in AGENCY_DOCUMENT_TYPES
         try:
-            attachments.store(agency_document, agency_document_filename, max_bytes=max_bytes,
-                              allowed=attachments.PUBLIC_KINDS, purpose="agency_request", request_id=req.id,
-                              is_public=False)
+            stored = attachments.store(
+                agency_document, agency_document_filename, max_bytes=max_bytes, allowed=attachments.PUBLIC_KINDS,
+                purpose="agency_request" if starts_clock else "evidence", request_id=req.id, is_public=False)
         except UploadRejected as err:
             err.field = "agency_document"  # type: ignore[attr-defined]  # the view shows it on that field
             raise
-    return Submission(req, token, False)
+        if not starts_clock:
+            kept_document = stored.display_name
+    return Submission(req, token, False, kept_document)
+
+
+@dataclass(frozen=True)
+class WantedInterview:
+    """The interview a journalist asked for, as the portal shows it back to them."""
+
+    at: datetime
+    place: str
+
+
+def wanted_interview(req: PressRequest) -> WantedInterview | None:
+    """Return the interview time and place asked for (no place: the unit's office), or None."""
+    if req.interview_wanted_at is None:
+        return None
+    return WantedInterview(req.interview_wanted_at, req.interview_place or _("Tại trụ sở đơn vị"))
 
 
 @dataclass

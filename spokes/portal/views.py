@@ -39,8 +39,19 @@ bp = Blueprint("portal", __name__)
 TRACK_SCOPE = "portal-track"
 
 _public_form_limit = config_limit("PUBLIC_FORM_RATE_LIMIT")
+# Every post of the question form, accepted or not: a looser limit against a flood of bad posts.
+_public_form_attempt_limit = config_limit("PUBLIC_FORM_ATTEMPT_RATE_LIMIT")
 _track_limit = config_limit("TRACK_RATE_LIMIT")
 _lookup_limit = config_limit("TRACK_LOOKUP_RATE_LIMIT")
+
+
+def _question_accepted(response) -> bool:
+    """Count a question against the hourly limit only when it was taken (or the honeypot answered).
+
+    A form sent back for a typo costs nothing there, so a newsroom sharing one address does
+    not lock itself out by mistakes; the attempts limit still bounds a flood of bad posts.
+    """
+    return response.status_code == 200
 
 
 def _lookup_email_key() -> str:
@@ -66,10 +77,11 @@ def _private(response):
 def _ask_page(form: AskForm, status: int):
     letter_lost = form.is_submitted() and form.has_letter() and isinstance(form.letter.data, FileStorage) \
         and bool(form.letter.data.filename)
-    document_lost = form.is_submitted() and form.has_agency_document()
+    document_lost = form.is_submitted() and form.agency_document_attached()
     return render_template(
         "portal/ask.html", form=form, letter_lost=letter_lost, document_lost=document_lost,
         type_help={t.value: TYPE_HELP[t] for t in services.PUBLIC_TYPES},
+        document_types=" ".join(sorted(services.AGENCY_DOCUMENT_TYPES)),
     ), status
 
 
@@ -95,21 +107,25 @@ def _tracking_link(token: str) -> str:
 
 
 @bp.route("/ask", methods=["GET", "POST"])
-@limiter.limit(_public_form_limit, methods=["POST"])
+@limiter.limit(_public_form_limit, methods=["POST"], deduct_when=_question_accepted)
+@limiter.limit(_public_form_attempt_limit, methods=["POST"], scope="portal-ask-attempts")
 def ask():
     """Show the question form; on a valid post, log the request and show its confirmation.
 
     The confirmation is the POST response itself, so the one-time tracking link never sits
     in a redirect URL. A filled honeypot gets a neutral thank-you page and nothing is stored.
+    ``?unit=<code>`` (the unit page's link) preselects that unit when it is active.
     """
     form = AskForm()
     form.set_units(services.unit_choices())
+    if not form.is_submitted():
+        form.unit.data = services.active_unit_id(request.args.get("unit"))
     if form.is_submitted() and form.website.data:
         log.info("honeypot field filled on the question form; nothing stored")
         return _private(make_response(render_template("portal/received.html"), 200))
     if form.validate_on_submit():
         letter = form.letter.data if form.has_letter() else None
-        document = form.agency_document.data if form.has_agency_document() else None
+        document = form.agency_document.data if form.agency_document_attached() else None
         try:
             submission = services.submit_question(
                 _question_data(form), letter=letter.stream if letter else None,
@@ -132,7 +148,8 @@ def ask():
             "portal/confirmation.html", req=req, duplicate=submission.duplicate,
             tracking_link=_tracking_link(submission.token) if submission.token else None,
             speaker=services.answering_speaker(req), explanation=req.deadline_explanation or {},
-            receipt=services.receipt_mail(req),
+            receipt=services.receipt_mail(req), interview=services.wanted_interview(req),
+            kept_document=submission.kept_document,
         )
         db.session.commit()
         return _private(make_response(page, 200))
@@ -179,6 +196,7 @@ def _track_page(req: PressRequest, *, follow_form: FollowUpForm | None = None,
         outcome=outcome,
         publications=[(p.title, _publication_link(p)) for p in published_items(req)],
         explanation=req.deadline_explanation or {},
+        interview=services.wanted_interview(req),
         assignee=services.answering_speaker(req) if req.assignee_id else None,
         receipt=services.receipt_mail(req),
         follow_form=follow_form or FollowUpForm(prefix="followup", formdata=None),

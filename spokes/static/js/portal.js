@@ -35,6 +35,21 @@
     syncInterview();
   }
 
+  // The press agency's document only matters for the types listed on its block (data-types);
+  // hidden for the others, it is shown again (with the file still chosen) if the type changes back.
+  // A block that carries an error from the server stays visible, so the error summary's link leads somewhere.
+  var agencyDocument = document.getElementById("agency-document-fields");
+  function syncAgencyDocument() {
+    var chosen = document.querySelector("input[name='type']:checked");
+    var types = (agencyDocument.getAttribute("data-types") || "").split(" ");
+    var hasError = !!agencyDocument.querySelector(".invalid-feedback");
+    agencyDocument.hidden = !hasError && (!chosen || types.indexOf(chosen.value) === -1);
+  }
+  if (agencyDocument && typeRadios.length) {
+    typeRadios.forEach(function (r) { r.addEventListener("change", syncAgencyDocument); });
+    syncAgencyDocument();
+  }
+
   // A filter box above the long unit list.
   var unitSelect = document.getElementById("unit");
   if (unitSelect && unitSelect.tagName === "SELECT" && unitSelect.options.length > 8) {
@@ -58,6 +73,14 @@
       Array.prototype.forEach.call(unitSelect.options, function (opt, i) {
         opt.hidden = i > 0 && q !== "" && fold(opt.textContent).indexOf(q) === -1;
       });
+    });
+  }
+
+  // "Back" on an error page after a post: the browser's history usually still holds what was typed.
+  if (window.history.length > 1) {
+    document.querySelectorAll("[data-history-back]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.history.back(); });
     });
   }
 
