@@ -68,6 +68,12 @@ MESSAGES: dict[str, str] = {
     # admin's words); or, stored before the change was data, reason: the whole sentence as written
     "recomputed": N_("Tính lại ngày %(day)s do lịch làm việc thay đổi: %(reason)s"),
 }
+# The public's wording of a step, where the staff sentence above names tools or sources a journalist
+# does not need: used for a step public_explanation marked {"public": true}. Same params.
+PUBLIC_MESSAGES: dict[str, str] = {
+    "estimated": N_("Lịch nghỉ năm %(years)s chưa được công bố chính thức: ngày nghỉ là dự kiến, "
+                    "hạn chót có thể thay đổi."),
+}
 # A sentence the engine did not write (or no longer recognised): {"code": "text", "text": ...}, shown as stored.
 TEXT = "text"
 STEP_CODES = frozenset(MESSAGES) | {TEXT}
@@ -204,7 +210,8 @@ def render_step(step: Mapping[str, Any] | str, translate: Translate = _same, lan
     """
     if isinstance(step, str):
         return step
-    message = MESSAGES.get(str(step.get("code")))
+    code = str(step.get("code"))
+    message = (PUBLIC_MESSAGES.get(code) if step.get("public") else None) or MESSAGES.get(code)
     if message is None:
         return str(step.get("text") or "")
     return translate(message) % _params(step, translate, language)

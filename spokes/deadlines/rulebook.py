@@ -182,6 +182,23 @@ def rule_basis(confidence: str, statutory: bool) -> str:
     return "unverified" if confidence == "U" else "source"
 
 
+def public_terms(statutory: bool, confidence: str, *, extension_allowed: bool, extension_max_amount: int,
+                 overdue_note: str | None) -> dict[str, Any]:
+    """Return what the public may read about extending and missing a deadline.
+
+    A legal consequence of a missed deadline (``overdue_note``) and a legal extension belong to a
+    deadline the law sets and whose source was read; for an internal target (or an unverified
+    figure) the extension is the unit's own practice and no legal consequence is attached.
+    """
+    is_law = is_public_statutory(statutory, confidence)
+    return {
+        "statutory": is_law,
+        "extension": ("law" if is_law else "internal") if extension_allowed and extension_max_amount > 0 else "none",
+        "extension_max_amount": extension_max_amount,
+        "overdue_note": (overdue_note or "") if is_law else "",
+    }
+
+
 def rule_step(book_name: str, label: str, amount: int, unit: str, source: str,
               confidence: str, statutory: bool) -> dict[str, Any]:
     """Return the explanation step naming the rule; safe to show in public (no U citation)."""
@@ -196,9 +213,10 @@ def rule_step(book_name: str, label: str, amount: int, unit: str, source: str,
 def public_explanation(explanation: dict[str, Any]) -> dict[str, Any]:
     """Return a stored deadline explanation as a journalist may see it.
 
-    Drops the confidence wording (staff only) and an unverified (U) citation, and says the rule
-    line's basis from the explanation's confidence, so explanations stored before these rules
-    were kept are safe as well.
+    Drops the confidence code and label (staff only) and an unverified (U) citation, words the
+    steps for the public (no tool names), and says the rule line's basis from the explanation's
+    confidence, so explanations stored before these rules were kept are safe as well. A read
+    citation is kept as the rulebook words it: its text opens by saying how it was read.
     """
     if not explanation:
         return {}
@@ -208,14 +226,17 @@ def public_explanation(explanation: dict[str, Any]) -> dict[str, Any]:
         statutory = confidence in ("Q", "S")
     public = {k: v for k, v in explanation.items() if k not in ("confidence", "confidence_label")}
     public["statutory"] = is_public_statutory(statutory, confidence)
+    citation = explanation.get("citation") or {}
     if confidence == "U":
         public.pop("citation", None)
     steps = []
     for step in explanation.get("steps") or []:
         if isinstance(step, dict) and step.get("code") == "rule":
-            step = _public_rule_step(step, confidence, bool(statutory), (explanation.get("citation") or {}).get("source"))
+            step = _public_rule_step(step, confidence, bool(statutory), citation.get("source"))
         elif isinstance(step, dict) and step.get("code") == "layers":
             step = _layers_with_effect(step)
+        elif isinstance(step, dict) and step.get("code") == "estimated":
+            step = {**step, "public": True}  # worded for the public (explain.PUBLIC_MESSAGES)
         if step is not None:
             steps.append(step)
     public["steps"] = steps

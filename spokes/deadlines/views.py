@@ -28,7 +28,7 @@ from spokes.deadlines.forms import (
     VersionForm,
 )
 from spokes.deadlines.models import CalendarDay, RefusalGround, Rule
-from spokes.deadlines.rulebook import public_explanation
+from spokes.deadlines.rulebook import public_explanation, public_terms
 from spokes.extensions import db
 
 bp = Blueprint("deadlines", __name__)
@@ -91,11 +91,16 @@ def calculator():
     # The refusal grounds shown are those of the rulebook applied, else of today's rulebook.
     book = deadline.rulebook if deadline is not None else services.rulebook_on(today_vn())
     explanation = public_explanation(deadline.explanation()) if deadline else None
+    terms = public_terms(
+        bool(deadline.rule.statutory), deadline.rule.confidence, extension_allowed=deadline.rule.extension_allowed,
+        extension_max_amount=deadline.rule.extension_max_amount, overdue_note=deadline.rule.overdue_note,
+    ) if deadline else None
     return render_template(
         "deadlines/calculator.html",
         form=form,
         deadline=deadline,
         explanation=explanation,
+        terms=terms,
         civil_code_steps=services.civil_code_steps(explanation) if explanation else [],
         error=error,
         book=book,

@@ -11,8 +11,30 @@ from datetime import date, datetime, time
 
 from spokes.core.clock import VN_TZ
 from spokes.deadlines.models import RefusalGround, Rule, Rulebook
-from spokes.deadlines.rulebook import REQUEST_TYPES, NoRulebook, select_rulebook
+from spokes.deadlines.rulebook import REQUEST_TYPES, NoRulebook, rule_basis, select_rulebook
 from spokes.deadlines.services import load_rulebooks, rulebook_spec
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    """A rule as the handbook lists it: a deadline the law sets, or the unit's internal target.
+
+    ``basis`` is the deadline engine's (rulebook.rule_basis): "source" (a statutory rule whose source
+    was read), "internal" (an internal target) or "unverified" (a statutory duty whose figure was not
+    verified: shown as an internal target). The public reads the citation of a "source" row only.
+    """
+
+    rule: Rule
+    basis: str
+
+    @property
+    def statutory(self) -> bool:
+        """Return True if the public may be told the law sets this deadline."""
+        return self.basis == "source"
+
+
+def _row(rule: Rule) -> RuleRow:
+    return RuleRow(rule=rule, basis=rule_basis(rule.confidence, bool(rule.statutory)))
 
 
 @dataclass
@@ -28,6 +50,16 @@ class Handbook:
     def rule_for(self, request_type: str, milestone: str = "main") -> Rule | None:
         """Return the rule of a request type (and milestone) in force, if the rulebook has one."""
         return next((r for r in self.rules if r.request_type == request_type and r.milestone == milestone), None)
+
+    @property
+    def statutory_rules(self) -> list[RuleRow]:
+        """Return the deadlines the law sets (statutory, source read), in type order."""
+        return [row for row in map(_row, self.rules) if row.statutory]
+
+    @property
+    def internal_targets(self) -> list[RuleRow]:
+        """Return the unit's internal targets, and statutory duties whose figure was not verified."""
+        return [row for row in map(_row, self.rules) if not row.statutory]
 
     @property
     def emergency(self) -> Rule | None:
