@@ -81,7 +81,7 @@ class Unit(db.Model):
 
 
 class DesignationKind(enum.StrEnum):
-    """How someone came to speak for a unit (ND 09 Điều 2; RULES.md SP-01..SP-06)."""
+    """How someone came to speak for a unit (ND 09 Điều 3; RULES.md SP-01..SP-06)."""
 
     HEAD = "head"
     DESIGNATED = "designated"

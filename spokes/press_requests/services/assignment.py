@@ -42,7 +42,7 @@ def current_speaker(unit: Unit, on: date | None = None) -> tuple[User | None, De
     """Return who speaks for a unit today: the designated spokesperson, else the head.
 
     Falls back to a user holding the head role when no head designation is recorded, since the
-    head speaks by law (ND 09 Điều 2).
+    head speaks by law (ND 09 Điều 3; RULES.md SP-03).
     """
     on = on or today_vn()
     rows = db.session.execute(
