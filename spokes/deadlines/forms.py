@@ -7,7 +7,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -26,6 +25,7 @@ from spokes.deadlines.models import CalendarDayKind
 from spokes.deadlines.services import MAX_YEAR, MIN_YEAR
 from spokes.press_requests.labels import TYPE_LABELS
 from spokes.press_requests.models import CONCLUSION_TYPES, RequestType
+from spokes.core.forms import Form
 
 CONFIDENCE_LABELS = {
     "Q": _l("Trích từ cơ sở dữ liệu pháp luật"),
@@ -140,7 +140,7 @@ def type_choices() -> list[SelectChoice]:
     return [SelectChoice(t.value, TYPE_LABELS[t]) for t in RequestType]
 
 
-class CalculatorForm(FlaskForm):
+class CalculatorForm(Form):
     """The public calculator: a GET form, so it needs no CSRF token and works without JavaScript."""
 
     class Meta:
@@ -184,7 +184,7 @@ def _parse_offsets(text: str | list[int]) -> list[int]:
     return [int(p) for p in parts]
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     """Edit one deadline rule."""
 
     amount = IntegerField(_l("Thời hạn"), invalid_value_message=_INVALID_NUMBER, validators=[
@@ -235,7 +235,7 @@ class RuleForm(FlaskForm):
         return _parse_offsets(self.reminder_offsets.data)
 
 
-class GroundForm(FlaskForm):
+class GroundForm(Form):
     """Edit one refusal ground."""
 
     text = TextAreaField(_l("Nội dung căn cứ từ chối"), validators=[
@@ -246,7 +246,7 @@ class GroundForm(FlaskForm):
     submit = SubmitField(_l("Lưu căn cứ"))
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     """Create a new version of a rulebook."""
 
     code = StringField(_l("Mã bộ quy tắc"), validators=[
@@ -260,7 +260,7 @@ class VersionForm(FlaskForm):
     submit = SubmitField(_l("Tạo phiên bản mới"))
 
 
-class CalendarDayForm(FlaskForm):
+class CalendarDayForm(Form):
     """Add an extra day off or a make-up working day."""
 
     day = VNDateField(_l("Ngày (ngày/tháng/năm)"), validators=[

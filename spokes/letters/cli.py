@@ -59,7 +59,7 @@ def letter(reference: str, kind: str, output: str, draft: bool, signer_email: st
     req = db.session.execute(select(PressRequest).where(PressRequest.reference == reference.strip())).scalar_one_or_none()
     if req is None:
         raise click.ClickException(f"no request with reference {reference}")
-    signers = services.signers_for(req.unit)
+    signers = services.signers_for(req.unit, req=req)
     if signer_email:
         signers = [u for u in signers if u.email.lower() == signer_email.strip().lower()]
         if not signers:

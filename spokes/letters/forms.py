@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from spokes.core.forms import VnDateField
+from spokes.core.forms import Form, VnDateField
+from spokes.core.once import OnceForm
 from spokes.letters.models import LetterKind
 
 KIND_LABELS = {
@@ -35,8 +35,12 @@ def _int_or_none(value: object) -> int | None:
     return number if 0 < number < 2**63 else None
 
 
-class IssueLetterForm(FlaskForm):
-    """What every issued letter asks: who signs it, its trích yếu and copies; then preview or issue."""
+class IssueLetterForm(OnceForm):
+    """What every issued letter asks: who signs it, its trích yếu and copies; then preview or issue.
+
+    A number once taken is never reused: the form is single-use (spokes/core/once.py), so the
+    same page sent twice issues one letter.
+    """
 
     signer = SelectField(_l("Người ký"), coerce=_int_or_none, validators=[DataRequired(_l("Chọn người ký."))])
     position = StringField(_l("Chức vụ người ký"), validators=[DataRequired(), Length(max=120)])
@@ -64,7 +68,7 @@ class LetterForm(IssueLetterForm):
     publication_due_on = VnDateField(_l("Mốc theo dõi việc đăng (để trống: mặc định)"), validators=[Optional()])
 
 
-class PublishedForm(FlaskForm):
+class PublishedForm(Form):
     """The press agency published what a sixth-form letter asked."""
 
     published_on = VnDateField(_l("Ngày cơ quan báo chí đăng"), validators=[DataRequired(_l("Vui lòng nhập ngày đăng."))])
@@ -78,7 +82,7 @@ class DesignationLetterForm(IssueLetterForm):
     kind = SelectField(_l("Loại văn bản"), validators=[DataRequired()])
 
 
-class HeadingForm(FlaskForm):
+class HeadingForm(Form):
     """The symbol and place name printed on a unit's letters."""
 
     symbol = StringField(_l("Ký hiệu văn bản"), validators=[DataRequired(), Length(max=40)])
@@ -86,14 +90,14 @@ class HeadingForm(FlaskForm):
     submit = SubmitField(_l("Lưu"))
 
 
-class SignedCopyForm(FlaskForm):
+class SignedCopyForm(Form):
     """Upload the letter's PDF as signed with the unit's own digital-signature token."""
 
     file = FileField(_l("Bản PDF đã ký số"), validators=[FileRequired(_l("Chọn tệp PDF đã ký số."))])
     submit = SubmitField(_l("Kiểm tra chữ ký và lưu"))
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     """Upload the unit's own letter template (DOCX with docxtpl tags), or remove it."""
 
     file = FileField(_l("Mẫu văn bản (DOCX)"))

@@ -27,13 +27,14 @@ from spokes.core import events
 from spokes.core.clock import VN_TZ, now, today_vn
 from spokes.core.errors import DomainError, NotAllowed
 from spokes.core.markdown import plain_text
+from spokes.core.text import fold
 from spokes.extensions import db
 from spokes.letters import exports, layout, milestones, pdf, wording
 from spokes.letters.layout import LetterText, render_docx
 from spokes.letters.models import Letter, LetterKind, LetterSettings, RegisterCounter
 from spokes.press_requests.models import PressRequest
 from spokes.press_requests.services import final_answer
-from spokes.units.models import Designation, Unit
+from spokes.units.models import Designation, DesignationKind, Unit
 from spokes.notifications.services import notify_heads_once
 from spokes.press_requests.models import PressRequest as Req
 
@@ -169,16 +170,32 @@ def available_kinds(req: PressRequest) -> list[LetterKind]:
     return wording.available_kinds(facts_for(req))
 
 
-def signers_for(unit: Unit, on: date | None = None) -> list[User]:
-    """Return who may sign for the unit: its heads and its current designated spokespersons."""
+# Who signs first: the head (by law the unit's speaker), then the standing spokesperson, then a
+# person authorised for a case or a topic. The first is what a letter form proposes.
+_SIGNER_RANK = {DesignationKind.HEAD.value: 0, DesignationKind.DESIGNATED.value: 1,
+                DesignationKind.AUTHORISED.value: 2}
+
+
+def signers_for(unit: Unit, on: date | None = None, *, req: PressRequest | None = None) -> list[User]:
+    """Return who may sign for the unit, heads first, then its spokespersons, each group by name.
+
+    An authorisation for one case (SP-05) counts only on that case's request (``req``): it never
+    makes its holder a signer of the unit's other letters.
+    """
     on = on or today_vn()
-    heads = select(Membership.user_id).where(Membership.unit_id == unit.id, Membership.role == Role.HEAD.value)
-    designated = select(Designation.user_id).where(
+    rank = {user_id: 0 for user_id in db.session.execute(select(Membership.user_id).where(
+        Membership.unit_id == unit.id, Membership.role == Role.HEAD.value)).scalars()}
+    designations = db.session.execute(select(Designation.user_id, Designation.kind, Designation.case_request_id).where(
         Designation.unit_id == unit.id, Designation.revoked_at.is_(None), Designation.valid_from <= on,
-        or_(Designation.valid_to.is_(None), Designation.valid_to >= on))
-    return list(db.session.execute(
-        select(User).where(User.active.is_(True), or_(User.id.in_(heads), User.id.in_(designated))).order_by(User.name)
-    ).scalars())
+        or_(Designation.valid_to.is_(None), Designation.valid_to >= on))).all()
+    for user_id, kind, case_id in designations:
+        if case_id is not None and (req is None or case_id != req.id):
+            continue
+        rank[user_id] = min(rank.get(user_id, 3), _SIGNER_RANK.get(kind, 2))
+    if not rank:
+        return []
+    users = db.session.execute(select(User).where(User.active.is_(True), User.id.in_(rank))).scalars()
+    return sorted(users, key=lambda u: (rank[u.id], fold(u.name), u.id))
 
 
 @dataclass(frozen=True)
@@ -246,7 +263,7 @@ def issue(actor: User, req: PressRequest, choices: LetterChoices, *, replaces: L
     """
     if not can_issue(actor, req.unit):
         raise NotAllowed(_("Chỉ người đứng đầu %(name)s ban hành văn bản của đơn vị.", name=req.unit.name))
-    if choices.signer.id not in {u.id for u in signers_for(req.unit)}:
+    if choices.signer.id not in {u.id for u in signers_for(req.unit, req=req)}:
         raise DomainError(_("Người ký phải là người đứng đầu hoặc người phát ngôn của đơn vị."), 400)
     if replaces is not None and (replaces.request_id != req.id or replaces.unit_id != req.unit_id):
         raise DomainError(_("Văn bản được thay thế không thuộc yêu cầu này."), 400)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from spokes.auth.models import User
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import has_permission
+from spokes.core import once
 from spokes.core.clock import now, today_vn
 from spokes.core.errors import DomainError
 from spokes.core.outcome import commit_or_report
@@ -94,13 +95,20 @@ def _preview_or_issue(form: Any, preview: Callable[[], bytes], name: str, issue:
     """Download the draft as DOCX (the preview button) or issue the letter and go back.
 
     Return the response and 200, or None and the status of the refusal (its message is flashed).
+    Issuing claims the form's single-use key with the number (a preview claims nothing): the same
+    page sent again issues nothing and goes back, saying which letter the first sending issued.
     """
     if form.preview.data:
         draft = commit_or_report(preview, commit=False)
         if draft.ok:
             return _docx_download(draft.value, name), 200
         return None, draft.status(409)
-    done = commit_or_report(issue)
+    try:
+        done = commit_or_report(once.once(form, "letter", issue, lambda letter: (back, letter.number_and_symbol),
+                                          user_id=current_user.id))
+    except once.Repeated as repeat:
+        return repeat.show(_("Biểu mẫu này đã được gửi; văn bản số %(number)s đã được ban hành.",
+                             number=repeat.label), back), 200
     if not done.ok:
         return None, done.status(409)
     flash(_("Đã ban hành văn bản số %(number)s.", number=done.value.number_and_symbol), "success")
@@ -115,7 +123,7 @@ def for_request(request_id: int):
     letters = services.letters_of_request(req)
     may_issue = services.can_issue(current_user, req.unit)
     kinds = services.available_kinds(req) if may_issue else []
-    signers = services.signers_for(req.unit) if may_issue else []
+    signers = services.signers_for(req.unit, req=req) if may_issue else []
     form = _letter_form(req, kinds, signers, letters)
     status = 200
     if request.method == "POST":

@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from spokes.attachments.store import PUBLIC_KINDS
 from spokes.core.clock import VN_TZ, now, today_vn
-from spokes.core.forms import BoundedDateField, VnTimeField, strip, upload_error
+from spokes.core.forms import Form, BoundedDateField, VnTimeField, strip, upload_error
 from spokes.core.uploads import UploadRejected, sniff_stream
 from spokes.portal.services import PUBLIC_TYPES, card_problem
 from spokes.press_requests.labels import TYPE_LABELS
@@ -69,7 +69,7 @@ def _upload_accepted(field: FileField) -> bool:
     return True
 
 
-class AskForm(FlaskForm):
+class AskForm(Form):
     """The public question form (issue 5)."""
 
     name = StringField(_l("Họ và tên"), filters=[strip], validators=[
@@ -217,7 +217,7 @@ class AskForm(FlaskForm):
         return self.credential.data == CREDENTIAL_LETTER
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     """Look a request up by its reference and the journalist's e-mail."""
 
     reference = StringField(_l("Mã yêu cầu"), filters=[strip], validators=[
@@ -229,7 +229,7 @@ class TrackForm(FlaskForm):
     submit = SubmitField(_l("Gửi đường dẫn theo dõi mới"))
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     """A follow-up message from the journalist."""
 
     body = TextAreaField(_l("Tin nhắn bổ sung"), filters=[strip], validators=[
@@ -238,7 +238,7 @@ class FollowUpForm(FlaskForm):
     submit = SubmitField(_l("Gửi tin nhắn"))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     """Withdraw the request, with an optional reason and an explicit confirmation."""
 
     reason = TextAreaField(_l("Lý do rút yêu cầu (không bắt buộc)"), filters=[strip], validators=[

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from markupsafe import Markup, escape
 from wtforms import (
@@ -33,12 +32,13 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from wtforms.widgets import Select, html_params
 
 from spokes.core.clock import now
-from spokes.core.forms import VnDateField, VnDateTimeField
+from spokes.core.forms import Form, VnDateField, VnDateTimeField
+from spokes.core.once import OnceForm
 from spokes.core.pagination import Cursor
 from spokes.core.params import MAX_ID, id_or_none
 from spokes.press_requests.labels import CHANNEL_LABELS, STATE_LABELS, TYPE_LABELS
 from spokes.press_requests.models import Channel, RequestType
-from spokes.press_requests.receipt import IN_THE_FUTURE, REASON_NEEDED, receipt_problem
+from spokes.press_requests.receipt import IN_THE_FUTURE, REASON_NEEDED, event_problem, receipt_problem
 from spokes.press_requests.answer_models import AnswerForm, AnswerKind
 
 
@@ -52,6 +52,7 @@ FORM_LABELS = {  # ND 09/2017/NĐ-CP, Điều 4, in its order and words
 }
 
 REQUIRED = _l("Vui lòng điền mục này.")
+BAD_ARTICLE_URL = _l("Địa chỉ không hợp lệ; hãy bắt đầu bằng http:// hoặc https://.")
 TOO_LONG = _l("Tối đa %(max)d ký tự.")
 
 
@@ -179,7 +180,7 @@ def _optional_int(value: Any) -> int | None:
     return number
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     """The GET filters of the request queue (no CSRF: it changes nothing)."""
 
     class Meta:
@@ -224,8 +225,11 @@ class QueueFilterForm(FlaskForm):
 # --------------------------------------------------------------------------- intake
 
 
-class IntakeForm(FlaskForm):
-    """Log a request that arrived by phone, letter, e-mail, in person, in an article…"""
+class IntakeForm(OnceForm):
+    """Log a request that arrived by phone, letter, e-mail, in person, in an article…
+
+    Single-use (spokes/core/once.py): the same page sent twice logs one request, one receipt.
+    """
 
     unit = VnSelectField(_l("Đơn vị tiếp nhận"), coerce=_optional_int, validators=[InputRequired(REQUIRED)])
     journalist_id = HiddenField()
@@ -243,8 +247,7 @@ class IntakeForm(FlaskForm):
                           validators=[InputRequired(REQUIRED)])
     subject = StringField(_l("Tiêu đề"), validators=[DataRequired(REQUIRED), _length(255)])
     questions = TextAreaField(_l("Nội dung, câu hỏi"), validators=[DataRequired(REQUIRED), _length(20000)])
-    article_url = URLField(_l("Địa chỉ bài báo liên quan"), validators=[
-        Optional(), URL(message=_l("Địa chỉ không hợp lệ; hãy bắt đầu bằng http:// hoặc https://.")), _length(1000)])
+    article_url = URLField(_l("Địa chỉ bài báo liên quan"), validators=[Optional(), URL(message=BAD_ARTICLE_URL), _length(1000)])
     interview_wanted_at = VnDateTimeField(_l("Thời gian muốn phỏng vấn"))
     interview_place = StringField(_l("Địa điểm phỏng vấn"), validators=[Optional(), _length(255)])
     event_at = VnDateTimeField(_l("Thời điểm xảy ra sự kiện"))
@@ -266,10 +269,13 @@ class IntakeForm(FlaskForm):
             raise ValidationError(_l("Phóng viên đã chọn không hợp lệ."))
 
     def validate_article_url(self, field: URLField) -> None:
-        """Accept only web addresses: a javascript: or data: link must never reach a page."""
+        """Accept only web addresses: a javascript: or data: link must never reach a page.
+
+        Said once: an address the URL check above already refused keeps that one message.
+        """
         value = (field.data or "").strip()
-        if value and urlsplit(value).scheme.lower() not in ("http", "https"):
-            raise ValidationError(_l("Địa chỉ không hợp lệ; hãy bắt đầu bằng http:// hoặc https://."))
+        if value and not field.errors and urlsplit(value).scheme.lower() not in ("http", "https"):
+            raise ValidationError(BAD_ARTICLE_URL)
 
     def validate_type(self, field: SelectField) -> None:
         """Keep to the fixed request types."""
@@ -286,8 +292,15 @@ class IntakeForm(FlaskForm):
         if receipt_problem(self.received_at.data, field.data, now()) is REASON_NEEDED:
             raise ValidationError(REASON_NEEDED)
 
+    def validate_event_at(self, field: VnDateTimeField) -> None:
+        """Refuse an emergency's event after the receipt (spokes/press_requests/receipt.py): the deadline runs from it."""
+        if self.type.data == RequestType.EMERGENCY.value and field.data is not None:
+            problem = event_problem(field.data, self.received_at.data or now())
+            if problem is not None:
+                raise ValidationError(problem)
 
-class JournalistSearchForm(FlaskForm):
+
+class JournalistSearchForm(Form):
     """Find a journalist who wrote to one of the user's units before (GET, no CSRF)."""
 
     class Meta:
@@ -299,7 +312,7 @@ class JournalistSearchForm(FlaskForm):
 # --------------------------------------------------------------------------- actions on a request
 
 
-class RequestActionForm(FlaskForm):
+class RequestActionForm(Form):
     """An action on a request page: it carries the version of the request the page showed."""
 
     version = HiddenField()

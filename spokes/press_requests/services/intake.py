@@ -21,8 +21,8 @@ from spokes.core.i18n import stored_in_vietnamese
 from spokes.core.search import index_object
 from spokes.deadlines import services as deadlines
 from spokes.extensions import db
-from spokes.press_requests.models import Journalist, PressRequest, RequestState
-from spokes.press_requests.receipt import receipt_problem
+from spokes.press_requests.models import Journalist, PressRequest, RequestState, RequestType
+from spokes.press_requests.receipt import event_problem, receipt_problem
 from spokes.units.models import Unit
 from spokes.press_requests.services.references import hash_token, new_token, next_reference
 from spokes.press_requests.services.journalists import JournalistData, link_journalist, normalise_contact
@@ -77,6 +77,8 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     moment = now()
     received_at = data.received_at or moment
     problem = receipt_problem(data.received_at, data.received_at_reason, moment)
+    if problem is None and data.type == RequestType.EMERGENCY.value:
+        problem = event_problem(data.event_at, received_at)
     if problem is not None:
         raise DomainError(str(problem), status=400)
     # An emergency counts from the event itself (ND 09 Điều 6), not from when it was logged.
@@ -136,7 +138,7 @@ def intake(actor: User | None, unit: Unit, data: IntakeData) -> tuple[PressReque
     speaker, designation = current_speaker(unit)
     if speaker is not None:
         # Only a unit that publishes no spokesperson at all falls back to a head by membership:
-        # that is a compliance gap (ND 09 Điều 2 asks every unit to publish its speaker), said so.
+        # that is a compliance gap (ND 09 asks every unit to publish its speaker), said so.
         gap = designation is None
         with stored_in_vietnamese():
             reason = (_("Đơn vị chưa công bố người phát ngôn: giao tạm cho người đứng đầu đơn vị.") if gap

@@ -13,6 +13,7 @@ from spokes.attachments import store as files
 from spokes.attachments.models import Attachment
 from spokes.auth.permissions import Permission
 from spokes.auth.policies import permission_required
+from spokes.core import once
 from spokes.core.clock import now
 from spokes.core.errors import DomainError
 from spokes.core.jinja import vn_datetime
@@ -131,14 +132,23 @@ def new():
     )
     logged: list[Any] = []
 
-    def log_request() -> None:
+    def log_request() -> Any:
         req, _token = svc.intake(user, unit, data)
         logged.append(req)
         stored: list[Attachment] = []
         store_all(evidence, purpose="evidence", request_id=req.id, stored=stored)
         store_all(letter, purpose="letter", request_id=req.id, stored=stored)
+        return req
 
-    if attempt(form, log_request) is not None:
+    try:
+        # Single-use: the same page sent twice (a double click) logs one request and one receipt.
+        refused = attempt(form, once.once(form, "request", log_request,
+                                          lambda req: (url_for(".detail", request_id=req.id), req.reference),
+                                          user_id=user.id))
+    except once.Repeated as repeat:
+        return repeat.show(_("Biểu mẫu này đã được gửi; yêu cầu %(ref)s đã được tiếp nhận.", ref=repeat.label),
+                           url_for(".queue"))
+    if refused is not None:
         return page(400)
     req = logged[0]
     db.session.commit()
