@@ -128,7 +128,7 @@ def test_extraction_finds_python_and_template_strings(extracted) -> None:
 
 def test_every_extracted_msgid_has_an_english_translation(extracted, catalogue: Catalog) -> None:
     missing = []
-    for (msgid, context), where in sorted(extracted.items()):
+    for (msgid, context), where in sorted(extracted.items(), key=lambda item: (item[0][0], item[0][1] or "")):
         message = catalogue.get(msgid, context=context)
         if message is None or not message.string or message.fuzzy:
             missing.append(f"{msgid!r} ({where[0]})")
