@@ -17,6 +17,7 @@ from spokes.auth.permissions import Permission
 from spokes.conferences import rules, services
 from spokes.conferences.forms import ConferenceForm, NoticeForm, RefusalForm, SentForm
 from spokes.conferences.models import PressConference
+from spokes.core import once
 from spokes.core.clock import now
 from spokes.core.outcome import commit_or_report
 from spokes.deadlines.services import load_rulebooks
@@ -149,13 +150,20 @@ def detail(conference_id: int):
             return send_file(io.BytesIO(preview.value), mimetype=exports.DOCX_MIME, as_attachment=True,
                              download_name=f"du-thao-thong-bao-hop-bao-{conference.id}.docx")
         return _page(conference, form=form, status=preview.status(409))
-    done = commit_or_report(lambda: services.issue_notice(current_user, conference, choices))
+    back = url_for("conferences.detail", conference_id=conference.id)
+    try:  # the form's single-use key: sent twice, it takes one register number, not two
+        done = commit_or_report(once.once(form, "conference_notice",
+                                          lambda: services.issue_notice(current_user, conference, choices),
+                                          lambda letter: (back, letter.number_and_symbol), user_id=current_user.id))
+    except once.Repeated as repeat:
+        return repeat.show(_("Biểu mẫu này đã được gửi; văn bản số %(number)s đã được ban hành.",
+                             number=repeat.label), back)
     if not done.ok:
         return _page(conference, form=form, status=done.status(409))
     letter = done.value
     flash(_("Đã ban hành thông báo số %(number)s. Gửi văn bản cho cơ quan quản lý rồi ghi nhận thời điểm gửi.",
             number=letter.number_and_symbol), "success")
-    return redirect(url_for("conferences.detail", conference_id=conference.id))
+    return redirect(back)
 
 
 def _planning_step(conference_id: int, form: Any, form_arg: str, field: Any,

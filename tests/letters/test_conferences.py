@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -175,3 +176,20 @@ def test_staff_are_reminded_once_when_the_notice_is_late(world, regulator, clien
     services.record_sent(world["chair"], conference, sent_at=datetime(2026, 12, 3, 9, 0, tzinfo=VN_TZ), via="")
     db.session.commit()
     assert services.remind_late_notices(datetime(2026, 12, 4, 9, 0, tzinfo=VN_TZ)) == 0
+
+
+def test_the_notice_form_sent_twice_takes_one_register_number(world, regulator, client_for):
+    conference = _plan(client_for(world["deputy"]))
+    chair = client_for(world["chair"])
+    page = chair.get(f"/staff/conferences/{conference.id}").get_data(as_text=True)
+    key = re.search(r'name="form_key" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"form_key": key, "signer": str(world["chair"].id), "position": "Chủ tịch",
+            "summary": "V/v thông báo tổ chức họp báo", "recipient": regulator.name,
+            "copies_to": "Như trên\nLưu: VT", "issue": "1"}
+    first = chair.post(f"/staff/conferences/{conference.id}", data=form)
+    again = chair.post(f"/staff/conferences/{conference.id}", data=form)
+    assert (first.status_code, again.status_code) == (302, 303)
+    letters = list(db.session.execute(select(Letter).where(Letter.conference_id == conference.id)).scalars())
+    assert [x.number_and_symbol for x in letters] == ["01/UBND-VP"]
+    shown = chair.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Biểu mẫu này đã được gửi; văn bản số 01/UBND-VP đã được ban hành." in shown
