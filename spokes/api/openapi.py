@@ -249,7 +249,7 @@ PATHS: dict[str, Any] = {
         "operationId": "listItems",
         "summary": "List published items (answers and statements), newest first",
         "parameters": [
-            _param("unit", "query", "A unit code, e.g. AM-DHU.", STRING),
+            _param("unit", "query", "A unit code, e.g. AG-ANMINH.", STRING),
             _param("kind", "query", "The kind of item.", {"type": "string", "enum": KINDS}),
             _param("month", "query", "A month of publication in Vietnamese time, YYYY-MM (or MM/YYYY).",
                    {"type": "string", "pattern": r"^(\d{4}-\d{2}|\d{1,2}/\d{4})$"}),
@@ -299,7 +299,7 @@ PATHS: dict[str, Any] = {
                        "and never cached (Cache-Control: no-store). It carries no message text and no "
                        "contact details.",
         "parameters": [
-            _param("reference", "path", "The public reference, e.g. AM-DHU-2026-00042.", STRING, required=True),
+            _param("reference", "path", "The public reference, e.g. AG-ANMINH-2026-00042.", STRING, required=True),
             _param("token", "query", "The secret tracking token.", {"type": "string", "maxLength": 100},
                    required=True),
         ],

@@ -491,10 +491,11 @@ def _like_pattern(term: str) -> str:
 
 
 def directory(query: str | None = None, on: date | None = None) -> list[DirectoryEntry]:
-    """Return the public directory as a tree, or the units whose folded name matches ``query``.
+    """Return the public directory as a tree, or the units whose folded name, or a speaker's, matches ``query``.
 
     Three queries whatever the size of the tree: units, matches (when searching) and the
-    current designations with their people.
+    current designations with their people (a speaker's name is matched on those, folded as
+    the unit names are: "mai" finds Trương Thị Mai).
     """
     on = on or today_vn()
     units = active_units_in_tree_order()
@@ -506,10 +507,11 @@ def directory(query: str | None = None, on: date | None = None) -> list[Director
             select(Unit.id).where(Unit.is_active.is_(True), Unit.name_folded.like(_like_pattern(term), escape="\\"))
         ).scalars())
     stmt = published_designations(on).order_by(Designation.unit_id, Designation.valid_from, Designation.id)
+    designations = list(db.session.execute(stmt.options(contains_eager(Designation.user))).scalars())
     if shown_ids is not None:
-        stmt = stmt.where(Designation.unit_id.in_(shown_ids or {-1}))
+        shown_ids |= {d.unit_id for d in designations if term in fold(d.user.name)}
     entries = {u.id: DirectoryEntry(unit=u) for u in units if shown_ids is None or u.id in shown_ids}
-    for d in db.session.execute(stmt.options(contains_eager(Designation.user))).scalars():
+    for d in designations:
         entry = entries.get(d.unit_id)
         if entry is None:
             continue

@@ -101,6 +101,21 @@ def test_search_by_unit_name_ignores_diacritics(client, published, query):
     assert "Ủy ban nhân dân tỉnh Kiên Giang › Ủy ban nhân dân huyện An Minh" in body
 
 
+@pytest.mark.parametrize("query", ["mai", "Trương Thị", "PHAM THI LAN"])
+def test_search_finds_a_unit_by_its_speakers_name(client, published, query):
+    body = client.get("/spokespersons", query_string={"q": query}).get_data(as_text=True)
+    assert "1 đơn vị khớp" in body
+    expected = "UBND xã Đông Hưng" if query != "PHAM THI LAN" else "Phòng Văn hóa và Thông tin huyện An Minh"
+    assert expected in body
+
+
+def test_search_by_name_finds_only_speakers_in_office(client, published):
+    # A revoked or not yet valid designation is not published, so its person is not found either.
+    for query in ("Người Bị Thu Hồi", "Người Tương Lai", "Người Hết Hạn"):
+        body = client.get("/spokespersons", query_string={"q": query}).get_data(as_text=True)
+        assert "0 đơn vị khớp" in body, query
+
+
 def test_search_treats_like_wildcards_literally(client, published):
     body = client.get("/spokespersons", query_string={"q": "%"}).get_data(as_text=True)
     assert "0 đơn vị khớp" in body and "Nguyễn Văn Hải" not in body

@@ -175,3 +175,11 @@ def test_news_search_reads_the_publications_own_vector_on_postgresql(world, clie
         assert "publications.search_vector @@" in searched[0]
     else:
         assert "search_fts_publication" in searched[0]
+
+
+def test_the_unit_page_says_what_each_speaker_is(world, client, make_user):
+    make_user("spokesperson", world["dhu"], designate="designated", name="Trương Thị Mai", email="mai@dhu.vn")
+    body = client.get(f"/units/{world['dhu'].code}").get_data(as_text=True)
+    head_at, deputy_at = body.index("Nguyễn Văn Hải"), body.index("Trương Thị Mai")
+    assert "Người đứng đầu đơn vị" in body[head_at:head_at + 800]
+    assert "Người được giao nhiệm vụ phát ngôn" in body[deputy_at:deputy_at + 800]
