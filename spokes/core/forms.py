@@ -80,14 +80,13 @@ class BoundedDateField(TextDateMixin, DateField):
     def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
         """Build the field as a dd/mm/yyyy text box."""
         kwargs.setdefault("format", list(DATE_FORMATS))
+        # A field may say it its own way ("ngày/tháng/năm" on the public form).
+        kwargs.setdefault("invalid_value_message", _l("Ngày không hợp lệ; hãy nhập theo dạng dd/mm/yyyy."))
         super().__init__(label, validators, **_text_kw(kwargs, "dd/mm/yyyy", DATE_PATTERN))
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         """Parse the date, then check its range."""
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as err:
-            raise ValueError(_l("Ngày không hợp lệ; hãy nhập theo dạng dd/mm/yyyy.")) from err
+        super().process_formdata(valuelist)
         if not date_in_range(self.data):
             self.data = None
             raise ValueError(OUT_OF_RANGE)

@@ -45,7 +45,7 @@ def grouped(value: int | None) -> str:
 
 def file_size(size: int | None) -> str:
     """Format a file's size for the current locale: "70 byte", "12 KB" (whole KB, rounded up), "1,5 MB"."""
-    from flask_babel import gettext
+    from flask_babel import ngettext
 
     if size is None:
         return ""
@@ -53,7 +53,7 @@ def file_size(size: int | None) -> str:
         return f"{format_decimal(size / (1024 * 1024), format='#,##0.#')} MB"
     if size >= 1024:
         return f"{format_decimal(-(-size // 1024), format='#,##0')} KB"
-    return gettext("%(n)d byte", n=size)
+    return ngettext("%(num)d byte", "%(num)d byte", size)
 
 
 def url_with(**changes: object) -> str:

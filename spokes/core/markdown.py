@@ -55,7 +55,10 @@ class _ShiftHeadings(Treeprocessor):
                 element.tag = _HEADINGS[element.tag]
 
 
-_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])\s+\S")
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}\.)\s+\S")
+# What may start a list right under a line of text (CommonMark's rule): a bullet, or a numbered list
+# that starts at 1. A wrapped sentence whose next line opens "2024. Đến nay …" stays one paragraph.
+_LIST_START = re.compile(r"^ {0,3}(?:[-*+]|1\.)\s+\S")
 
 
 class _ListsAfterText(Preprocessor):
@@ -70,7 +73,7 @@ class _ListsAfterText(Preprocessor):
         out: list[str] = []
         for line in lines:
             previous = out[-1] if out else ""
-            if (_LIST_ITEM.match(line) and previous.strip() and not previous[0].isspace()
+            if (_LIST_START.match(line) and previous.strip() and not previous[0].isspace()
                     and not _LIST_ITEM.match(previous)):
                 out.append("")
             out.append(line)

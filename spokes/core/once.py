@@ -106,9 +106,9 @@ def claim(key: str, *, purpose: str, user_id: int | None) -> FormSubmission:
     another person claimed tells this one nothing of theirs: the POST is served under a fresh key.
     """
     earlier = _earlier(key)
-    if earlier is not None and earlier.user_id == user_id:
+    if earlier is not None and earlier.user_id == user_id and earlier.purpose == purpose:
         raise Repeated(earlier)
-    if earlier is not None:
+    if earlier is not None:  # another person's key, or this person's key of another form
         key = new_key()
     row = FormSubmission(key=key, purpose=purpose, user_id=user_id)
     try:
@@ -116,10 +116,13 @@ def claim(key: str, *, purpose: str, user_id: int | None) -> FormSubmission:
             db.session.add(row)
     except IntegrityError:
         earlier = _earlier(key)
-        if earlier is None or earlier.user_id != user_id:
-            raise
-        log.info("form %s sent twice at once; the second POST did nothing", purpose)
-        raise Repeated(earlier) from None
+        if earlier is not None and earlier.user_id == user_id and earlier.purpose == purpose:
+            log.info("form %s sent twice at once; the second POST did nothing", purpose)
+            raise Repeated(earlier) from None
+        # Someone else's POST claimed the same key at the same instant: serve this one under a fresh key.
+        row = FormSubmission(key=new_key(), purpose=purpose, user_id=user_id)
+        with db.session.begin_nested():
+            db.session.add(row)
     return row
 
 

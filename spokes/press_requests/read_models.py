@@ -144,19 +144,37 @@ def former_unit_view(user: Any, req: PressRequest, transfers: list[Transfer] | N
     return FormerUnitView(seq=max(seqs) if seqs else None, at=max(t.created_at for t in left))
 
 
+# What the receiving unit wrote for itself on an event: the comment returning a draft, the reason
+# of a reassignment ("Chị Lan nghỉ phép"). A transfer's reason is the transfer's, shown with it.
+_INTERNAL_WORDS = ("comment", "reason")
+
+
 def _former_unit_events(events: list[AuditEvent], former: FormerUnitView) -> list[Any]:
-    """Return the events for the timeline, without the comments that returned a later unit's drafts."""
+    """Return the events for the timeline, without the later unit's own words (comments, reasons)."""
     shown: list[Any] = []
     for e in events:
         after = e.after or {}
-        if "comment" in after and not former.before_transfer(e.seq, e.created_at):
+        if (e.action != AuditAction.REQUEST_TRANSFER.value and any(k in after for k in _INTERNAL_WORDS)
+                and not former.before_transfer(e.seq, e.created_at)):
             # A stand-in, never the audit row itself: an audit event is not changed.
             shown.append(SimpleNamespace(action=e.action, before=e.before, created_at=e.created_at,
                                          actor_label=e.actor_label, public=e.public,
-                                         after={k: v for k, v in after.items() if k != "comment"}))
+                                         after={k: v for k, v in after.items() if k not in _INTERNAL_WORDS}))
         else:
             shown.append(e)
     return shown
+
+
+class _WithoutReason:
+    """An assignment as a former unit sees it: who and when, without the receiving unit's reason."""
+
+    reason = None
+
+    def __init__(self, assignment: Assignment) -> None:
+        self._assignment = assignment
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._assignment, name)
 
 
 # The form each verb posts, from the action registry (spokes/press_requests/actions.py).
@@ -262,6 +280,8 @@ def detail_context(user: Any, req: PressRequest, failed: dict[Verb, Any] | None 
         draft = None  # a working draft is always the receiving unit's: a transfer supersedes the drafts
         attachment_rows = [a for a in attachment_rows if former.shows_attachment(a, final)]
         events = _former_unit_events(events, former)
+        assignments = [a if former.before_transfer(None, a.created_at) else _WithoutReason(a)  # type: ignore[misc]
+                       for a in assignments]
     status_flag = due_status(req)
     # ND 09 asks every unit to publish who speaks for it; without that, a new request falls back to
     # the head (an automatic assignment with no designation behind it). Said on the open request's

@@ -136,10 +136,10 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-# Files that are plainly not a table, told by their first bytes: PDF, images, programs, old Office files.
-# (Text in another encoding than UTF-8 is still a CSV, and is told to be saved as UTF-8.)
-_NOT_TEXT = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"MZ", b"\x7fELF", b"\xd0\xcf\x11\xe0", b"Rar!",
-             b"\x1f\x8b", b"7z\xbc\xaf")
+# Files that are plainly not a table, told by their first bytes: PDF, images, old Office files, archives
+# (programs hold NUL bytes, which no text has). Text in another encoding than UTF-8 is still a CSV,
+# and is told to be saved as UTF-8.
+_NOT_TEXT = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0", b"Rar!", b"\x1f\x8b", b"7z\xbc\xaf")
 
 
 def read_table(data: bytes) -> tuple[list[str], list[Row]]:

@@ -46,5 +46,15 @@ def test_a_date_that_cannot_be_read_is_not_called_missing(app):
     errors = _errors(app, "vi", {"name": "a", "signed_on": "31/02/2026", "event_at": "31/02/2026 10:00"})
     assert errors["signed_on"] == ["Ngày không hợp lệ; hãy nhập theo dạng dd/mm/yyyy."]
     assert errors["event_at"] == ["Ngày giờ không hợp lệ; hãy nhập theo dạng dd/mm/yyyy HH:MM."]
+    # A field's own wording of the problem is kept.
+    with app.test_request_context("/", method="POST"):
+        session["lang"] = "vi"
+
+        class _Own(Form):
+            day = BoundedDateField("Ngày", invalid_value_message="Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm.")
+
+        form = _Own(formdata=MultiDict({"day": "31/02/2026"}), meta={"csrf": False})
+        form.validate()
+        assert form.errors["day"] == ["Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm."]
     # Left empty, the required date still asks for itself.
     assert _errors(app, "vi", {"name": "a", "signed_on": ""})["signed_on"] == ["Vui lòng nhập ngày ký."]

@@ -162,6 +162,16 @@ def test_a_list_may_start_on_the_line_after_a_sentence():
     assert "- Kinh phí" not in html
 
 
+@pytest.mark.parametrize("text, kept", [
+    ("Dự án khởi công từ năm\n2024. Đến nay đã hoàn thành 80%.", "2024. Đến nay"),  # a wrapped sentence
+    ("Theo Điều\n3) của quy chế", "3) của quy chế"),
+])
+def test_a_wrapped_sentence_is_not_cut_into_a_list(text, kept):
+    html, plain = str(render_markdown(text)), plain_text(text)
+    assert kept in html and "<li>" not in html and "<ol>" not in html
+    assert kept in plain
+
+
 def test_text_that_only_looks_like_a_list_stays_text():
     html = str(render_markdown("Nhiệt độ\n-5 độ\n\n```\ncấu hình:\n- không phải danh sách\n```"))
     assert "-5 độ" in html and "<li>" not in html and "- không phải danh sách" in html

@@ -66,3 +66,27 @@ def test_a_shown_form_gets_a_key_and_a_posted_one_keeps_it(app):
         forged = once.OnceForm(formdata=MultiDict({"form_key": "<script>"}))
         assert forged.form_key.data != "<script>" and once.KEY_SHAPE.fullmatch(forged.form_key.data)
         assert 'value="&lt;script&gt;"' not in forged.form_key()
+
+
+def test_a_key_of_another_form_or_another_person_is_served_under_a_fresh_key(app, world):
+    key, chair, clerk = once.new_key(), world["chair"].id, world["clerk"].id
+    once.record(once.claim(key, purpose="letter", user_id=chair), url="/letters/1", label="01/UBND-VP")
+    db.session.commit()
+    # The same person posts that key to another form: it is not "already sent" there.
+    other_form = once.claim(key, purpose="intake", user_id=chair)
+    # Another person posts it: nothing of the first person's is shown to them.
+    other_person = once.claim(key, purpose="letter", user_id=clerk)
+    assert key not in (other_form.key, other_person.key) and _rows() == 3
+    db.session.rollback()
+
+
+def test_a_race_with_another_persons_post_of_the_same_key_is_served_under_a_fresh_key(app, world, monkeypatch):
+    key, chair, clerk = once.new_key(), world["chair"].id, world["clerk"].id
+    once.claim(key, purpose="letter", user_id=chair)
+    db.session.flush()
+    looked = iter([None])  # the clerk's POST looked before the chair's row was there
+    real = once._earlier
+    monkeypatch.setattr(once, "_earlier", lambda k: next(looked, None) or real(k))
+    row = once.claim(key, purpose="letter", user_id=clerk)
+    assert row.key != key and row.user_id == clerk and _rows() == 2
+    db.session.rollback()

@@ -35,7 +35,7 @@ PAGES = [
       "Đề nghị phỏng vấn", "Ngày mong muốn phỏng vấn", "Công bố họ tên"]),
     ("/track", ["Track a request", "Reference number", "Email used when submitting", "Send a new tracking link"],
      ["Tra cứu yêu cầu", "Mã yêu cầu", "Thư điện tử đã dùng khi gửi"]),
-    ("/spokespersons", ["Spokesperson directory", "Search by unit name (with or without diacritics)", "Search"],
+    ("/spokespersons", ["Spokesperson directory", "Search by unit or spokesperson name (with or without diacritics)", "Search"],
      ["Danh bạ người phát ngôn", "Tìm theo tên đơn vị"]),
     ("/deadline", ["Press answer deadline calculator", "Request type", "Date received (day/month/year)",
                    "Statement on an unexpected or unusual event"],

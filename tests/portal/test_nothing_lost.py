@@ -51,7 +51,7 @@ def test_the_confirmation_offers_no_language_link_that_would_lose_the_one_time_l
     assert "/lang/" not in footer
     # The other language is still named, with a note in that language of why and where to switch.
     assert '<span lang="en">English: ' in footer
-    assert "đổi ngôn ngữ ở trang tiếp theo" in footer
+    assert "please switch language on the next page." in footer  # said in English, for the English reader
     assert 'lang="vi">Tiếng Việt' not in footer  # the page already speaks it
 
 

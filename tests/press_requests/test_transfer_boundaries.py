@@ -184,3 +184,15 @@ def test_a_case_authorisation_ends_when_its_request_is_transferred(world, make_r
     with pytest.raises(DomainError):
         svc.reassign(vhtt_head, req, world["deputy"], "Giao cho người được ủy quyền trước đây.")
     db.session.rollback()
+
+
+def test_the_receiving_units_reasons_for_reassigning_stay_with_it(world, transferred, client_for, frozen_clock):
+    req = transferred["req"]
+    _minutes(frozen_clock, 40)
+    svc.reassign(transferred["head"], req, transferred["head"], "Chị Lan nghỉ phép tuần này.")
+    db.session.commit()
+    former = client_for(world["clerk"]).get(f"/staff/requests/{req.id}").get_data(as_text=True)
+    assert "Chị Lan nghỉ phép tuần này." not in former
+    assert "Lễ hội do phòng Văn hóa tổ chức." in former  # the transfer's own reason stays
+    receiving = client_for(transferred["speaker"]).get(f"/staff/requests/{req.id}").get_data(as_text=True)
+    assert "Chị Lan nghỉ phép tuần này." in receiving
