@@ -500,6 +500,10 @@ def test_a_page_past_the_end_says_where_the_list_ends(world, make_request, clien
     page = client.get("/staff/requests/?tab=unit&page=5").get_data(as_text=True)
     assert "Trang 5 không có yêu cầu nào: danh sách hết ở trang 2." in page and not _refs(page)
     assert "trang 5/2" not in page
+    # On the first page "Trước" is text, not a link to "#" that the keyboard would stop on.
+    first = client.get("/staff/requests/?tab=unit").get_data(as_text=True)
+    pager = first[first.index('class="pagination'):]
+    assert 'href="#"' not in pager and '<span class="page-link">Trước</span>' in pager and 'rel="next">Sau</a>' in pager
     last = sorted(made, key=lambda r: (r.due_at, r.id))[-1]
     after_last = client.get(f"/staff/requests/?tab=unit&cursor={Cursor(last.due_at, last.id).encode()}")
     assert "Hết danh sách: không còn yêu cầu nào sau vị trí này." in after_last.get_data(as_text=True)
