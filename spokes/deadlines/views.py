@@ -16,6 +16,7 @@ from spokes.core.clock import today_vn
 from spokes.core.errors import render_error
 from spokes.core.outcome import commit_or_report
 from spokes.deadlines import services
+from spokes.deadlines.explain import rule_label
 from spokes.deadlines.forms import (
     CALENDAR_KIND_LABELS,
     CONFIDENCE_LABELS,
@@ -47,6 +48,14 @@ def confidence_label(code: str | None) -> Any:
 def time_unit_label(code: str | None) -> Any:
     """Return the label of a time unit code, as used after a number."""
     return TIME_UNIT_LABELS.get(code or "", code or "")
+
+
+@bp.app_template_filter("rule_label")
+def rule_label_filter(label: str | None) -> str:
+    """Return a rule's label in the reader's language when it is a shipped one, else as written."""
+    from flask_babel import gettext
+
+    return rule_label(label, gettext)
 
 
 @bp.app_template_filter("iso_vn")

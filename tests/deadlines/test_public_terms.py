@@ -89,3 +89,24 @@ def test_the_2025_emergency_target_does_not_rest_on_the_decree_it_replaced() -> 
     assert "NĐ 09/2017" not in rule.citation_source
     assert "áp dụng đến 30/06/2026" in rule.citation_text and "NĐ 237/2026" in rule.citation_text
     assert "NĐ 09/2017/NĐ-CP, Điều 6" in OLD.rule_for("emergency").citation_source  # in force until 30/06/2026
+
+
+def test_every_shipped_rule_label_reads_in_english():
+    """Shipped labels are translated on English pages; a unit's own label is shown as written."""
+    import json
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    from spokes.deadlines.explain import SHIPPED_RULE_LABELS, rule_label
+
+    root = Path(__file__).resolve().parents[2] / "spokes"
+    shipped = json.loads((root / "deadlines" / "rulebooks.json").read_text(encoding="utf-8"))
+    labels = {rule["label_vi"] for book in shipped["rulebooks"] for rule in book["rules"]}
+    assert labels <= SHIPPED_RULE_LABELS
+    with (root / "translations" / "en" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalogue = read_po(fh)
+    english = {label: catalogue.get(label).string for label in labels}
+    assert all(text and text != label for label, text in english.items()), english
+    assert rule_label("Nhãn do đơn vị tự đặt", lambda text: "TRANSLATED") == "Nhãn do đơn vị tự đặt"
+    assert rule_label("Cung cấp thông tin, tài liệu cho báo chí", str.upper) == "CUNG CẤP THÔNG TIN, TÀI LIỆU CHO BÁO CHÍ"
