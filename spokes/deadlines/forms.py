@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
     Field,
@@ -159,7 +160,7 @@ class CalculatorForm(Form):
         _l("Mốc thời hạn"), invalid_choice_message=_INVALID_CHOICE, choices=choices_of(MILESTONE_LABELS),
         default="main", validators=[Optional()],
     )
-    submit = SubmitField(_l("Tính thời hạn"))
+    submit = SubmitField(lazy_pgettext("button", "Tính thời hạn"))  # the menu entry of the same words names the page
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -37,7 +37,7 @@ PAGES = [
      ["Tra cứu yêu cầu", "Mã yêu cầu", "Thư điện tử đã dùng khi gửi"]),
     ("/spokespersons", ["Spokesperson directory", "Search by unit or spokesperson name (with or without diacritics)", "Search"],
      ["Danh bạ người phát ngôn", "Tìm theo tên đơn vị"]),
-    ("/deadline", ["Press answer deadline calculator", "Request type", "Date received (day/month/year)",
+    ("/deadline", ["Press answer deadline calculator", "Request type", "Date received (day/month/year)", "value=\"Calculate\"",
                    "Statement on an unexpected or unusual event"],
      ["Tính thời hạn trả lời báo chí", "Loại yêu cầu", "Ngày nhận (ngày/tháng/năm)",
       "Phát ngôn khi có sự kiện đột xuất, bất thường"]),
