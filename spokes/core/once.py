@@ -23,11 +23,11 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import flash, redirect
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
@@ -60,7 +60,7 @@ class FormSubmission(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     result_url: Mapped[str | None] = mapped_column(String(500))
     result_label: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now, index=True)
 
 
 class OnceForm(Form):
@@ -124,6 +124,20 @@ def claim(key: str, *, purpose: str, user_id: int | None) -> FormSubmission:
         with db.session.begin_nested():
             db.session.add(row)
     return row
+
+
+# A key only has to outlive a double click or a page sent again from the browser's history.
+KEEP_FOR = timedelta(days=30)
+
+
+def prune(moment: datetime) -> int:
+    """Forget the keys claimed more than ``KEEP_FOR`` before ``moment``; return how many.
+
+    The background tick calls this; the index on ``created_at`` keeps it from reading the table
+    when nothing is that old.
+    """
+    result = db.session.execute(delete(FormSubmission).where(FormSubmission.created_at < moment - KEEP_FOR))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def record(row: FormSubmission, *, url: str, label: str) -> None:

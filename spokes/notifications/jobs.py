@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from spokes.core import once
 from spokes.core.clock import now
 from spokes.core.db import write_intent
 from spokes.deadlines.services import work_calendar
@@ -163,6 +164,7 @@ def run_tick(*, stop: threading.Event | None = None) -> TickResult:
             ("conference_notices", lambda: _commit_after(lambda: remind_late_notices(moment))),
             ("digests", lambda: run_digests(moment)),
             ("outbox", lambda: sender.send_pending(stop=stop)),
+            ("form_keys", lambda: _commit_after(lambda: once.prune(moment))),
         ]
         for name, step in steps:
             if stop is not None and stop.is_set() and name != "outbox":
@@ -180,7 +182,7 @@ def run_tick(*, stop: threading.Event | None = None) -> TickResult:
                 result.alerts = value
             elif name == "digests":
                 result.digests = value
-            else:
+            elif name == "outbox":
                 result.mail = value
     finally:
         write_intent.reset(intent)

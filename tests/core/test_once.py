@@ -90,3 +90,17 @@ def test_a_race_with_another_persons_post_of_the_same_key_is_served_under_a_fres
     row = once.claim(key, purpose="letter", user_id=clerk)
     assert row.key != key and row.user_id == clerk and _rows() == 2
     db.session.rollback()
+
+
+def test_keys_older_than_a_month_are_forgotten(app, world):
+    from datetime import UTC, datetime, timedelta
+
+    moment = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+    old, recent = once.new_key(), once.new_key()
+    for key, age in ((old, timedelta(days=31)), (recent, timedelta(days=29))):
+        row = once.claim(key, purpose="test", user_id=world["chair"].id)
+        row.created_at = moment - age
+    db.session.flush()
+    assert once.prune(moment) == 1
+    assert [r.key for r in db.session.execute(select(once.FormSubmission)).scalars()] == [recent]
+    db.session.rollback()

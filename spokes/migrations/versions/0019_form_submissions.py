@@ -28,7 +28,10 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_form_submissions')),
         sa.UniqueConstraint('key', name=op.f('uq_form_submissions_key')),
     )
+    # The background tick forgets keys older than 30 days without reading the table.
+    op.create_index(op.f('ix_form_submissions_created_at'), 'form_submissions', ['created_at'])
 
 
 def downgrade():
+    op.drop_index(op.f('ix_form_submissions_created_at'), table_name='form_submissions')
     op.drop_table('form_submissions')
