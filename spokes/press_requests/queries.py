@@ -32,6 +32,7 @@ from spokes.press_requests.models import OPEN_STATES, Journalist, PressRequest, 
 from spokes.press_requests.services.intake import SEARCH_TYPE
 from spokes.units.models import Unit
 from spokes.units.policies import scope_condition
+from spokes.units.queries import tree_order
 
 DUE_SOON_DAYS = 3
 
@@ -118,10 +119,10 @@ def scope_units(user: Any) -> list[Any]:
     Rows, not ORM objects: nothing to build. The code and whether a unit stopped tell apart a merged
     commune from its successor of the same name.
     """
-    return list(db.session.execute(
-        select(Unit.id, Unit.name, Unit.code, Unit.depth, Unit.is_active)
+    return tree_order(list(db.session.execute(  # depth-first by name: a menu that reads like the tree
+        select(Unit.id, Unit.parent_id, Unit.name, Unit.code, Unit.depth, Unit.is_active)
         .where(scope_condition(user, Permission.VIEW_REQUESTS)).order_by(Unit.path)
-    ))
+    )))
 
 
 def scope_people(unit_ids: list[int]) -> list[Any]:

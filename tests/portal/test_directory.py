@@ -146,3 +146,8 @@ def test_directory_uses_a_fixed_number_of_queries(client, published, make_unit, 
     assert _count_queries(client, "/spokespersons") == small
     assert _count_queries(client, "/spokespersons?q=xa") == small_search
     assert small <= 3
+
+
+def test_the_match_count_reads_right_in_english(client, published):
+    client.get("/lang/en")
+    assert "1 unit matches “mai”." in client.get("/spokespersons", query_string={"q": "mai"}).get_data(as_text=True)

@@ -521,6 +521,9 @@ def test_the_unit_filter_tells_apart_a_merged_unit_and_its_successor_of_the_same
     page = client.get("/staff/requests/?tab=subtree").get_data(as_text=True)
     assert f'<option value="{world["dhu"].id}">— — UBND xã Đông Hưng (AM-DHU)</option>' in page
     assert f'<option value="{stopped.id}">— — UBND xã Đông Hưng (AM-DHU-OLD) (ngừng hoạt động)</option>' in page
+    # Under the district, by name (not by id): the two Đông Hưng side by side, Vân Khánh after them.
+    at = [page.index(f'<option value="{u.id}">') for u in (world["vhtt"], world["dhu"], stopped, world["vk"])]
+    assert at[0] < min(at[1], at[2]) and max(at[1], at[2]) < at[3]
     client.get("/lang/en")
     english = client.get("/staff/requests/?tab=subtree").get_data(as_text=True)
     assert f'<option value="{stopped.id}">— — UBND xã Đông Hưng (AM-DHU-OLD) (inactive)</option>' in english
