@@ -60,6 +60,7 @@ class LetterForm(IssueLetterForm):
     kind = SelectField(_l("Loại văn bản"), validators=[DataRequired()])
     recipient = StringField(_l("Kính gửi"), validators=[DataRequired(), Length(max=500)])
     replaces = SelectField(_l("Thay thế văn bản"), coerce=_int_or_none, validators=[Optional()])
+    also_issue = BooleanField(_l("Ban hành thêm, không thay thế văn bản cùng loại đang có hiệu lực"))
     send = BooleanField(_l("Gửi công văn cho phóng viên qua thư điện tử (đính kèm)"), default=True)
     # The sixth form only: what is asked, and the unit's own date for the press agency to publish.
     ask_feedback = BooleanField(_l("Đề nghị đăng phản hồi"), default=True)

@@ -375,6 +375,29 @@ def signature_of(letter: Letter) -> pdf.Verification:
 # --------------------------------------------------------------------------- reading the register
 
 
+# A request has one answer, one refusal, one acceptance and one conclusion in force: a second letter of
+# these kinds replaces the first, or is issued as an addition on purpose. A page sent again from the
+# browser's history (a new page, with a new single-use key) would otherwise take a second number unseen.
+ONE_IN_FORCE = frozenset({LetterKind.REPLY, LetterKind.REFUSAL, LetterKind.ACCEPTANCE, LetterKind.CONCLUSION})
+
+
+def letter_in_force(req: PressRequest, kind: LetterKind, letters: list[Letter]) -> Letter | None:
+    """Return the request's letter of this kind that no other letter replaced, for the kinds held one at a time."""
+    if kind not in ONE_IN_FORCE:
+        return None
+    replaced = {x.replaces_id for x in letters if x.replaces_id is not None}
+    return next((x for x in letters if x.kind == kind.value and x.id not in replaced), None)
+
+
+def check_in_force(req: PressRequest, kind: LetterKind, replaces: Letter | None, *, also_issue: bool) -> None:
+    """Refuse (409) a second letter of a kind held one at a time, unless it replaces one or is meant as an addition."""
+    in_force = letter_in_force(req, kind, letters_of_request(req))
+    if in_force is not None and replaces is None and not also_issue:
+        raise DomainError(_("Yêu cầu đã có văn bản số %(number)s cùng loại đang có hiệu lực. Chọn văn bản đó ở ô "
+                            "“Thay thế văn bản”, hoặc đánh dấu “Ban hành thêm” nếu cần thêm một văn bản.",
+                            number=in_force.number_and_symbol), 409)
+
+
 def letters_of_request(req: PressRequest) -> list[Letter]:
     """Return the request's letters, newest first."""
     return list(db.session.execute(

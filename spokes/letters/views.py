@@ -143,10 +143,13 @@ def for_request(request_id: int):
                     summary=form.summary.data.strip(), recipient=form.recipient.data.strip(),
                     copies_to=[line.strip() for line in (form.copies_to.data or "").splitlines() if line.strip()],
                     asks=asks, publication_due_on=form.publication_due_on.data)
+                def issue() -> Any:
+                    services.check_in_force(req, choices.kind, replaces, also_issue=bool(form.also_issue.data))
+                    return services.issue(current_user, req, choices, replaces=replaces, send=bool(form.send.data))
+
                 response, status = _preview_or_issue(
                     form, lambda: services.preview_docx(req, choices), f"du-thao-{req.reference}-{choices.kind.value}.docx",
-                    lambda: services.issue(current_user, req, choices, replaces=replaces, send=bool(form.send.data)),
-                    url_for("letters.for_request", request_id=req.id))
+                    issue, url_for("letters.for_request", request_id=req.id))
                 if response is not None:
                     return response
         if status == 200:

@@ -58,9 +58,18 @@ def test_the_same_form_sent_twice_issues_one_letter_and_one_mail(world, answered
                               .where(AuditEvent.action == "request.letter_issued")).scalar_one() == 1
     page = staff.get(again.headers["Location"]).get_data(as_text=True)
     assert "Biểu mẫu này đã được gửi; văn bản số 01/UBND-VP đã được ban hành." in page
-    # The page shown afterwards carries a new key: the next letter is issued as usual.
-    issued = staff.post(f"/staff/letters/request/{answered.id}", data={**_shown_form(staff, answered), "issue": "1"})
-    assert issued.status_code == 302 and _count(Letter) == 2
+    # The page shown afterwards (as after Back) carries a new key, but the answer has a letter in force:
+    # another reply is refused unless it replaces that letter or is meant as an addition.
+    fresh = _shown_form(staff, answered)
+    refused = staff.post(f"/staff/letters/request/{answered.id}", data={**fresh, "issue": "1"})
+    assert refused.status_code == 409 and _count(Letter) == 1
+    assert "Yêu cầu đã có văn bản số 01/UBND-VP cùng loại đang có hiệu lực." in refused.get_data(as_text=True)
+    added = staff.post(f"/staff/letters/request/{answered.id}", data={**fresh, "also_issue": "y", "issue": "1"})
+    assert added.status_code == 302 and _count(Letter) == 2
+    first = db.session.execute(select(Letter).order_by(Letter.id)).scalars().first()
+    replacing = staff.post(f"/staff/letters/request/{answered.id}",
+                           data={**_shown_form(staff, answered), "replaces": str(first.id), "issue": "1"})
+    assert replacing.status_code == 302 and _count(Letter) == 3
 
 
 def test_a_preview_and_a_refusal_leave_the_key_to_the_issue(world, answered, client_for, monkeypatch):
