@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from spokes.core.i18n import reader_language
+
 def _vietnamese() -> bool:
-    locale = get_locale()
-    return locale is None or locale.language == "vi"
+    return reader_language() == "vi"
 
 
 # What the public is told about how sure a rule is: plain words, no codes, no admin wording.

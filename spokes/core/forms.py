@@ -13,6 +13,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import TextInput
 
 from spokes.core.clock import VN_TZ
+from spokes.core.i18n import reader_language
 from spokes.core.params import date_in_range
 
 OUT_OF_RANGE = _l("Ngày phải nằm trong khoảng từ năm 2000 đến năm 2100.")
@@ -210,23 +211,16 @@ WTFORMS_VI = {
 }
 
 
-def _reader_language() -> str:
-    from flask_babel import get_locale
-
-    locale = get_locale()
-    return locale.language if locale is not None else "vi"
-
-
 class WTFormsMessages:
     """WTForms's built-in messages in the reader's language: Vietnamese from ``WTFORMS_VI``, else as shipped."""
 
     def gettext(self, string: str) -> str:
         """Return one message."""
-        return WTFORMS_VI.get(string, string) if _reader_language() == "vi" else string
+        return WTFORMS_VI.get(string, string) if reader_language() == "vi" else string
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """Return a message that has a plural form in English."""
-        if _reader_language() == "vi" and singular in WTFORMS_VI:
+        if reader_language() == "vi" and singular in WTFORMS_VI:
             return WTFORMS_VI[singular]
         return singular if n == 1 else plural
 

@@ -59,6 +59,12 @@ def select_locale() -> str:
     return locale_for_browser(request.accept_languages, languages, current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+def reader_language() -> str:
+    """Return the language of the page being made ("vi" or "en"); Vietnamese outside a request."""
+    locale = get_locale()
+    return locale.language if locale is not None else "vi"
+
+
 def locale_for_browser(accept: LanguageAccept, languages: Sequence[str], default: str) -> str:
     """Return the language for a visitor who chose none: Vietnamese, unless the browser wants only English.
 

@@ -381,8 +381,8 @@ def signature_of(letter: Letter) -> pdf.Verification:
 ONE_IN_FORCE = frozenset({LetterKind.REPLY, LetterKind.REFUSAL, LetterKind.ACCEPTANCE, LetterKind.CONCLUSION})
 
 
-def letter_in_force(req: PressRequest, kind: LetterKind, letters: list[Letter]) -> Letter | None:
-    """Return the request's letter of this kind that no other letter replaced, for the kinds held one at a time."""
+def letter_in_force(kind: LetterKind, letters: list[Letter]) -> Letter | None:
+    """Return, of a request's letters, the one of this kind that no other replaced (kinds held one at a time)."""
     if kind not in ONE_IN_FORCE:
         return None
     replaced = {x.replaces_id for x in letters if x.replaces_id is not None}
@@ -391,7 +391,7 @@ def letter_in_force(req: PressRequest, kind: LetterKind, letters: list[Letter]) 
 
 def check_in_force(req: PressRequest, kind: LetterKind, replaces: Letter | None, *, also_issue: bool) -> None:
     """Refuse (409) a second letter of a kind held one at a time, unless it replaces one or is meant as an addition."""
-    in_force = letter_in_force(req, kind, letters_of_request(req))
+    in_force = letter_in_force(kind, letters_of_request(req))
     if in_force is not None and replaces is None and not also_issue:
         raise DomainError(_("Yêu cầu đã có văn bản số %(number)s cùng loại đang có hiệu lực. Chọn văn bản đó ở ô "
                             "“Thay thế văn bản”, hoặc đánh dấu “Ban hành thêm” nếu cần thêm một văn bản.",

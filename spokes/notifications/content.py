@@ -21,12 +21,12 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
+from spokes.core.i18n import reader_language
 from spokes.core.jinja import vn_datetime
 from spokes.deadlines.rulebook import public_explanation
 from spokes.press_requests.labels import type_label
@@ -159,15 +159,10 @@ def ref_subject(reference: str, label: str, subject: str | None = None) -> str:
     return clean_subject(f"{text}: {subject}" if subject else text)
 
 
-def _locale() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "vi"
-
-
 def render(template: str, subject: str, **context: Any) -> Mail:
     """Render ``notifications/mail/<template>.txt`` and ``.html`` in the current language."""
     env = current_app.jinja_env
-    locale = _locale()
+    locale = reader_language()
     context = {"subject": subject, "lang": locale, "site_name": current_app.config.get("SITE_NAME", "Spokes"), **context}
     text = env.get_template(f"notifications/mail/{template}.txt").render(**context)
     html = env.get_template(f"notifications/mail/{template}.html").render(**context)
